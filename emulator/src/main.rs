@@ -1,0 +1,3 @@
+//! The `odoo-emulator` command.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! The in-memory ORM: schema, store, fields, domains and methods.

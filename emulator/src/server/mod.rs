@@ -1,0 +1,1 @@
+//! HTTP routes: every endpoint of Odoo's external API and the control API.

@@ -1,0 +1,277 @@
+//! The one dynamic value type shared by every wire codec and the ORM.
+//!
+//! XML-RPC, JSON-RPC and JSON-2 all decode into [`Value`] and encode from it,
+//! so the ORM never sees a protocol. Protocol quirks (XML-RPC's missing
+//! `None`, its 32-bit integers, JSON's lack of binary) live in the codecs.
+
+use indexmap::IndexMap;
+
+/// An ordered dictionary: XML-RPC structs and JSON objects keep their order.
+pub type Dict = IndexMap<String, Value>;
+
+/// A value as Odoo's RPC layer sees it: roughly Python's `None`, `bool`,
+/// `int`, `float`, `str`, `bytes`, `datetime`, `list` and `dict`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    /// Python's `None`: JSON `null`, XML-RPC `<nil/>`.
+    #[default]
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    /// XML-RPC `<base64>`; the ORM stores binaries as base64 text instead.
+    Binary(Vec<u8>),
+    /// XML-RPC `<dateTime.iso8601>`, kept as the text that was sent.
+    DateTime(String),
+    List(Vec<Value>),
+    Dict(Dict),
+}
+
+impl Value {
+    /// Returns Python's truth value: `False`, `None`, `0`, `0.0`, `""` and
+    /// empty containers are falsy.
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Value::None => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) | Value::DateTime(s) => !s.is_empty(),
+            Value::Binary(b) => !b.is_empty(),
+            Value::List(l) => !l.is_empty(),
+            Value::Dict(d) => !d.is_empty(),
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::Bool(b) => Some(i64::from(*b)),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            Value::Bool(b) => Some(f64::from(u8::from(*b))),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) | Value::DateTime(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn as_dict(&self) -> Option<&Dict> {
+        match self {
+            Value::Dict(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Returns the name of the Python type this value decodes to, for
+    /// messages that mimic Python's `TypeError` texts.
+    pub fn python_type(&self) -> &'static str {
+        match self {
+            Value::None => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::Binary(_) => "bytes",
+            Value::DateTime(_) => "datetime.datetime",
+            Value::List(_) => "list",
+            Value::Dict(_) => "dict",
+        }
+    }
+
+    /// Renders the value as Python's `repr()` would, for error messages such
+    /// as `Wrong value for res.partner.type: 'x'`.
+    pub fn python_repr(&self) -> String {
+        match self {
+            Value::None => "None".to_owned(),
+            Value::Bool(true) => "True".to_owned(),
+            Value::Bool(false) => "False".to_owned(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => python_float_repr(*f),
+            Value::Str(s) => python_str_repr(s),
+            Value::Binary(b) => format!("b{}", python_str_repr(&String::from_utf8_lossy(b))),
+            Value::DateTime(s) => format!("datetime({s})"),
+            Value::List(items) => {
+                let inner: Vec<String> = items.iter().map(Value::python_repr).collect();
+                format!("[{}]", inner.join(", "))
+            }
+            Value::Dict(d) => {
+                let inner: Vec<String> = d
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", python_str_repr(k), v.python_repr()))
+                    .collect();
+                format!("{{{}}}", inner.join(", "))
+            }
+        }
+    }
+}
+
+/// Formats a float as Python's `repr()`: always with a decimal point or an
+/// exponent, so `1.0` does not print as `1`.
+pub fn python_float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".to_owned();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    let text = format!("{f:?}");
+    if text.contains(['.', 'e', 'E']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// Quotes a string as Python's `repr()`: single quotes unless the text holds
+/// a single quote and no double quote.
+pub fn python_str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(f: f64) -> Self {
+        Value::Float(f)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Str(s.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Str(s)
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(l: Vec<Value>) -> Self {
+        Value::List(l)
+    }
+}
+
+impl From<Dict> for Value {
+    fn from(d: Dict) -> Self {
+        Value::Dict(d)
+    }
+}
+
+/// Converts JSON into a value. JSON has no binary or datetime, so those never
+/// appear; integers beyond `i64` become floats as in Python's `json`.
+impl From<serde_json::Value> for Value {
+    fn from(json: serde_json::Value) -> Self {
+        match json {
+            serde_json::Value::Null => Value::None,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) => Value::Str(s),
+            serde_json::Value::Array(a) => Value::List(a.into_iter().map(Value::from).collect()),
+            serde_json::Value::Object(o) => {
+                Value::Dict(o.into_iter().map(|(k, v)| (k, Value::from(v))).collect())
+            }
+        }
+    }
+}
+
+/// Converts a value into JSON as Odoo's JSON encoder does: binaries as base64
+/// text and datetimes as their text.
+impl From<&Value> for serde_json::Value {
+    fn from(value: &Value) -> Self {
+        use base64::Engine as _;
+        match value {
+            Value::None => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            Value::Str(s) | Value::DateTime(s) => serde_json::Value::String(s.clone()),
+            Value::Binary(b) => {
+                serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(b))
+            }
+            Value::List(l) => serde_json::Value::Array(l.iter().map(Into::into).collect()),
+            Value::Dict(d) => serde_json::Value::Object(
+                d.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v))).collect(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repr_matches_python() {
+        assert_eq!(Value::from("it's").python_repr(), "\"it's\"");
+        assert_eq!(Value::from("a'b\"c").python_repr(), "'a\\'b\"c'");
+        assert_eq!(Value::Float(1.0).python_repr(), "1.0");
+        assert_eq!(Value::Float(0.1).python_repr(), "0.1");
+        assert_eq!(Value::List(vec![Value::Int(1), Value::Bool(false)]).python_repr(), "[1, False]");
+    }
+
+    #[test]
+    fn truthiness_matches_python() {
+        assert!(!Value::Int(0).is_truthy());
+        assert!(!Value::Str(String::new()).is_truthy());
+        assert!(!Value::List(vec![]).is_truthy());
+        assert!(Value::Int(-1).is_truthy());
+    }
+}

@@ -1,0 +1,88 @@
+//! Odoo versions and the behaviour that differs between them.
+//!
+//! A profile's `odoo_version` selects a [`Version`]; code asks it questions
+//! such as [`Version::has_name_get`] instead of comparing numbers inline, so
+//! each version difference is written down once.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// An Odoo major release such as 17.0, or a SaaS release such as 17.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    pub major: u8,
+    pub minor: u8,
+}
+
+impl Version {
+    pub const V17: Version = Version { major: 17, minor: 0 };
+
+    /// Versions with a built-in base profile.
+    pub const SUPPORTED_MAJORS: [u8; 6] = [14, 15, 16, 17, 18, 19];
+
+    /// Returns the `server_version` string, such as `17.0`.
+    pub fn server_version(self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+
+    /// Returns `version_info` as Odoo reports it: `[17, 0, 0, "final", 0, ""]`.
+    pub fn version_info(self) -> (u8, u8, u8, &'static str, u8, &'static str) {
+        (self.major, self.minor, 0, "final", 0, "")
+    }
+
+    /// `name_get` was deprecated in 17.0 and removed in 18.0.
+    pub fn has_name_get(self) -> bool {
+        self.major < 18
+    }
+
+    /// The `any` and `not any` domain operators arrived in 17.0.
+    pub fn has_any_operator(self) -> bool {
+        self.major >= 17
+    }
+
+    /// Python 3.10 and later, which Odoo 17 requires, prefix method names in
+    /// argument errors with the class: `BaseModel.read() got ...`.
+    pub fn qualified_type_errors(self) -> bool {
+        self.major >= 17
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// The error for a version string that is not `MAJOR.MINOR` within the
+/// supported range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid Odoo version {0:?}: expected MAJOR.MINOR with MAJOR from 14 to 19, such as 17.0")]
+pub struct InvalidVersion(pub String);
+
+impl FromStr for Version {
+    type Err = InvalidVersion;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let invalid = || InvalidVersion(text.to_owned());
+        let (major, minor) = text.split_once('.').unwrap_or((text, "0"));
+        let major: u8 = major.trim().parse().map_err(|_| invalid())?;
+        let minor: u8 = minor.trim().parse().map_err(|_| invalid())?;
+        if !Self::SUPPORTED_MAJORS.contains(&major) {
+            return Err(invalid());
+        }
+        Ok(Version { major, minor })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_major_and_minor() {
+        assert_eq!("17.0".parse(), Ok(Version::V17));
+        assert_eq!("18.2".parse(), Ok(Version { major: 18, minor: 2 }));
+        assert!("13.0".parse::<Version>().is_err());
+        assert!("seventeen".parse::<Version>().is_err());
+    }
+}

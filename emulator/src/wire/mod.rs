@@ -1,0 +1,1 @@
+//! Wire codecs (XML-RPC, JSON-RPC) and the error dialects they render.

@@ -10,7 +10,7 @@ use odoo_e2e::emulator::default_binary_path;
 use odoo_e2e::{Emulator, StartError};
 use tempfile::TempDir;
 
-/// Writes an executable shell script that stands in for `odoo-emulator`.
+/// Writes an executable shell script that replaces `odoo-emulator`.
 fn fake_binary(dir: &TempDir, body: &str) -> PathBuf {
     let path = dir.path().join("odoo-emulator");
     fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write the stand-in binary");
@@ -117,7 +117,7 @@ fn unhealthy_times_out() {
 
 #[test]
 fn unhealthy_route_reported() {
-    // A server that writes its port but answers 503 on the health route.
+    // A server that writes its port but returns 503 on the health route.
     let dir = tempdir();
     let server = r#"
 import http.server, sys

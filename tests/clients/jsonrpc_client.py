@@ -182,6 +182,44 @@ def jsonrpc_crud(settings):
 
 
 @scenario
+def jsonrpc_none_result(settings):
+    client = Client(settings)
+    partner_id = client.execute_kw("res.partner", "create", [{"name": "E2E Json Toggle"}])
+    # toggle_active returns None, which JSON can carry, but
+    # JsonRPCDispatcher._response leaves the result member out for None
+    # (odoo/http.py), and the change is applied.
+    params = {
+        "service": "object",
+        "method": "execute_kw",
+        "args": [
+            settings.db,
+            ADMIN_UID,
+            settings.password,
+            "res.partner",
+            "toggle_active",
+            [[partner_id]],
+            {},
+        ],
+    }
+    status, reply = client.post("/jsonrpc", params)
+    check_equal(status, 200, "HTTP status")
+    check("error" not in reply, f"toggle_active failed: {reply!r}")
+    check("result" not in reply, f"a reply with a result member for None: {reply!r}")
+    rows = client.execute_kw("res.partner", "read", [[partner_id]], {"fields": ["active"]})
+    check_equal(rows, [{"id": partner_id, "active": False}], "active after toggle_active")
+
+
+@scenario
+def jsonrpc_int_keys(settings):
+    client = Client(settings)
+    partner_id = client.execute_kw("res.partner", "create", [{"name": "E2E Json External Id"}])
+    # The dict keyed by record id that get_external_id returns travels as a
+    # JSON object, whose keys are strings.
+    result = client.execute_kw("res.partner", "get_external_id", [[partner_id]])
+    check_equal(result, {str(partner_id): ""}, "get_external_id result")
+
+
+@scenario
 def jsonrpc_access_denied(settings):
     client = Client(settings)
     params = {

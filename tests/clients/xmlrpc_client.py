@@ -574,6 +574,25 @@ def x2many_commands(settings):
     odoo.execute_kw("res.partner", "write", [[partner_id], {"category_id": [(5, 0, 0)]}])
     check_equal(tags(), [], "tags after (5, 0, 0)")
 
+    # A plain list of ids replaces the set like (6, 0, ids), and a value that
+    # is neither is a ValueError (_RelationalMulti.write_batch in
+    # odoo/fields.py, which formats the value with %s).
+    odoo.execute_kw("res.partner", "write", [[partner_id], {"category_id": [tag_b]}])
+    check_equal(tags(), [tag_b], "tags after a plain list of ids")
+    fault = expect_fault(
+        APPLICATION_ERROR,
+        odoo.execute_kw,
+        "res.partner",
+        "write",
+        [[partner_id], {"category_id": f"{tag_a},{tag_b}"}],
+    )
+    check_equal(
+        last_line(fault.faultString),
+        f"ValueError: Wrong value for res.partner.category_id: {tag_a},{tag_b}",
+        "last line of the traceback",
+    )
+    check_equal(tags(), [tag_b], "tags after the rejected write")
+
     odoo.execute_kw(
         "res.partner", "write", [[partner_id], {"child_ids": [(0, 0, {"name": "E2E Child"})]}]
     )
@@ -611,6 +630,75 @@ def private_method_rejected(settings):
             fault.faultString,
             f"Private methods (such as {method}) cannot be called remotely.",
             f"faultString for {method}",
+        )
+
+
+@scenario
+def none_result_fault(settings):
+    odoo = Odoo(settings)
+    partner_id = odoo.partner("E2E Toggle")
+    # toggle_active returns None (odoo/models.py). The method commits first,
+    # then the XML-RPC marshaller, created with allow_none=False in
+    # odoo/addons/base/controllers/rpc.py, fails on the result.
+    fault = expect_fault(
+        APPLICATION_ERROR, odoo.execute_kw, "res.partner", "toggle_active", [[partner_id]]
+    )
+    check_equal(
+        last_line(fault.faultString),
+        "TypeError: cannot marshal None unless allow_none is enabled",
+        "last line of the traceback",
+    )
+    active = odoo.execute_kw("res.partner", "read", [[partner_id]], {"fields": ["active"]})[0][
+        "active"
+    ]
+    check(
+        active is False, f"active after the faulted toggle_active: expected False, got {active!r}"
+    )
+
+
+@scenario
+def int_keys_fault(settings):
+    odoo = Odoo(settings)
+    partner_id = odoo.partner("E2E External Id")
+    # get_external_id returns a dict keyed by record id, and Python's XML-RPC
+    # marshaller only accepts string keys.
+    fault = expect_fault(
+        APPLICATION_ERROR, odoo.execute_kw, "res.partner", "get_external_id", [[partner_id]]
+    )
+    check_equal(
+        last_line(fault.faultString),
+        "TypeError: dictionary key must be string",
+        "last line of the traceback",
+    )
+
+
+@scenario
+def invalid_company_rejected(settings):
+    odoo = Odoo(settings)
+    # Environment.company in odoo/api.py rejects allowed_company_ids that are
+    # not among the user's companies, and the record rules of res.partner
+    # read the companies on every search.
+    fault = expect_fault(
+        ACCESS_ERROR,
+        odoo.execute_kw,
+        "res.partner",
+        "search",
+        [[]],
+        {"context": {"allowed_company_ids": [999999]}},
+    )
+    check_equal(fault.faultString, "Access to unauthorized or invalid companies.", "faultString")
+
+
+@scenario
+def access_rights_admin(settings):
+    odoo = Odoo(settings)
+    # check_access_rights is public in 17.0 and returns True when allowed.
+    for operation in ["read", "write", "create", "unlink"]:
+        allowed = odoo.execute_kw(
+            "res.partner", "check_access_rights", [operation], {"raise_exception": False}
+        )
+        check(
+            allowed is True, f"check_access_rights({operation!r}): expected True, got {allowed!r}"
         )
 
 

@@ -6,6 +6,8 @@ odoo_e2e::client_scenarios!("jsonrpc_client.py":
     jsonrpc_version,
     jsonrpc_authenticate,
     jsonrpc_crud,
+    jsonrpc_none_result,
+    jsonrpc_int_keys,
     jsonrpc_access_denied,
     jsonrpc_user_error,
     jsonrpc_application_error,

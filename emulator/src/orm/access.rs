@@ -105,10 +105,10 @@ impl Env<'_> {
         let model_id = self.ir_model_id(&model.name);
         self.all_ids("ir.model.access").into_iter().any(|row| {
             let granted = self.get_by_name(access, row, operation.access_column()).is_truthy();
-            let active = self.get_by_name(access, row, "active");
+            let active = access.field("active").is_none_or(|f| self.get(access, row, f).is_truthy());
             let on_model = self.get_by_name(access, row, "model_id").as_i64() == model_id;
             let group = self.get_by_name(access, row, "group_id").as_i64();
-            granted && active.is_truthy() && on_model && group.is_none_or(|g| groups.contains(&g))
+            granted && active && on_model && group.is_none_or(|g| groups.contains(&g))
         })
     }
 
@@ -177,7 +177,7 @@ impl Env<'_> {
         let mut group_rules = Vec::new();
         for rule in self.all_ids("ir.rule") {
             let applies = self.get_by_name(rules, rule, operation.access_column()).is_truthy()
-                && self.get_by_name(rules, rule, "active").is_truthy()
+                && rules.field("active").is_none_or(|f| self.get(rules, rule, f).is_truthy())
                 && self.get_by_name(rules, rule, "model_id").as_i64() == model_id;
             if !applies {
                 continue;

@@ -168,7 +168,7 @@ fn to_many2one(env: &Env<'_>, model: &Model, field: &Field, value: &Value) -> Od
         }
         _ => return Err(wrong_value(model, field, value)),
     };
-    if !env.exists(field.comodel(), id) {
+    if !env.defer_foreign_keys && !env.exists(field.comodel(), id) {
         return Err(foreign_key_violation(model, field));
     }
     Ok(Value::Int(id))

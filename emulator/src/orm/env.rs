@@ -27,11 +27,14 @@ pub struct Env<'a> {
     /// The current time on the emulator's clock, as `YYYY-MM-DD HH:MM:SS`.
     pub now: String,
     pub version: Version,
+    /// Skips the existence check of many2one targets, for seeding records
+    /// that refer to records created later in the same profile.
+    pub defer_foreign_keys: bool,
 }
 
 impl<'a> Env<'a> {
     pub fn new(state: &'a mut DbState, uid: i64, context: Dict, now: String, version: Version) -> Self {
-        Env { state, uid, su: uid == SUPERUSER_ID, context, now, version }
+        Env { state, uid, su: uid == SUPERUSER_ID, context, now, version, defer_foreign_keys: false }
     }
 
     pub fn today(&self) -> String {

@@ -30,9 +30,21 @@ pub fn create(env: &mut Env<'_>, model: &Arc<Model>, vals_list: &[Dict]) -> Odoo
 /// Creates one record without access checks, for the ORM's own use
 /// (delegated parents, `(0, 0, vals)` lines, `name_create`).
 pub fn create_one(env: &mut Env<'_>, model: &Arc<Model>, vals: &Dict) -> OdooResult<i64> {
+    create_with_id(env, model, None, vals)
+}
+
+/// Creates one record, with a fixed id when given (seed records whose
+/// external id was reserved before their values were known).
+pub fn create_with_id(env: &mut Env<'_>, model: &Arc<Model>, fixed: Option<i64>, vals: &Dict) -> OdooResult<i64> {
     let mut vals = with_defaults(env, model, vals)?;
     create_delegated_parents(env, model, &mut vals)?;
-    let id = env.state.table_mut(&model.name).allocate_id();
+    let id = match fixed {
+        Some(id) => {
+            env.state.table_mut(&model.name).reserve_id(id);
+            id
+        }
+        None => env.state.table_mut(&model.name).allocate_id(),
+    };
     let mut row = Row::new();
     let audit = [
         ("create_uid", Value::Int(env.uid)),
@@ -317,7 +329,7 @@ fn apply_many2many(
     let mut seen = BTreeSet::new();
     current.retain(|t| seen.insert(*t));
     for target in &current {
-        if !env.exists(&comodel.name, *target) {
+        if !env.defer_foreign_keys && !env.exists(&comodel.name, *target) {
             return Err(convert::foreign_key_violation(model, field));
         }
     }

@@ -47,7 +47,10 @@ pub struct Database {
 impl Database {
     fn new(profile: Profile) -> Self {
         let state = Mutex::new(profile.seed.clone());
-        Database { profile: Arc::new(profile), state }
+        Database {
+            profile: Arc::new(profile),
+            state,
+        }
     }
 }
 
@@ -85,7 +88,9 @@ impl Emulator {
             if databases.contains_key(&name) {
                 return Err(ProfileError {
                     path: profile.name.clone(),
-                    message: format!("database {name:?} is served twice; name one with --profile DB=PATH"),
+                    message: format!(
+                        "database {name:?} is served twice; name one with --profile DB=PATH"
+                    ),
                 });
             }
             databases.insert(name, Arc::new(Database::new(profile)));
@@ -116,14 +121,23 @@ impl Emulator {
         self.databases.get(name).ok_or_else(|| {
             OdooError::new(
                 ErrorKind::OperationalError,
-                format!("connection to server failed: FATAL:  database {} does not exist\n", python_str_repr(name).replace('\'', "\"")),
+                format!(
+                    "connection to server failed: FATAL:  database {} does not exist\n",
+                    python_str_repr(name).replace('\'', "\"")
+                ),
             )
         })
     }
 
     /// Serves `/xmlrpc/2/<service>` and `/jsonrpc`: `service` is `common`,
     /// `object` or `db` and `params` the positional arguments.
-    pub fn dispatch_rpc(&self, service: &str, method: &str, params: Vec<Value>, protocol: Protocol) -> OdooResult<Value> {
+    pub fn dispatch_rpc(
+        &self,
+        service: &str,
+        method: &str,
+        params: Vec<Value>,
+        protocol: Protocol,
+    ) -> OdooResult<Value> {
         let _ = protocol;
         match service {
             "common" => self.dispatch_common(method, &params),
@@ -140,14 +154,21 @@ impl Emulator {
             "about" => {
                 let info = Value::Str("See http://openerp.com".to_owned());
                 if arg(0).is_truthy() {
-                    return Ok(Value::List(vec![info, Value::Str(self.version.server_version())]));
+                    return Ok(Value::List(vec![
+                        info,
+                        Value::Str(self.version.server_version()),
+                    ]));
                 }
                 Ok(info)
             }
             "login" | "authenticate" => {
                 let needed = if method == "login" { 3 } else { 4 };
                 if params.len() < needed {
-                    return Err(missing_arguments(&format!("exp_{method}"), needed, params.len()));
+                    return Err(missing_arguments(
+                        &format!("exp_{method}"),
+                        needed,
+                        params.len(),
+                    ));
                 }
                 let (db, login, password) = (text(&arg(0)), text(&arg(1)), text(&arg(2)));
                 match self.check_login(&db, &login, &password, Login::Rpc) {
@@ -162,7 +183,10 @@ impl Emulator {
 
     fn dispatch_object(&self, method: &str, params: Vec<Value>) -> OdooResult<Value> {
         if params.len() < 3 {
-            return Err(OdooError::new(ErrorKind::IndexError, "tuple index out of range"));
+            return Err(OdooError::new(
+                ErrorKind::IndexError,
+                "tuple index out of range",
+            ));
         }
         let mut params = params.into_iter();
         let db = text(&params.next().unwrap_or_default());
@@ -173,35 +197,68 @@ impl Emulator {
         let (model, model_method, args, kwargs) = match method {
             "execute" => split_execute(&rest)?,
             "execute_kw" => split_execute_kw(&rest)?,
-            _ => return Err(OdooError::new(ErrorKind::NameError, format!("Method not available {method}"))),
+            _ => {
+                return Err(OdooError::new(
+                    ErrorKind::NameError,
+                    format!("Method not available {method}"),
+                ))
+            }
         };
         self.execute(&db, uid, &model, &model_method, args, kwargs)
     }
 
     fn dispatch_db(&self, method: &str) -> OdooResult<Value> {
         match method {
-            "list" => Ok(Value::List(self.database_names().into_iter().map(Value::Str).collect())),
+            "list" => Ok(Value::List(
+                self.database_names().into_iter().map(Value::Str).collect(),
+            )),
             "server_version" => Ok(Value::Str(self.version.server_version())),
             "db_exist" => Ok(Value::Bool(false)),
-            "list_lang" => Ok(Value::List(vec![Value::List(vec!["en_US".into(), "English (US)".into()])])),
-            "create_database" | "duplicate_database" | "drop" | "dump" | "restore" | "rename"
-            | "change_admin_password" | "migrate_databases" => Err(OdooError::access_denied()),
+            "list_lang" => Ok(Value::List(vec![Value::List(vec![
+                "en_US".into(),
+                "English (US)".into(),
+            ])])),
+            "create_database"
+            | "duplicate_database"
+            | "drop"
+            | "dump"
+            | "restore"
+            | "rename"
+            | "change_admin_password"
+            | "migrate_databases" => Err(OdooError::access_denied()),
             _ => Err(OdooError::key(&format!("exp_{method}"))),
         }
     }
 
     /// Runs one ORM call as one transaction: the state changes only when
     /// the method succeeds.
-    pub fn execute(&self, db: &str, uid: i64, model: &str, method: &str, args: Vec<Value>, mut kwargs: Dict) -> OdooResult<Value> {
+    pub fn execute(
+        &self,
+        db: &str,
+        uid: i64,
+        model: &str,
+        method: &str,
+        args: Vec<Value>,
+        mut kwargs: Dict,
+    ) -> OdooResult<Value> {
         let database = self.database(db)?;
         let context = match kwargs.shift_remove("context") {
             Some(Value::Dict(context)) => context,
             _ => Dict::new(),
         };
         let now = self.clock.now_text();
-        let mut guard = database.state.lock().expect("a database lock is never poisoned");
+        let mut guard = database
+            .state
+            .lock()
+            .expect("a database lock is never poisoned");
         let mut transaction = guard.clone();
-        let mut env = Env::new(&mut transaction, uid, context, now, database.profile.version);
+        let mut env = Env::new(
+            &mut transaction,
+            uid,
+            context,
+            now,
+            database.profile.version,
+        );
         env.check_companies()?;
         let span = tracing::trace_span!("call", db, uid, model, method);
         let _entered = span.enter();
@@ -214,17 +271,34 @@ impl Emulator {
     /// user id, or `AccessDenied`.
     fn check_login(&self, db: &str, login: &str, password: &str, mode: Login) -> OdooResult<i64> {
         let database = self.database(db)?;
-        let state = database.state.lock().expect("a database lock is never poisoned");
-        let users = state.schema.model("res.users").ok_or_else(OdooError::access_denied)?;
-        let login_field = users.field("login").ok_or_else(OdooError::access_denied)?.clone();
+        let state = database
+            .state
+            .lock()
+            .expect("a database lock is never poisoned");
+        let users = state
+            .schema
+            .model("res.users")
+            .ok_or_else(OdooError::access_denied)?;
+        let login_field = users
+            .field("login")
+            .ok_or_else(OdooError::access_denied)?
+            .clone();
         let active_field = users.field("active").cloned();
         let env_state = &mut state.clone();
-        let env = Env::new(env_state, crate::orm::SUPERUSER_ID, Dict::new(), String::new(), database.profile.version);
+        let env = Env::new(
+            env_state,
+            crate::orm::SUPERUSER_ID,
+            Dict::new(),
+            String::new(),
+            database.profile.version,
+        );
         for uid in env.all_ids("res.users") {
             if env.get(users, uid, &login_field).as_str() != Some(login) {
                 continue;
             }
-            let active = active_field.as_ref().is_none_or(|f| env.get(users, uid, f).is_truthy());
+            let active = active_field
+                .as_ref()
+                .is_none_or(|f| env.get(users, uid, f).is_truthy());
             if active && password_matches(&state, uid, password, mode) {
                 return Ok(uid);
             }
@@ -236,8 +310,13 @@ impl Emulator {
     /// call, as `odoo.service.security.check` does.
     fn check_credentials(&self, db: &str, uid: i64, password: &str) -> OdooResult<()> {
         let database = self.database(db)?;
-        let state = database.state.lock().expect("a database lock is never poisoned");
-        let active = state.stored("res.users", uid, "active").is_none_or(Value::is_truthy);
+        let state = database
+            .state
+            .lock()
+            .expect("a database lock is never poisoned");
+        let active = state
+            .stored("res.users", uid, "active")
+            .is_none_or(Value::is_truthy);
         if active && password_matches(&state, uid, password, Login::Rpc) {
             return Ok(());
         }
@@ -253,29 +332,82 @@ impl Emulator {
     /// Returns the `session_info` dictionary for a logged-in session.
     pub fn session_info(&self, db: &str, uid: i64, session_id: &str) -> OdooResult<Dict> {
         let _ = session_id;
-        let user = self.execute(db, uid, "res.users", "read", vec![Value::List(vec![Value::Int(uid)])], read_kwargs(&["name", "login", "partner_id", "company_id", "company_ids", "lang", "tz"]))?;
-        let user = user.as_list().and_then(|l| l.first()).and_then(Value::as_dict).cloned().unwrap_or_default();
+        let user = self.execute(
+            db,
+            uid,
+            "res.users",
+            "read",
+            vec![Value::List(vec![Value::Int(uid)])],
+            read_kwargs(&[
+                "name",
+                "login",
+                "partner_id",
+                "company_id",
+                "company_ids",
+                "lang",
+                "tz",
+            ]),
+        )?;
+        let user = user
+            .as_list()
+            .and_then(|l| l.first())
+            .and_then(Value::as_dict)
+            .cloned()
+            .unwrap_or_default();
         let context = self.execute(db, uid, "res.users", "context_get", vec![], Dict::new())?;
-        let first = |key: &str| user.get(key).and_then(Value::as_list).and_then(|l| l.first()).cloned().unwrap_or(Value::Bool(false));
+        let first = |key: &str| {
+            user.get(key)
+                .and_then(Value::as_list)
+                .and_then(|l| l.first())
+                .cloned()
+                .unwrap_or(Value::Bool(false))
+        };
         let mut info = Dict::new();
         info.insert("uid".into(), Value::Int(uid));
         info.insert("is_system".into(), Value::Bool(uid == 2));
         info.insert("is_admin".into(), Value::Bool(uid == 2));
         info.insert("user_context".into(), context);
         info.insert("db".into(), Value::Str(db.to_owned()));
-        info.insert("server_version".into(), Value::Str(self.version.server_version()));
+        info.insert(
+            "server_version".into(),
+            Value::Str(self.version.server_version()),
+        );
         info.insert("server_version_info".into(), version_info(self.version));
-        info.insert("name".into(), user.get("name").cloned().unwrap_or(Value::Bool(false)));
-        info.insert("username".into(), user.get("login").cloned().unwrap_or(Value::Bool(false)));
-        info.insert("partner_display_name".into(), user.get("partner_id").and_then(Value::as_list).and_then(|l| l.get(1)).cloned().unwrap_or(Value::Bool(false)));
+        info.insert(
+            "name".into(),
+            user.get("name").cloned().unwrap_or(Value::Bool(false)),
+        );
+        info.insert(
+            "username".into(),
+            user.get("login").cloned().unwrap_or(Value::Bool(false)),
+        );
+        info.insert(
+            "partner_display_name".into(),
+            user.get("partner_id")
+                .and_then(Value::as_list)
+                .and_then(|l| l.get(1))
+                .cloned()
+                .unwrap_or(Value::Bool(false)),
+        );
         info.insert("company_id".into(), first("company_id"));
         info.insert("partner_id".into(), first("partner_id"));
-        info.insert("web.base.url".into(), Value::Str("http://localhost:8069".into()));
+        info.insert(
+            "web.base.url".into(),
+            Value::Str("http://localhost:8069".into()),
+        );
         Ok(info)
     }
 
     /// Serves `/web/dataset/call_kw`: one ORM call by an authenticated user.
-    pub fn call_kw(&self, db: &str, uid: i64, model: &str, method: &str, args: Vec<Value>, kwargs: Dict) -> OdooResult<Value> {
+    pub fn call_kw(
+        &self,
+        db: &str,
+        uid: i64,
+        model: &str,
+        method: &str,
+        args: Vec<Value>,
+        kwargs: Dict,
+    ) -> OdooResult<Value> {
         self.execute(db, uid, model, method, args, kwargs)
     }
 }
@@ -289,7 +421,10 @@ fn password_matches(state: &DbState, uid: i64, password: &str, mode: Login) -> b
     let Some(credentials) = state.credentials.get(&uid) else {
         return false;
     };
-    let by_password = credentials.password.as_deref().is_some_and(|p| !p.is_empty() && p == password);
+    let by_password = credentials
+        .password
+        .as_deref()
+        .is_some_and(|p| !p.is_empty() && p == password);
     let by_key = mode == Login::Rpc && credentials.api_keys.iter().any(|k| k == password);
     by_password || by_key
 }
@@ -302,7 +437,10 @@ fn python_int(value: &Value) -> OdooResult<i64> {
         Value::Bool(b) => Ok(i64::from(*b)),
         Value::Float(f) => Ok(f.trunc() as i64),
         Value::Str(s) => s.trim().parse().map_err(|_| {
-            OdooError::value(format!("invalid literal for int() with base 10: {}", python_str_repr(s)))
+            OdooError::value(format!(
+                "invalid literal for int() with base 10: {}",
+                python_str_repr(s)
+            ))
         }),
         other => Err(OdooError::type_error(format!(
             "int() argument must be a string, a bytes-like object or a real number, not '{}'",
@@ -322,7 +460,12 @@ fn split_execute(rest: &[Value]) -> OdooResult<Call> {
     if rest.len() < 2 {
         return Err(missing_arguments("execute", 2, rest.len()));
     }
-    Ok((text(&rest[0]), text(&rest[1]), rest[2..].to_vec(), Dict::new()))
+    Ok((
+        text(&rest[0]),
+        text(&rest[1]),
+        rest[2..].to_vec(),
+        Dict::new(),
+    ))
 }
 
 /// `execute_kw(db, uid, password, model, method, args, kw=None)`.
@@ -369,9 +512,15 @@ fn missing_arguments(function: &str, needed: usize, given: usize) -> OdooError {
 /// `common.version()`.
 pub fn version_dict(version: Version) -> Value {
     Value::Dict(Dict::from_iter([
-        ("server_version".to_owned(), Value::Str(version.server_version())),
+        (
+            "server_version".to_owned(),
+            Value::Str(version.server_version()),
+        ),
         ("server_version_info".to_owned(), version_info(version)),
-        ("server_serie".to_owned(), Value::Str(version.server_version())),
+        (
+            "server_serie".to_owned(),
+            Value::Str(version.server_version()),
+        ),
         ("protocol_version".to_owned(), Value::Int(1)),
     ]))
 }

@@ -104,8 +104,12 @@ impl Env<'_> {
         let groups = self.user_groups();
         let model_id = self.ir_model_id(&model.name);
         self.all_ids("ir.model.access").into_iter().any(|row| {
-            let granted = self.get_by_name(access, row, operation.access_column()).is_truthy();
-            let active = access.field("active").is_none_or(|f| self.get(access, row, f).is_truthy());
+            let granted = self
+                .get_by_name(access, row, operation.access_column())
+                .is_truthy();
+            let active = access
+                .field("active")
+                .is_none_or(|f| self.get(access, row, f).is_truthy());
             let on_model = self.get_by_name(access, row, "model_id").as_i64() == model_id;
             let group = self.get_by_name(access, row, "group_id").as_i64();
             granted && active && on_model && group.is_none_or(|g| groups.contains(&g))
@@ -143,17 +147,24 @@ impl Env<'_> {
     }
 
     fn groups_granting(&self, model: &Model, operation: Operation) -> Vec<String> {
-        let (Some(access), Some(groups)) =
-            (self.state.schema.model("ir.model.access"), self.state.schema.model("res.groups"))
-        else {
+        let (Some(access), Some(groups)) = (
+            self.state.schema.model("ir.model.access"),
+            self.state.schema.model("res.groups"),
+        ) else {
             return Vec::new();
         };
         let model_id = self.ir_model_id(&model.name);
         let mut names = BTreeSet::new();
         for row in self.all_ids("ir.model.access") {
-            let granted = self.get_by_name(access, row, operation.access_column()).is_truthy();
+            let granted = self
+                .get_by_name(access, row, operation.access_column())
+                .is_truthy();
             let on_model = self.get_by_name(access, row, "model_id").as_i64() == model_id;
-            if let (true, true, Some(group)) = (granted, on_model, self.get_by_name(access, row, "group_id").as_i64()) {
+            if let (true, true, Some(group)) = (
+                granted,
+                on_model,
+                self.get_by_name(access, row, "group_id").as_i64(),
+            ) {
                 if let Some(name) = self.get_by_name(groups, group, "name").as_str() {
                     names.insert(name.to_owned());
                 }
@@ -176,8 +187,12 @@ impl Env<'_> {
         let mut global = Vec::new();
         let mut group_rules = Vec::new();
         for rule in self.all_ids("ir.rule") {
-            let applies = self.get_by_name(rules, rule, operation.access_column()).is_truthy()
-                && rules.field("active").is_none_or(|f| self.get(rules, rule, f).is_truthy())
+            let applies = self
+                .get_by_name(rules, rule, operation.access_column())
+                .is_truthy()
+                && rules
+                    .field("active")
+                    .is_none_or(|f| self.get(rules, rule, f).is_truthy())
                 && self.get_by_name(rules, rule, "model_id").as_i64() == model_id;
             if !applies {
                 continue;
@@ -202,12 +217,21 @@ impl Env<'_> {
 
     /// Checks that every record passes the rules, raising Odoo 17's
     /// `AccessError` naming the rules otherwise.
-    pub fn check_access_rule(&self, model: &Model, ids: &[i64], operation: Operation) -> OdooResult<()> {
+    pub fn check_access_rule(
+        &self,
+        model: &Model,
+        ids: &[i64],
+        operation: Operation,
+    ) -> OdooResult<()> {
         let Some(domain) = self.rule_domain(model, operation)? else {
             return Ok(());
         };
         let allowed = domain::evaluate(self, model, &domain)?;
-        let forbidden: Vec<i64> = ids.iter().copied().filter(|id| !allowed.contains(id)).collect();
+        let forbidden: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !allowed.contains(id))
+            .collect();
         if forbidden.is_empty() {
             return Ok(());
         }
@@ -221,10 +245,14 @@ impl Env<'_> {
             Operation::Create => "create",
             Operation::Unlink => "unlink",
         };
-        let shown: Vec<String> = forbidden.iter().take(6).map(|id| {
-            let name = self.display_name(model, *id);
-            format!("{} (id={id})", name.as_str().unwrap_or_default())
-        }).collect();
+        let shown: Vec<String> = forbidden
+            .iter()
+            .take(6)
+            .map(|id| {
+                let name = self.display_name(model, *id);
+                format!("{} (id={id})", name.as_str().unwrap_or_default())
+            })
+            .collect();
         let user = self.user_display();
         OdooError::access(format!(
             "Due to security restrictions, you are not allowed to {action} '{}' ({}) records.\n\nRecords: {}\nUser: {}\n\nContact your administrator to request access if necessary.",
@@ -245,7 +273,11 @@ impl Env<'_> {
 
     /// Raises `MissingError` for ids that do not exist, as `write` does.
     pub fn check_missing(&self, model: &Model, ids: &[i64]) -> OdooResult<()> {
-        let missing: Vec<i64> = ids.iter().copied().filter(|id| !self.exists(&model.name, *id)).collect();
+        let missing: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.exists(&model.name, *id))
+            .collect();
         if missing.is_empty() {
             return Ok(());
         }
@@ -261,7 +293,12 @@ impl Env<'_> {
     /// Returns the current company: the first of `allowed_company_ids` in
     /// the context, or the user's default company.
     pub fn company_id(&self) -> i64 {
-        if let Some(first) = self.context.get("allowed_company_ids").map(ids_of).and_then(|ids| ids.first().copied()) {
+        if let Some(first) = self
+            .context
+            .get("allowed_company_ids")
+            .map(ids_of)
+            .and_then(|ids| ids.first().copied())
+        {
             return first;
         }
         self.state
@@ -292,11 +329,15 @@ impl Env<'_> {
         let Some(users) = self.state.schema.model("res.users") else {
             return Ok(());
         };
-        let allowed: BTreeSet<i64> = ids_of(&self.get_by_name(users, self.uid, "company_ids")).into_iter().collect();
+        let allowed: BTreeSet<i64> = ids_of(&self.get_by_name(users, self.uid, "company_ids"))
+            .into_iter()
+            .collect();
         if ids_of(requested).iter().all(|c| allowed.contains(c)) {
             return Ok(());
         }
-        Err(OdooError::access("Access to unauthorized or invalid companies."))
+        Err(OdooError::access(
+            "Access to unauthorized or invalid companies.",
+        ))
     }
 
     pub fn user_partner_id(&self) -> Option<i64> {
@@ -329,7 +370,12 @@ impl Env<'_> {
     }
 
     /// Returns Odoo 17's `AccessError` for fields restricted by `groups`.
-    pub fn field_access_error(&self, model: &Model, fields: &[String], operation: Operation) -> OdooError {
+    pub fn field_access_error(
+        &self,
+        model: &Model,
+        fields: &[String],
+        operation: Operation,
+    ) -> OdooError {
         OdooError::access(format!(
             "You do not have enough rights to access the fields \"{}\" on {} ({}). Please contact your system administrator.\n\nOperation: {}",
             fields.join(","),

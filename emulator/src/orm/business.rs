@@ -32,7 +32,10 @@ pub fn find<'e>(env: &'e Env<'_>, model: &str, method: &str) -> Option<&'e Busin
 /// `sets`, and returns `returns`.
 pub fn run(env: &mut Env<'_>, model: &Arc<Model>, method: &str, ids: &[i64]) -> OdooResult<Value> {
     let spec = find(env, &model.name, method).cloned().ok_or_else(|| {
-        OdooError::attribute(format!("The method '{method}' does not exist on the model '{}'", model.name))
+        OdooError::attribute(format!(
+            "The method '{method}' does not exist on the model '{}'",
+            model.name
+        ))
     })?;
     env.check_missing(model, ids)?;
     if let Some(requires) = &spec.requires {
@@ -40,7 +43,10 @@ pub fn run(env: &mut Env<'_>, model: &Arc<Model>, method: &str, ids: &[i64]) -> 
         if let Some(refused) = ids.iter().find(|id| !allowed.contains(id)) {
             let name = env.display_name(model, *refused);
             let message = spec.message.clone().unwrap_or_else(|| {
-                format!("{method} is not allowed on {}", name.as_str().unwrap_or_default())
+                format!(
+                    "{method} is not allowed on {}",
+                    name.as_str().unwrap_or_default()
+                )
             });
             return Err(OdooError::user(message));
         }

@@ -33,9 +33,14 @@ pub fn parse(model: &Model, field: &Field, value: &Value) -> OdooResult<Vec<Comm
         _ => return Err(wrong_value(model, field, value)),
     };
     if items.iter().all(|item| matches!(item, Value::Int(_))) {
-        return Ok(vec![Command::Set(items.iter().filter_map(Value::as_i64).collect())]);
+        return Ok(vec![Command::Set(
+            items.iter().filter_map(Value::as_i64).collect(),
+        )]);
     }
-    items.iter().map(|item| parse_one(model, field, item)).collect()
+    items
+        .iter()
+        .map(|item| parse_one(model, field, item))
+        .collect()
 }
 
 fn parse_one(model: &Model, field: &Field, item: &Value) -> OdooResult<Command> {
@@ -43,12 +48,22 @@ fn parse_one(model: &Model, field: &Field, item: &Value) -> OdooResult<Command> 
         Value::List(parts) if !parts.is_empty() => parts,
         // A bare dict reaches PostgreSQL in Odoo, which cannot adapt it.
         Value::Dict(_) => {
-            return Err(OdooError::new(ErrorKind::ProgrammingError, "can't adapt type 'dict'"))
+            return Err(OdooError::new(
+                ErrorKind::ProgrammingError,
+                "can't adapt type 'dict'",
+            ))
         }
         _ => return Err(wrong_value(model, field, item)),
     };
-    let code = parts[0].as_i64().ok_or_else(|| wrong_value(model, field, item))?;
-    let id = || parts.get(1).and_then(Value::as_i64).ok_or_else(|| wrong_value(model, field, item));
+    let code = parts[0]
+        .as_i64()
+        .ok_or_else(|| wrong_value(model, field, item))?;
+    let id = || {
+        parts
+            .get(1)
+            .and_then(Value::as_i64)
+            .ok_or_else(|| wrong_value(model, field, item))
+    };
     let vals = || match parts.get(2) {
         Some(Value::Dict(vals)) => Ok(vals.clone()),
         _ => Err(wrong_value(model, field, item)),
@@ -97,7 +112,10 @@ mod tests {
     fn plain_ids_mean_set() {
         let (model, field) = fixture();
         let value = Value::List(vec![Value::Int(1), Value::Int(2)]);
-        assert_eq!(parse(&model, &field, &value), Ok(vec![Command::Set(vec![1, 2])]));
+        assert_eq!(
+            parse(&model, &field, &value),
+            Ok(vec![Command::Set(vec![1, 2])])
+        );
     }
 
     #[test]
@@ -112,7 +130,11 @@ mod tests {
     #[test]
     fn string_is_a_wrong_value() {
         let (model, field) = fixture();
-        let error = parse(&model, &field, &Value::from("4,564,0")).expect_err("strings are rejected");
-        assert_eq!(error.message, "Wrong value for res.partner.category_id: '4,564,0'");
+        let error =
+            parse(&model, &field, &Value::from("4,564,0")).expect_err("strings are rejected");
+        assert_eq!(
+            error.message,
+            "Wrong value for res.partner.category_id: '4,564,0'"
+        );
     }
 }

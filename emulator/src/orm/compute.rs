@@ -26,7 +26,11 @@ pub enum Expr {
 /// Parses an expression, or explains where it is invalid.
 pub fn parse(text: &str) -> OdooResult<Expr> {
     let tokens = tokenize(text)?;
-    let mut parser = Parser { tokens, pos: 0, text };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        text,
+    };
     let expr = parser.expression()?;
     if parser.pos != parser.tokens.len() {
         return Err(parser.error("unexpected text after the expression"));
@@ -49,7 +53,9 @@ fn tokenize(text: &str) -> OdooResult<Vec<Token>> {
         let c = chars[i];
         if c.is_whitespace() {
             i += 1;
-        } else if c.is_ascii_digit() || c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit) {
+        } else if c.is_ascii_digit()
+            || c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+        {
             let start = i;
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
                 i += 1;
@@ -61,7 +67,9 @@ fn tokenize(text: &str) -> OdooResult<Vec<Token>> {
             tokens.push(Token::Number(number));
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
                 i += 1;
             }
             tokens.push(Token::Name(chars[start..i].iter().collect()));
@@ -69,7 +77,9 @@ fn tokenize(text: &str) -> OdooResult<Vec<Token>> {
             tokens.push(Token::Op(c));
             i += 1;
         } else {
-            return Err(OdooError::value(format!("invalid character {c:?} in expression {text:?}")));
+            return Err(OdooError::value(format!(
+                "invalid character {c:?} in expression {text:?}"
+            )));
         }
     }
     Ok(tokens)
@@ -142,7 +152,9 @@ impl Parser<'_> {
                 Ok(Expr::Sum(lines, path))
             }
             "count" if path.len() == 1 => Ok(Expr::Count(path.remove(0))),
-            _ => Err(self.error(&format!("unknown function or argument {function}({argument})"))),
+            _ => Err(self.error(&format!(
+                "unknown function or argument {function}({argument})"
+            ))),
         }
     }
 
@@ -160,13 +172,16 @@ fn split_path(name: &str) -> Vec<String> {
     name.split('.').map(str::to_owned).collect()
 }
 
+/// Returns the numeric value of a field path of the record.
+pub type FieldLookup<'a> = dyn FnMut(&[String]) -> f64 + 'a;
+
+/// Returns the values of a path across the lines of an x2many (or one
+/// value per line when the path is `None`).
+pub type LinesLookup<'a> = dyn FnMut(&str, Option<&[String]>) -> Vec<f64> + 'a;
+
 /// Evaluates an expression, asking `field` for the numeric value of a
 /// field path and `lines` for the values across an x2many.
-pub fn evaluate(
-    expr: &Expr,
-    field: &mut dyn FnMut(&[String]) -> f64,
-    lines: &mut dyn FnMut(&str, Option<&[String]>) -> Vec<f64>,
-) -> f64 {
+pub fn evaluate(expr: &Expr, field: &mut FieldLookup<'_>, lines: &mut LinesLookup<'_>) -> f64 {
     match expr {
         Expr::Number(n) => *n,
         Expr::Field(path) => field(path),
@@ -196,7 +211,10 @@ mod tests {
     fn eval_with(expr: &str, values: &[(&str, f64)]) -> f64 {
         let expr = parse(expr).expect("valid expression");
         let mut field = |path: &[String]| {
-            values.iter().find(|(name, _)| *name == path.join(".")).map_or(0.0, |(_, v)| *v)
+            values
+                .iter()
+                .find(|(name, _)| *name == path.join("."))
+                .map_or(0.0, |(_, v)| *v)
         };
         let mut lines = |_: &str, _: Option<&[String]>| vec![1.5, 2.5];
         evaluate(&expr, &mut field, &mut lines)
@@ -205,7 +223,14 @@ mod tests {
     #[test]
     fn arithmetic_follows_precedence() {
         let subtotal = "product_uom_qty * price_unit * (1 - discount / 100)";
-        let value = eval_with(subtotal, &[("product_uom_qty", 2.0), ("price_unit", 10.0), ("discount", 10.0)]);
+        let value = eval_with(
+            subtotal,
+            &[
+                ("product_uom_qty", 2.0),
+                ("price_unit", 10.0),
+                ("discount", 10.0),
+            ],
+        );
         assert!((value - 18.0).abs() < 1e-9);
     }
 

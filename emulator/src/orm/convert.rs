@@ -8,7 +8,12 @@ use crate::value::{python_str_repr, Value};
 
 /// Returns Odoo's `ValueError` for a value a field cannot hold.
 pub fn wrong_value(model: &Model, field: &Field, value: &Value) -> OdooError {
-    OdooError::value(format!("Wrong value for {}.{}: {}", model.name, field.name, value.python_repr()))
+    OdooError::value(format!(
+        "Wrong value for {}.{}: {}",
+        model.name,
+        field.name,
+        value.python_repr()
+    ))
 }
 
 /// Converts a scalar value for a stored column. x2many values go through
@@ -38,7 +43,10 @@ fn to_integer(value: &Value) -> OdooResult<Value> {
         Value::Int(i) => Ok(Value::Int(*i)),
         Value::Float(f) => Ok(Value::Int(f.trunc() as i64)),
         Value::Str(s) => s.trim().parse().map(Value::Int).map_err(|_| {
-            OdooError::value(format!("invalid literal for int() with base 10: {}", python_str_repr(s)))
+            OdooError::value(format!(
+                "invalid literal for int() with base 10: {}",
+                python_str_repr(s)
+            ))
         }),
         other => Err(OdooError::type_error(format!(
             "int() argument must be a string, a bytes-like object or a real number, not '{}'",
@@ -51,7 +59,10 @@ fn to_float(value: &Value) -> OdooResult<Value> {
     match value {
         Value::None | Value::Bool(false) => Ok(Value::Float(0.0)),
         Value::Str(s) => s.trim().parse().map(Value::Float).map_err(|_| {
-            OdooError::value(format!("could not convert string to float: {}", python_str_repr(s)))
+            OdooError::value(format!(
+                "could not convert string to float: {}",
+                python_str_repr(s)
+            ))
         }),
         other => other.as_f64().map(Value::Float).ok_or_else(|| {
             OdooError::type_error(format!(
@@ -141,9 +152,9 @@ fn to_binary(model: &Model, field: &Field, value: &Value) -> OdooResult<Value> {
     use base64::Engine as _;
     match value {
         Value::Str(s) => Ok(Value::Str(s.clone())),
-        Value::Binary(bytes) => {
-            Ok(Value::Str(base64::engine::general_purpose::STANDARD.encode(bytes)))
-        }
+        Value::Binary(bytes) => Ok(Value::Str(
+            base64::engine::general_purpose::STANDARD.encode(bytes),
+        )),
         _ => Err(wrong_value(model, field, value)),
     }
 }
@@ -158,7 +169,10 @@ fn to_many2one(env: &Env<'_>, model: &Model, field: &Field, value: &Value) -> Od
             None => return Err(wrong_value(model, field, value)),
         },
         Value::Dict(_) => {
-            return Err(OdooError::new(ErrorKind::ProgrammingError, "can't adapt type 'dict'"))
+            return Err(OdooError::new(
+                ErrorKind::ProgrammingError,
+                "can't adapt type 'dict'",
+            ))
         }
         Value::Str(s) => {
             return Err(OdooError::value(format!(

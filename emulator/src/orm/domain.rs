@@ -21,8 +21,9 @@ use crate::orm::schema::{FieldType, Model};
 use crate::value::{python_str_repr, Value};
 
 /// A parsed domain.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Domain {
+    #[default]
     True,
     False,
     And(Vec<Domain>),
@@ -92,7 +93,10 @@ impl Operator {
     /// Tells whether the operator matches unset values when its positive
     /// twin does not, as Odoo's SQL adds `OR column IS NULL` for them.
     fn is_negative(self) -> bool {
-        matches!(self, Operator::Ne | Operator::NotLike | Operator::NotIlike | Operator::NotIn)
+        matches!(
+            self,
+            Operator::Ne | Operator::NotLike | Operator::NotIlike | Operator::NotIn
+        )
     }
 }
 
@@ -144,12 +148,19 @@ impl Domain {
     }
 
     pub fn leaf(field: &str, operator: Operator, value: Value) -> Domain {
-        Domain::Leaf(Leaf { path: vec![field.to_owned()], operator, value })
+        Domain::Leaf(Leaf {
+            path: vec![field.to_owned()],
+            operator,
+            value,
+        })
     }
 }
 
 fn syntax_error(domain: &Value) -> OdooError {
-    OdooError::value(format!("Domain {} is syntactically not correct.", domain.python_repr()))
+    OdooError::value(format!(
+        "Domain {} is syntactically not correct.",
+        domain.python_repr()
+    ))
 }
 
 fn parse_term(items: &[Value], position: &mut usize, whole: &Value) -> OdooResult<Domain> {
@@ -161,11 +172,20 @@ fn parse_term(items: &[Value], position: &mut usize, whole: &Value) -> OdooResul
         Value::Str(op) if op == "&" || op == "|" => {
             let left = parse_term(items, position, whole)?;
             let right = parse_term(items, position, whole)?;
-            Ok(if op == "&" { Domain::And(vec![left, right]) } else { Domain::Or(vec![left, right]) })
+            Ok(if op == "&" {
+                Domain::And(vec![left, right])
+            } else {
+                Domain::Or(vec![left, right])
+            })
         }
-        Value::Str(op) if op == "!" => Ok(Domain::Not(Box::new(parse_term(items, position, whole)?))),
+        Value::Str(op) if op == "!" => {
+            Ok(Domain::Not(Box::new(parse_term(items, position, whole)?)))
+        }
         Value::List(leaf) if leaf.len() == 3 => parse_leaf(leaf),
-        other => Err(OdooError::value(format!("Invalid leaf {}", python_tuple_repr(other)))),
+        other => Err(OdooError::value(format!(
+            "Invalid leaf {}",
+            python_tuple_repr(other)
+        ))),
     }
 }
 
@@ -173,12 +193,19 @@ fn parse_leaf(leaf: &[Value]) -> OdooResult<Domain> {
     // The constant leaves TRUE_LEAF (1, '=', 1) and FALSE_LEAF (0, '=', 1).
     if let (Value::Int(left), Value::Str(op), Value::Int(1)) = (&leaf[0], &leaf[1], &leaf[2]) {
         if op == "=" {
-            return Ok(if *left == 1 { Domain::True } else { Domain::False });
+            return Ok(if *left == 1 {
+                Domain::True
+            } else {
+                Domain::False
+            });
         }
     }
     let whole = Value::List(leaf.to_vec());
     let (Value::Str(path), Value::Str(op)) = (&leaf[0], &leaf[1]) else {
-        return Err(OdooError::value(format!("Invalid leaf {}", python_tuple_repr(&whole))));
+        return Err(OdooError::value(format!(
+            "Invalid leaf {}",
+            python_tuple_repr(&whole)
+        )));
     };
     let Some(operator) = Operator::parse(op) else {
         return Err(OdooError::value(format!(
@@ -195,7 +222,11 @@ fn parse_leaf(leaf: &[Value]) -> OdooResult<Domain> {
         }
         (_, value) => value.clone(),
     };
-    Ok(Domain::Leaf(Leaf { path: path.split('.').map(str::to_owned).collect(), operator, value }))
+    Ok(Domain::Leaf(Leaf {
+        path: path.split('.').map(str::to_owned).collect(),
+        operator,
+        value,
+    }))
 }
 
 /// Renders a leaf as Python prints a tuple, for error messages.
@@ -235,7 +266,11 @@ pub fn evaluate(env: &Env<'_>, model: &Model, domain: &Domain) -> OdooResult<BTr
         }
         Domain::Not(inner) => {
             let excluded = evaluate(env, model, inner)?;
-            Ok(env.all_ids(&model.name).into_iter().filter(|id| !excluded.contains(id)).collect())
+            Ok(env
+                .all_ids(&model.name)
+                .into_iter()
+                .filter(|id| !excluded.contains(id))
+                .collect())
         }
         Domain::Leaf(leaf) => evaluate_leaf(env, model, leaf),
     }
@@ -283,7 +318,11 @@ fn evaluate_path(env: &Env<'_>, model: &Model, leaf: &Leaf) -> OdooResult<BTreeS
         )));
     }
     let comodel = env.model(field.comodel())?;
-    let rest = Leaf { path: leaf.path[1..].to_vec(), operator: leaf.operator, value: leaf.value.clone() };
+    let rest = Leaf {
+        path: leaf.path[1..].to_vec(),
+        operator: leaf.operator,
+        value: leaf.value.clone(),
+    };
     let targets = evaluate(env, &comodel, &Domain::Leaf(rest))?;
     records_pointing_into(env, model, &leaf.path[0], &targets)
 }
@@ -293,7 +332,11 @@ fn evaluate_any(env: &Env<'_>, model: &Model, leaf: &Leaf) -> OdooResult<BTreeSe
     if !field.field_type.is_relational() {
         return Err(OdooError::value(format!(
             "Operator {} not supported on non-relational field {}",
-            python_str_repr(if leaf.operator == Operator::Any { "any" } else { "not any" }),
+            python_str_repr(if leaf.operator == Operator::Any {
+                "any"
+            } else {
+                "not any"
+            }),
             python_str_repr(&field.name)
         )));
     }
@@ -303,7 +346,11 @@ fn evaluate_any(env: &Env<'_>, model: &Model, leaf: &Leaf) -> OdooResult<BTreeSe
     if leaf.operator == Operator::Any {
         return Ok(matching);
     }
-    Ok(env.all_ids(&model.name).into_iter().filter(|id| !matching.contains(id)).collect())
+    Ok(env
+        .all_ids(&model.name)
+        .into_iter()
+        .filter(|id| !matching.contains(id))
+        .collect())
 }
 
 fn records_pointing_into(
@@ -315,7 +362,10 @@ fn records_pointing_into(
     let field = env.field(model, field_name)?;
     let mut result = BTreeSet::new();
     for id in env.all_ids(&model.name) {
-        if ids_of(&env.get(model, id, &field)).iter().any(|t| targets.contains(t)) {
+        if ids_of(&env.get(model, id, &field))
+            .iter()
+            .any(|t| targets.contains(t))
+        {
             result.insert(id);
         }
     }
@@ -343,18 +393,30 @@ fn evaluate_by_name(env: &Env<'_>, model: &Model, leaf: &Leaf) -> OdooResult<BTr
     if positive == leaf.operator {
         return Ok(matching);
     }
-    Ok(env.all_ids(&model.name).into_iter().filter(|id| !matching.contains(id)).collect())
+    Ok(env
+        .all_ids(&model.name)
+        .into_iter()
+        .filter(|id| !matching.contains(id))
+        .collect())
 }
 
 /// `child_of` and `parent_of`: the given records and their descendants
 /// (or ancestors) through the comodel's `_parent_name`.
 fn evaluate_hierarchy(env: &Env<'_>, model: &Model, leaf: &Leaf) -> OdooResult<BTreeSet<i64>> {
     let field = env.field(model, &leaf.path[0])?;
-    let target_model = if field.name == "id" { model.clone() } else { (*env.model(field.comodel())?).clone() };
+    let target_model = if field.name == "id" {
+        model.clone()
+    } else {
+        (*env.model(field.comodel())?).clone()
+    };
     let roots: BTreeSet<i64> = match &leaf.value {
         Value::Str(_) => {
             let rec_name = target_model.rec_name_field().unwrap_or("name");
-            evaluate(env, &target_model, &Domain::leaf(rec_name, Operator::Ilike, leaf.value.clone()))?
+            evaluate(
+                env,
+                &target_model,
+                &Domain::leaf(rec_name, Operator::Ilike, leaf.value.clone()),
+            )?
         }
         other => ids_of(other).into_iter().collect(),
     };
@@ -370,7 +432,11 @@ fn evaluate_hierarchy(env: &Env<'_>, model: &Model, leaf: &Leaf) -> OdooResult<B
 }
 
 fn descendants(env: &Env<'_>, model: &Model, roots: &BTreeSet<i64>) -> BTreeSet<i64> {
-    let mut result: BTreeSet<i64> = roots.iter().copied().filter(|id| env.exists(&model.name, *id)).collect();
+    let mut result: BTreeSet<i64> = roots
+        .iter()
+        .copied()
+        .filter(|id| env.exists(&model.name, *id))
+        .collect();
     let all = env.all_ids(&model.name);
     loop {
         let before = result.len();
@@ -394,7 +460,10 @@ fn ancestors(env: &Env<'_>, model: &Model, roots: &BTreeSet<i64>) -> BTreeSet<i6
             if !result.insert(id) {
                 break;
             }
-            current = env.get_by_name(model, id, &model.parent_name).as_i64().filter(|p| *p > 0);
+            current = env
+                .get_by_name(model, id, &model.parent_name)
+                .as_i64()
+                .filter(|p| *p > 0);
         }
     }
     result
@@ -446,14 +515,22 @@ impl<'v> Matcher<'v> {
         let pattern = match operator {
             Operator::Like | Operator::NotLike | Operator::Ilike | Operator::NotIlike => {
                 let text = like_text(value);
-                Some(like_regex(&format!("%{}%", escape_like(&text)), operator_ignores_case(operator)))
+                Some(like_regex(
+                    &format!("%{}%", escape_like(&text)),
+                    operator_ignores_case(operator),
+                ))
             }
             Operator::EqLike | Operator::EqIlike => {
                 Some(like_regex(&like_text(value), operator == Operator::EqIlike))
             }
             _ => None,
         };
-        Ok(Matcher { operator, value, field_type, pattern })
+        Ok(Matcher {
+            operator,
+            value,
+            field_type,
+            pattern,
+        })
     }
 
     fn is_unset(&self, value: &Value) -> bool {
@@ -489,16 +566,19 @@ impl<'v> Matcher<'v> {
             }
             Operator::In | Operator::NotIn => {
                 let list = in_list(self.value);
-                let contains_unset = list.iter().any(|v| matches!(v, Value::Bool(false) | Value::None));
+                let contains_unset = list
+                    .iter()
+                    .any(|v| matches!(v, Value::Bool(false) | Value::None));
                 let hit = if unset {
                     contains_unset
                 } else {
-                    list.iter().any(|candidate| self.in_matches(value, candidate))
+                    list.iter()
+                        .any(|candidate| self.in_matches(value, candidate))
                 };
                 if self.operator == Operator::In {
                     hit
                 } else {
-                    !hit && !(unset && contains_unset)
+                    !(hit || unset && contains_unset)
                 }
             }
             Operator::Lt | Operator::Le | Operator::Gt | Operator::Ge => {
@@ -521,7 +601,8 @@ impl<'v> Matcher<'v> {
 
     fn in_matches(&self, value: &Value, candidate: &Value) -> bool {
         if self.field_type == FieldType::Boolean {
-            return matches!(candidate, Value::Bool(_)) && value.is_truthy() == candidate.is_truthy();
+            return matches!(candidate, Value::Bool(_))
+                && value.is_truthy() == candidate.is_truthy();
         }
         values_equal(value, candidate)
     }
@@ -529,8 +610,10 @@ impl<'v> Matcher<'v> {
     fn matches_pattern(&self, value: &Value, unset: bool) -> bool {
         let negative = self.operator.is_negative();
         // A falsy pattern (`ilike False` or `ilike ''`) matches every record.
-        if matches!(self.operator, Operator::Like | Operator::Ilike | Operator::NotLike | Operator::NotIlike)
-            && !self.value.is_truthy()
+        if matches!(
+            self.operator,
+            Operator::Like | Operator::Ilike | Operator::NotLike | Operator::NotIlike
+        ) && !self.value.is_truthy()
         {
             return !negative;
         }
@@ -552,7 +635,9 @@ impl<'v> Matcher<'v> {
         match self.operator {
             Operator::Eq | Operator::In | Operator::EqOrUnset if target_unset => ids.is_empty(),
             Operator::Ne | Operator::NotIn if target_unset => !ids.is_empty(),
-            Operator::Eq | Operator::In | Operator::EqOrUnset => ids.iter().any(|id| targets.contains(id)),
+            Operator::Eq | Operator::In | Operator::EqOrUnset => {
+                ids.iter().any(|id| targets.contains(id))
+            }
             Operator::Ne | Operator::NotIn => !ids.iter().any(|id| targets.contains(id)),
             _ => false,
         }
@@ -580,7 +665,9 @@ fn like_text(value: &Value) -> String {
 /// Escapes `%` and `_` the way Odoo does for `like` and `ilike`, which wrap
 /// the value in `%...%` and match it literally.
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Turns an SQL LIKE pattern into an anchored regex.
@@ -627,5 +714,7 @@ pub fn compare_values(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
 /// Compares text case-insensitively first, then by code point, so `ada`
 /// sorts before `Bob` as in an `en_US` collation.
 pub fn collate(a: &str, b: &str) -> std::cmp::Ordering {
-    a.to_lowercase().cmp(&b.to_lowercase()).then_with(|| a.cmp(b))
+    a.to_lowercase()
+        .cmp(&b.to_lowercase())
+        .then_with(|| a.cmp(b))
 }

@@ -33,8 +33,22 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
-    pub fn new(state: &'a mut DbState, uid: i64, context: Dict, now: String, version: Version) -> Self {
-        Env { state, uid, su: uid == SUPERUSER_ID, context, now, version, defer_foreign_keys: false }
+    pub fn new(
+        state: &'a mut DbState,
+        uid: i64,
+        context: Dict,
+        now: String,
+        version: Version,
+    ) -> Self {
+        Env {
+            state,
+            uid,
+            su: uid == SUPERUSER_ID,
+            context,
+            now,
+            version,
+            defer_foreign_keys: false,
+        }
     }
 
     pub fn today(&self) -> String {
@@ -52,7 +66,10 @@ impl<'a> Env<'a> {
 
     /// Returns a field or the `ValueError` Odoo raises for an unknown one.
     pub fn field(&self, model: &Model, name: &str) -> OdooResult<Arc<Field>> {
-        model.field(name).cloned().ok_or_else(|| invalid_field(name, &model.name))
+        model
+            .field(name)
+            .cloned()
+            .ok_or_else(|| invalid_field(name, &model.name))
     }
 
     /// Reads a context key, treating an absent key as `default`.
@@ -80,7 +97,12 @@ impl<'a> Env<'a> {
             return self.get_computed(model, id, field, expression);
         }
         if field.field_type == FieldType::One2many {
-            return Value::List(self.one2many_ids(id, field).into_iter().map(Value::Int).collect());
+            return Value::List(
+                self.one2many_ids(id, field)
+                    .into_iter()
+                    .map(Value::Int)
+                    .collect(),
+            );
         }
         match self.state.stored(&model.name, id, &field.name) {
             Some(value) => value.clone(),
@@ -97,7 +119,11 @@ impl<'a> Env<'a> {
     }
 
     fn get_delegated(&self, model: &Model, id: i64, parent: &str, link: &str, name: &str) -> Value {
-        let Some(parent_id) = self.state.stored(&model.name, id, link).and_then(Value::as_i64) else {
+        let Some(parent_id) = self
+            .state
+            .stored(&model.name, id, link)
+            .and_then(Value::as_i64)
+        else {
             return Value::Bool(false);
         };
         let Some(parent_model) = self.state.schema.model(parent) else {
@@ -139,8 +165,10 @@ impl<'a> Env<'a> {
         let Ok(expr) = compute::parse(expression) else {
             return field.field_type.empty_value();
         };
-        let mut scalar = |path: &[String]| self.get_related(model, id, path).as_f64().unwrap_or(0.0);
-        let mut lines = |x2many: &str, path: Option<&[String]>| self.line_values(model, id, x2many, path);
+        let mut scalar =
+            |path: &[String]| self.get_related(model, id, path).as_f64().unwrap_or(0.0);
+        let mut lines =
+            |x2many: &str, path: Option<&[String]>| self.line_values(model, id, x2many, path);
         let result = compute::evaluate(&expr, &mut scalar, &mut lines);
         match field.field_type {
             FieldType::Integer => Value::Int(result.round() as i64),
@@ -149,7 +177,13 @@ impl<'a> Env<'a> {
         }
     }
 
-    fn line_values(&self, model: &Model, id: i64, x2many: &str, path: Option<&[String]>) -> Vec<f64> {
+    fn line_values(
+        &self,
+        model: &Model,
+        id: i64,
+        x2many: &str,
+        path: Option<&[String]>,
+    ) -> Vec<f64> {
         let Some(field) = model.field(x2many) else {
             return Vec::new();
         };
@@ -159,7 +193,10 @@ impl<'a> Env<'a> {
         let ids = ids_of(&self.get(model, id, field));
         ids.into_iter()
             .map(|line| match path {
-                Some(path) => self.get_related(comodel, line, path).as_f64().unwrap_or(0.0),
+                Some(path) => self
+                    .get_related(comodel, line, path)
+                    .as_f64()
+                    .unwrap_or(0.0),
                 None => 1.0,
             })
             .collect()
@@ -170,7 +207,8 @@ impl<'a> Env<'a> {
     // NOTE: this scans the comodel's table; an index per inverse field
     // would make reading large one2many fields linear instead of quadratic.
     pub fn one2many_ids(&self, id: i64, field: &Field) -> Vec<i64> {
-        let (Some(table), Some(inverse)) = (self.state.table(field.comodel()), &field.inverse) else {
+        let (Some(table), Some(inverse)) = (self.state.table(field.comodel()), &field.inverse)
+        else {
             return Vec::new();
         };
         table
@@ -204,7 +242,10 @@ impl<'a> Env<'a> {
                 let mut parts = vec![name(model, id)];
                 let mut current = id;
                 let mut seen = BTreeSet::from([id]);
-                while let Some(parent) = self.get_by_name(model, current, &model.parent_name).as_i64() {
+                while let Some(parent) = self
+                    .get_by_name(model, current, &model.parent_name)
+                    .as_i64()
+                {
                     if parent == 0 || !seen.insert(parent) {
                         break;
                     }
@@ -226,7 +267,10 @@ impl<'a> Env<'a> {
     /// contact without a name reads as its type's label in Odoo, which the
     /// emulator leaves empty.
     fn partner_display_name(&self, model: &Model, id: i64, own: &str) -> String {
-        let parent = self.get_by_name(model, id, "parent_id").as_i64().filter(|p| *p > 0);
+        let parent = self
+            .get_by_name(model, id, "parent_id")
+            .as_i64()
+            .filter(|p| *p > 0);
         let is_company = self.get_by_name(model, id, "is_company").is_truthy();
         match parent {
             Some(parent) if !is_company => {

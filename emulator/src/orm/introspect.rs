@@ -51,10 +51,16 @@ pub fn describe(field: &Field) -> Dict {
     }
     put("manual", Value::Bool(field.manual));
     put("name", Value::Str(field.name.clone()));
-    put("readonly", Value::Bool(field.readonly || !field.is_writable()));
+    put(
+        "readonly",
+        Value::Bool(field.readonly || !field.is_writable()),
+    );
     put("required", Value::Bool(field.required));
     put("searchable", Value::Bool(field.is_searchable()));
-    put("sortable", Value::Bool(field.is_searchable() && !field.field_type.is_x2many()));
+    put(
+        "sortable",
+        Value::Bool(field.is_searchable() && !field.field_type.is_x2many()),
+    );
     put("store", Value::Bool(field.store));
     put("string", Value::Str(field.string.clone()));
     put("type", Value::Str(field.field_type.name().to_owned()));
@@ -77,7 +83,9 @@ fn describe_by_type(field: &Field, d: &mut Dict) {
             let pairs = field
                 .selection
                 .iter()
-                .map(|(key, label)| Value::List(vec![Value::Str(key.clone()), Value::Str(label.clone())]))
+                .map(|(key, label)| {
+                    Value::List(vec![Value::Str(key.clone()), Value::Str(label.clone())])
+                })
                 .collect();
             put("selection", Value::List(pairs));
         }
@@ -105,7 +113,9 @@ pub fn default_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> Odoo
     let names = string_list(bound.get("fields_list"))?;
     let mut result = Dict::new();
     for name in names {
-        let Some(field) = model.field(&name) else { continue };
+        let Some(field) = model.field(&name) else {
+            continue;
+        };
         if let Some(value) = env.context.get(&format!("default_{name}")) {
             result.insert(name, value.clone());
         } else if let Some(default) = &field.default {
@@ -117,9 +127,17 @@ pub fn default_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> Odoo
 
 /// `copy(default=None)`: duplicates one record's stored values, without
 /// its one2many lines, and returns the new id.
-pub fn copy(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], bound: &Bound) -> OdooResult<Value> {
+pub fn copy(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    ids: &[i64],
+    bound: &Bound,
+) -> OdooResult<Value> {
     let [id] = ids else {
-        return Err(OdooError::value(format!("Expected singleton: {}({:?})", model.name, ids)));
+        return Err(OdooError::value(format!(
+            "Expected singleton: {}({:?})",
+            model.name, ids
+        )));
     };
     env.check_missing(model, ids)?;
     let overrides = match bound.given("default") {
@@ -133,7 +151,9 @@ pub fn copy(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], bound: &Bound) -
         }
         let value = env.get(model, *id, field);
         let value = match field.field_type {
-            FieldType::Many2many => Value::List(vec![Value::List(vec![Value::Int(6), Value::Int(0), value])]),
+            FieldType::Many2many => {
+                Value::List(vec![Value::List(vec![Value::Int(6), Value::Int(0), value])])
+            }
             _ => value,
         };
         vals.insert(field.name.clone(), value);
@@ -157,7 +177,9 @@ pub fn get_metadata(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooR
     let records = crate::orm::search::read(env, model, ids, &fields, true)?;
     let mut result = Vec::new();
     for record in records {
-        let Value::Dict(mut record) = record else { continue };
+        let Value::Dict(mut record) = record else {
+            continue;
+        };
         let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
         let xmlids: Vec<String> = env
             .state
@@ -166,11 +188,19 @@ pub fn get_metadata(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooR
             .filter(|(_, (m, rid))| *m == model.name && *rid == id)
             .map(|(name, _)| name.clone())
             .collect();
-        let first = xmlids.first().cloned().map_or(Value::Bool(false), Value::Str);
+        let first = xmlids
+            .first()
+            .cloned()
+            .map_or(Value::Bool(false), Value::Str);
         record.insert("xmlid".into(), first);
         let entries = xmlids
             .into_iter()
-            .map(|x| Value::Dict(Dict::from_iter([("xmlid".to_owned(), Value::Str(x)), ("noupdate".to_owned(), Value::Bool(false))])))
+            .map(|x| {
+                Value::Dict(Dict::from_iter([
+                    ("xmlid".to_owned(), Value::Str(x)),
+                    ("noupdate".to_owned(), Value::Bool(false)),
+                ]))
+            })
             .collect();
         record.insert("xmlids".into(), Value::List(entries));
         record.insert("noupdate".into(), Value::Bool(false));
@@ -180,7 +210,11 @@ pub fn get_metadata(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooR
 }
 
 /// `check_access_rights(operation, raise_exception=True)`.
-pub fn check_access_rights(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<Value> {
+pub fn check_access_rights(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    bound: &Bound,
+) -> OdooResult<Value> {
     let operation = operation_arg(bound.get("operation"))?;
     let raise = bound.get("raise_exception").is_none_or(Value::is_truthy);
     match env.check_access_rights(model, operation) {
@@ -196,7 +230,14 @@ pub fn context_get(env: &mut Env<'_>) -> OdooResult<Value> {
     let mut context = Dict::new();
     for key in ["lang", "tz"] {
         let value = env.get_by_name(&users, env.uid, key);
-        let value = convert::to_read(env, users.field(key).map_or(&Field::new(key, FieldType::Char, key), |f| f), value, false);
+        let value = convert::to_read(
+            env,
+            users
+                .field(key)
+                .map_or(&Field::new(key, FieldType::Char, key), |f| f),
+            value,
+            false,
+        );
         context.insert(key.to_owned(), value);
     }
     context.insert("uid".to_owned(), Value::Int(env.uid));
@@ -206,11 +247,22 @@ pub fn context_get(env: &mut Env<'_>) -> OdooResult<Value> {
 /// `ir.model.data.check_object_reference(module, xml_id)`: the model and
 /// id behind an external id.
 pub fn check_object_reference(env: &mut Env<'_>, bound: &Bound) -> OdooResult<Value> {
-    let module = bound.get("module").and_then(Value::as_str).unwrap_or_default();
-    let name = bound.get("xml_id").and_then(Value::as_str).unwrap_or_default();
+    let module = bound
+        .get("module")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let name = bound
+        .get("xml_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let full = format!("{module}.{name}");
     match env.state.xmlid(&full) {
-        Some((model, id)) => Ok(Value::List(vec![Value::Str(model.clone()), Value::Int(*id)])),
-        None => Err(OdooError::value(format!("External ID not found in the system: {full}"))),
+        Some((model, id)) => Ok(Value::List(vec![
+            Value::Str(model.clone()),
+            Value::Int(*id),
+        ])),
+        None => Err(OdooError::value(format!(
+            "External ID not found in the system: {full}"
+        ))),
     }
 }

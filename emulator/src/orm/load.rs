@@ -48,7 +48,10 @@ pub fn load(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<
 }
 
 fn message(index: usize, text: &str) -> Value {
-    let rows = Dict::from_iter([("from".to_owned(), Value::Int(index as i64)), ("to".to_owned(), Value::Int(index as i64))]);
+    let rows = Dict::from_iter([
+        ("from".to_owned(), Value::Int(index as i64)),
+        ("to".to_owned(), Value::Int(index as i64)),
+    ]);
     Value::Dict(Dict::from_iter([
         ("type".to_owned(), Value::Str("error".into())),
         ("message".to_owned(), Value::Str(text.to_owned())),
@@ -57,7 +60,12 @@ fn message(index: usize, text: &str) -> Value {
     ]))
 }
 
-fn load_row(env: &mut Env<'_>, model: &Arc<Model>, columns: &[String], cells: &[Value]) -> OdooResult<i64> {
+fn load_row(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    columns: &[String],
+    cells: &[Value],
+) -> OdooResult<i64> {
     let mut xmlid = None;
     let mut vals = Dict::new();
     for (column, cell) in columns.iter().zip(cells) {
@@ -72,7 +80,11 @@ fn load_row(env: &mut Env<'_>, model: &Arc<Model>, columns: &[String], cells: &[
         let field = env.field(model, name)?;
         vals.insert(name.to_owned(), convert_cell(env, &field, suffix, cell)?);
     }
-    let existing = xmlid.as_deref().and_then(|x| env.state.xmlid(x)).filter(|(m, _)| *m == model.name).map(|(_, id)| *id);
+    let existing = xmlid
+        .as_deref()
+        .and_then(|x| env.state.xmlid(x))
+        .filter(|(m, _)| *m == model.name)
+        .map(|(_, id)| *id);
     match existing {
         Some(id) if env.exists(&model.name, id) => {
             write::write(env, model, &[id], &vals)?;
@@ -111,7 +123,12 @@ pub fn register_xmlid(env: &mut Env<'_>, xmlid: &str, model: &str, id: i64) -> O
     Ok(())
 }
 
-fn convert_cell(env: &Env<'_>, field: &Field, suffix: Option<&str>, cell: &Value) -> OdooResult<Value> {
+fn convert_cell(
+    env: &Env<'_>,
+    field: &Field,
+    suffix: Option<&str>,
+    cell: &Value,
+) -> OdooResult<Value> {
     let text = match cell {
         Value::Str(s) => s.clone(),
         Value::Bool(false) | Value::None => String::new(),
@@ -125,26 +142,42 @@ fn convert_cell(env: &Env<'_>, field: &Field, suffix: Option<&str>, cell: &Value
         (FieldType::Many2one, Some(".id")) => parse_int(&text).map(Value::Int),
         (FieldType::Many2one, None) => Ok(Value::Int(resolve_name(env, field, &text)?)),
         (FieldType::Many2many, Some("id")) => {
-            let ids = text.split(',').map(|x| resolve_xmlid(env, field, x.trim())).collect::<OdooResult<Vec<_>>>()?;
-            Ok(Value::List(vec![Value::List(vec![Value::Int(6), Value::Int(0), id_list(ids)])]))
+            let ids = text
+                .split(',')
+                .map(|x| resolve_xmlid(env, field, x.trim()))
+                .collect::<OdooResult<Vec<_>>>()?;
+            Ok(Value::List(vec![Value::List(vec![
+                Value::Int(6),
+                Value::Int(0),
+                id_list(ids),
+            ])]))
         }
         (FieldType::One2many, _) => Err(OdooError::value(format!(
             "Importing one2many lines of {} is not supported by the emulator",
             field.name
         ))),
-        (FieldType::Boolean, _) => Ok(Value::Bool(!matches!(text.to_lowercase().as_str(), "0" | "false" | "no" | "off"))),
+        (FieldType::Boolean, _) => Ok(Value::Bool(!matches!(
+            text.to_lowercase().as_str(),
+            "0" | "false" | "no" | "off"
+        ))),
         (FieldType::Integer, _) => parse_int(&text).map(Value::Int),
-        (FieldType::Float | FieldType::Monetary, _) => text
-            .parse::<f64>()
-            .map(Value::Float)
-            .map_err(|_| OdooError::value(format!("'{text}' does not seem to be a number for field '{}'", field.string))),
+        (FieldType::Float | FieldType::Monetary, _) => {
+            text.parse::<f64>().map(Value::Float).map_err(|_| {
+                OdooError::value(format!(
+                    "'{text}' does not seem to be a number for field '{}'",
+                    field.string
+                ))
+            })
+        }
         (FieldType::Selection, _) => selection_key(field, &text),
         _ => Ok(Value::Str(text)),
     }
 }
 
 fn parse_int(text: &str) -> OdooResult<i64> {
-    text.trim().parse().map_err(|_| OdooError::value(format!("'{text}' does not seem to be an integer")))
+    text.trim()
+        .parse()
+        .map_err(|_| OdooError::value(format!("'{text}' does not seem to be an integer")))
 }
 
 /// Import accepts a selection's key or its label.
@@ -155,7 +188,10 @@ fn selection_key(field: &Field, text: &str) -> OdooResult<Value> {
         .find(|(key, label)| key == text || label.eq_ignore_ascii_case(text))
         .map(|(key, _)| Value::Str(key.clone()))
         .ok_or_else(|| {
-            OdooError::value(format!("Value '{text}' not found in selection field '{}'", field.string))
+            OdooError::value(format!(
+                "Value '{text}' not found in selection field '{}'",
+                field.string
+            ))
         })
 }
 
@@ -173,8 +209,15 @@ fn resolve_xmlid(env: &Env<'_>, field: &Field, text: &str) -> OdooResult<i64> {
 fn resolve_name(env: &Env<'_>, field: &Field, text: &str) -> OdooResult<i64> {
     let comodel = env.model(field.comodel())?;
     let rec_name = comodel.rec_name_field().unwrap_or("name");
-    let found = domain::evaluate(env, &comodel, &Domain::leaf(rec_name, Operator::EqIlike, Value::Str(text.to_owned())))?;
+    let found = domain::evaluate(
+        env,
+        &comodel,
+        &Domain::leaf(rec_name, Operator::EqIlike, Value::Str(text.to_owned())),
+    )?;
     found.into_iter().next().ok_or_else(|| {
-        OdooError::value(format!("No matching record found for name '{text}' in field '{}'", field.string))
+        OdooError::value(format!(
+            "No matching record found for name '{text}' in field '{}'",
+            field.string
+        ))
     })
 }

@@ -17,7 +17,13 @@ use crate::orm::{business, introspect, load, names, read_group, unlink, write};
 use crate::value::{Dict, Value};
 
 /// Calls a public method by name.
-pub fn call(env: &mut Env<'_>, model_name: &str, method: &str, args: &[Value], kwargs: &Dict) -> OdooResult<Value> {
+pub fn call(
+    env: &mut Env<'_>,
+    model_name: &str,
+    method: &str,
+    args: &[Value],
+    kwargs: &Dict,
+) -> OdooResult<Value> {
     check_method_name(method)?;
     let model = env.model(model_name)?;
     if let Some(signature) = model_method(method, env) {
@@ -48,7 +54,10 @@ pub fn check_method_name(method: &str) -> OdooResult<()> {
 /// Record methods take the ids as their first positional argument.
 fn split_ids(args: &[Value]) -> OdooResult<(Vec<i64>, &[Value])> {
     let Some((first, rest)) = args.split_first() else {
-        return Err(OdooError::new(crate::error::ErrorKind::IndexError, "tuple index out of range"));
+        return Err(OdooError::new(
+            crate::error::ErrorKind::IndexError,
+            "tuple index out of range",
+        ));
     };
     Ok((ids_of(first), rest))
 }
@@ -64,23 +73,51 @@ macro_rules! signature {
 fn model_method(method: &str, env: &Env<'_>) -> Option<Signature> {
     Some(match method {
         "create" => signature!("BaseModel.create", [required("vals_list")]),
-        "search" => signature!("BaseModel.search", [required("domain"), optional("offset"), optional("limit"), optional("order")],
+        "search" => signature!(
+            "BaseModel.search",
+            [
+                required("domain"),
+                optional("offset"),
+                optional("limit"),
+                optional("order")
+            ],
         ),
         "search_read" => {
             const SEARCH_READ: Signature = Signature {
                 qualname: "BaseModel.search_read",
-                params: &[optional("domain"), optional("fields"), optional("offset"), optional("limit"), optional("order")],
+                params: &[
+                    optional("domain"),
+                    optional("fields"),
+                    optional("offset"),
+                    optional("limit"),
+                    optional("order"),
+                ],
                 var_keyword: true,
             };
             SEARCH_READ
         }
-        "search_count" => signature!("BaseModel.search_count", [required("domain"), optional("limit")]),
-        "fields_get" => signature!("BaseModel.fields_get", [optional("allfields"), optional("attributes")]),
-        "name_search" => signature!("BaseModel.name_search", [optional("name"), optional("args"), optional("operator"), optional("limit")],
+        "search_count" => signature!(
+            "BaseModel.search_count",
+            [required("domain"), optional("limit")]
+        ),
+        "fields_get" => signature!(
+            "BaseModel.fields_get",
+            [optional("allfields"), optional("attributes")]
+        ),
+        "name_search" => signature!(
+            "BaseModel.name_search",
+            [
+                optional("name"),
+                optional("args"),
+                optional("operator"),
+                optional("limit")
+            ],
         ),
         "name_create" => signature!("BaseModel.name_create", [required("name")]),
         "default_get" => signature!("BaseModel.default_get", [required("fields_list")]),
-        "read_group" => signature!("BaseModel.read_group", [
+        "read_group" => signature!(
+            "BaseModel.read_group",
+            [
                 required("domain"),
                 required("fields"),
                 required("groupby"),
@@ -92,10 +129,21 @@ fn model_method(method: &str, env: &Env<'_>) -> Option<Signature> {
         ),
         "load" => signature!("BaseModel.load", [required("fields"), required("data")]),
         "check_access_rights" => {
-            signature!("BaseModel.check_access_rights", [required("operation"), optional("raise_exception")])
+            signature!(
+                "BaseModel.check_access_rights",
+                [required("operation"), optional("raise_exception")]
+            )
         }
-        "context_get" if env.state.schema.model("res.users").is_some() => signature!("Users.context_get", []),
-        "check_object_reference" => signature!("IrModelData.check_object_reference", [required("module"), required("xml_id"), optional("raise_on_access_error")],
+        "context_get" if env.state.schema.model("res.users").is_some() => {
+            signature!("Users.context_get", [])
+        }
+        "check_object_reference" => signature!(
+            "IrModelData.check_object_reference",
+            [
+                required("module"),
+                required("xml_id"),
+                optional("raise_on_access_error")
+            ],
         ),
         _ => return None,
     })
@@ -114,12 +162,19 @@ fn record_method(method: &str, env: &Env<'_>, model: &Model) -> Option<Signature
         "action_archive" | "action_unarchive" | "toggle_active" if model.has_active() => {
             signature!("BaseModel.action_archive", [])
         }
-        _ if business::find(env, &model.name, method).is_some() => signature!("BaseModel.method", []),
+        _ if business::find(env, &model.name, method).is_some() => {
+            signature!("BaseModel.method", [])
+        }
         _ => return None,
     })
 }
 
-fn call_model_method(env: &mut Env<'_>, model: &Arc<Model>, method: &str, bound: &Bound) -> OdooResult<Value> {
+fn call_model_method(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    method: &str,
+    bound: &Bound,
+) -> OdooResult<Value> {
     match method {
         "create" => create(env, model, bound),
         "search" => {
@@ -141,7 +196,10 @@ fn call_model_method(env: &mut Env<'_>, model: &Arc<Model>, method: &str, bound:
         "check_access_rights" => introspect::check_access_rights(env, model, bound),
         "context_get" => introspect::context_get(env),
         "check_object_reference" => introspect::check_object_reference(env, bound),
-        _ => Err(OdooError::attribute(format!("The method '{method}' does not exist on the model '{}'", model.name))),
+        _ => Err(OdooError::attribute(format!(
+            "The method '{method}' does not exist on the model '{}'",
+            model.name
+        ))),
     }
 }
 
@@ -155,8 +213,12 @@ fn call_record_method(
     match method {
         "read" => {
             let fields = string_list(bound.given("fields"))?;
-            let classic = bound.given("load").is_none_or(|l| l.as_str() == Some("_classic_read"));
-            Ok(Value::List(search::read(env, model, ids, &fields, classic)?))
+            let classic = bound
+                .given("load")
+                .is_none_or(|l| l.as_str() == Some("_classic_read"));
+            Ok(Value::List(search::read(
+                env, model, ids, &fields, classic,
+            )?))
         }
         "write" => {
             let vals = dict_arg(bound.get("vals"), "vals")?;
@@ -168,7 +230,12 @@ fn call_record_method(
             Ok(Value::Bool(true))
         }
         "copy" => introspect::copy(env, model, ids, bound),
-        "exists" => Ok(id_list(ids.iter().copied().filter(|id| env.exists(&model.name, *id)).collect())),
+        "exists" => Ok(id_list(
+            ids.iter()
+                .copied()
+                .filter(|id| env.exists(&model.name, *id))
+                .collect(),
+        )),
         "check_access_rule" => {
             let operation = operation_arg(bound.get("operation"))?;
             env.check_access_rule(model, ids, operation)?;
@@ -212,12 +279,20 @@ fn search_read(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResu
     let query = query(bound, "domain")?;
     let ids = search::search(env, model, &query)?;
     let fields = string_list(bound.given("fields"))?;
-    let classic = bound.extra.get("load").is_none_or(|l| l.as_str() == Some("_classic_read"));
-    Ok(Value::List(search::read(env, model, &ids, &fields, classic)?))
+    let classic = bound
+        .extra
+        .get("load")
+        .is_none_or(|l| l.as_str() == Some("_classic_read"));
+    Ok(Value::List(search::read(
+        env, model, &ids, &fields, classic,
+    )?))
 }
 
 fn archive(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], method: &str) -> OdooResult<Value> {
-    let active_field = model.field("active").cloned().expect("archive needs an active field");
+    let active_field = model
+        .field("active")
+        .cloned()
+        .expect("archive needs an active field");
     for &id in ids {
         let active = env.get(model, id, &active_field).is_truthy();
         let target = match method {
@@ -226,7 +301,12 @@ fn archive(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], method: &str) -> 
             _ => !active,
         };
         if active != target {
-            write::write(env, model, &[id], &Dict::from_iter([("active".to_owned(), Value::Bool(target))]))?;
+            write::write(
+                env,
+                model,
+                &[id],
+                &Dict::from_iter([("active".to_owned(), Value::Bool(target))]),
+            )?;
         }
     }
     // `toggle_active` returns None in Odoo 17, and the archive actions
@@ -283,15 +363,23 @@ pub fn string_list(value: Option<&Value>) -> OdooResult<Vec<String>> {
                 ))),
             })
             .collect(),
-        Some(other) => Err(OdooError::type_error(format!("'{}' object is not iterable", other.python_type()))),
+        Some(other) => Err(OdooError::type_error(format!(
+            "'{}' object is not iterable",
+            other.python_type()
+        ))),
     }
 }
 
 pub fn dict_arg(value: Option<&Value>, name: &str) -> OdooResult<Dict> {
     match value {
         Some(Value::Dict(dict)) => Ok(dict.clone()),
-        Some(other) => Err(OdooError::attribute(format!("'{}' object has no attribute 'items'", other.python_type()))),
-        None => Err(OdooError::type_error(format!("missing required argument '{name}'"))),
+        Some(other) => Err(OdooError::attribute(format!(
+            "'{}' object has no attribute 'items'",
+            other.python_type()
+        ))),
+        None => Err(OdooError::type_error(format!(
+            "missing required argument '{name}'"
+        ))),
     }
 }
 

@@ -14,8 +14,14 @@ use crate::value::{Dict, Value};
 /// `name_search(name='', args=None, operator='ilike', limit=100)`: pairs of
 /// id and display name for records whose name matches.
 pub fn name_search(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<Value> {
-    let name = bound.given("name").cloned().unwrap_or(Value::Str(String::new()));
-    let operator_text = bound.given("operator").and_then(Value::as_str).unwrap_or("ilike");
+    let name = bound
+        .given("name")
+        .cloned()
+        .unwrap_or(Value::Str(String::new()));
+    let operator_text = bound
+        .given("operator")
+        .and_then(Value::as_str)
+        .unwrap_or("ilike");
     let operator = Operator::parse(operator_text)
         .ok_or_else(|| OdooError::value(format!("Invalid operator {operator_text:?}")))?;
     let limit = match bound.get("limit") {
@@ -28,12 +34,18 @@ pub fn name_search(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> Odoo
     }];
     // An empty name with a positive operator matches every record, as in
     // Odoo, where the name leaf is then left out.
-    let skip_name = name.as_str() == Some("") && matches!(operator, Operator::Ilike | Operator::Like);
+    let skip_name =
+        name.as_str() == Some("") && matches!(operator, Operator::Ilike | Operator::Like);
     if !skip_name {
         let field = model.rec_name_field().unwrap_or("id");
         parts.push(Domain::leaf(field, operator, name));
     }
-    let query = Query { domain: Domain::and(parts), offset: 0, limit, order: None };
+    let query = Query {
+        domain: Domain::and(parts),
+        offset: 0,
+        limit,
+        order: None,
+    };
     let ids = search::search(env, model, &query)?;
     Ok(pairs(env, model, &ids))
 }
@@ -61,7 +73,11 @@ pub fn name_create(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> Odoo
 pub fn name_get(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooResult<Value> {
     let fields = vec!["display_name".to_owned()];
     search::read(env, model, ids, &fields, true)?;
-    let existing: Vec<i64> = ids.iter().copied().filter(|id| env.exists(&model.name, *id)).collect();
+    let existing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| env.exists(&model.name, *id))
+        .collect();
     tracing::debug!(model = %model.name, "name_get is deprecated since Odoo 17.0");
     Ok(pairs(env, model, &existing))
 }

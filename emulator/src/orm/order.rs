@@ -33,7 +33,9 @@ pub fn parse(model: &Model, text: &str) -> OdooResult<Vec<OrderTerm>> {
 }
 
 fn parse_term(model: &Model, whole: &str, words: &[String]) -> OdooResult<OrderTerm> {
-    let invalid = || OdooError::value(format!("Invalid \"order\" specified ({whole}). A valid \"order\" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)"));
+    let invalid = || {
+        OdooError::value(format!("Invalid \"order\" specified ({whole}). A valid \"order\" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)"))
+    };
     let (field, rest) = words.split_first().ok_or_else(invalid)?;
     let lowered: Vec<String> = rest.iter().map(|w| w.to_ascii_lowercase()).collect();
     let (descending, rest) = match lowered.first().map(String::as_str) {
@@ -61,11 +63,20 @@ fn parse_term(model: &Model, whole: &str, words: &[String]) -> OdooResult<OrderT
             model.name, field_name
         )));
     }
-    Ok(OrderTerm { field: field_name.to_owned(), descending, nulls_first })
+    Ok(OrderTerm {
+        field: field_name.to_owned(),
+        descending,
+        nulls_first,
+    })
 }
 
 /// Sorts ids by the terms, then by id.
-pub fn sort(env: &Env<'_>, model: &Arc<Model>, ids: &mut [i64], terms: &[OrderTerm]) -> OdooResult<()> {
+pub fn sort(
+    env: &Env<'_>,
+    model: &Arc<Model>,
+    ids: &mut [i64],
+    terms: &[OrderTerm],
+) -> OdooResult<()> {
     let mut keyed: Vec<(Vec<SortKey>, i64)> = Vec::with_capacity(ids.len());
     for id in ids.iter() {
         keyed.push((sort_keys(env, model, *id, terms, 0)?, *id));
@@ -96,7 +107,9 @@ fn sort_keys(
     for term in terms {
         let field = env.field(model, &term.field)?;
         let value = env.get(model, id, &field);
-        let target = value.as_i64().filter(|_| field.field_type == FieldType::Many2one);
+        let target = value
+            .as_i64()
+            .filter(|_| field.field_type == FieldType::Many2one);
         // A many2one sorts by its comodel's `_order`; the depth bound stops
         // models whose order refers back to themselves.
         if let (Some(target), true) = (target, depth < 2) {
@@ -124,11 +137,27 @@ fn compare_keys(a: &[SortKey], b: &[SortKey]) -> Ordering {
     for (x, y) in a.iter().zip(b) {
         let ordering = match (&x.value, &y.value) {
             (None, None) => Ordering::Equal,
-            (None, Some(_)) => if x.nulls_first { Ordering::Less } else { Ordering::Greater },
-            (Some(_), None) => if x.nulls_first { Ordering::Greater } else { Ordering::Less },
+            (None, Some(_)) => {
+                if x.nulls_first {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (Some(_), None) => {
+                if x.nulls_first {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
             (Some(left), Some(right)) => {
                 let natural = compare_values(left, right).unwrap_or(Ordering::Equal);
-                if x.descending { natural.reverse() } else { natural }
+                if x.descending {
+                    natural.reverse()
+                } else {
+                    natural
+                }
             }
         };
         if ordering != Ordering::Equal {

@@ -36,19 +36,37 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
     let domain = Domain::parse(bound.get("domain").unwrap_or(&Value::List(vec![])))?;
     let lazy = bound.get("lazy").is_none_or(Value::is_truthy);
     let mut groupbys = parse_groupbys(model, string_list(bound.get("groupby"))?)?;
-    let remaining: Vec<Value> = groupbys.iter().skip(1).map(|g| Value::Str(g.spec.clone())).collect();
+    let remaining: Vec<Value> = groupbys
+        .iter()
+        .skip(1)
+        .map(|g| Value::Str(g.spec.clone()))
+        .collect();
     if lazy {
         groupbys.truncate(1);
     }
     let aggregates = parse_aggregates(model, string_list(bound.get("fields"))?, &groupbys)?;
-    let ids = search::search(env, model, &Query { domain: domain.clone(), ..Query::default() })?;
+    let ids = search::search(
+        env,
+        model,
+        &Query {
+            domain: domain.clone(),
+            ..Query::default()
+        },
+    )?;
 
     let mut groups: BTreeMap<Vec<GroupKey>, Vec<i64>> = BTreeMap::new();
     for id in ids {
-        let key = groupbys.iter().map(|g| group_key(env, model, id, g)).collect();
+        let key = groupbys
+            .iter()
+            .map(|g| group_key(env, model, id, g))
+            .collect();
         groups.entry(key).or_default().push(id);
     }
-    let count_key = if lazy && !groupbys.is_empty() { format!("{}_count", groupbys[0].spec) } else { "__count".to_owned() };
+    let count_key = if lazy && !groupbys.is_empty() {
+        format!("{}_count", groupbys[0].spec)
+    } else {
+        "__count".to_owned()
+    };
     let mut rows = Vec::new();
     for (key, members) in groups {
         let mut row = Dict::new();
@@ -59,17 +77,30 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
         }
         row.insert(count_key.clone(), Value::Int(members.len() as i64));
         for aggregate in &aggregates {
-            row.insert(aggregate.alias.clone(), aggregate_value(env, model, aggregate, &members));
+            row.insert(
+                aggregate.alias.clone(),
+                aggregate_value(env, model, aggregate, &members),
+            );
         }
         row.insert("__domain".to_owned(), domain_value(&groupbys, &key));
         if lazy && !remaining.is_empty() {
-            row.insert("__context".to_owned(), Value::Dict(Dict::from_iter([("group_by".to_owned(), Value::List(remaining.clone()))])));
+            row.insert(
+                "__context".to_owned(),
+                Value::Dict(Dict::from_iter([(
+                    "group_by".to_owned(),
+                    Value::List(remaining.clone()),
+                )])),
+            );
         }
         rows.push(Value::Dict(row));
     }
     let offset = usize_arg(bound.given("offset"))?.unwrap_or(0);
     let limit = usize_arg(bound.given("limit"))?;
-    let rows: Vec<Value> = rows.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect();
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .collect();
     Ok(Value::List(rows))
 }
 
@@ -133,12 +164,20 @@ fn parse_groupbys(model: &Model, specs: Vec<String>) -> OdooResult<Vec<GroupBy>>
                 (true, None) => Some("month".to_owned()),
                 (_, g) => g,
             };
-            Ok(GroupBy { spec, field, granularity })
+            Ok(GroupBy {
+                spec,
+                field,
+                granularity,
+            })
         })
         .collect()
 }
 
-fn parse_aggregates(model: &Model, specs: Vec<String>, groupbys: &[GroupBy]) -> OdooResult<Vec<Aggregate>> {
+fn parse_aggregates(
+    model: &Model,
+    specs: Vec<String>,
+    groupbys: &[GroupBy],
+) -> OdooResult<Vec<Aggregate>> {
     let mut result = Vec::new();
     for spec in specs {
         let (alias, rest) = match spec.split_once(':') {
@@ -147,7 +186,9 @@ fn parse_aggregates(model: &Model, specs: Vec<String>, groupbys: &[GroupBy]) -> 
         };
         let (function, field) = match rest {
             Some(rest) => match rest.split_once('(') {
-                Some((function, field)) => (function.to_owned(), field.trim_end_matches(')').to_owned()),
+                Some((function, field)) => {
+                    (function.to_owned(), field.trim_end_matches(')').to_owned())
+                }
                 None => (rest, alias.clone()),
             },
             None => ("sum".to_owned(), alias.clone()),
@@ -158,14 +199,23 @@ fn parse_aggregates(model: &Model, specs: Vec<String>, groupbys: &[GroupBy]) -> 
         let Some(definition) = model.field(&field) else {
             return Err(crate::orm::env::invalid_field(&field, &model.name));
         };
-        let numeric = matches!(definition.field_type, FieldType::Integer | FieldType::Float | FieldType::Monetary);
+        let numeric = matches!(
+            definition.field_type,
+            FieldType::Integer | FieldType::Float | FieldType::Monetary
+        );
         if !numeric && function != "count" {
             continue;
         }
         if !["sum", "min", "max", "avg", "count"].contains(&function.as_str()) {
-            return Err(OdooError::value(format!("Invalid aggregation function {function:?}.")));
+            return Err(OdooError::value(format!(
+                "Invalid aggregation function {function:?}."
+            )));
         }
-        result.push(Aggregate { alias, field, function });
+        result.push(Aggregate {
+            alias,
+            field,
+            function,
+        });
     }
     Ok(result)
 }
@@ -176,12 +226,16 @@ fn group_key(env: &Env<'_>, model: &Model, id: i64, groupby: &GroupBy) -> GroupK
         (Some(granularity), Some(text)) => Value::Str(truncate_date(text, granularity)),
         _ => raw,
     };
-    GroupKey { sort: SortableValue(raw.clone()), raw }
+    GroupKey {
+        sort: SortableValue(raw.clone()),
+        raw,
+    }
 }
 
 /// Truncates a date to the first day of its period, as `date_trunc` does.
 fn truncate_date(text: &str, granularity: &str) -> String {
-    let Ok(date) = chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d") else {
+    let Ok(date) = chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
+    else {
         return text.to_owned();
     };
     use chrono::Datelike;
@@ -189,7 +243,9 @@ fn truncate_date(text: &str, granularity: &str) -> String {
         "year" => date.with_ordinal(1),
         "quarter" => chrono::NaiveDate::from_ymd_opt(date.year(), (date.month0() / 3) * 3 + 1, 1),
         "month" => date.with_day(1),
-        "week" => date.checked_sub_days(chrono::Days::new(u64::from(date.weekday().num_days_from_monday()))),
+        "week" => date.checked_sub_days(chrono::Days::new(u64::from(
+            date.weekday().num_days_from_monday(),
+        ))),
         _ => Some(date),
     };
     first.unwrap_or(date).format("%Y-%m-%d").to_string()
@@ -220,9 +276,13 @@ fn date_label(text: &str, granularity: &str) -> String {
 }
 
 fn aggregate_value(env: &Env<'_>, model: &Model, aggregate: &Aggregate, members: &[i64]) -> Value {
-    let values: Vec<f64> =
-        members.iter().filter_map(|id| env.get_by_name(model, *id, &aggregate.field).as_f64()).collect();
-    let integer = model.field(&aggregate.field).is_some_and(|f| f.field_type == FieldType::Integer);
+    let values: Vec<f64> = members
+        .iter()
+        .filter_map(|id| env.get_by_name(model, *id, &aggregate.field).as_f64())
+        .collect();
+    let integer = model
+        .field(&aggregate.field)
+        .is_some_and(|f| f.field_type == FieldType::Integer);
     let result = match aggregate.function.as_str() {
         "count" => return Value::Int(values.len() as i64),
         "min" => values.iter().copied().fold(f64::INFINITY, f64::min),
@@ -242,7 +302,13 @@ fn domain_value(groupbys: &[GroupBy], key: &[GroupKey]) -> Value {
     let leaves = groupbys
         .iter()
         .zip(key)
-        .map(|(g, k)| Value::List(vec![Value::Str(g.field.clone()), Value::Str("=".into()), k.raw.clone()]))
+        .map(|(g, k)| {
+            Value::List(vec![
+                Value::Str(g.field.clone()),
+                Value::Str("=".into()),
+                k.raw.clone(),
+            ])
+        })
         .collect();
     Value::List(leaves)
 }

@@ -21,7 +21,12 @@ pub fn evaluate_domain(env: &Env<'_>, text: &str) -> OdooResult<Domain> {
 
 /// Evaluates an expression to a value.
 pub fn evaluate(env: &Env<'_>, text: &str) -> OdooResult<Value> {
-    let mut parser = Parser { chars: text.chars().collect(), pos: 0, env, text };
+    let mut parser = Parser {
+        chars: text.chars().collect(),
+        pos: 0,
+        env,
+        text,
+    };
     let value = parser.sum()?;
     parser.skip_space();
     if parser.pos != parser.chars.len() {
@@ -39,7 +44,10 @@ struct Parser<'a, 'e> {
 
 impl Parser<'_, '_> {
     fn error(&self, what: &str) -> OdooError {
-        OdooError::value(format!("cannot evaluate rule domain {:?} at offset {}: {what}", self.text, self.pos))
+        OdooError::value(format!(
+            "cannot evaluate rule domain {:?} at offset {}: {what}",
+            self.text, self.pos
+        ))
     }
 
     fn skip_space(&mut self) {
@@ -125,19 +133,30 @@ impl Parser<'_, '_> {
     fn number(&mut self) -> OdooResult<Value> {
         let start = self.pos;
         self.pos += 1;
-        while self.chars.get(self.pos).is_some_and(|c| c.is_ascii_digit() || *c == '.') {
+        while self
+            .chars
+            .get(self.pos)
+            .is_some_and(|c| c.is_ascii_digit() || *c == '.')
+        {
             self.pos += 1;
         }
         let literal: String = self.chars[start..self.pos].iter().collect();
         if let Ok(i) = literal.parse() {
             return Ok(Value::Int(i));
         }
-        literal.parse().map(Value::Float).map_err(|_| self.error("invalid number"))
+        literal
+            .parse()
+            .map(Value::Float)
+            .map_err(|_| self.error("invalid number"))
     }
 
     fn identifier(&mut self) -> String {
         let start = self.pos;
-        while self.chars.get(self.pos).is_some_and(|c| c.is_alphanumeric() || *c == '_') {
+        while self
+            .chars
+            .get(self.pos)
+            .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+        {
             self.pos += 1;
         }
         self.chars[start..self.pos].iter().collect()
@@ -177,7 +196,9 @@ impl Parser<'_, '_> {
             "None" => Value::None,
             "uid" => Value::Int(self.env.uid),
             "company_id" => Value::Int(self.env.company_id()),
-            "company_ids" => Value::List(self.env.company_ids().into_iter().map(Value::Int).collect()),
+            "company_ids" => {
+                Value::List(self.env.company_ids().into_iter().map(Value::Int).collect())
+            }
             "user" => return self.user_attribute(&path[1..]),
             _ => return Err(self.error(&format!("unknown name {first}"))),
         };

@@ -73,7 +73,10 @@ impl FieldType {
     }
 
     pub fn is_relational(self) -> bool {
-        matches!(self, FieldType::Many2one | FieldType::One2many | FieldType::Many2many)
+        matches!(
+            self,
+            FieldType::Many2one | FieldType::One2many | FieldType::Many2many
+        )
     }
 
     pub fn is_x2many(self) -> bool {
@@ -211,9 +214,7 @@ impl Field {
     /// Tells whether a write to this field is accepted (Odoo ignores
     /// writes to computed fields without an inverse).
     pub fn is_writable(&self) -> bool {
-        !self.automatic
-            && self.compute.is_none()
-            && (self.related.is_none() || !self.readonly)
+        !self.automatic && self.compute.is_none() && (self.related.is_none() || !self.readonly)
     }
 
     pub fn comodel(&self) -> &str {
@@ -264,7 +265,9 @@ impl Model {
     /// Tells whether the model has an `active` field, which makes searches
     /// skip archived records unless the context says `active_test: False`.
     pub fn has_active(&self) -> bool {
-        self.fields.get("active").is_some_and(|f| f.field_type == FieldType::Boolean)
+        self.fields
+            .get("active")
+            .is_some_and(|f| f.field_type == FieldType::Boolean)
     }
 
     /// Returns the field used as the record's name: `_rec_name`, or `name`

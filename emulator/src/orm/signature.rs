@@ -17,11 +17,17 @@ pub struct Param {
 }
 
 pub const fn required(name: &'static str) -> Param {
-    Param { name, required: true }
+    Param {
+        name,
+        required: true,
+    }
 }
 
 pub const fn optional(name: &'static str) -> Param {
-    Param { name, required: false }
+    Param {
+        name,
+        required: false,
+    }
 }
 
 /// A method signature, without `self`.
@@ -104,7 +110,11 @@ impl Signature {
             2 => format!("{} and {}", quoted[0], quoted[1]),
             n => format!("{}, and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
         };
-        let plural = if missing.len() == 1 { "argument" } else { "arguments" };
+        let plural = if missing.len() == 1 {
+            "argument"
+        } else {
+            "arguments"
+        };
         Err(OdooError::type_error(format!(
             "{}() missing {} required positional {plural}: {listed}",
             self.qualname,
@@ -117,12 +127,19 @@ impl Signature {
         let min = self.params.iter().filter(|p| p.required).count() + 1;
         let max = self.params.len() + 1;
         let takes = if min == max {
-            format!("{max} positional argument{}", if max == 1 { "" } else { "s" })
+            format!(
+                "{max} positional argument{}",
+                if max == 1 { "" } else { "s" }
+            )
         } else {
             format!("from {min} to {max} positional arguments")
         };
         let were = if given + 1 == 1 { "was" } else { "were" };
-        OdooError::type_error(format!("{}() takes {takes} but {} {were} given", self.qualname, given + 1))
+        OdooError::type_error(format!(
+            "{}() takes {takes} but {} {were} given",
+            self.qualname,
+            given + 1
+        ))
     }
 }
 
@@ -139,22 +156,36 @@ mod tests {
     #[test]
     fn duplicate_argument_is_rejected() {
         let kwargs = Dict::from_iter([("fields".to_owned(), Value::List(vec![]))]);
-        let error = READ.bind(&[Value::Int(16)], &kwargs).expect_err("duplicate");
-        assert_eq!(error.message, "BaseModel.read() got multiple values for argument 'fields'");
+        let error = READ
+            .bind(&[Value::Int(16)], &kwargs)
+            .expect_err("duplicate");
+        assert_eq!(
+            error.message,
+            "BaseModel.read() got multiple values for argument 'fields'"
+        );
     }
 
     #[test]
     fn too_many_positionals_count_self() {
         let args = [Value::Int(1), Value::Int(2), Value::Int(3)];
         let error = READ.bind(&args, &Dict::new()).expect_err("too many");
-        assert_eq!(error.message, "BaseModel.read() takes from 1 to 3 positional arguments but 4 were given");
+        assert_eq!(
+            error.message,
+            "BaseModel.read() takes from 1 to 3 positional arguments but 4 were given"
+        );
     }
 
     #[test]
     fn missing_required_is_named() {
-        const WRITE: Signature =
-            Signature { qualname: "BaseModel.write", params: &[required("vals")], var_keyword: false };
+        const WRITE: Signature = Signature {
+            qualname: "BaseModel.write",
+            params: &[required("vals")],
+            var_keyword: false,
+        };
         let error = WRITE.bind(&[], &Dict::new()).expect_err("missing");
-        assert_eq!(error.message, "BaseModel.write() missing 1 required positional argument: 'vals'");
+        assert_eq!(
+            error.message,
+            "BaseModel.write() missing 1 required positional argument: 'vals'"
+        );
     }
 }

@@ -27,7 +27,11 @@ pub struct Table {
 
 impl Table {
     pub fn new() -> Self {
-        Table { rows: imbl::OrdMap::new(), next_id: 1, sequences: imbl::OrdMap::new() }
+        Table {
+            rows: imbl::OrdMap::new(),
+            next_id: 1,
+            sequences: imbl::OrdMap::new(),
+        }
     }
 
     /// Takes the next id, as PostgreSQL's `id` sequence does: ids are never
@@ -68,7 +72,11 @@ pub struct DbState {
 
 impl DbState {
     pub fn new(schema: Arc<Schema>) -> Self {
-        let tables = schema.models.keys().map(|name| (name.clone(), Table::new())).collect();
+        let tables = schema
+            .models
+            .keys()
+            .map(|name| (name.clone(), Table::new()))
+            .collect();
         DbState {
             schema,
             tables,
@@ -88,7 +96,9 @@ impl DbState {
         if !self.tables.contains_key(model) {
             self.tables.insert(model.to_owned(), Table::new());
         }
-        self.tables.get_mut(model).expect("the table was inserted above")
+        self.tables
+            .get_mut(model)
+            .expect("the table was inserted above")
     }
 
     pub fn row(&self, model: &str, id: i64) -> Option<&Arc<Row>> {
@@ -106,7 +116,10 @@ impl DbState {
 
     /// Returns the ids of a model in ascending order.
     pub fn ids(&self, model: &str) -> Vec<i64> {
-        self.tables.get(model).map(|t| t.rows.keys().copied().collect()).unwrap_or_default()
+        self.tables
+            .get(model)
+            .map(|t| t.rows.keys().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Resolves an external id (`base.main_company`) to its record.

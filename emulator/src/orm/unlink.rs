@@ -13,7 +13,11 @@ use crate::value::Value;
 /// 17 does.
 pub fn unlink(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooResult<()> {
     env.check_access_rights(model, Operation::Unlink)?;
-    let existing: Vec<i64> = ids.iter().copied().filter(|id| env.exists(&model.name, *id)).collect();
+    let existing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| env.exists(&model.name, *id))
+        .collect();
     env.check_access_rule(model, &existing, Operation::Unlink)?;
     for id in existing {
         unlink_one(env, model, id)?;
@@ -29,7 +33,10 @@ pub fn unlink_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64) -> OdooResult<
     }
     if let Some(row) = env.state.table_mut(&model.name).rows.remove(&id) {
         if model.name == "ir.model.data" {
-            if let (Some(module), Some(name)) = (row.get("module").and_then(Value::as_str), row.get("name").and_then(Value::as_str)) {
+            if let (Some(module), Some(name)) = (
+                row.get("module").and_then(Value::as_str),
+                row.get("name").and_then(Value::as_str),
+            ) {
                 env.state.xmlids.remove(&format!("{module}.{name}"));
             }
         }
@@ -42,7 +49,9 @@ pub fn unlink_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64) -> OdooResult<
                 continue;
             }
             match field.field_type {
-                FieldType::Many2one => apply_ondelete(env, referrer, &field.name, field.ondelete, id)?,
+                FieldType::Many2one => {
+                    apply_ondelete(env, referrer, &field.name, field.ondelete, id)?
+                }
                 FieldType::Many2many => remove_from_many2many(env, referrer, &field.name, id),
                 _ => {}
             }
@@ -51,12 +60,22 @@ pub fn unlink_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64) -> OdooResult<
     Ok(())
 }
 
-fn apply_ondelete(env: &mut Env<'_>, referrer: &Arc<Model>, field: &str, ondelete: OnDelete, id: i64) -> OdooResult<()> {
+fn apply_ondelete(
+    env: &mut Env<'_>,
+    referrer: &Arc<Model>,
+    field: &str,
+    ondelete: OnDelete,
+    id: i64,
+) -> OdooResult<()> {
     let pointing: Vec<i64> = env
         .state
         .table(&referrer.name)
         .map(|t| {
-            t.rows.iter().filter(|(_, row)| row.get(field).and_then(Value::as_i64) == Some(id)).map(|(rid, _)| *rid).collect()
+            t.rows
+                .iter()
+                .filter(|(_, row)| row.get(field).and_then(Value::as_i64) == Some(id))
+                .map(|(rid, _)| *rid)
+                .collect()
         })
         .unwrap_or_default();
     for rid in pointing {
@@ -97,7 +116,11 @@ fn remove_from_many2many(env: &mut Env<'_>, referrer: &Model, field: &str, id: i
     let affected: Vec<i64> = table
         .rows
         .iter()
-        .filter(|(_, row)| row.get(field).and_then(Value::as_list).is_some_and(|l| l.contains(&Value::Int(id))))
+        .filter(|(_, row)| {
+            row.get(field)
+                .and_then(Value::as_list)
+                .is_some_and(|l| l.contains(&Value::Int(id)))
+        })
         .map(|(rid, _)| *rid)
         .collect();
     for rid in affected {

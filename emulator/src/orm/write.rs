@@ -35,7 +35,12 @@ pub fn create_one(env: &mut Env<'_>, model: &Arc<Model>, vals: &Dict) -> OdooRes
 
 /// Creates one record, with a fixed id when given (seed records whose
 /// external id was reserved before their values were known).
-pub fn create_with_id(env: &mut Env<'_>, model: &Arc<Model>, fixed: Option<i64>, vals: &Dict) -> OdooResult<i64> {
+pub fn create_with_id(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    fixed: Option<i64>,
+    vals: &Dict,
+) -> OdooResult<i64> {
     let mut vals = with_defaults(env, model, vals)?;
     create_delegated_parents(env, model, &mut vals)?;
     let id = match fixed {
@@ -60,7 +65,10 @@ pub fn create_with_id(env: &mut Env<'_>, model: &Arc<Model>, fixed: Option<i64>,
     let x2many = apply_columns(env, model, &vals, &mut row)?;
     fill_sequences(env, model, &mut row);
     check_required(model, &row)?;
-    env.state.table_mut(&model.name).rows.insert(id, Arc::new(row));
+    env.state
+        .table_mut(&model.name)
+        .rows
+        .insert(id, Arc::new(row));
     sync_xmlid_index(env, model, id, None);
     apply_x2many(env, model, id, x2many)?;
     Ok(id)
@@ -103,11 +111,17 @@ pub fn write(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], vals: &Dict) ->
 pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) -> OdooResult<()> {
     let mut own = Dict::new();
     for (name, value) in vals {
-        let field = model.field(name).ok_or_else(|| invalid_field(name, &model.name))?;
+        let field = model
+            .field(name)
+            .ok_or_else(|| invalid_field(name, &model.name))?;
         match &field.delegated {
             Some((parent, link)) => {
                 let parent_model = env.model(parent)?;
-                if let Some(parent_id) = env.state.stored(&model.name, id, link).and_then(Value::as_i64) {
+                if let Some(parent_id) = env
+                    .state
+                    .stored(&model.name, id, link)
+                    .and_then(Value::as_i64)
+                {
                     let parent_vals = Dict::from_iter([(name.clone(), value.clone())]);
                     write_one(env, &parent_model, parent_id, &parent_vals)?;
                 }
@@ -127,7 +141,10 @@ pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) ->
     }
     let x2many = apply_columns(env, model, &own, &mut row)?;
     check_required(model, &row)?;
-    env.state.table_mut(&model.name).rows.insert(id, Arc::new(row));
+    env.state
+        .table_mut(&model.name)
+        .rows
+        .insert(id, Arc::new(row));
     sync_xmlid_index(env, model, id, Some(&current));
     apply_x2many(env, model, id, x2many)
 }
@@ -169,7 +186,12 @@ fn create_delegated_parents(env: &mut Env<'_>, model: &Model, vals: &mut Dict) -
         let mut parent_vals = Dict::new();
         let delegated: Vec<String> = vals
             .keys()
-            .filter(|name| model.field(name).and_then(|f| f.delegated.as_ref()).is_some_and(|(p, _)| p == parent))
+            .filter(|name| {
+                model
+                    .field(name)
+                    .and_then(|f| f.delegated.as_ref())
+                    .is_some_and(|(p, _)| p == parent)
+            })
             .cloned()
             .collect();
         for name in delegated {
@@ -197,7 +219,10 @@ fn apply_columns(
 ) -> OdooResult<Vec<(Arc<Field>, Vec<Command>)>> {
     let mut x2many = Vec::new();
     for (name, value) in vals {
-        let field = model.field(name).cloned().ok_or_else(|| invalid_field(name, &model.name))?;
+        let field = model
+            .field(name)
+            .cloned()
+            .ok_or_else(|| invalid_field(name, &model.name))?;
         if field.field_type.is_x2many() {
             x2many.push((field.clone(), commands::parse(model, &field, value)?));
             continue;
@@ -215,7 +240,9 @@ fn apply_columns(
 
 fn fill_sequences(env: &mut Env<'_>, model: &Model, row: &mut Row) {
     for field in model.fields.values() {
-        let Some(sequence) = &field.sequence else { continue };
+        let Some(sequence) = &field.sequence else {
+            continue;
+        };
         let current = row.get(&field.name);
         let empty = current.is_none_or(|v| !v.is_truthy() || v.as_str() == Some("New"));
         if !empty {
@@ -224,7 +251,12 @@ fn fill_sequences(env: &mut Env<'_>, model: &Model, row: &mut Row) {
         let table = env.state.table_mut(&model.name);
         let next = table.sequences.get(&field.name).copied().unwrap_or(1);
         table.sequences.insert(field.name.clone(), next + 1);
-        let text = format!("{}{:0width$}", sequence.prefix, next, width = sequence.padding);
+        let text = format!(
+            "{}{:0width$}",
+            sequence.prefix,
+            next,
+            width = sequence.padding
+        );
         row.insert(field.name.clone(), Value::Str(text));
     }
 }
@@ -235,9 +267,14 @@ fn check_required(model: &Model, row: &Row) -> OdooResult<()> {
         if !field.required || !field.is_column() || field.field_type == FieldType::Boolean {
             continue;
         }
-        let set = row.get(&field.name).is_some_and(|v| !matches!(v, Value::Bool(false) | Value::None));
-        let numeric = matches!(field.field_type, FieldType::Integer | FieldType::Float | FieldType::Monetary);
-        if !set && !(numeric && row.contains_key(&field.name)) {
+        let set = row
+            .get(&field.name)
+            .is_some_and(|v| !matches!(v, Value::Bool(false) | Value::None));
+        let numeric = matches!(
+            field.field_type,
+            FieldType::Integer | FieldType::Float | FieldType::Monetary
+        );
+        if !(set || numeric && row.contains_key(&field.name)) {
             return Err(not_null_violation(model, field));
         }
     }
@@ -263,10 +300,21 @@ fn apply_x2many(
     Ok(())
 }
 
-fn apply_one2many(env: &mut Env<'_>, comodel: &Arc<Model>, field: &Field, id: i64, command: Command) -> OdooResult<()> {
+fn apply_one2many(
+    env: &mut Env<'_>,
+    comodel: &Arc<Model>,
+    field: &Field,
+    id: i64,
+    command: Command,
+) -> OdooResult<()> {
     let inverse = field.inverse.clone().unwrap_or_default();
     let link = |env: &mut Env<'_>, line: i64, target: Value| -> OdooResult<()> {
-        write_one(env, comodel, line, &Dict::from_iter([(inverse.clone(), target)]))
+        write_one(
+            env,
+            comodel,
+            line,
+            &Dict::from_iter([(inverse.clone(), target)]),
+        )
     };
     match command {
         Command::Create(mut vals) => {
@@ -297,12 +345,22 @@ fn apply_one2many(env: &mut Env<'_>, comodel: &Arc<Model>, field: &Field, id: i6
 
 /// Detaches a one2many line; a line whose inverse is required cannot
 /// exist alone, so it is deleted, as Odoo's cascade does.
-fn release_line(env: &mut Env<'_>, comodel: &Arc<Model>, inverse: &str, line: i64) -> OdooResult<()> {
+fn release_line(
+    env: &mut Env<'_>,
+    comodel: &Arc<Model>,
+    inverse: &str,
+    line: i64,
+) -> OdooResult<()> {
     let required = comodel.field(inverse).is_some_and(|f| f.required);
     if required {
         return unlink::unlink_one(env, comodel, line);
     }
-    write_one(env, comodel, line, &Dict::from_iter([(inverse.to_owned(), Value::Bool(false))]))
+    write_one(
+        env,
+        comodel,
+        line,
+        &Dict::from_iter([(inverse.to_owned(), Value::Bool(false))]),
+    )
 }
 
 fn apply_many2many(
@@ -333,9 +391,19 @@ fn apply_many2many(
             return Err(convert::foreign_key_violation(model, field));
         }
     }
-    let mut row = env.state.row(&model.name, id).map(|r| (**r).clone()).unwrap_or_default();
-    row.insert(field.name.clone(), Value::List(current.into_iter().map(Value::Int).collect()));
-    env.state.table_mut(&model.name).rows.insert(id, Arc::new(row));
+    let mut row = env
+        .state
+        .row(&model.name, id)
+        .map(|r| (**r).clone())
+        .unwrap_or_default();
+    row.insert(
+        field.name.clone(),
+        Value::List(current.into_iter().map(Value::Int).collect()),
+    );
+    env.state
+        .table_mut(&model.name)
+        .rows
+        .insert(id, Arc::new(row));
     Ok(())
 }
 
@@ -344,17 +412,29 @@ fn apply_many2many(
 pub fn check_constraints(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooResult<()> {
     for constraint in &model.constraints {
         let key_of = |id: i64| -> Option<Vec<Value>> {
-            let key: Vec<Value> = constraint.fields.iter().map(|f| env.get_by_name(model, id, f)).collect();
-            let has_null = key.iter().any(|v| matches!(v, Value::Bool(false) | Value::None));
+            let key: Vec<Value> = constraint
+                .fields
+                .iter()
+                .map(|f| env.get_by_name(model, id, f))
+                .collect();
+            let has_null = key
+                .iter()
+                .any(|v| matches!(v, Value::Bool(false) | Value::None));
             (!has_null).then_some(key)
         };
-        let changed: Vec<(i64, Vec<Value>)> = ids.iter().filter_map(|id| Some((*id, key_of(*id)?))).collect();
+        let changed: Vec<(i64, Vec<Value>)> = ids
+            .iter()
+            .filter_map(|id| Some((*id, key_of(*id)?)))
+            .collect();
         if changed.is_empty() {
             continue;
         }
         for other in env.all_ids(&model.name) {
             let Some(key) = key_of(other) else { continue };
-            if changed.iter().any(|(id, changed_key)| *id != other && *changed_key == key) {
+            if changed
+                .iter()
+                .any(|(id, changed_key)| *id != other && *changed_key == key)
+            {
                 return Err(crate::error::OdooError::validation(format!(
                     "The operation cannot be completed: {}",
                     constraint.message

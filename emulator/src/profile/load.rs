@@ -7,7 +7,10 @@ use crate::profile::format::ProfileFile;
 use crate::profile::ProfileError;
 
 /// The built-in base profiles, embedded in the binary.
-const BUILTINS: &[(&str, &str)] = &[("odoo-17", include_str!("../../../fixtures/profiles/base/odoo-17.yaml"))];
+const BUILTINS: &[(&str, &str)] = &[(
+    "odoo-17",
+    include_str!("../../../fixtures/profiles/base/odoo-17.yaml"),
+)];
 
 /// Returns the names of the built-in bases.
 pub fn builtin_names() -> Vec<&'static str> {
@@ -32,13 +35,24 @@ pub fn load_chain(reference: &str) -> Result<Vec<Source>, ProfileError> {
         let (origin, text) = read(&reference, relative_to.as_deref())?;
         if seen.contains(&origin) {
             let cycle = seen.join(" -> ");
-            return Err(ProfileError::at(&origin, None, format!("`extends` forms a cycle: {cycle} -> {origin}")));
+            return Err(ProfileError::at(
+                &origin,
+                None,
+                format!("`extends` forms a cycle: {cycle} -> {origin}"),
+            ));
         }
         seen.push(origin.clone());
         let file = parse(&origin, &text)?;
         if let Some(parent) = &file.extends {
             let directory = Path::new(&origin).parent().map(Path::to_path_buf);
-            next = Some((parent.clone(), if origin.starts_with("builtin:") { None } else { directory }));
+            next = Some((
+                parent.clone(),
+                if origin.starts_with("builtin:") {
+                    None
+                } else {
+                    directory
+                },
+            ));
         }
         chain.push(Source { origin, text, file });
     }
@@ -58,7 +72,11 @@ fn read(reference: &str, relative_to: Option<&Path>) -> Result<(String, String),
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|error| {
         let builtins = builtin_names().join(", ");
-        ProfileError::at(&origin, None, format!("cannot read the profile: {error} (built-in bases: {builtins})"))
+        ProfileError::at(
+            &origin,
+            None,
+            format!("cannot read the profile: {error} (built-in bases: {builtins})"),
+        )
     })?;
     Ok((origin, text))
 }
@@ -90,10 +108,14 @@ pub fn locate(text: &str, path: &[&str]) -> Option<(usize, usize)> {
             return found;
         }
         let bare = trimmed.trim_start_matches("- ");
-        let matches_key = [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")]
-            .iter()
-            .any(|k| bare.starts_with(k.as_str()))
-            || bare.contains(&format!("{{{key}:")) ;
+        let matches_key = [
+            format!("{key}:"),
+            format!("\"{key}\":"),
+            format!("'{key}':"),
+        ]
+        .iter()
+        .any(|k| bare.starts_with(k.as_str()))
+            || bare.contains(&format!("{{{key}:"));
         if matches_key && depth_indent.is_none_or(|d| indent > d) {
             found = Some((number + 1, indent + 1));
             depth_indent = Some(indent);
@@ -110,7 +132,10 @@ impl ProfileError {
             Some((line, column)) => format!("{path}:{line}:{column}"),
             None => path.to_owned(),
         };
-        ProfileError { path, message: message.into() }
+        ProfileError {
+            path,
+            message: message.into(),
+        }
     }
 }
 
@@ -121,7 +146,10 @@ mod tests {
     #[test]
     fn locate_finds_nested_keys() {
         let text = "name: x\nmodels:\n  res.partner:\n    fields:\n      vat: {required: true}\n";
-        assert_eq!(locate(text, &["models", "res.partner", "fields", "vat"]), Some((5, 7)));
+        assert_eq!(
+            locate(text, &["models", "res.partner", "fields", "vat"]),
+            Some((5, 7))
+        );
         assert_eq!(locate(text, &["models", "res.users"]), Some((2, 1)));
     }
 

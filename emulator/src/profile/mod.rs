@@ -40,14 +40,34 @@ impl Profile {
         let last = chain.last().expect("a chain has at least one profile");
         let version_text = chain.iter().rev().find_map(|s| s.file.odoo_version.clone());
         let version = match version_text {
-            Some(text) => text
-                .parse()
-                .map_err(|e: crate::version::InvalidVersion| ProfileError::at(&last.origin, load::locate(&last.text, &["odoo_version"]), e.to_string()))?,
-            None => return Err(ProfileError::at(&last.origin, None, "no `odoo_version` in the profile or the profiles it extends")),
+            Some(text) => text.parse().map_err(|e: crate::version::InvalidVersion| {
+                ProfileError::at(
+                    &last.origin,
+                    load::locate(&last.text, &["odoo_version"]),
+                    e.to_string(),
+                )
+            })?,
+            None => {
+                return Err(ProfileError::at(
+                    &last.origin,
+                    None,
+                    "no `odoo_version` in the profile or the profiles it extends",
+                ))
+            }
         };
-        let database = chain.iter().rev().find_map(|s| s.file.database.clone()).unwrap_or_else(|| last.file.name.clone());
+        let database = chain
+            .iter()
+            .rev()
+            .find_map(|s| s.file.database.clone())
+            .unwrap_or_else(|| last.file.name.clone());
         let schema = Arc::new(schema::build(&chain)?);
         let seed = seed::build(&chain, schema.clone(), version)?;
-        Ok(Profile { name: last.file.name.clone(), version, database, schema, seed })
+        Ok(Profile {
+            name: last.file.name.clone(),
+            version,
+            database,
+            schema,
+            seed,
+        })
     }
 }

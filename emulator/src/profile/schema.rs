@@ -23,7 +23,9 @@ pub fn build(chain: &[Source]) -> Result<Schema, ProfileError> {
                 path.extend_from_slice(key);
                 ProfileError::at(&source.origin, locate(&source.text, &path), message)
             };
-            let model = models.entry(name.clone()).or_insert_with(|| new_model(name, spec));
+            let model = models
+                .entry(name.clone())
+                .or_insert_with(|| new_model(name, spec));
             apply_model_spec(model, spec, &error)?;
         }
     }
@@ -31,7 +33,9 @@ pub fn build(chain: &[Source]) -> Result<Schema, ProfileError> {
         add_automatic_fields(model);
     }
     add_delegated_fields(&mut models);
-    let schema = Schema { models: models.into_iter().map(|(k, v)| (k, Arc::new(v))).collect() };
+    let schema = Schema {
+        models: models.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+    };
     check_references(&schema, chain)?;
     Ok(schema)
 }
@@ -49,7 +53,11 @@ fn new_model(name: &str, spec: &ModelSpec) -> Model {
         fields: IndexMap::new(),
         constraints: Vec::new(),
         reflection: false,
-        module: if custom { "__custom__".to_owned() } else { module_of(name) },
+        module: if custom {
+            "__custom__".to_owned()
+        } else {
+            module_of(name)
+        },
         manual: custom,
     }
 }
@@ -90,8 +98,12 @@ fn apply_model_spec(
             continue;
         }
         let field = match model.fields.get(name) {
-            Some(existing) => change_field(existing, field_spec, &model.name, &|m| error(&["fields", name, m], m.to_owned()))?,
-            None => new_field(name, field_spec, &model.name).map_err(|m| error(&["fields", name], m))?,
+            Some(existing) => change_field(existing, field_spec, &model.name, &|m| {
+                error(&["fields", name, m], m.to_owned())
+            })?,
+            None => {
+                new_field(name, field_spec, &model.name).map_err(|m| error(&["fields", name], m))?
+            }
         };
         model.fields.insert(name.clone(), Arc::new(field));
     }
@@ -112,23 +124,36 @@ fn new_field(name: &str, spec: &FieldSpec, model: &str) -> Result<Field, String>
     };
     let field_type = FieldType::from_name(type_name).ok_or_else(|| {
         let allowed: Vec<&str> = FieldType::ALL.iter().map(|t| t.name()).collect();
-        format!("unknown field type {type_name:?} for {model}.{name}; allowed: {}", allowed.join(", "))
+        format!(
+            "unknown field type {type_name:?} for {model}.{name}; allowed: {}",
+            allowed.join(", ")
+        )
     })?;
     let mut field = Field::new(name, field_type, &default_label(name));
     field.manual = name.starts_with("x_");
-    field.module = if field.manual { "__custom__".to_owned() } else { module_of(model) };
+    field.module = if field.manual {
+        "__custom__".to_owned()
+    } else {
+        module_of(model)
+    };
     apply_field_spec(&mut field, spec, model)?;
     Ok(field)
 }
 
 /// Odoo's default label: the name without `_id`/`_ids`, words capitalized.
 fn default_label(name: &str) -> String {
-    let base = name.strip_suffix("_ids").or_else(|| name.strip_suffix("_id")).unwrap_or(name);
+    let base = name
+        .strip_suffix("_ids")
+        .or_else(|| name.strip_suffix("_id"))
+        .unwrap_or(name);
     base.split('_')
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut chars = w.chars();
-            chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -144,7 +169,10 @@ fn change_field(
     if let Some(type_name) = &spec.field_type {
         field.field_type = FieldType::from_name(type_name).ok_or_else(|| error("type"))?;
     }
-    apply_field_spec(&mut field, spec, model).map_err(|m| ProfileError { path: error("type").path, message: m })?;
+    apply_field_spec(&mut field, spec, model).map_err(|m| ProfileError {
+        path: error("type").path,
+        message: m,
+    })?;
     Ok(field)
 }
 
@@ -189,11 +217,18 @@ fn apply_field_spec(field: &mut Field, spec: &FieldSpec, model: &str) -> Result<
             "set null" => OnDelete::SetNull,
             "restrict" => OnDelete::Restrict,
             "cascade" => OnDelete::Cascade,
-            other => return Err(format!("invalid ondelete {other:?} on {model}.{}: use set null, restrict or cascade", field.name)),
+            other => {
+                return Err(format!(
+                    "invalid ondelete {other:?} on {model}.{}: use set null, restrict or cascade",
+                    field.name
+                ))
+            }
         };
     }
     if let Some(added) = &spec.selection_add {
-        field.selection.retain(|(k, _)| !added.iter().any(|(a, _)| a == k));
+        field
+            .selection
+            .retain(|(k, _)| !added.iter().any(|(a, _)| a == k));
         field.selection.extend(added.iter().cloned());
     }
     if let Some(removed) = &spec.selection_remove {
@@ -224,18 +259,28 @@ fn add_automatic_fields(model: &mut Model) {
     let mut display = Field::new("display_name", FieldType::Char, "Display Name");
     display.store = false;
     automatic.push(display);
-    for (name, label) in [("create_uid", "Created by"), ("write_uid", "Last Updated by")] {
+    for (name, label) in [
+        ("create_uid", "Created by"),
+        ("write_uid", "Last Updated by"),
+    ] {
         let mut field = Field::new(name, FieldType::Many2one, label);
         field.relation = Some("res.users".to_owned());
         automatic.push(field);
     }
     automatic.push(Field::new("create_date", FieldType::Datetime, "Created on"));
-    automatic.push(Field::new("write_date", FieldType::Datetime, "Last Updated on"));
+    automatic.push(Field::new(
+        "write_date",
+        FieldType::Datetime,
+        "Last Updated on",
+    ));
     for mut field in automatic {
         field.automatic = true;
         field.readonly = true;
         field.module = model.module.clone();
-        model.fields.entry(field.name.clone()).or_insert_with(|| Arc::new(field));
+        model
+            .fields
+            .entry(field.name.clone())
+            .or_insert_with(|| Arc::new(field));
     }
 }
 
@@ -245,7 +290,9 @@ fn add_delegated_fields(models: &mut IndexMap<String, Model>) {
     let snapshot = models.clone();
     for model in models.values_mut() {
         for (parent, link) in model.inherits.clone() {
-            let Some(parent_model) = snapshot.get(&parent) else { continue };
+            let Some(parent_model) = snapshot.get(&parent) else {
+                continue;
+            };
             for (name, field) in &parent_model.fields {
                 if model.fields.contains_key(name) || field.automatic {
                     continue;
@@ -261,7 +308,11 @@ fn add_delegated_fields(models: &mut IndexMap<String, Model>) {
 fn check_references(schema: &Schema, chain: &[Source]) -> Result<(), ProfileError> {
     let last = chain.last().expect("a chain has at least one profile");
     let at = |path: &[&str], message: String| {
-        let source = chain.iter().rev().find(|s| locate(&s.text, path).is_some()).unwrap_or(last);
+        let source = chain
+            .iter()
+            .rev()
+            .find(|s| locate(&s.text, path).is_some())
+            .unwrap_or(last);
         ProfileError::at(&source.origin, locate(&source.text, path), message)
     };
     for model in schema.models.values() {
@@ -271,23 +322,32 @@ fn check_references(schema: &Schema, chain: &[Source]) -> Result<(), ProfileErro
         }
         for (parent, link) in &model.inherits {
             if schema.model(parent).is_none() || !model.has_field(link) {
-                return Err(at(&["models", &model.name, "inherits"], format!(
+                return Err(at(
+                    &["models", &model.name, "inherits"],
+                    format!(
                     "{} inherits {parent} through {link}, but the model or the field is missing",
                     model.name
-                )));
+                ),
+                ));
             }
         }
         if let Some(rec_name) = &model.rec_name {
             if !model.has_field(rec_name) {
-                return Err(at(&["models", &model.name, "rec_name"], format!("rec_name {rec_name} is not a field of {}", model.name)));
+                return Err(at(
+                    &["models", &model.name, "rec_name"],
+                    format!("rec_name {rec_name} is not a field of {}", model.name),
+                ));
             }
         }
         for constraint in &model.constraints {
             if let Some(missing) = constraint.fields.iter().find(|f| !model.has_field(f)) {
-                return Err(at(&["models", &model.name, "constraints"], format!(
-                    "constraint {} names {missing}, which is not a field of {}",
-                    constraint.name, model.name
-                )));
+                return Err(at(
+                    &["models", &model.name, "constraints"],
+                    format!(
+                        "constraint {} names {missing}, which is not a field of {}",
+                        constraint.name, model.name
+                    ),
+                ));
             }
         }
     }
@@ -307,7 +367,10 @@ fn check_field(schema: &Schema, model: &Model, field: &Field) -> Result<(), Stri
         };
         if field.field_type == FieldType::One2many {
             let inverse = field.inverse.as_deref().unwrap_or("");
-            if comodel.field(inverse).is_none_or(|f| f.field_type != FieldType::Many2one) {
+            if comodel
+                .field(inverse)
+                .is_none_or(|f| f.field_type != FieldType::Many2one)
+            {
                 return Err(format!(
                     "{}.{} is a one2many whose `inverse` {inverse:?} is not a many2one of {}",
                     model.name, field.name, comodel.name
@@ -315,8 +378,15 @@ fn check_field(schema: &Schema, model: &Model, field: &Field) -> Result<(), Stri
             }
         }
     }
-    if field.field_type == FieldType::Selection && field.selection.is_empty() && field.related.is_none() && field.delegated.is_none() {
-        return Err(format!("{}.{} is a selection field without `selection` values", model.name, field.name));
+    if field.field_type == FieldType::Selection
+        && field.selection.is_empty()
+        && field.related.is_none()
+        && field.delegated.is_none()
+    {
+        return Err(format!(
+            "{}.{} is a selection field without `selection` values",
+            model.name, field.name
+        ));
     }
     if let Some(expression) = &field.compute {
         compute::parse(expression).map_err(|e| e.message)?;

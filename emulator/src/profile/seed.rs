@@ -22,16 +22,30 @@ use crate::version::Version;
 pub const SEED_TIME: &str = "2024-01-01 00:00:00";
 
 /// Builds the seed state of the last profile in the chain.
-pub fn build(chain: &[Source], schema: Arc<Schema>, version: Version) -> Result<DbState, ProfileError> {
+pub fn build(
+    chain: &[Source],
+    schema: Arc<Schema>,
+    version: Version,
+) -> Result<DbState, ProfileError> {
     let last = chain.last().expect("a chain has at least one profile");
     let mut state = DbState::new(schema.clone());
     state.methods = Arc::new(methods(chain)?);
-    let mut env = Env::new(&mut state, SUPERUSER_ID, Dict::new(), SEED_TIME.to_owned(), version);
+    let mut env = Env::new(
+        &mut state,
+        SUPERUSER_ID,
+        Dict::new(),
+        SEED_TIME.to_owned(),
+        version,
+    );
     env.defer_foreign_keys = true;
-    let fail = |path: &[&str], message: String| ProfileError::at(&last.origin, locate(&last.text, path), message);
+    let fail = |path: &[&str], message: String| {
+        ProfileError::at(&last.origin, locate(&last.text, path), message)
+    };
     seed_reflection(&mut env).map_err(|e| fail(&["models"], e.message))?;
     for source in chain {
-        let fail = |path: &[&str], message: String| ProfileError::at(&source.origin, locate(&source.text, path), message);
+        let fail = |path: &[&str], message: String| {
+            ProfileError::at(&source.origin, locate(&source.text, path), message)
+        };
         reserve_xmlids(&mut env, source).map_err(|e| fail(&["records"], e))?;
         seed_groups(&mut env, source).map_err(|e| fail(&["groups"], e))?;
         seed_records(&mut env, source)?;
@@ -46,12 +60,16 @@ pub fn build(chain: &[Source], schema: Arc<Schema>, version: Version) -> Result<
 /// Gives every record and user of a profile its id and external id before
 /// any values are written, so references may point forward.
 fn reserve_xmlids(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
-    let users = source.file.users.iter().map(|u| ("res.users", u.xmlid.as_deref(), u.id));
-    let records = source
+    let users = source
         .file
-        .records
+        .users
         .iter()
-        .flat_map(|(model, records)| records.iter().map(move |r| (model.as_str(), r.xmlid.as_deref(), r.id)));
+        .map(|u| ("res.users", u.xmlid.as_deref(), u.id));
+    let records = source.file.records.iter().flat_map(|(model, records)| {
+        records
+            .iter()
+            .map(move |r| (model.as_str(), r.xmlid.as_deref(), r.id))
+    });
     for (model, xmlid, fixed) in users.chain(records) {
         let Some(xmlid) = xmlid else { continue };
         if env.state.xmlid(xmlid).is_some() {
@@ -74,9 +92,19 @@ fn reserve_xmlids(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
 /// Checks that every many2one of the seed points to an existing record.
 fn check_foreign_keys(state: &DbState) -> Result<(), String> {
     for model in state.schema.models.values() {
-        for field in model.fields.values().filter(|f| f.field_type == FieldType::Many2one && f.is_column()) {
-            for (id, row) in state.table(&model.name).map(|t| t.rows.clone()).unwrap_or_default() {
-                let Some(target) = row.get(&field.name).and_then(Value::as_i64) else { continue };
+        for field in model
+            .fields
+            .values()
+            .filter(|f| f.field_type == FieldType::Many2one && f.is_column())
+        {
+            for (id, row) in state
+                .table(&model.name)
+                .map(|t| t.rows.clone())
+                .unwrap_or_default()
+            {
+                let Some(target) = row.get(&field.name).and_then(Value::as_i64) else {
+                    continue;
+                };
                 if !state.exists(field.comodel(), target) {
                     return Err(format!(
                         "{}({id}).{} points to {}({target}), which no record of the profile creates",
@@ -89,7 +117,9 @@ fn check_foreign_keys(state: &DbState) -> Result<(), String> {
     Ok(())
 }
 
-fn methods(chain: &[Source]) -> Result<BTreeMap<String, BTreeMap<String, BusinessMethod>>, ProfileError> {
+fn methods(
+    chain: &[Source],
+) -> Result<BTreeMap<String, BTreeMap<String, BusinessMethod>>, ProfileError> {
     let mut result: BTreeMap<String, BTreeMap<String, BusinessMethod>> = BTreeMap::new();
     for source in chain {
         for (model, methods) in &source.file.methods {
@@ -97,10 +127,17 @@ fn methods(chain: &[Source]) -> Result<BTreeMap<String, BTreeMap<String, Busines
                 let method = BusinessMethod {
                     requires: spec.requires.clone().map(Value::from),
                     message: spec.message.clone(),
-                    sets: spec.sets.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect(),
+                    sets: spec
+                        .sets
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+                        .collect(),
                     returns: Value::from(spec.returns.clone()),
                 };
-                result.entry(model.clone()).or_default().insert(name.clone(), method);
+                result
+                    .entry(model.clone())
+                    .or_default()
+                    .insert(name.clone(), method);
             }
         }
     }
@@ -134,10 +171,29 @@ fn seed_reflection(env: &mut Env<'_>) -> crate::error::OdooResult<()> {
     for model in schema.models.values() {
         let xmlid = format!("{}.model_{}", model.module, model.name.replace('.', "_"));
         let mut vals = Dict::new();
-        put_if(&mut vals, env, "ir.model", "model", Value::Str(model.name.clone()));
-        put_if(&mut vals, env, "ir.model", "name", Value::Str(model.description.clone()));
-        put_if(&mut vals, env, "ir.model", "state", Value::Str(if model.manual { "manual" } else { "base" }.into()));
-        let id = upsert(env, "ir.model", Some(&xmlid), vals).map_err(crate::error::OdooError::value)?;
+        put_if(
+            &mut vals,
+            env,
+            "ir.model",
+            "model",
+            Value::Str(model.name.clone()),
+        );
+        put_if(
+            &mut vals,
+            env,
+            "ir.model",
+            "name",
+            Value::Str(model.description.clone()),
+        );
+        put_if(
+            &mut vals,
+            env,
+            "ir.model",
+            "state",
+            Value::Str(if model.manual { "manual" } else { "base" }.into()),
+        );
+        let id =
+            upsert(env, "ir.model", Some(&xmlid), vals).map_err(crate::error::OdooError::value)?;
         seed_fields(env, model, id)?;
     }
     Ok(())
@@ -155,18 +211,36 @@ fn seed_fields(env: &mut Env<'_>, model: &Model, model_id: i64) -> crate::error:
             ("model_id", Value::Int(model_id)),
             ("field_description", Value::Str(field.string.clone())),
             ("ttype", Value::Str(field.field_type.name().into())),
-            ("relation", field.relation.clone().map_or(Value::Bool(false), Value::Str)),
-            ("relation_field", field.inverse.clone().map_or(Value::Bool(false), Value::Str)),
+            (
+                "relation",
+                field
+                    .relation
+                    .clone()
+                    .map_or(Value::Bool(false), Value::Str),
+            ),
+            (
+                "relation_field",
+                field.inverse.clone().map_or(Value::Bool(false), Value::Str),
+            ),
             ("required", Value::Bool(field.required)),
             ("readonly", Value::Bool(field.readonly)),
             ("store", Value::Bool(field.store)),
-            ("state", Value::Str(if field.manual { "manual" } else { "base" }.into())),
+            (
+                "state",
+                Value::Str(if field.manual { "manual" } else { "base" }.into()),
+            ),
         ];
         for (name, value) in entries {
             put_if(&mut vals, env, "ir.model.fields", name, value);
         }
-        let xmlid = format!("{}.field_{}__{}", field.module, model.name.replace('.', "_"), field.name);
-        upsert(env, "ir.model.fields", Some(&xmlid), vals).map_err(crate::error::OdooError::value)?;
+        let xmlid = format!(
+            "{}.field_{}__{}",
+            field.module,
+            model.name.replace('.', "_"),
+            field.name
+        );
+        upsert(env, "ir.model.fields", Some(&xmlid), vals)
+            .map_err(crate::error::OdooError::value)?;
     }
     Ok(())
 }
@@ -174,9 +248,20 @@ fn seed_fields(env: &mut Env<'_>, model: &Model, model_id: i64) -> crate::error:
 /// Sets a value only when the reflection model declares the field, so a
 /// profile may describe those models with fewer fields.
 fn put_if(vals: &mut Dict, env: &Env<'_>, model: &str, field: &str, value: Value) {
-    let declared = env.state.schema.model(model).is_some_and(|m| m.has_field(field) && !m.fields[field].automatic);
+    let declared = env
+        .state
+        .schema
+        .model(model)
+        .is_some_and(|m| m.has_field(field) && !m.fields[field].automatic);
     let empty = matches!(value, Value::Bool(false));
-    if declared && !(empty && env.state.schema.model(model).is_some_and(|m| m.fields[field].field_type == FieldType::Many2one)) {
+    if declared
+        && !(empty
+            && env
+                .state
+                .schema
+                .model(model)
+                .is_some_and(|m| m.fields[field].field_type == FieldType::Many2one))
+    {
         vals.insert(field.to_owned(), value);
     }
 }
@@ -202,20 +287,37 @@ fn set_command(ids: Vec<i64>) -> Value {
 fn resolve_refs(env: &Env<'_>, xmlids: &[String]) -> Result<Vec<i64>, String> {
     xmlids
         .iter()
-        .map(|x| env.state.xmlid(x).map(|(_, id)| *id).ok_or_else(|| format!("unknown external id {x:?}")))
+        .map(|x| {
+            env.state
+                .xmlid(x)
+                .map(|(_, id)| *id)
+                .ok_or_else(|| format!("unknown external id {x:?}"))
+        })
         .collect()
 }
 
 /// Converts a YAML value for a field: strings on relational fields are
 /// external ids.
-fn resolve_value(env: &Env<'_>, model: &Model, field: &str, value: &serde_json::Value) -> Result<Value, String> {
+fn resolve_value(
+    env: &Env<'_>,
+    model: &Model,
+    field: &str,
+    value: &serde_json::Value,
+) -> Result<Value, String> {
     let Some(definition) = model.field(field) else {
         return Err(format!("{} has no field {field}", model.name));
     };
-    let reference = |text: &str| env.state.xmlid(text).map(|(_, id)| *id).ok_or_else(|| format!("unknown external id {text:?} in {}.{field}", model.name));
+    let reference = |text: &str| {
+        env.state
+            .xmlid(text)
+            .map(|(_, id)| *id)
+            .ok_or_else(|| format!("unknown external id {text:?} in {}.{field}", model.name))
+    };
     match (definition.field_type, value) {
         (FieldType::Many2one, serde_json::Value::String(text)) => Ok(Value::Int(reference(text)?)),
-        (FieldType::Many2many, serde_json::Value::Array(items)) if items.iter().all(|i| i.is_string() || i.is_i64()) => {
+        (FieldType::Many2many, serde_json::Value::Array(items))
+            if items.iter().all(|i| i.is_string() || i.is_i64()) =>
+        {
             let ids = items
                 .iter()
                 .map(|item| match item {
@@ -236,7 +338,11 @@ fn resolve_value(env: &Env<'_>, model: &Model, field: &str, value: &serde_json::
                 for (key, value) in values {
                     vals.insert(key.clone(), resolve_value(env, &comodel, key, value)?);
                 }
-                commands.push(Value::List(vec![Value::Int(0), Value::Int(0), Value::Dict(vals)]));
+                commands.push(Value::List(vec![
+                    Value::Int(0),
+                    Value::Int(0),
+                    Value::Dict(vals),
+                ]));
             }
             Ok(Value::List(commands))
         }
@@ -247,15 +353,25 @@ fn resolve_value(env: &Env<'_>, model: &Model, field: &str, value: &serde_json::
 fn seed_records(env: &mut Env<'_>, source: &Source) -> Result<(), ProfileError> {
     for (model_name, records) in &source.file.records {
         for (index, record) in records.iter().enumerate() {
-            let label = record.xmlid.clone().unwrap_or_else(|| format!("#{}", index + 1));
+            let label = record
+                .xmlid
+                .clone()
+                .unwrap_or_else(|| format!("#{}", index + 1));
             let fail = |message: String| {
                 let location = locate(&source.text, &["records", model_name]);
-                ProfileError::at(&source.origin, location, format!("record {label} of {model_name}: {message}"))
+                ProfileError::at(
+                    &source.origin,
+                    location,
+                    format!("record {label} of {model_name}: {message}"),
+                )
             };
             let model = env.model(model_name).map_err(|e| fail(e.message))?;
             let mut vals = Dict::new();
             for (field, value) in &record.values {
-                vals.insert(field.clone(), resolve_value(env, &model, field, value).map_err(&fail)?);
+                vals.insert(
+                    field.clone(),
+                    resolve_value(env, &model, field, value).map_err(&fail)?,
+                );
             }
             upsert(env, model_name, record.xmlid.as_deref(), vals).map_err(fail)?;
         }
@@ -268,24 +384,36 @@ fn seed_users(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
     for user in &source.file.users {
         let mut vals = Dict::new();
         vals.insert("login".into(), Value::Str(user.login.clone()));
-        vals.insert("name".into(), Value::Str(user.name.clone().unwrap_or_else(|| user.login.clone())));
+        vals.insert(
+            "name".into(),
+            Value::Str(user.name.clone().unwrap_or_else(|| user.login.clone())),
+        );
         vals.insert("active".into(), Value::Bool(user.active));
         let groups = resolve_refs(env, &user.groups)?;
         if users.has_field("groups_id") {
             vals.insert("groups_id".into(), set_command(groups));
         }
         if let Some(company) = &user.company_id {
-            vals.insert("company_id".into(), resolve_value(env, &users, "company_id", company)?);
+            vals.insert(
+                "company_id".into(),
+                resolve_value(env, &users, "company_id", company)?,
+            );
         }
         if !user.company_ids.is_empty() {
             let list = serde_json::Value::Array(user.company_ids.clone());
-            vals.insert("company_ids".into(), resolve_value(env, &users, "company_ids", &list)?);
+            vals.insert(
+                "company_ids".into(),
+                resolve_value(env, &users, "company_ids", &list)?,
+            );
         }
         for (field, value) in &user.values {
             vals.insert(field.clone(), resolve_value(env, &users, field, value)?);
         }
         let id = upsert(env, "res.users", user.xmlid.as_deref(), vals)?;
-        let credentials = Credentials { password: user.password.clone(), api_keys: user.api_keys.clone() };
+        let credentials = Credentials {
+            password: user.password.clone(),
+            api_keys: user.api_keys.clone(),
+        };
         env.state.credentials.insert(id, credentials);
     }
     Ok(())
@@ -297,16 +425,25 @@ fn seed_access(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
     }
     for (index, row) in source.file.access.iter().enumerate() {
         let model_id = model_id(env, &row.model)?;
-        let mut vals = Dict::from_iter([
-            ("name".to_owned(), Value::Str(row.name.clone().unwrap_or_else(|| format!("access_{}_{index}", row.model.replace('.', "_"))))),
-            ("model_id".to_owned(), Value::Int(model_id)),
-            ("perm_read".to_owned(), Value::Bool(row.read)),
-            ("perm_write".to_owned(), Value::Bool(row.write)),
-            ("perm_create".to_owned(), Value::Bool(row.create)),
-            ("perm_unlink".to_owned(), Value::Bool(row.unlink)),
-        ]);
+        let mut vals =
+            Dict::from_iter([
+                (
+                    "name".to_owned(),
+                    Value::Str(row.name.clone().unwrap_or_else(|| {
+                        format!("access_{}_{index}", row.model.replace('.', "_"))
+                    })),
+                ),
+                ("model_id".to_owned(), Value::Int(model_id)),
+                ("perm_read".to_owned(), Value::Bool(row.read)),
+                ("perm_write".to_owned(), Value::Bool(row.write)),
+                ("perm_create".to_owned(), Value::Bool(row.create)),
+                ("perm_unlink".to_owned(), Value::Bool(row.unlink)),
+            ]);
         if let Some(group) = &row.group {
-            vals.insert("group_id".into(), Value::Int(resolve_refs(env, std::slice::from_ref(group))?[0]));
+            vals.insert(
+                "group_id".into(),
+                Value::Int(resolve_refs(env, std::slice::from_ref(group))?[0]),
+            );
         }
         upsert(env, "ir.model.access", None, vals)?;
     }
@@ -323,7 +460,10 @@ fn seed_rules(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
         let vals = Dict::from_iter([
             ("name".to_owned(), Value::Str(rule.name.clone())),
             ("model_id".to_owned(), Value::Int(model_id)),
-            ("domain_force".to_owned(), Value::Str(rule.domain_force.clone())),
+            (
+                "domain_force".to_owned(),
+                Value::Str(rule.domain_force.clone()),
+            ),
             ("groups".to_owned(), set_command(groups)),
             ("perm_read".to_owned(), Value::Bool(rule.perm_read)),
             ("perm_write".to_owned(), Value::Bool(rule.perm_write)),

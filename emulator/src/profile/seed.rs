@@ -456,6 +456,8 @@ fn seed_rules(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
     }
     for rule in &source.file.rules {
         let model_id = model_id(env, &rule.model)?;
+        check_rule_fields(env, &rule.model, &rule.domain_force)
+            .map_err(|e| format!("rule {:?} on {}: {e}", rule.name, rule.model))?;
         let groups = resolve_refs(env, &rule.groups)?;
         let vals = Dict::from_iter([
             ("name".to_owned(), Value::Str(rule.name.clone())),
@@ -473,6 +475,34 @@ fn seed_rules(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
         upsert(env, "ir.rule", None, vals)?;
     }
     Ok(())
+}
+
+/// Checks that every field a rule's domain names exists, so a wrong rule
+/// fails when the profile loads rather than on the first search.
+fn check_rule_fields(env: &Env<'_>, model: &str, domain_force: &str) -> Result<(), String> {
+    let domain = crate::orm::rule_expr::evaluate_domain(env, domain_force).map_err(|e| e.message)?;
+    let model = env.model(model).map_err(|e| e.message)?;
+    check_domain_fields(env, &model, &domain)
+}
+
+fn check_domain_fields(env: &Env<'_>, model: &Model, domain: &crate::orm::domain::Domain) -> Result<(), String> {
+    use crate::orm::domain::Domain;
+    match domain {
+        Domain::True | Domain::False => Ok(()),
+        Domain::And(parts) | Domain::Or(parts) => parts.iter().try_for_each(|p| check_domain_fields(env, model, p)),
+        Domain::Not(inner) => check_domain_fields(env, model, inner),
+        Domain::Leaf(leaf) => {
+            let mut current = model.clone();
+            for name in &leaf.path {
+                let field = current.field(name).ok_or_else(|| format!("{} has no field {name:?}", current.name))?;
+                if !field.field_type.is_relational() {
+                    break;
+                }
+                current = (*env.model(field.comodel()).map_err(|e| e.message)?).clone();
+            }
+            Ok(())
+        }
+    }
 }
 
 fn model_id(env: &Env<'_>, model: &str) -> Result<i64, String> {

@@ -58,8 +58,13 @@ impl Operation {
 }
 
 impl Env<'_> {
-    /// Returns the user's groups, with implied groups added.
-    pub fn user_groups(&self) -> BTreeSet<i64> {
+    /// Returns the user's groups, with implied groups added, computed once
+    /// per call.
+    pub fn user_groups(&self) -> &BTreeSet<i64> {
+        self.groups_cache.get_or_init(|| self.compute_user_groups())
+    }
+
+    fn compute_user_groups(&self) -> BTreeSet<i64> {
         let Some(users) = self.state.schema.model("res.users") else {
             return BTreeSet::new();
         };

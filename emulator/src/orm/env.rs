@@ -30,6 +30,8 @@ pub struct Env<'a> {
     /// Skips the existence check of many2one targets, for seeding records
     /// that refer to records created later in the same profile.
     pub defer_foreign_keys: bool,
+    /// The user's groups with implied groups, computed on first use.
+    pub(crate) groups_cache: std::cell::OnceCell<BTreeSet<i64>>,
 }
 
 impl<'a> Env<'a> {
@@ -48,6 +50,7 @@ impl<'a> Env<'a> {
             now,
             version,
             defer_foreign_keys: false,
+            groups_cache: std::cell::OnceCell::new(),
         }
     }
 

@@ -112,7 +112,13 @@ fn qualify(xmlid: &str) -> String {
 /// Creates the `ir.model.data` row for a new record.
 pub fn register_xmlid(env: &mut Env<'_>, xmlid: &str, model: &str, id: i64) -> OdooResult<()> {
     let (module, name) = xmlid.split_once('.').unwrap_or(("__import__", xmlid));
-    let data_model = env.model("ir.model.data")?;
+    // A profile without `ir.model.data` still resolves external ids.
+    let Some(data_model) = env.state.schema.model("ir.model.data").cloned() else {
+        env.state
+            .xmlids
+            .insert(format!("{module}.{name}"), (model.to_owned(), id));
+        return Ok(());
+    };
     let vals = Dict::from_iter([
         ("module".to_owned(), Value::Str(module.to_owned())),
         ("name".to_owned(), Value::Str(name.to_owned())),

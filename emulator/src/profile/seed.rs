@@ -384,10 +384,16 @@ fn seed_users(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
     for user in &source.file.users {
         let mut vals = Dict::new();
         vals.insert("login".into(), Value::Str(user.login.clone()));
-        vals.insert(
-            "name".into(),
-            Value::Str(user.name.clone().unwrap_or_else(|| user.login.clone())),
-        );
+        // A user without a name takes its login, unless it links an
+        // existing partner, whose name is then the user's.
+        let name = match (&user.name, user.values.contains_key("partner_id")) {
+            (Some(name), _) => Some(name.clone()),
+            (None, false) => Some(user.login.clone()),
+            (None, true) => None,
+        };
+        if let Some(name) = name {
+            vals.insert("name".into(), Value::Str(name));
+        }
         vals.insert("active".into(), Value::Bool(user.active));
         let groups = resolve_refs(env, &user.groups)?;
         if users.has_field("groups_id") {
@@ -480,21 +486,30 @@ fn seed_rules(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
 /// Checks that every field a rule's domain names exists, so a wrong rule
 /// fails when the profile loads rather than on the first search.
 fn check_rule_fields(env: &Env<'_>, model: &str, domain_force: &str) -> Result<(), String> {
-    let domain = crate::orm::rule_expr::evaluate_domain(env, domain_force).map_err(|e| e.message)?;
+    let domain =
+        crate::orm::rule_expr::evaluate_domain(env, domain_force).map_err(|e| e.message)?;
     let model = env.model(model).map_err(|e| e.message)?;
     check_domain_fields(env, &model, &domain)
 }
 
-fn check_domain_fields(env: &Env<'_>, model: &Model, domain: &crate::orm::domain::Domain) -> Result<(), String> {
+fn check_domain_fields(
+    env: &Env<'_>,
+    model: &Model,
+    domain: &crate::orm::domain::Domain,
+) -> Result<(), String> {
     use crate::orm::domain::Domain;
     match domain {
         Domain::True | Domain::False => Ok(()),
-        Domain::And(parts) | Domain::Or(parts) => parts.iter().try_for_each(|p| check_domain_fields(env, model, p)),
+        Domain::And(parts) | Domain::Or(parts) => parts
+            .iter()
+            .try_for_each(|p| check_domain_fields(env, model, p)),
         Domain::Not(inner) => check_domain_fields(env, model, inner),
         Domain::Leaf(leaf) => {
             let mut current = model.clone();
             for name in &leaf.path {
-                let field = current.field(name).ok_or_else(|| format!("{} has no field {name:?}", current.name))?;
+                let field = current
+                    .field(name)
+                    .ok_or_else(|| format!("{} has no field {name:?}", current.name))?;
                 if !field.field_type.is_relational() {
                     break;
                 }

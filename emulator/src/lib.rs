@@ -10,6 +10,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod faults;
 pub mod orm;
 pub mod profile;
 pub mod server;

@@ -46,6 +46,10 @@ pub enum ErrorKind {
     ProgrammingError,
     /// `odoo.exceptions.RedirectWarning`.
     RedirectWarning,
+    /// Python's `NameError`, for an unknown `object` service method.
+    NameError,
+    /// `psycopg2.OperationalError`, for a database that does not exist.
+    OperationalError,
     /// `werkzeug.exceptions.NotFound`, for routes and databases.
     NotFound,
     /// `werkzeug.exceptions.BadRequest`, for bodies that are not JSON-RPC.
@@ -76,6 +80,8 @@ impl ErrorKind {
             ErrorKind::NotNullViolation => "psycopg2.errors.NotNullViolation",
             ErrorKind::ProgrammingError => "psycopg2.ProgrammingError",
             ErrorKind::NotFound => "werkzeug.exceptions.NotFound",
+            ErrorKind::NameError => "builtins.NameError",
+            ErrorKind::OperationalError => "psycopg2.OperationalError",
             ErrorKind::BadRequest => "werkzeug.exceptions.BadRequest",
         }
     }
@@ -90,7 +96,8 @@ impl ErrorKind {
             | ErrorKind::SerializationFailure
             | ErrorKind::UniqueViolation
             | ErrorKind::NotNullViolation
-            | ErrorKind::ProgrammingError => name,
+            | ErrorKind::ProgrammingError
+            | ErrorKind::OperationalError => name,
             _ => name.rsplit('.').next().unwrap_or(name),
         }
     }
@@ -129,7 +136,10 @@ pub type OdooResult<T> = Result<T, OdooError>;
 
 impl OdooError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        OdooError { kind, message: message.into() }
+        OdooError {
+            kind,
+            message: message.into(),
+        }
     }
 
     pub fn user(message: impl Into<String>) -> Self {

@@ -4,12 +4,23 @@
 //! [`Emulator`] is the one entry point that every wire protocol calls: the
 //! codecs decode a request into [`Value`]s, call a method here, and encode
 //! the result or the [`OdooError`] in their own dialect.
+//!
+//! Differences from Odoo a client could notice: the `db` service's
+//! management methods (`create_database`, `drop`, ...) answer `Access
+//! Denied` as Odoo does with a wrong master password, since no master
+//! password is configured; and `common.version` reports the version of the
+//! first database when several versions are served from one process.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use crate::error::{OdooError, OdooResult};
-use crate::value::{Dict, Value};
+use crate::clock::Clock;
+use crate::error::{ErrorKind, OdooError, OdooResult};
+use crate::orm::env::Env;
+use crate::orm::methods;
+use crate::orm::store::DbState;
+use crate::profile::{Profile, ProfileError};
+use crate::value::{python_str_repr, Dict, Value};
 use crate::version::Version;
 
 /// The wire protocol a call arrived on, for the journal and for the few
@@ -26,20 +37,69 @@ pub enum Protocol {
     Web,
 }
 
+/// One served database: its profile and its current state.
+#[derive(Debug)]
+pub struct Database {
+    pub profile: Arc<Profile>,
+    pub state: Mutex<DbState>,
+}
+
+impl Database {
+    fn new(profile: Profile) -> Self {
+        let state = Mutex::new(profile.seed.clone());
+        Database {
+            profile: Arc::new(profile),
+            state,
+        }
+    }
+}
+
 /// Every database this process serves, by name.
 #[derive(Debug, Clone)]
 pub struct Emulator {
-    databases: Arc<BTreeMap<String, ()>>,
+    databases: Arc<BTreeMap<String, Arc<Database>>>,
+    clock: Arc<Clock>,
     version: Version,
+}
+
+/// How a password check treats API keys: accepted on RPC, refused on the
+/// interactive web login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Login {
+    Rpc,
+    Interactive,
 }
 
 impl Emulator {
     /// Builds an emulator serving one built-in base profile, such as
     /// `odoo-17`, under its default database name (`demo`).
-    pub fn from_builtin(name: &str) -> Result<Self, crate::profile::ProfileError> {
-        let _ = name;
-        let databases = BTreeMap::from([("demo".to_owned(), ())]);
-        Ok(Emulator { databases: Arc::new(databases), version: Version::V17 })
+    pub fn from_builtin(name: &str) -> Result<Self, ProfileError> {
+        Self::from_profiles(vec![(None, Profile::load(name)?)])
+    }
+
+    /// Builds an emulator from profiles, each optionally renamed; database
+    /// names must be unique.
+    pub fn from_profiles(profiles: Vec<(Option<String>, Profile)>) -> Result<Self, ProfileError> {
+        let mut databases = BTreeMap::new();
+        let mut version = None;
+        for (name, profile) in profiles {
+            let name = name.unwrap_or_else(|| profile.database.clone());
+            version.get_or_insert(profile.version);
+            if databases.contains_key(&name) {
+                return Err(ProfileError {
+                    path: profile.name.clone(),
+                    message: format!(
+                        "database {name:?} is served twice; name one with --profile DB=PATH"
+                    ),
+                });
+            }
+            databases.insert(name, Arc::new(Database::new(profile)));
+        }
+        Ok(Emulator {
+            databases: Arc::new(databases),
+            clock: Arc::default(),
+            version: version.unwrap_or(Version::V17),
+        })
     }
 
     /// Returns the version reported by `common.version`, which takes no
@@ -48,9 +108,25 @@ impl Emulator {
         self.version
     }
 
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Returns the names of the databases served, sorted, as `db.list` does.
     pub fn database_names(&self) -> Vec<String> {
         self.databases.keys().cloned().collect()
+    }
+
+    pub fn database(&self, name: &str) -> OdooResult<&Arc<Database>> {
+        self.databases.get(name).ok_or_else(|| {
+            OdooError::new(
+                ErrorKind::OperationalError,
+                format!(
+                    "connection to server failed: FATAL:  database {} does not exist\n",
+                    python_str_repr(name).replace('\'', "\"")
+                ),
+            )
+        })
     }
 
     /// Serves `/xmlrpc/2/<service>` and `/jsonrpc`: `service` is `common`,
@@ -62,21 +138,264 @@ impl Emulator {
         params: Vec<Value>,
         protocol: Protocol,
     ) -> OdooResult<Value> {
-        let _ = (service, method, params, protocol);
-        Err(OdooError::user("not implemented yet"))
+        let _ = protocol;
+        match service {
+            "common" => self.dispatch_common(method, &params),
+            "object" => self.dispatch_object(method, params),
+            "db" => self.dispatch_db(method),
+            _ => Err(OdooError::key(service)),
+        }
+    }
+
+    fn dispatch_common(&self, method: &str, params: &[Value]) -> OdooResult<Value> {
+        let arg = |i: usize| params.get(i).cloned().unwrap_or(Value::None);
+        match method {
+            "version" => Ok(version_dict(self.version)),
+            "about" => {
+                let info = Value::Str("See http://openerp.com".to_owned());
+                if arg(0).is_truthy() {
+                    return Ok(Value::List(vec![
+                        info,
+                        Value::Str(self.version.server_version()),
+                    ]));
+                }
+                Ok(info)
+            }
+            "login" | "authenticate" => {
+                let needed = if method == "login" { 3 } else { 4 };
+                if params.len() < needed {
+                    return Err(missing_arguments(
+                        &format!("exp_{method}"),
+                        needed,
+                        params.len(),
+                    ));
+                }
+                let (db, login, password) = (text(&arg(0)), text(&arg(1)), text(&arg(2)));
+                match self.check_login(&db, &login, &password, Login::Rpc) {
+                    Ok(uid) => Ok(Value::Int(uid)),
+                    Err(error) if error.kind == ErrorKind::AccessDenied => Ok(Value::Bool(false)),
+                    Err(error) => Err(error),
+                }
+            }
+            _ => Err(OdooError::key(&format!("exp_{method}"))),
+        }
+    }
+
+    fn dispatch_object(&self, method: &str, params: Vec<Value>) -> OdooResult<Value> {
+        if params.len() < 3 {
+            return Err(OdooError::new(
+                ErrorKind::IndexError,
+                "tuple index out of range",
+            ));
+        }
+        let mut params = params.into_iter();
+        let db = text(&params.next().unwrap_or_default());
+        let uid = python_int(&params.next().unwrap_or_default())?;
+        let password = text(&params.next().unwrap_or_default());
+        self.check_credentials(&db, uid, &password)?;
+        let rest: Vec<Value> = params.collect();
+        let (model, model_method, args, kwargs) = match method {
+            "execute" => split_execute(&rest)?,
+            "execute_kw" => split_execute_kw(&rest)?,
+            _ => {
+                return Err(OdooError::new(
+                    ErrorKind::NameError,
+                    format!("Method not available {method}"),
+                ))
+            }
+        };
+        self.execute(&db, uid, &model, &model_method, args, kwargs)
+    }
+
+    fn dispatch_db(&self, method: &str) -> OdooResult<Value> {
+        match method {
+            "list" => Ok(Value::List(
+                self.database_names().into_iter().map(Value::Str).collect(),
+            )),
+            "server_version" => Ok(Value::Str(self.version.server_version())),
+            "db_exist" => Ok(Value::Bool(false)),
+            "list_lang" => Ok(Value::List(vec![Value::List(vec![
+                "en_US".into(),
+                "English (US)".into(),
+            ])])),
+            "create_database"
+            | "duplicate_database"
+            | "drop"
+            | "dump"
+            | "restore"
+            | "rename"
+            | "change_admin_password"
+            | "migrate_databases" => Err(OdooError::access_denied()),
+            _ => Err(OdooError::key(&format!("exp_{method}"))),
+        }
+    }
+
+    /// Runs one ORM call as one transaction: the state changes only when
+    /// the method succeeds.
+    pub fn execute(
+        &self,
+        db: &str,
+        uid: i64,
+        model: &str,
+        method: &str,
+        args: Vec<Value>,
+        mut kwargs: Dict,
+    ) -> OdooResult<Value> {
+        let database = self.database(db)?;
+        let context = match kwargs.shift_remove("context") {
+            Some(Value::Dict(context)) => context,
+            _ => Dict::new(),
+        };
+        let now = self.clock.now_text();
+        let mut guard = database
+            .state
+            .lock()
+            .expect("a database lock is never poisoned");
+        let mut transaction = guard.clone();
+        let mut env = Env::new(
+            &mut transaction,
+            uid,
+            context,
+            now,
+            database.profile.version,
+        );
+        env.check_companies()?;
+        let span = tracing::trace_span!("call", db, uid, model, method);
+        let _entered = span.enter();
+        let result = methods::call(&mut env, model, method, &args, &kwargs)?;
+        *guard = transaction;
+        Ok(result)
+    }
+
+    /// Checks a login and password (or API key on RPC) and returns the
+    /// user id, or `AccessDenied`.
+    fn check_login(&self, db: &str, login: &str, password: &str, mode: Login) -> OdooResult<i64> {
+        let database = self.database(db)?;
+        let state = database
+            .state
+            .lock()
+            .expect("a database lock is never poisoned");
+        let users = state
+            .schema
+            .model("res.users")
+            .ok_or_else(OdooError::access_denied)?;
+        let login_field = users
+            .field("login")
+            .ok_or_else(OdooError::access_denied)?
+            .clone();
+        let active_field = users.field("active").cloned();
+        let env_state = &mut state.clone();
+        let env = Env::new(
+            env_state,
+            crate::orm::SUPERUSER_ID,
+            Dict::new(),
+            String::new(),
+            database.profile.version,
+        );
+        for uid in env.all_ids("res.users") {
+            if env.get(users, uid, &login_field).as_str() != Some(login) {
+                continue;
+            }
+            let active = active_field
+                .as_ref()
+                .is_none_or(|f| env.get(users, uid, f).is_truthy());
+            if active && password_matches(&state, uid, password, mode) {
+                return Ok(uid);
+            }
+        }
+        Err(OdooError::access_denied())
+    }
+
+    /// Re-checks the password or API key of a user id on every `object`
+    /// call, as `odoo.service.security.check` does.
+    fn check_credentials(&self, db: &str, uid: i64, password: &str) -> OdooResult<()> {
+        let database = self.database(db)?;
+        let state = database
+            .state
+            .lock()
+            .expect("a database lock is never poisoned");
+        let active = state
+            .stored("res.users", uid, "active")
+            .is_none_or(Value::is_truthy);
+        if active && password_matches(&state, uid, password, Login::Rpc) {
+            return Ok(());
+        }
+        Err(OdooError::access_denied())
     }
 
     /// Serves `/web/session/authenticate`: checks the password (API keys are
     /// rejected here, as in Odoo) and returns the user id.
     pub fn web_login(&self, db: &str, login: &str, password: &str) -> OdooResult<i64> {
-        let _ = (db, login, password);
-        Err(OdooError::access_denied())
+        self.check_login(db, login, password, Login::Interactive)
     }
 
     /// Returns the `session_info` dictionary for a logged-in session.
     pub fn session_info(&self, db: &str, uid: i64, session_id: &str) -> OdooResult<Dict> {
-        let _ = (db, uid, session_id);
-        Err(OdooError::session_expired())
+        let _ = session_id;
+        let user = self.execute(
+            db,
+            uid,
+            "res.users",
+            "read",
+            vec![Value::List(vec![Value::Int(uid)])],
+            read_kwargs(&[
+                "name",
+                "login",
+                "partner_id",
+                "company_id",
+                "company_ids",
+                "lang",
+                "tz",
+            ]),
+        )?;
+        let user = user
+            .as_list()
+            .and_then(|l| l.first())
+            .and_then(Value::as_dict)
+            .cloned()
+            .unwrap_or_default();
+        let context = self.execute(db, uid, "res.users", "context_get", vec![], Dict::new())?;
+        let first = |key: &str| {
+            user.get(key)
+                .and_then(Value::as_list)
+                .and_then(|l| l.first())
+                .cloned()
+                .unwrap_or(Value::Bool(false))
+        };
+        let mut info = Dict::new();
+        info.insert("uid".into(), Value::Int(uid));
+        info.insert("is_system".into(), Value::Bool(uid == 2));
+        info.insert("is_admin".into(), Value::Bool(uid == 2));
+        info.insert("user_context".into(), context);
+        info.insert("db".into(), Value::Str(db.to_owned()));
+        info.insert(
+            "server_version".into(),
+            Value::Str(self.version.server_version()),
+        );
+        info.insert("server_version_info".into(), version_info(self.version));
+        info.insert(
+            "name".into(),
+            user.get("name").cloned().unwrap_or(Value::Bool(false)),
+        );
+        info.insert(
+            "username".into(),
+            user.get("login").cloned().unwrap_or(Value::Bool(false)),
+        );
+        info.insert(
+            "partner_display_name".into(),
+            user.get("partner_id")
+                .and_then(Value::as_list)
+                .and_then(|l| l.get(1))
+                .cloned()
+                .unwrap_or(Value::Bool(false)),
+        );
+        info.insert("company_id".into(), first("company_id"));
+        info.insert("partner_id".into(), first("partner_id"));
+        info.insert(
+            "web.base.url".into(),
+            Value::Str("http://localhost:8069".into()),
+        );
+        Ok(info)
     }
 
     /// Serves `/web/dataset/call_kw`: one ORM call by an authenticated user.
@@ -89,7 +408,132 @@ impl Emulator {
         args: Vec<Value>,
         kwargs: Dict,
     ) -> OdooResult<Value> {
-        let _ = (db, uid, model, method, args, kwargs);
-        Err(OdooError::user("not implemented yet"))
+        self.execute(db, uid, model, method, args, kwargs)
     }
+}
+
+fn read_kwargs(fields: &[&str]) -> Dict {
+    let list = fields.iter().map(|f| Value::Str((*f).to_owned())).collect();
+    Dict::from_iter([("fields".to_owned(), Value::List(list))])
+}
+
+fn password_matches(state: &DbState, uid: i64, password: &str, mode: Login) -> bool {
+    let Some(credentials) = state.credentials.get(&uid) else {
+        return false;
+    };
+    let by_password = credentials
+        .password
+        .as_deref()
+        .is_some_and(|p| !p.is_empty() && p == password);
+    let by_key = mode == Login::Rpc && credentials.api_keys.iter().any(|k| k == password);
+    by_password || by_key
+}
+
+/// Odoo converts the uid with Python's `int()`, so a login name in its
+/// place raises the `ValueError` clients see.
+fn python_int(value: &Value) -> OdooResult<i64> {
+    match value {
+        Value::Int(i) => Ok(*i),
+        Value::Bool(b) => Ok(i64::from(*b)),
+        Value::Float(f) => Ok(f.trunc() as i64),
+        Value::Str(s) => s.trim().parse().map_err(|_| {
+            OdooError::value(format!(
+                "invalid literal for int() with base 10: {}",
+                python_str_repr(s)
+            ))
+        }),
+        other => Err(OdooError::type_error(format!(
+            "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+            other.python_type()
+        ))),
+    }
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().map(str::to_owned).unwrap_or_default()
+}
+
+type Call = (String, String, Vec<Value>, Dict);
+
+/// `execute(db, uid, password, model, method, *args)`.
+fn split_execute(rest: &[Value]) -> OdooResult<Call> {
+    if rest.len() < 2 {
+        return Err(missing_arguments("execute", 2, rest.len()));
+    }
+    Ok((
+        text(&rest[0]),
+        text(&rest[1]),
+        rest[2..].to_vec(),
+        Dict::new(),
+    ))
+}
+
+/// `execute_kw(db, uid, password, model, method, args, kw=None)`.
+fn split_execute_kw(rest: &[Value]) -> OdooResult<Call> {
+    if rest.len() < 3 {
+        return Err(missing_arguments("execute_kw", 3, rest.len()));
+    }
+    if rest.len() > 4 {
+        return Err(OdooError::type_error(format!(
+            "execute_kw() takes from 6 to 7 positional arguments but {} were given",
+            rest.len() + 3
+        )));
+    }
+    let args = match &rest[2] {
+        Value::List(args) => args.clone(),
+        other => {
+            return Err(OdooError::type_error(format!(
+                "odoo.service.model.execute() argument after * must be an iterable, not {}",
+                other.python_type()
+            )))
+        }
+    };
+    let kwargs = match rest.get(3) {
+        Some(Value::Dict(kwargs)) => kwargs.clone(),
+        None | Some(Value::None) | Some(Value::Bool(false)) => Dict::new(),
+        Some(other) => {
+            return Err(OdooError::type_error(format!(
+                "odoo.service.model.execute() argument after ** must be a mapping, not {}",
+                other.python_type()
+            )))
+        }
+    };
+    Ok((text(&rest[0]), text(&rest[1]), args, kwargs))
+}
+
+fn missing_arguments(function: &str, needed: usize, given: usize) -> OdooError {
+    OdooError::type_error(format!(
+        "{function}() missing {} required positional argument{}",
+        needed - given,
+        if needed - given == 1 { "" } else { "s" }
+    ))
+}
+
+/// `common.version()`.
+pub fn version_dict(version: Version) -> Value {
+    Value::Dict(Dict::from_iter([
+        (
+            "server_version".to_owned(),
+            Value::Str(version.server_version()),
+        ),
+        ("server_version_info".to_owned(), version_info(version)),
+        (
+            "server_serie".to_owned(),
+            Value::Str(version.server_version()),
+        ),
+        ("protocol_version".to_owned(), Value::Int(1)),
+    ]))
+}
+
+/// `[17, 0, 0, "final", 0, ""]`.
+pub fn version_info(version: Version) -> Value {
+    let (major, minor, micro, level, serial, suffix) = version.version_info();
+    Value::List(vec![
+        Value::Int(i64::from(major)),
+        Value::Int(i64::from(minor)),
+        Value::Int(i64::from(micro)),
+        Value::Str(level.to_owned()),
+        Value::Int(i64::from(serial)),
+        Value::Str(suffix.to_owned()),
+    ])
 }

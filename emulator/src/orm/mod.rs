@@ -1,1 +1,30 @@
-//! The in-memory ORM: schema, store, fields, domains and methods.
+//! The in-memory ORM: schema, store, fields, domains, access and methods.
+//!
+//! [`execute`] runs one RPC call as one transaction: the method runs on a
+//! clone of the database state, which replaces the original only when the
+//! method succeeds.
+
+pub mod access;
+pub mod business;
+pub mod commands;
+pub mod compute;
+pub mod convert;
+pub mod domain;
+pub mod env;
+pub mod introspect;
+pub mod load;
+pub mod methods;
+pub mod names;
+pub mod order;
+pub mod read_group;
+pub mod rule_expr;
+pub mod schema;
+pub mod search;
+pub mod signature;
+pub mod store;
+pub mod unlink;
+pub mod write;
+
+pub use env::{Env, SUPERUSER_ID};
+pub use schema::{Field, FieldType, Model, Schema};
+pub use store::DbState;

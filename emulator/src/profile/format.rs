@@ -180,7 +180,7 @@ pub struct FieldSpec {
 }
 
 /// A per-model number sequence (`ir.sequence`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SequenceSpec {
     #[serde(default)]

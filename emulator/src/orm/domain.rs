@@ -1,0 +1,720 @@
+//! Search domains: parsing Odoo's prefix notation and evaluating it
+//! against the store.
+//!
+//! Evaluation is set-based, as SQL is: each leaf yields the set of matching
+//! ids, and dotted paths become sub-searches on the comodel. Differences
+//! from Odoo a client could notice:
+//! - text comparisons use Unicode code points after a case-insensitive
+//!   comparison, close to PostgreSQL's `en_US.UTF-8` collation for ASCII
+//!   but not for accents;
+//! - `ilike` does not apply `unaccent`, which Odoo uses only when the
+//!   database has the extension;
+//! - negative operators on a dotted path are applied inside the sub-search
+//!   (`partner_id.name != 'x'` matches records whose partner's name is not
+//!   `x`), not as the complement of the positive search.
+
+use std::collections::BTreeSet;
+
+use crate::error::{OdooError, OdooResult};
+use crate::orm::env::{ids_of, Env};
+use crate::orm::schema::{FieldType, Model};
+use crate::value::{python_str_repr, Value};
+
+/// A parsed domain.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Domain {
+    #[default]
+    True,
+    False,
+    And(Vec<Domain>),
+    Or(Vec<Domain>),
+    Not(Box<Domain>),
+    Leaf(Leaf),
+}
+
+/// A condition on one field path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Leaf {
+    pub path: Vec<String>,
+    pub operator: Operator,
+    pub value: Value,
+}
+
+/// A domain operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    EqOrUnset,
+    EqLike,
+    EqIlike,
+    Like,
+    NotLike,
+    Ilike,
+    NotIlike,
+    In,
+    NotIn,
+    ChildOf,
+    ParentOf,
+    Any,
+    NotAny,
+}
+
+impl Operator {
+    pub fn parse(text: &str) -> Option<Operator> {
+        Some(match text.to_ascii_lowercase().as_str() {
+            "=" | "==" => Operator::Eq,
+            "!=" | "<>" => Operator::Ne,
+            "<" => Operator::Lt,
+            "<=" => Operator::Le,
+            ">" => Operator::Gt,
+            ">=" => Operator::Ge,
+            "=?" => Operator::EqOrUnset,
+            "=like" => Operator::EqLike,
+            "=ilike" => Operator::EqIlike,
+            "like" => Operator::Like,
+            "not like" => Operator::NotLike,
+            "ilike" => Operator::Ilike,
+            "not ilike" => Operator::NotIlike,
+            "in" => Operator::In,
+            "not in" => Operator::NotIn,
+            "child_of" => Operator::ChildOf,
+            "parent_of" => Operator::ParentOf,
+            "any" => Operator::Any,
+            "not any" => Operator::NotAny,
+            _ => return None,
+        })
+    }
+
+    /// Tells whether the operator matches unset values when its positive
+    /// twin does not, as Odoo's SQL adds `OR column IS NULL` for them.
+    fn is_negative(self) -> bool {
+        matches!(
+            self,
+            Operator::Ne | Operator::NotLike | Operator::NotIlike | Operator::NotIn
+        )
+    }
+}
+
+impl Domain {
+    /// Parses a domain from its wire form: a list in prefix notation whose
+    /// items are `'&'`, `'|'`, `'!'` or `[field, operator, value]` leaves,
+    /// with an implicit `'&'` between consecutive terms.
+    pub fn parse(value: &Value) -> OdooResult<Domain> {
+        let items = match value {
+            Value::List(items) => items.as_slice(),
+            Value::Bool(false) | Value::None => return Ok(Domain::True),
+            other => {
+                return Err(OdooError::value(format!(
+                    "Domains to normalize must have a 'domain' form: a list or tuple of domain components, got {}",
+                    other.python_repr()
+                )))
+            }
+        };
+        let mut terms = Vec::new();
+        let mut position = 0;
+        while position < items.len() {
+            terms.push(parse_term(items, &mut position, value)?);
+        }
+        Ok(match terms.len() {
+            0 => Domain::True,
+            1 => terms.pop().expect("one term"),
+            _ => Domain::And(terms),
+        })
+    }
+
+    /// Combines domains with AND, dropping trivially true parts.
+    pub fn and(parts: Vec<Domain>) -> Domain {
+        let mut parts: Vec<Domain> = parts.into_iter().filter(|d| *d != Domain::True).collect();
+        match parts.len() {
+            0 => Domain::True,
+            1 => parts.pop().expect("one part"),
+            _ => Domain::And(parts),
+        }
+    }
+
+    /// Tells whether any leaf's path starts with `field`.
+    pub fn mentions(&self, field: &str) -> bool {
+        match self {
+            Domain::True | Domain::False => false,
+            Domain::And(parts) | Domain::Or(parts) => parts.iter().any(|d| d.mentions(field)),
+            Domain::Not(inner) => inner.mentions(field),
+            Domain::Leaf(leaf) => leaf.path.first().is_some_and(|f| f == field),
+        }
+    }
+
+    pub fn leaf(field: &str, operator: Operator, value: Value) -> Domain {
+        Domain::Leaf(Leaf {
+            path: vec![field.to_owned()],
+            operator,
+            value,
+        })
+    }
+}
+
+fn syntax_error(domain: &Value) -> OdooError {
+    OdooError::value(format!(
+        "Domain {} is syntactically not correct.",
+        domain.python_repr()
+    ))
+}
+
+fn parse_term(items: &[Value], position: &mut usize, whole: &Value) -> OdooResult<Domain> {
+    let Some(item) = items.get(*position) else {
+        return Err(syntax_error(whole));
+    };
+    *position += 1;
+    match item {
+        Value::Str(op) if op == "&" || op == "|" => {
+            let left = parse_term(items, position, whole)?;
+            let right = parse_term(items, position, whole)?;
+            Ok(if op == "&" {
+                Domain::And(vec![left, right])
+            } else {
+                Domain::Or(vec![left, right])
+            })
+        }
+        Value::Str(op) if op == "!" => {
+            Ok(Domain::Not(Box::new(parse_term(items, position, whole)?)))
+        }
+        Value::List(leaf) if leaf.len() == 3 => parse_leaf(leaf),
+        other => Err(OdooError::value(format!(
+            "Invalid leaf {}",
+            python_tuple_repr(other)
+        ))),
+    }
+}
+
+fn parse_leaf(leaf: &[Value]) -> OdooResult<Domain> {
+    // The constant leaves TRUE_LEAF (1, '=', 1) and FALSE_LEAF (0, '=', 1).
+    if let (Value::Int(left), Value::Str(op), Value::Int(1)) = (&leaf[0], &leaf[1], &leaf[2]) {
+        if op == "=" {
+            return Ok(if *left == 1 {
+                Domain::True
+            } else {
+                Domain::False
+            });
+        }
+    }
+    let whole = Value::List(leaf.to_vec());
+    let (Value::Str(path), Value::Str(op)) = (&leaf[0], &leaf[1]) else {
+        return Err(OdooError::value(format!(
+            "Invalid leaf {}",
+            python_tuple_repr(&whole)
+        )));
+    };
+    let Some(operator) = Operator::parse(op) else {
+        return Err(OdooError::value(format!(
+            "Invalid operator {} in domain term {}",
+            python_str_repr(op),
+            python_tuple_repr(&whole)
+        )));
+    };
+    let value = match (operator, &leaf[2]) {
+        (Operator::Any | Operator::NotAny, sub) => {
+            // Sub-domains are validated now so errors name the whole leaf.
+            Domain::parse(sub)?;
+            sub.clone()
+        }
+        (_, value) => value.clone(),
+    };
+    Ok(Domain::Leaf(Leaf {
+        path: path.split('.').map(str::to_owned).collect(),
+        operator,
+        value,
+    }))
+}
+
+/// Renders a leaf as Python prints a tuple, for error messages.
+fn python_tuple_repr(value: &Value) -> String {
+    match value {
+        Value::List(items) => {
+            let inner: Vec<String> = items.iter().map(Value::python_repr).collect();
+            format!("({})", inner.join(", "))
+        }
+        other => other.python_repr(),
+    }
+}
+
+/// Evaluates a domain over every record of `model`, with no implicit
+/// `active` filter and no record rules: callers add those.
+pub fn evaluate(env: &Env<'_>, model: &Model, domain: &Domain) -> OdooResult<BTreeSet<i64>> {
+    match domain {
+        Domain::True => Ok(env.all_ids(&model.name).into_iter().collect()),
+        Domain::False => Ok(BTreeSet::new()),
+        Domain::And(parts) => {
+            let mut result: Option<BTreeSet<i64>> = None;
+            for part in parts {
+                let ids = evaluate(env, model, part)?;
+                result = Some(match result {
+                    None => ids,
+                    Some(acc) => acc.intersection(&ids).copied().collect(),
+                });
+            }
+            Ok(result.unwrap_or_default())
+        }
+        Domain::Or(parts) => {
+            let mut result = BTreeSet::new();
+            for part in parts {
+                result.extend(evaluate(env, model, part)?);
+            }
+            Ok(result)
+        }
+        Domain::Not(inner) => {
+            let excluded = evaluate(env, model, inner)?;
+            Ok(env
+                .all_ids(&model.name)
+                .into_iter()
+                .filter(|id| !excluded.contains(id))
+                .collect())
+        }
+        Domain::Leaf(leaf) => evaluate_leaf(env, model, leaf),
+    }
+}
+
+fn evaluate_leaf(env: &Env<'_>, model: &Model, leaf: &Leaf) -> OdooResult<BTreeSet<i64>> {
+    let field = env.field(model, &leaf.path[0])?;
+    if leaf.path.len() > 1 {
+        return evaluate_path(env, model, leaf);
+    }
+    if matches!(leaf.operator, Operator::Any | Operator::NotAny) {
+        return evaluate_any(env, model, leaf);
+    }
+    if matches!(leaf.operator, Operator::ChildOf | Operator::ParentOf) {
+        return evaluate_hierarchy(env, model, leaf);
+    }
+    if field.field_type.is_relational() && matches!(leaf.value, Value::Str(_)) {
+        return evaluate_by_name(env, model, leaf);
+    }
+    let matcher = Matcher::new(leaf.operator, &leaf.value, field.field_type)?;
+    let mut result = BTreeSet::new();
+    for id in env.all_ids(&model.name) {
+        let value = env.get(model, id, &field);
+        let matched = if field.field_type.is_x2many() {
+            matcher.matches_set(&ids_of(&value))
+        } else {
+            matcher.matches(&value)
+        };
+        if matched {
+            result.insert(id);
+        }
+    }
+    Ok(result)
+}
+
+/// A leaf on a dotted path: search the comodel for the rest of the path,
+/// then match records whose relation points into that result.
+fn evaluate_path(env: &Env<'_>, model: &Model, leaf: &Leaf) -> OdooResult<BTreeSet<i64>> {
+    let field = env.field(model, &leaf.path[0])?;
+    if !field.field_type.is_relational() {
+        return Err(OdooError::value(format!(
+            "Invalid field {} in leaf {}",
+            python_str_repr(&leaf.path.join(".")),
+            leaf_repr(leaf)
+        )));
+    }
+    let comodel = env.model(field.comodel())?;
+    let rest = Leaf {
+        path: leaf.path[1..].to_vec(),
+        operator: leaf.operator,
+        value: leaf.value.clone(),
+    };
+    let targets = evaluate(env, &comodel, &Domain::Leaf(rest))?;
+    records_pointing_into(env, model, &leaf.path[0], &targets)
+}
+
+fn evaluate_any(env: &Env<'_>, model: &Model, leaf: &Leaf) -> OdooResult<BTreeSet<i64>> {
+    let field = env.field(model, &leaf.path[0])?;
+    if !field.field_type.is_relational() {
+        return Err(OdooError::value(format!(
+            "Operator {} not supported on non-relational field {}",
+            python_str_repr(if leaf.operator == Operator::Any {
+                "any"
+            } else {
+                "not any"
+            }),
+            python_str_repr(&field.name)
+        )));
+    }
+    let comodel = env.model(field.comodel())?;
+    let targets = evaluate(env, &comodel, &Domain::parse(&leaf.value)?)?;
+    let matching = records_pointing_into(env, model, &field.name, &targets)?;
+    if leaf.operator == Operator::Any {
+        return Ok(matching);
+    }
+    Ok(env
+        .all_ids(&model.name)
+        .into_iter()
+        .filter(|id| !matching.contains(id))
+        .collect())
+}
+
+fn records_pointing_into(
+    env: &Env<'_>,
+    model: &Model,
+    field_name: &str,
+    targets: &BTreeSet<i64>,
+) -> OdooResult<BTreeSet<i64>> {
+    let field = env.field(model, field_name)?;
+    let mut result = BTreeSet::new();
+    for id in env.all_ids(&model.name) {
+        if ids_of(&env.get(model, id, &field))
+            .iter()
+            .any(|t| targets.contains(t))
+        {
+            result.insert(id);
+        }
+    }
+    Ok(result)
+}
+
+/// A string compared to a relational field matches on the comodel's
+/// record name, as Odoo does through `_name_search`.
+fn evaluate_by_name(env: &Env<'_>, model: &Model, leaf: &Leaf) -> OdooResult<BTreeSet<i64>> {
+    let field = env.field(model, &leaf.path[0])?;
+    let comodel = env.model(field.comodel())?;
+    let Some(rec_name) = comodel.rec_name_field() else {
+        return Ok(BTreeSet::new());
+    };
+    let positive = match leaf.operator {
+        Operator::Ne => Operator::Eq,
+        Operator::NotLike => Operator::Like,
+        Operator::NotIlike => Operator::Ilike,
+        Operator::NotIn => Operator::In,
+        other => other,
+    };
+    let by_name = Domain::leaf(rec_name, positive, leaf.value.clone());
+    let targets = evaluate(env, &comodel, &by_name)?;
+    let matching = records_pointing_into(env, model, &field.name, &targets)?;
+    if positive == leaf.operator {
+        return Ok(matching);
+    }
+    Ok(env
+        .all_ids(&model.name)
+        .into_iter()
+        .filter(|id| !matching.contains(id))
+        .collect())
+}
+
+/// `child_of` and `parent_of`: the given records and their descendants
+/// (or ancestors) through the comodel's `_parent_name`.
+fn evaluate_hierarchy(env: &Env<'_>, model: &Model, leaf: &Leaf) -> OdooResult<BTreeSet<i64>> {
+    let field = env.field(model, &leaf.path[0])?;
+    let target_model = if field.name == "id" {
+        model.clone()
+    } else {
+        (*env.model(field.comodel())?).clone()
+    };
+    let roots: BTreeSet<i64> = match &leaf.value {
+        Value::Str(_) => {
+            let rec_name = target_model.rec_name_field().unwrap_or("name");
+            evaluate(
+                env,
+                &target_model,
+                &Domain::leaf(rec_name, Operator::Ilike, leaf.value.clone()),
+            )?
+        }
+        other => ids_of(other).into_iter().collect(),
+    };
+    let related = if leaf.operator == Operator::ChildOf {
+        descendants(env, &target_model, &roots)
+    } else {
+        ancestors(env, &target_model, &roots)
+    };
+    if field.name == "id" {
+        return Ok(related);
+    }
+    records_pointing_into(env, model, &field.name, &related)
+}
+
+fn descendants(env: &Env<'_>, model: &Model, roots: &BTreeSet<i64>) -> BTreeSet<i64> {
+    let mut result: BTreeSet<i64> = roots
+        .iter()
+        .copied()
+        .filter(|id| env.exists(&model.name, *id))
+        .collect();
+    let all = env.all_ids(&model.name);
+    loop {
+        let before = result.len();
+        for id in &all {
+            let parent = env.get_by_name(model, *id, &model.parent_name).as_i64();
+            if parent.is_some_and(|p| result.contains(&p)) {
+                result.insert(*id);
+            }
+        }
+        if result.len() == before {
+            return result;
+        }
+    }
+}
+
+fn ancestors(env: &Env<'_>, model: &Model, roots: &BTreeSet<i64>) -> BTreeSet<i64> {
+    let mut result = BTreeSet::new();
+    for root in roots {
+        let mut current = Some(*root);
+        while let Some(id) = current.filter(|id| env.exists(&model.name, *id)) {
+            if !result.insert(id) {
+                break;
+            }
+            current = env
+                .get_by_name(model, id, &model.parent_name)
+                .as_i64()
+                .filter(|p| *p > 0);
+        }
+    }
+    result
+}
+
+fn leaf_repr(leaf: &Leaf) -> String {
+    format!(
+        "({}, {}, {})",
+        python_str_repr(&leaf.path.join(".")),
+        python_str_repr(operator_text(leaf.operator)),
+        leaf.value.python_repr()
+    )
+}
+
+fn operator_text(op: Operator) -> &'static str {
+    match op {
+        Operator::Eq => "=",
+        Operator::Ne => "!=",
+        Operator::Lt => "<",
+        Operator::Le => "<=",
+        Operator::Gt => ">",
+        Operator::Ge => ">=",
+        Operator::EqOrUnset => "=?",
+        Operator::EqLike => "=like",
+        Operator::EqIlike => "=ilike",
+        Operator::Like => "like",
+        Operator::NotLike => "not like",
+        Operator::Ilike => "ilike",
+        Operator::NotIlike => "not ilike",
+        Operator::In => "in",
+        Operator::NotIn => "not in",
+        Operator::ChildOf => "child_of",
+        Operator::ParentOf => "parent_of",
+        Operator::Any => "any",
+        Operator::NotAny => "not any",
+    }
+}
+
+/// One leaf's comparison, prepared once and applied to every record.
+struct Matcher<'v> {
+    operator: Operator,
+    value: &'v Value,
+    field_type: FieldType,
+    pattern: Option<regex::Regex>,
+}
+
+impl<'v> Matcher<'v> {
+    fn new(operator: Operator, value: &'v Value, field_type: FieldType) -> OdooResult<Self> {
+        let pattern = match operator {
+            Operator::Like | Operator::NotLike | Operator::Ilike | Operator::NotIlike => {
+                let text = like_text(value);
+                Some(like_regex(
+                    &format!("%{}%", escape_like(&text)),
+                    operator_ignores_case(operator),
+                ))
+            }
+            Operator::EqLike | Operator::EqIlike => {
+                Some(like_regex(&like_text(value), operator == Operator::EqIlike))
+            }
+            _ => None,
+        };
+        Ok(Matcher {
+            operator,
+            value,
+            field_type,
+            pattern,
+        })
+    }
+
+    fn is_unset(&self, value: &Value) -> bool {
+        match self.field_type {
+            FieldType::Boolean => false,
+            FieldType::Integer | FieldType::Float | FieldType::Monetary => false,
+            _ => matches!(value, Value::Bool(false) | Value::None),
+        }
+    }
+
+    fn matches(&self, value: &Value) -> bool {
+        let unset = self.is_unset(value);
+        let target_unset = matches!(self.value, Value::Bool(false) | Value::None);
+        match self.operator {
+            Operator::EqOrUnset if target_unset => true,
+            Operator::Eq | Operator::EqOrUnset => {
+                if self.field_type == FieldType::Boolean {
+                    return value.is_truthy() == self.value.is_truthy();
+                }
+                if target_unset {
+                    return unset;
+                }
+                !unset && values_equal(value, self.value)
+            }
+            Operator::Ne => {
+                if self.field_type == FieldType::Boolean {
+                    return value.is_truthy() != self.value.is_truthy();
+                }
+                if target_unset {
+                    return !unset;
+                }
+                unset || !values_equal(value, self.value)
+            }
+            Operator::In | Operator::NotIn => {
+                let list = in_list(self.value);
+                let contains_unset = list
+                    .iter()
+                    .any(|v| matches!(v, Value::Bool(false) | Value::None));
+                let hit = if unset {
+                    contains_unset
+                } else {
+                    list.iter()
+                        .any(|candidate| self.in_matches(value, candidate))
+                };
+                if self.operator == Operator::In {
+                    hit
+                } else {
+                    !(hit || unset && contains_unset)
+                }
+            }
+            Operator::Lt | Operator::Le | Operator::Gt | Operator::Ge => {
+                if unset || target_unset {
+                    return false;
+                }
+                let Some(ordering) = compare_values(value, self.value) else {
+                    return false;
+                };
+                match self.operator {
+                    Operator::Lt => ordering.is_lt(),
+                    Operator::Le => ordering.is_le(),
+                    Operator::Gt => ordering.is_gt(),
+                    _ => ordering.is_ge(),
+                }
+            }
+            _ => self.matches_pattern(value, unset),
+        }
+    }
+
+    fn in_matches(&self, value: &Value, candidate: &Value) -> bool {
+        if self.field_type == FieldType::Boolean {
+            return matches!(candidate, Value::Bool(_))
+                && value.is_truthy() == candidate.is_truthy();
+        }
+        values_equal(value, candidate)
+    }
+
+    fn matches_pattern(&self, value: &Value, unset: bool) -> bool {
+        let negative = self.operator.is_negative();
+        // A falsy pattern (`ilike False` or `ilike ''`) matches every record.
+        if matches!(
+            self.operator,
+            Operator::Like | Operator::Ilike | Operator::NotLike | Operator::NotIlike
+        ) && !self.value.is_truthy()
+        {
+            return !negative;
+        }
+        if unset {
+            return negative;
+        }
+        let text = match value {
+            Value::Str(s) => s.clone(),
+            other => other.python_repr(),
+        };
+        let hit = self.pattern.as_ref().is_some_and(|p| p.is_match(&text));
+        hit != negative
+    }
+
+    /// Matches an x2many value (a set of ids) as Odoo's SQL does.
+    fn matches_set(&self, ids: &[i64]) -> bool {
+        let targets = ids_of(self.value);
+        let target_unset = matches!(self.value, Value::Bool(false) | Value::None);
+        match self.operator {
+            Operator::Eq | Operator::In | Operator::EqOrUnset if target_unset => ids.is_empty(),
+            Operator::Ne | Operator::NotIn if target_unset => !ids.is_empty(),
+            Operator::Eq | Operator::In | Operator::EqOrUnset => {
+                ids.iter().any(|id| targets.contains(id))
+            }
+            Operator::Ne | Operator::NotIn => !ids.iter().any(|id| targets.contains(id)),
+            _ => false,
+        }
+    }
+}
+
+fn operator_ignores_case(op: Operator) -> bool {
+    matches!(op, Operator::Ilike | Operator::NotIlike)
+}
+
+fn in_list(value: &Value) -> Vec<Value> {
+    match value {
+        Value::List(items) => items.clone(),
+        other => vec![other.clone()],
+    }
+}
+
+fn like_text(value: &Value) -> String {
+    match value {
+        Value::Str(s) => s.clone(),
+        other => other.python_repr(),
+    }
+}
+
+/// Escapes `%` and `_` the way Odoo does for `like` and `ilike`, which wrap
+/// the value in `%...%` and match it literally.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Turns an SQL LIKE pattern into an anchored regex.
+fn like_regex(pattern: &str, ignore_case: bool) -> regex::Regex {
+    let mut out = String::from(if ignore_case { "(?is)^" } else { "(?s)^" });
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    out.push_str(&regex::escape(&next.to_string()));
+                }
+            }
+            '%' => out.push_str(".*"),
+            '_' => out.push('.'),
+            c => out.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    out.push('$');
+    regex::Regex::new(&out).expect("escaped LIKE patterns are valid regexes")
+}
+
+/// Compares two values as SQL would after Odoo's conversions: numbers by
+/// value, everything else by text.
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) if !matches!(a, Value::Str(_)) && !matches!(b, Value::Str(_)) => x == y,
+        _ => match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
+    }
+}
+
+/// Orders two set values: numbers numerically, strings by the collation
+/// described in the module docs.
+pub fn compare_values(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => Some(collate(x, y)),
+        _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
+    }
+}
+
+/// Compares text case-insensitively first, then by code point, so `ada`
+/// sorts before `Bob` as in an `en_US` collation.
+pub fn collate(a: &str, b: &str) -> std::cmp::Ordering {
+    a.to_lowercase()
+        .cmp(&b.to_lowercase())
+        .then_with(|| a.cmp(b))
+}

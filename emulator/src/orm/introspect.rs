@@ -1,0 +1,268 @@
+//! Introspection and small record utilities: `fields_get`, `default_get`,
+//! `copy`, `get_metadata`, `check_access_rights`, `context_get` and
+//! `ir.model.data.check_object_reference`.
+
+use std::sync::Arc;
+
+use crate::error::{OdooError, OdooResult};
+use crate::orm::methods::{operation_arg, string_list};
+use crate::orm::schema::{Field, FieldType, Model};
+use crate::orm::signature::Bound;
+use crate::orm::{convert, write, Env};
+use crate::value::{Dict, Value};
+
+/// `fields_get(allfields=None, attributes=None)`.
+pub fn fields_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<Value> {
+    let wanted = string_list(bound.given("allfields"))?;
+    let attributes = string_list(bound.given("attributes"))?;
+    let mut result = Dict::new();
+    for field in model.fields.values() {
+        if !wanted.is_empty() && !wanted.contains(&field.name) {
+            continue;
+        }
+        if !env.can_read_field(field) {
+            continue;
+        }
+        let mut description = describe(field);
+        if !attributes.is_empty() {
+            description.retain(|key, _| attributes.contains(key));
+        }
+        result.insert(field.name.clone(), Value::Dict(description));
+    }
+    Ok(Value::Dict(result))
+}
+
+/// Describes a field with the keys Odoo 17's `fields_get` returns.
+pub fn describe(field: &Field) -> Dict {
+    let mut d = Dict::new();
+    let mut put = |key: &str, value: Value| {
+        d.insert(key.to_owned(), value);
+    };
+    put("change_default", Value::Bool(false));
+    put("company_dependent", Value::Bool(false));
+    let depends: Vec<Value> = match (&field.related, &field.compute) {
+        (Some(path), _) => vec![Value::Str(path.join("."))],
+        _ => Vec::new(),
+    };
+    put("depends", Value::List(depends));
+    put("exportable", Value::Bool(true));
+    if let Some(help) = &field.help {
+        put("help", Value::Str(help.clone()));
+    }
+    put("manual", Value::Bool(field.manual));
+    put("name", Value::Str(field.name.clone()));
+    put(
+        "readonly",
+        Value::Bool(field.readonly || !field.is_writable()),
+    );
+    put("required", Value::Bool(field.required));
+    put("searchable", Value::Bool(field.is_searchable()));
+    put(
+        "sortable",
+        Value::Bool(field.is_searchable() && !field.field_type.is_x2many()),
+    );
+    put("store", Value::Bool(field.store));
+    put("string", Value::Str(field.string.clone()));
+    put("type", Value::Str(field.field_type.name().to_owned()));
+    describe_by_type(field, &mut d);
+    d
+}
+
+fn describe_by_type(field: &Field, d: &mut Dict) {
+    let mut put = |key: &str, value: Value| {
+        d.insert(key.to_owned(), value);
+    };
+    match field.field_type {
+        FieldType::Char | FieldType::Text | FieldType::Html => {
+            put("translate", Value::Bool(field.translate));
+            if let Some(size) = field.size {
+                put("size", Value::Int(i64::from(size)));
+            }
+        }
+        FieldType::Selection => {
+            let pairs = field
+                .selection
+                .iter()
+                .map(|(key, label)| {
+                    Value::List(vec![Value::Str(key.clone()), Value::Str(label.clone())])
+                })
+                .collect();
+            put("selection", Value::List(pairs));
+        }
+        FieldType::Many2one | FieldType::One2many | FieldType::Many2many => {
+            put("relation", Value::Str(field.comodel().to_owned()));
+            put("domain", Value::List(Vec::new()));
+            put("context", Value::Dict(Dict::new()));
+            if let Some(inverse) = &field.inverse {
+                put("relation_field", Value::Str(inverse.clone()));
+            }
+        }
+        FieldType::Float | FieldType::Monetary | FieldType::Integer => {
+            put("group_operator", Value::Str("sum".to_owned()));
+            if field.field_type == FieldType::Monetary {
+                put("currency_field", Value::Str("currency_id".to_owned()));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `default_get(fields_list)`: context `default_*` keys, then field
+/// defaults, for the listed fields.
+pub fn default_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<Value> {
+    let names = string_list(bound.get("fields_list"))?;
+    let mut result = Dict::new();
+    for name in names {
+        let Some(field) = model.field(&name) else {
+            continue;
+        };
+        if let Some(value) = env.context.get(&format!("default_{name}")) {
+            result.insert(name, value.clone());
+        } else if let Some(default) = &field.default {
+            result.insert(name, write::default_value(env, default));
+        }
+    }
+    Ok(Value::Dict(result))
+}
+
+/// `copy(default=None)`: duplicates one record's stored values, without
+/// its one2many lines, and returns the new id.
+pub fn copy(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    ids: &[i64],
+    bound: &Bound,
+) -> OdooResult<Value> {
+    let [id] = ids else {
+        return Err(OdooError::value(format!(
+            "Expected singleton: {}({:?})",
+            model.name, ids
+        )));
+    };
+    env.check_missing(model, ids)?;
+    let overrides = match bound.given("default") {
+        Some(Value::Dict(d)) => d.clone(),
+        _ => Dict::new(),
+    };
+    let mut vals = Dict::new();
+    for field in model.fields.values() {
+        if field.automatic || !field.is_column() && field.field_type != FieldType::Many2many {
+            continue;
+        }
+        let value = env.get(model, *id, field);
+        let value = match field.field_type {
+            FieldType::Many2many => {
+                Value::List(vec![Value::List(vec![Value::Int(6), Value::Int(0), value])])
+            }
+            _ => value,
+        };
+        vals.insert(field.name.clone(), value);
+    }
+    for (parent, link) in &model.inherits {
+        let _ = parent;
+        vals.shift_remove(link);
+    }
+    vals.extend(overrides);
+    let new_ids = write::create(env, model, &[vals])?;
+    Ok(Value::Int(new_ids[0]))
+}
+
+/// `get_metadata()`: audit fields and external ids of each record.
+pub fn get_metadata(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooResult<Value> {
+    let fields: Vec<String> = ["create_uid", "create_date", "write_uid", "write_date"]
+        .into_iter()
+        .filter(|f| model.has_field(f))
+        .map(str::to_owned)
+        .collect();
+    let records = crate::orm::search::read(env, model, ids, &fields, true)?;
+    let mut result = Vec::new();
+    for record in records {
+        let Value::Dict(mut record) = record else {
+            continue;
+        };
+        let id = record.get("id").and_then(Value::as_i64).unwrap_or_default();
+        let xmlids: Vec<String> = env
+            .state
+            .xmlids
+            .iter()
+            .filter(|(_, (m, rid))| *m == model.name && *rid == id)
+            .map(|(name, _)| name.clone())
+            .collect();
+        let first = xmlids
+            .first()
+            .cloned()
+            .map_or(Value::Bool(false), Value::Str);
+        record.insert("xmlid".into(), first);
+        let entries = xmlids
+            .into_iter()
+            .map(|x| {
+                Value::Dict(Dict::from_iter([
+                    ("xmlid".to_owned(), Value::Str(x)),
+                    ("noupdate".to_owned(), Value::Bool(false)),
+                ]))
+            })
+            .collect();
+        record.insert("xmlids".into(), Value::List(entries));
+        record.insert("noupdate".into(), Value::Bool(false));
+        result.push(Value::Dict(record));
+    }
+    Ok(Value::List(result))
+}
+
+/// `check_access_rights(operation, raise_exception=True)`.
+pub fn check_access_rights(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    bound: &Bound,
+) -> OdooResult<Value> {
+    let operation = operation_arg(bound.get("operation"))?;
+    let raise = bound.get("raise_exception").is_none_or(Value::is_truthy);
+    match env.check_access_rights(model, operation) {
+        Ok(()) => Ok(Value::Bool(true)),
+        Err(_) if !raise => Ok(Value::Bool(false)),
+        Err(error) => Err(error),
+    }
+}
+
+/// `res.users.context_get()`: the user's `lang` and `tz`.
+pub fn context_get(env: &mut Env<'_>) -> OdooResult<Value> {
+    let users = env.model("res.users")?;
+    let mut context = Dict::new();
+    for key in ["lang", "tz"] {
+        let value = env.get_by_name(&users, env.uid, key);
+        let value = convert::to_read(
+            env,
+            users
+                .field(key)
+                .map_or(&Field::new(key, FieldType::Char, key), |f| f),
+            value,
+            false,
+        );
+        context.insert(key.to_owned(), value);
+    }
+    context.insert("uid".to_owned(), Value::Int(env.uid));
+    Ok(Value::Dict(context))
+}
+
+/// `ir.model.data.check_object_reference(module, xml_id)`: the model and
+/// id behind an external id.
+pub fn check_object_reference(env: &mut Env<'_>, bound: &Bound) -> OdooResult<Value> {
+    let module = bound
+        .get("module")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let name = bound
+        .get("xml_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let full = format!("{module}.{name}");
+    match env.state.xmlid(&full) {
+        Some((model, id)) => Ok(Value::List(vec![
+            Value::Str(model.clone()),
+            Value::Int(*id),
+        ])),
+        None => Err(OdooError::value(format!(
+            "External ID not found in the system: {full}"
+        ))),
+    }
+}

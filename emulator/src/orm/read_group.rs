@@ -1,0 +1,314 @@
+//! `read_group`: aggregates over groups of records.
+//!
+//! Supports grouping by stored fields (many2one groups read as
+//! `[id, display_name]`), date granularities `day`, `week`, `month`,
+//! `quarter` and `year`, the `sum`, `min`, `max`, `avg` and `count`
+//! aggregates, and lazy grouping. Group labels for dates use English month
+//! names whatever the context's `lang`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::error::{OdooError, OdooResult};
+use crate::orm::domain::{compare_values, Domain, Operator};
+use crate::orm::methods::{string_list, usize_arg};
+use crate::orm::schema::{FieldType, Model};
+use crate::orm::search::{self, Query};
+use crate::orm::signature::Bound;
+use crate::orm::{convert, Env};
+use crate::value::{Dict, Value};
+
+struct GroupBy {
+    spec: String,
+    field: String,
+    granularity: Option<String>,
+}
+
+struct Aggregate {
+    alias: String,
+    field: String,
+    function: String,
+}
+
+/// `read_group(domain, fields, groupby, offset=0, limit=None,
+/// orderby=False, lazy=True)`.
+pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<Value> {
+    let domain = Domain::parse(bound.get("domain").unwrap_or(&Value::List(vec![])))?;
+    let lazy = bound.get("lazy").is_none_or(Value::is_truthy);
+    let mut groupbys = parse_groupbys(model, string_list(bound.get("groupby"))?)?;
+    let remaining: Vec<Value> = groupbys
+        .iter()
+        .skip(1)
+        .map(|g| Value::Str(g.spec.clone()))
+        .collect();
+    if lazy {
+        groupbys.truncate(1);
+    }
+    let aggregates = parse_aggregates(model, string_list(bound.get("fields"))?, &groupbys)?;
+    let ids = search::search(
+        env,
+        model,
+        &Query {
+            domain: domain.clone(),
+            ..Query::default()
+        },
+    )?;
+
+    let mut groups: BTreeMap<Vec<GroupKey>, Vec<i64>> = BTreeMap::new();
+    for id in ids {
+        let key = groupbys
+            .iter()
+            .map(|g| group_key(env, model, id, g))
+            .collect();
+        groups.entry(key).or_default().push(id);
+    }
+    let count_key = if lazy && !groupbys.is_empty() {
+        format!("{}_count", groupbys[0].spec)
+    } else {
+        "__count".to_owned()
+    };
+    let mut rows = Vec::new();
+    for (key, members) in groups {
+        let mut row = Dict::new();
+        let mut group_domain = vec![domain.clone()];
+        for (groupby, part) in groupbys.iter().zip(&key) {
+            row.insert(groupby.spec.clone(), group_label(env, model, groupby, part));
+            group_domain.push(Domain::leaf(&groupby.field, Operator::Eq, part.raw.clone()));
+        }
+        row.insert(count_key.clone(), Value::Int(members.len() as i64));
+        for aggregate in &aggregates {
+            row.insert(
+                aggregate.alias.clone(),
+                aggregate_value(env, model, aggregate, &members),
+            );
+        }
+        row.insert("__domain".to_owned(), domain_value(&groupbys, &key));
+        if lazy && !remaining.is_empty() {
+            row.insert(
+                "__context".to_owned(),
+                Value::Dict(Dict::from_iter([(
+                    "group_by".to_owned(),
+                    Value::List(remaining.clone()),
+                )])),
+            );
+        }
+        rows.push(Value::Dict(row));
+    }
+    let offset = usize_arg(bound.given("offset"))?.unwrap_or(0);
+    let limit = usize_arg(bound.given("limit"))?;
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .collect();
+    Ok(Value::List(rows))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct GroupKey {
+    sort: SortableValue,
+    raw: Value,
+}
+
+impl Eq for GroupKey {}
+
+impl PartialOrd for GroupKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for GroupKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.sort.cmp(&other.sort)
+    }
+}
+
+/// A group value made totally ordered; unset values sort last.
+#[derive(Debug, Clone, PartialEq)]
+struct SortableValue(Value);
+
+impl Eq for SortableValue {}
+
+impl PartialOrd for SortableValue {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SortableValue {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let unset = |v: &Value| matches!(v, Value::Bool(false) | Value::None);
+        match (unset(&self.0), unset(&other.0)) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            _ => compare_values(&self.0, &other.0).unwrap_or(std::cmp::Ordering::Equal),
+        }
+    }
+}
+
+fn parse_groupbys(model: &Model, specs: Vec<String>) -> OdooResult<Vec<GroupBy>> {
+    specs
+        .into_iter()
+        .map(|spec| {
+            let (field, granularity) = match spec.split_once(':') {
+                Some((f, g)) => (f.to_owned(), Some(g.to_owned())),
+                None => (spec.clone(), None),
+            };
+            let Some(definition) = model.field(&field) else {
+                return Err(crate::orm::env::invalid_field(&field, &model.name));
+            };
+            let is_date = matches!(definition.field_type, FieldType::Date | FieldType::Datetime);
+            let granularity = match (is_date, granularity) {
+                (true, None) => Some("month".to_owned()),
+                (_, g) => g,
+            };
+            Ok(GroupBy {
+                spec,
+                field,
+                granularity,
+            })
+        })
+        .collect()
+}
+
+fn parse_aggregates(
+    model: &Model,
+    specs: Vec<String>,
+    groupbys: &[GroupBy],
+) -> OdooResult<Vec<Aggregate>> {
+    let mut result = Vec::new();
+    for spec in specs {
+        let (alias, rest) = match spec.split_once(':') {
+            Some((alias, rest)) => (alias.to_owned(), Some(rest.to_owned())),
+            None => (spec.clone(), None),
+        };
+        let (function, field) = match rest {
+            Some(rest) => match rest.split_once('(') {
+                Some((function, field)) => {
+                    (function.to_owned(), field.trim_end_matches(')').to_owned())
+                }
+                None => (rest, alias.clone()),
+            },
+            None => ("sum".to_owned(), alias.clone()),
+        };
+        if groupbys.iter().any(|g| g.field == field) || alias == "__count" {
+            continue;
+        }
+        let Some(definition) = model.field(&field) else {
+            return Err(crate::orm::env::invalid_field(&field, &model.name));
+        };
+        let numeric = matches!(
+            definition.field_type,
+            FieldType::Integer | FieldType::Float | FieldType::Monetary
+        );
+        if !numeric && function != "count" {
+            continue;
+        }
+        if !["sum", "min", "max", "avg", "count"].contains(&function.as_str()) {
+            return Err(OdooError::value(format!(
+                "Invalid aggregation function {function:?}."
+            )));
+        }
+        result.push(Aggregate {
+            alias,
+            field,
+            function,
+        });
+    }
+    Ok(result)
+}
+
+fn group_key(env: &Env<'_>, model: &Model, id: i64, groupby: &GroupBy) -> GroupKey {
+    let raw = env.get_by_name(model, id, &groupby.field);
+    let raw = match (&groupby.granularity, raw.as_str()) {
+        (Some(granularity), Some(text)) => Value::Str(truncate_date(text, granularity)),
+        _ => raw,
+    };
+    GroupKey {
+        sort: SortableValue(raw.clone()),
+        raw,
+    }
+}
+
+/// Truncates a date to the first day of its period, as `date_trunc` does.
+fn truncate_date(text: &str, granularity: &str) -> String {
+    let Ok(date) = chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
+    else {
+        return text.to_owned();
+    };
+    use chrono::Datelike;
+    let first = match granularity {
+        "year" => date.with_ordinal(1),
+        "quarter" => chrono::NaiveDate::from_ymd_opt(date.year(), (date.month0() / 3) * 3 + 1, 1),
+        "month" => date.with_day(1),
+        "week" => date.checked_sub_days(chrono::Days::new(u64::from(
+            date.weekday().num_days_from_monday(),
+        ))),
+        _ => Some(date),
+    };
+    first.unwrap_or(date).format("%Y-%m-%d").to_string()
+}
+
+fn group_label(env: &Env<'_>, model: &Model, groupby: &GroupBy, key: &GroupKey) -> Value {
+    let Some(field) = model.field(&groupby.field) else {
+        return key.raw.clone();
+    };
+    if let (Some(granularity), Some(text)) = (&groupby.granularity, key.raw.as_str()) {
+        return Value::Str(date_label(text, granularity));
+    }
+    convert::to_read(env, field, key.raw.clone(), true)
+}
+
+fn date_label(text: &str, granularity: &str) -> String {
+    let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") else {
+        return text.to_owned();
+    };
+    use chrono::Datelike;
+    match granularity {
+        "year" => date.format("%Y").to_string(),
+        "quarter" => format!("Q{} {}", date.month0() / 3 + 1, date.year()),
+        "month" => date.format("%B %Y").to_string(),
+        "week" => format!("W{} {}", date.iso_week().week(), date.iso_week().year()),
+        _ => date.format("%d %b %Y").to_string(),
+    }
+}
+
+fn aggregate_value(env: &Env<'_>, model: &Model, aggregate: &Aggregate, members: &[i64]) -> Value {
+    let values: Vec<f64> = members
+        .iter()
+        .filter_map(|id| env.get_by_name(model, *id, &aggregate.field).as_f64())
+        .collect();
+    let integer = model
+        .field(&aggregate.field)
+        .is_some_and(|f| f.field_type == FieldType::Integer);
+    let result = match aggregate.function.as_str() {
+        "count" => return Value::Int(values.len() as i64),
+        "min" => values.iter().copied().fold(f64::INFINITY, f64::min),
+        "max" => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        "avg" if !values.is_empty() => values.iter().sum::<f64>() / values.len() as f64,
+        "avg" => 0.0,
+        _ => values.iter().sum(),
+    };
+    if integer && aggregate.function != "avg" {
+        Value::Int(result as i64)
+    } else {
+        Value::Float(result)
+    }
+}
+
+fn domain_value(groupbys: &[GroupBy], key: &[GroupKey]) -> Value {
+    let leaves = groupbys
+        .iter()
+        .zip(key)
+        .map(|(g, k)| {
+            Value::List(vec![
+                Value::Str(g.field.clone()),
+                Value::Str("=".into()),
+                k.raw.clone(),
+            ])
+        })
+        .collect();
+    Value::List(leaves)
+}

@@ -1,0 +1,136 @@
+//! `search` and `read`: the query side of the ORM.
+
+use std::sync::Arc;
+
+use crate::error::OdooResult;
+use crate::orm::access::Operation;
+use crate::orm::convert;
+use crate::orm::domain::{self, Domain, Operator};
+use crate::orm::env::{invalid_field, Env};
+use crate::orm::order;
+use crate::orm::schema::Model;
+use crate::value::{Dict, Value};
+
+/// The options of a search.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub domain: Domain,
+    pub offset: usize,
+    pub limit: Option<usize>,
+    pub order: Option<String>,
+}
+
+/// Searches as the calling user: access rights, record rules and the
+/// implicit `active` filter apply.
+pub fn search(env: &Env<'_>, model: &Arc<Model>, query: &Query) -> OdooResult<Vec<i64>> {
+    env.check_access_rights(model, Operation::Read)?;
+    let mut ids: Vec<i64> = matching(env, model, &query.domain)?.into_iter().collect();
+    let order_text = query
+        .order
+        .clone()
+        .filter(|o| !o.trim().is_empty())
+        .unwrap_or_else(|| model.order.clone());
+    let terms = order::parse(model, &order_text)?;
+    order::sort(env, model, &mut ids, &terms)?;
+    let end = match query.limit {
+        Some(limit) => query.offset.saturating_add(limit).min(ids.len()),
+        None => ids.len(),
+    };
+    Ok(ids
+        .get(query.offset.min(ids.len())..end)
+        .map(<[i64]>::to_vec)
+        .unwrap_or_default())
+}
+
+/// Returns the ids matching a domain, with rules and `active_test`, in id
+/// order.
+pub fn matching(
+    env: &Env<'_>,
+    model: &Arc<Model>,
+    domain: &Domain,
+) -> OdooResult<std::collections::BTreeSet<i64>> {
+    let mut parts = vec![domain.clone()];
+    if model.has_active() && env.context_flag("active_test", true) && !domain.mentions("active") {
+        parts.push(Domain::leaf("active", Operator::Eq, Value::Bool(true)));
+    }
+    if let Some(rules) = env.rule_domain(model, Operation::Read)? {
+        parts.push(rules);
+    }
+    domain::evaluate(env, model, &Domain::and(parts))
+}
+
+/// Counts matching records, as `search_count` does.
+pub fn count(
+    env: &Env<'_>,
+    model: &Arc<Model>,
+    domain: &Domain,
+    limit: Option<usize>,
+) -> OdooResult<usize> {
+    env.check_access_rights(model, Operation::Read)?;
+    let total = matching(env, model, domain)?.len();
+    Ok(limit.map_or(total, |l| total.min(l)))
+}
+
+/// Reads fields of existing records; missing ids are dropped silently and
+/// records hidden by rules raise `AccessError`, as in Odoo 17.
+pub fn read(
+    env: &Env<'_>,
+    model: &Arc<Model>,
+    ids: &[i64],
+    fields: &[String],
+    classic: bool,
+) -> OdooResult<Vec<Value>> {
+    env.check_access_rights(model, Operation::Read)?;
+    let existing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| env.exists(&model.name, *id))
+        .collect();
+    env.check_access_rule(model, &existing, Operation::Read)?;
+    let names = field_names(env, model, fields)?;
+    let mut result = Vec::with_capacity(existing.len());
+    for id in existing {
+        result.push(Value::Dict(read_record(env, model, id, &names, classic)));
+    }
+    Ok(result)
+}
+
+/// Resolves the requested fields: all readable fields when empty, and
+/// `id` always first.
+fn field_names(env: &Env<'_>, model: &Model, fields: &[String]) -> OdooResult<Vec<String>> {
+    let mut names = vec!["id".to_owned()];
+    if fields.is_empty() {
+        names.extend(
+            model
+                .fields
+                .values()
+                .filter(|f| f.name != "id" && env.can_read_field(f))
+                .map(|f| f.name.clone()),
+        );
+        return Ok(names);
+    }
+    for name in fields {
+        let field = model
+            .field(name)
+            .ok_or_else(|| invalid_field(name, &model.name))?;
+        if !env.can_read_field(field) {
+            return Err(env.field_access_error(model, std::slice::from_ref(name), Operation::Read));
+        }
+        if name != "id" && !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    Ok(names)
+}
+
+fn read_record(env: &Env<'_>, model: &Model, id: i64, names: &[String], classic: bool) -> Dict {
+    let mut record = Dict::with_capacity(names.len());
+    for name in names {
+        let Some(field) = model.field(name) else {
+            continue;
+        };
+        let value = convert::to_read(env, field, env.get(model, id, field), classic);
+        record.insert(name.clone(), value);
+    }
+    record
+}

@@ -1,0 +1,170 @@
+//! `unlink`: deletion with Odoo's `ondelete` rules and the removal of the
+//! records' external ids.
+
+use std::sync::Arc;
+
+use crate::error::{OdooError, OdooResult};
+use crate::orm::access::Operation;
+use crate::orm::env::Env;
+use crate::orm::schema::{FieldType, Model, OnDelete};
+use crate::value::Value;
+
+/// Deletes records. Ids that no longer exist are skipped silently, as Odoo
+/// 17 does.
+pub fn unlink(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooResult<()> {
+    env.check_access_rights(model, Operation::Unlink)?;
+    let existing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| env.exists(&model.name, *id))
+        .collect();
+    env.check_access_rule(model, &existing, Operation::Unlink)?;
+    for id in existing {
+        unlink_one(env, model, id)?;
+    }
+    Ok(())
+}
+
+/// Deletes one record and applies `ondelete` on every many2one pointing
+/// to it, without access checks.
+pub fn unlink_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64) -> OdooResult<()> {
+    if !env.exists(&model.name, id) {
+        return Ok(());
+    }
+    if let Some(row) = env.state.table_mut(&model.name).rows.remove(&id) {
+        if model.name == "ir.model.data" {
+            if let (Some(module), Some(name)) = (
+                row.get("module").and_then(Value::as_str),
+                row.get("name").and_then(Value::as_str),
+            ) {
+                env.state.xmlids.remove(&format!("{module}.{name}"));
+            }
+        }
+    }
+    remove_xmlids(env, &model.name, id);
+    let schema = env.state.schema.clone();
+    for referrer in schema.models.values() {
+        for field in referrer.fields.values() {
+            if field.comodel() != model.name || !field.is_column() {
+                continue;
+            }
+            match field.field_type {
+                FieldType::Many2one => {
+                    apply_ondelete(env, referrer, &field.name, field.ondelete, id)?
+                }
+                FieldType::Many2many => remove_from_many2many(env, referrer, &field.name, id),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn apply_ondelete(
+    env: &mut Env<'_>,
+    referrer: &Arc<Model>,
+    field: &str,
+    ondelete: OnDelete,
+    id: i64,
+) -> OdooResult<()> {
+    let pointing: Vec<i64> = env
+        .state
+        .table(&referrer.name)
+        .map(|t| {
+            t.rows
+                .iter()
+                .filter(|(_, row)| row.get(field).and_then(Value::as_i64) == Some(id))
+                .map(|(rid, _)| *rid)
+                .collect()
+        })
+        .unwrap_or_default();
+    for rid in pointing {
+        match ondelete {
+            OnDelete::Cascade => unlink_one(env, referrer, rid)?,
+            OnDelete::Restrict => return Err(restrict_violation(referrer, field)),
+            OnDelete::SetNull => {
+                let required = referrer.field(field).is_some_and(|f| f.required);
+                if required {
+                    return Err(restrict_violation(referrer, field));
+                }
+                let table = env.state.table_mut(&referrer.name);
+                if let Some(row) = table.rows.get(&rid).cloned() {
+                    let mut row = (*row).clone();
+                    row.remove(field);
+                    table.rows.insert(rid, Arc::new(row));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `ValidationError` Odoo 17 builds from PostgreSQL's foreign key
+/// violation when a referenced record is deleted.
+fn restrict_violation(referrer: &Model, field: &str) -> OdooError {
+    OdooError::validation(format!(
+        "The operation cannot be completed: another model requires the record being deleted. If possible, archive it instead.\n\nModel: {} ({})\nConstraint: {}_{}_fkey\n",
+        referrer.description,
+        referrer.name,
+        referrer.name.replace('.', "_"),
+        field
+    ))
+}
+
+fn remove_from_many2many(env: &mut Env<'_>, referrer: &Model, field: &str, id: i64) {
+    let table = env.state.table_mut(&referrer.name);
+    let affected: Vec<i64> = table
+        .rows
+        .iter()
+        .filter(|(_, row)| {
+            row.get(field)
+                .and_then(Value::as_list)
+                .is_some_and(|l| l.contains(&Value::Int(id)))
+        })
+        .map(|(rid, _)| *rid)
+        .collect();
+    for rid in affected {
+        if let Some(row) = table.rows.get(&rid).cloned() {
+            let mut row = (*row).clone();
+            if let Some(Value::List(ids)) = row.get_mut(field) {
+                ids.retain(|v| *v != Value::Int(id));
+            }
+            table.rows.insert(rid, Arc::new(row));
+        }
+    }
+}
+
+/// Drops the `ir.model.data` rows of a deleted record, as `unlink` does.
+fn remove_xmlids(env: &mut Env<'_>, model: &str, id: i64) {
+    let names: Vec<String> = env
+        .state
+        .xmlids
+        .iter()
+        .filter(|(_, (m, rid))| m == model && *rid == id)
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in names {
+        env.state.xmlids.remove(&name);
+    }
+    if model == "ir.model.data" {
+        return;
+    }
+    let data_rows: Vec<i64> = env
+        .state
+        .table("ir.model.data")
+        .map(|t| {
+            t.rows
+                .iter()
+                .filter(|(_, row)| {
+                    row.get("model").and_then(Value::as_str) == Some(model)
+                        && row.get("res_id").and_then(Value::as_i64) == Some(id)
+                })
+                .map(|(rid, _)| *rid)
+                .collect()
+        })
+        .unwrap_or_default();
+    let table = env.state.table_mut("ir.model.data");
+    for rid in data_rows {
+        table.rows.remove(&rid);
+    }
+}

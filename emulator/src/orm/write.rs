@@ -1,0 +1,446 @@
+//! `create` and `write`: value conversion, x2many commands, delegation
+//! through `_inherits`, defaults, sequences, audit fields and the checks
+//! PostgreSQL would make (NOT NULL, unique, foreign keys).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::error::OdooResult;
+use crate::orm::access::Operation;
+use crate::orm::commands::{self, Command};
+use crate::orm::convert::{self, not_null_violation};
+use crate::orm::env::{ids_of, invalid_field, Env};
+use crate::orm::schema::{DefaultValue, Field, FieldType, Model};
+use crate::orm::store::Row;
+use crate::orm::unlink;
+use crate::value::{Dict, Value};
+
+/// Creates records and returns their ids, in order.
+pub fn create(env: &mut Env<'_>, model: &Arc<Model>, vals_list: &[Dict]) -> OdooResult<Vec<i64>> {
+    env.check_access_rights(model, Operation::Create)?;
+    let mut ids = Vec::with_capacity(vals_list.len());
+    for vals in vals_list {
+        ids.push(create_one(env, model, vals)?);
+    }
+    env.check_access_rule(model, &ids, Operation::Create)?;
+    check_constraints(env, model, &ids)?;
+    Ok(ids)
+}
+
+/// Creates one record without access checks, for the ORM's own use
+/// (delegated parents, `(0, 0, vals)` lines, `name_create`).
+pub fn create_one(env: &mut Env<'_>, model: &Arc<Model>, vals: &Dict) -> OdooResult<i64> {
+    create_with_id(env, model, None, vals)
+}
+
+/// Creates one record, with a fixed id when given (seed records whose
+/// external id was reserved before their values were known).
+pub fn create_with_id(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    fixed: Option<i64>,
+    vals: &Dict,
+) -> OdooResult<i64> {
+    let mut vals = with_defaults(env, model, vals)?;
+    create_delegated_parents(env, model, &mut vals)?;
+    let id = match fixed {
+        Some(id) => {
+            env.state.table_mut(&model.name).reserve_id(id);
+            id
+        }
+        None => env.state.table_mut(&model.name).allocate_id(),
+    };
+    let mut row = Row::new();
+    let audit = [
+        ("create_uid", Value::Int(env.uid)),
+        ("create_date", Value::Str(env.now.clone())),
+        ("write_uid", Value::Int(env.uid)),
+        ("write_date", Value::Str(env.now.clone())),
+    ];
+    for (name, value) in audit {
+        if model.has_field(name) {
+            row.insert(name.to_owned(), value);
+        }
+    }
+    let x2many = apply_columns(env, model, &vals, &mut row)?;
+    fill_sequences(env, model, &mut row);
+    check_required(model, &row)?;
+    env.state
+        .table_mut(&model.name)
+        .rows
+        .insert(id, Arc::new(row));
+    sync_xmlid_index(env, model, id, None);
+    apply_x2many(env, model, id, x2many)?;
+    Ok(id)
+}
+
+/// Keeps the external-id index in step with `ir.model.data` rows, which
+/// clients may create, change and delete like any other records.
+pub fn sync_xmlid_index(env: &mut Env<'_>, model: &Model, id: i64, previous: Option<&Row>) {
+    if model.name != "ir.model.data" {
+        return;
+    }
+    let key_of = |row: &Row| -> Option<(String, (String, i64))> {
+        let module = row.get("module")?.as_str()?;
+        let name = row.get("name")?.as_str()?;
+        let target = row.get("model")?.as_str()?.to_owned();
+        let res_id = row.get("res_id").and_then(Value::as_i64).unwrap_or(0);
+        Some((format!("{module}.{name}"), (target, res_id)))
+    };
+    if let Some((old_key, _)) = previous.and_then(key_of) {
+        env.state.xmlids.remove(&old_key);
+    }
+    let current = env.state.row(&model.name, id).and_then(|row| key_of(row));
+    if let Some((key, target)) = current {
+        env.state.xmlids.insert(key, target);
+    }
+}
+
+/// Writes the same values on every record.
+pub fn write(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], vals: &Dict) -> OdooResult<()> {
+    env.check_access_rights(model, Operation::Write)?;
+    env.check_missing(model, ids)?;
+    env.check_access_rule(model, ids, Operation::Write)?;
+    for &id in ids {
+        write_one(env, model, id, vals)?;
+    }
+    check_constraints(env, model, ids)
+}
+
+/// Writes on one record without access checks.
+pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) -> OdooResult<()> {
+    let mut own = Dict::new();
+    for (name, value) in vals {
+        let field = model
+            .field(name)
+            .ok_or_else(|| invalid_field(name, &model.name))?;
+        match &field.delegated {
+            Some((parent, link)) => {
+                let parent_model = env.model(parent)?;
+                if let Some(parent_id) = env
+                    .state
+                    .stored(&model.name, id, link)
+                    .and_then(Value::as_i64)
+                {
+                    let parent_vals = Dict::from_iter([(name.clone(), value.clone())]);
+                    write_one(env, &parent_model, parent_id, &parent_vals)?;
+                }
+            }
+            None => {
+                own.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    let Some(current) = env.state.row(&model.name, id).cloned() else {
+        return Ok(());
+    };
+    let mut row = (*current).clone();
+    if model.has_field("write_uid") {
+        row.insert("write_uid".into(), Value::Int(env.uid));
+        row.insert("write_date".into(), Value::Str(env.now.clone()));
+    }
+    let x2many = apply_columns(env, model, &own, &mut row)?;
+    check_required(model, &row)?;
+    env.state
+        .table_mut(&model.name)
+        .rows
+        .insert(id, Arc::new(row));
+    sync_xmlid_index(env, model, id, Some(&current));
+    apply_x2many(env, model, id, x2many)
+}
+
+/// Adds defaults for fields the values leave out: `default_<field>` keys
+/// of the context first, then the field's own default.
+fn with_defaults(env: &Env<'_>, model: &Model, vals: &Dict) -> OdooResult<Dict> {
+    let mut result = vals.clone();
+    for field in model.fields.values() {
+        if result.contains_key(&field.name) || field.automatic {
+            continue;
+        }
+        if let Some(value) = env.context.get(&format!("default_{}", field.name)) {
+            result.insert(field.name.clone(), value.clone());
+        } else if let Some(default) = &field.default {
+            result.insert(field.name.clone(), default_value(env, default));
+        }
+    }
+    Ok(result)
+}
+
+/// Evaluates a field default for the calling user.
+pub fn default_value(env: &Env<'_>, default: &DefaultValue) -> Value {
+    match default {
+        DefaultValue::Literal(value) => value.clone(),
+        DefaultValue::Now => Value::Str(env.now.clone()),
+        DefaultValue::Today => Value::Str(env.today()),
+        DefaultValue::Uid => Value::Int(env.uid),
+        DefaultValue::Company => Value::Int(env.company_id()),
+        DefaultValue::UserPartner => env.user_partner_id().map_or(Value::Bool(false), Value::Int),
+    }
+}
+
+/// `_inherits`: creates the parent record from the delegated values when
+/// the link is not given, and drops those values from the child's.
+fn create_delegated_parents(env: &mut Env<'_>, model: &Model, vals: &mut Dict) -> OdooResult<()> {
+    for (parent, link) in &model.inherits {
+        let parent_model = env.model(parent)?;
+        let mut parent_vals = Dict::new();
+        let delegated: Vec<String> = vals
+            .keys()
+            .filter(|name| {
+                model
+                    .field(name)
+                    .and_then(|f| f.delegated.as_ref())
+                    .is_some_and(|(p, _)| p == parent)
+            })
+            .cloned()
+            .collect();
+        for name in delegated {
+            if let Some(value) = vals.shift_remove(&name) {
+                parent_vals.insert(name, value);
+            }
+        }
+        if vals.get(link).is_none_or(|v| !v.is_truthy()) {
+            let parent_id = create_one(env, &parent_model, &parent_vals)?;
+            vals.insert(link.clone(), Value::Int(parent_id));
+        } else if let Some(parent_id) = vals.get(link).and_then(Value::as_i64) {
+            write_one(env, &parent_model, parent_id, &parent_vals)?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies column values to a row and returns the x2many commands to run
+/// once the record exists.
+fn apply_columns(
+    env: &mut Env<'_>,
+    model: &Model,
+    vals: &Dict,
+    row: &mut Row,
+) -> OdooResult<Vec<(Arc<Field>, Vec<Command>)>> {
+    let mut x2many = Vec::new();
+    for (name, value) in vals {
+        let field = model
+            .field(name)
+            .cloned()
+            .ok_or_else(|| invalid_field(name, &model.name))?;
+        if field.field_type.is_x2many() {
+            x2many.push((field.clone(), commands::parse(model, &field, value)?));
+            continue;
+        }
+        // Odoo silently ignores writes to computed fields without an
+        // inverse and to the magic columns.
+        if !field.is_writable() || !field.is_column() {
+            continue;
+        }
+        let stored = convert::to_stored(env, model, &field, value)?;
+        row.insert(name.clone(), stored);
+    }
+    Ok(x2many)
+}
+
+fn fill_sequences(env: &mut Env<'_>, model: &Model, row: &mut Row) {
+    for field in model.fields.values() {
+        let Some(sequence) = &field.sequence else {
+            continue;
+        };
+        let current = row.get(&field.name);
+        let empty = current.is_none_or(|v| !v.is_truthy() || v.as_str() == Some("New"));
+        if !empty {
+            continue;
+        }
+        let table = env.state.table_mut(&model.name);
+        let next = table.sequences.get(&field.name).copied().unwrap_or(1);
+        table.sequences.insert(field.name.clone(), next + 1);
+        let text = format!(
+            "{}{:0width$}",
+            sequence.prefix,
+            next,
+            width = sequence.padding
+        );
+        row.insert(field.name.clone(), Value::Str(text));
+    }
+}
+
+/// Raises the NOT NULL violation for the first required column left empty.
+fn check_required(model: &Model, row: &Row) -> OdooResult<()> {
+    for field in model.fields.values() {
+        if !field.required || !field.is_column() || field.field_type == FieldType::Boolean {
+            continue;
+        }
+        let set = row
+            .get(&field.name)
+            .is_some_and(|v| !matches!(v, Value::Bool(false) | Value::None));
+        let numeric = matches!(
+            field.field_type,
+            FieldType::Integer | FieldType::Float | FieldType::Monetary
+        );
+        if !(set || numeric && row.contains_key(&field.name)) {
+            return Err(not_null_violation(model, field));
+        }
+    }
+    Ok(())
+}
+
+fn apply_x2many(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    id: i64,
+    x2many: Vec<(Arc<Field>, Vec<Command>)>,
+) -> OdooResult<()> {
+    for (field, commands) in x2many {
+        let comodel = env.model(field.comodel())?;
+        for command in commands {
+            if field.field_type == FieldType::One2many {
+                apply_one2many(env, &comodel, &field, id, command)?;
+            } else {
+                apply_many2many(env, model, &comodel, &field, id, command)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn apply_one2many(
+    env: &mut Env<'_>,
+    comodel: &Arc<Model>,
+    field: &Field,
+    id: i64,
+    command: Command,
+) -> OdooResult<()> {
+    let inverse = field.inverse.clone().unwrap_or_default();
+    let link = |env: &mut Env<'_>, line: i64, target: Value| -> OdooResult<()> {
+        write_one(
+            env,
+            comodel,
+            line,
+            &Dict::from_iter([(inverse.clone(), target)]),
+        )
+    };
+    match command {
+        Command::Create(mut vals) => {
+            vals.insert(inverse.clone(), Value::Int(id));
+            create_one(env, comodel, &vals)?;
+        }
+        Command::Update(line, vals) => write_one(env, comodel, line, &vals)?,
+        Command::Delete(line) => unlink::unlink_one(env, comodel, line)?,
+        Command::Unlink(line) => release_line(env, comodel, &inverse, line)?,
+        Command::Link(line) => link(env, line, Value::Int(id))?,
+        Command::Clear | Command::Set(_) => {
+            let keep: BTreeSet<i64> = match &command {
+                Command::Set(ids) => ids.iter().copied().collect(),
+                _ => BTreeSet::new(),
+            };
+            for line in env.one2many_ids(id, field) {
+                if !keep.contains(&line) {
+                    release_line(env, comodel, &inverse, line)?;
+                }
+            }
+            for line in keep {
+                link(env, line, Value::Int(id))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Detaches a one2many line; a line whose inverse is required cannot
+/// exist alone, so it is deleted, as Odoo's cascade does.
+fn release_line(
+    env: &mut Env<'_>,
+    comodel: &Arc<Model>,
+    inverse: &str,
+    line: i64,
+) -> OdooResult<()> {
+    let required = comodel.field(inverse).is_some_and(|f| f.required);
+    if required {
+        return unlink::unlink_one(env, comodel, line);
+    }
+    write_one(
+        env,
+        comodel,
+        line,
+        &Dict::from_iter([(inverse.to_owned(), Value::Bool(false))]),
+    )
+}
+
+fn apply_many2many(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    comodel: &Arc<Model>,
+    field: &Field,
+    id: i64,
+    command: Command,
+) -> OdooResult<()> {
+    let mut current = ids_of(&env.get(model, id, field));
+    match command {
+        Command::Create(vals) => current.push(create_one(env, comodel, &vals)?),
+        Command::Update(target, vals) => write_one(env, comodel, target, &vals)?,
+        Command::Delete(target) => {
+            unlink::unlink_one(env, comodel, target)?;
+            current.retain(|t| *t != target);
+        }
+        Command::Unlink(target) => current.retain(|t| *t != target),
+        Command::Link(target) => current.push(target),
+        Command::Clear => current.clear(),
+        Command::Set(targets) => current = targets,
+    }
+    let mut seen = BTreeSet::new();
+    current.retain(|t| seen.insert(*t));
+    for target in &current {
+        if !env.defer_foreign_keys && !env.exists(&comodel.name, *target) {
+            return Err(convert::foreign_key_violation(model, field));
+        }
+    }
+    let mut row = env
+        .state
+        .row(&model.name, id)
+        .map(|r| (**r).clone())
+        .unwrap_or_default();
+    row.insert(
+        field.name.clone(),
+        Value::List(current.into_iter().map(Value::Int).collect()),
+    );
+    env.state
+        .table_mut(&model.name)
+        .rows
+        .insert(id, Arc::new(row));
+    Ok(())
+}
+
+/// Checks the model's unique constraints for the given records against
+/// every other record. NULL values never conflict, as in SQL.
+pub fn check_constraints(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooResult<()> {
+    for constraint in &model.constraints {
+        let key_of = |id: i64| -> Option<Vec<Value>> {
+            let key: Vec<Value> = constraint
+                .fields
+                .iter()
+                .map(|f| env.get_by_name(model, id, f))
+                .collect();
+            let has_null = key
+                .iter()
+                .any(|v| matches!(v, Value::Bool(false) | Value::None));
+            (!has_null).then_some(key)
+        };
+        let changed: Vec<(i64, Vec<Value>)> = ids
+            .iter()
+            .filter_map(|id| Some((*id, key_of(*id)?)))
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        for other in env.all_ids(&model.name) {
+            let Some(key) = key_of(other) else { continue };
+            if changed
+                .iter()
+                .any(|(id, changed_key)| *id != other && *changed_key == key)
+            {
+                return Err(crate::error::OdooError::validation(format!(
+                    "The operation cannot be completed: {}",
+                    constraint.message
+                )));
+            }
+        }
+    }
+    Ok(())
+}

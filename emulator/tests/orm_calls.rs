@@ -1,0 +1,164 @@
+//! ORM calls through `Emulator::dispatch_rpc` on the built-in Odoo 17
+//! base, without HTTP: the values Odoo 17 returns for each call.
+
+use odoo_emulator::service::{Emulator, Protocol};
+use odoo_emulator::{Dict, ErrorKind, OdooResult, Value};
+
+fn emulator() -> Emulator {
+    Emulator::from_builtin("odoo-17").expect("the built-in base loads")
+}
+
+fn execute_kw(
+    emulator: &Emulator,
+    model: &str,
+    method: &str,
+    args: Vec<Value>,
+    kwargs: Dict,
+) -> OdooResult<Value> {
+    let params = vec![
+        Value::from("demo"),
+        Value::Int(2),
+        Value::from("admin"),
+        Value::from(model),
+        Value::from(method),
+        Value::List(args),
+        Value::Dict(kwargs),
+    ];
+    emulator.dispatch_rpc("object", "execute_kw", params, Protocol::XmlRpc)
+}
+
+fn vals(pairs: &[(&str, Value)]) -> Dict {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+#[test]
+fn authenticate_returns_admin_uid() {
+    let emulator = emulator();
+    let params = vec![
+        "demo".into(),
+        "admin".into(),
+        "admin".into(),
+        Value::Dict(Dict::new()),
+    ];
+    let uid = emulator.dispatch_rpc("common", "authenticate", params, Protocol::XmlRpc);
+    assert_eq!(uid, Ok(Value::Int(2)));
+}
+
+#[test]
+fn authenticate_with_wrong_password_returns_false() {
+    let emulator = emulator();
+    let params = vec![
+        "demo".into(),
+        "admin".into(),
+        "wrong".into(),
+        Value::Dict(Dict::new()),
+    ];
+    let uid = emulator.dispatch_rpc("common", "authenticate", params, Protocol::XmlRpc);
+    assert_eq!(uid, Ok(Value::Bool(false)));
+}
+
+#[test]
+fn create_then_search_read_by_domain() {
+    let emulator = emulator();
+    let created = execute_kw(
+        &emulator,
+        "res.partner",
+        "create",
+        vec![Value::Dict(vals(&[
+            ("name", "Ada".into()),
+            ("email", "ada@example.com".into()),
+        ]))],
+        Dict::new(),
+    );
+    let Ok(Value::Int(id)) = created else {
+        panic!("create returned {created:?}")
+    };
+
+    let domain = Value::List(vec![Value::List(vec![
+        "email".into(),
+        "=".into(),
+        "ada@example.com".into(),
+    ])]);
+    let fields = Value::List(vec!["name".into(), "phone".into(), "country_id".into()]);
+    let found = execute_kw(
+        &emulator,
+        "res.partner",
+        "search_read",
+        vec![domain],
+        vals(&[("fields", fields)]),
+    )
+    .expect("search_read");
+
+    let expected = Value::List(vec![Value::Dict(vals(&[
+        ("id", Value::Int(id)),
+        ("name", "Ada".into()),
+        ("phone", Value::Bool(false)),
+        ("country_id", Value::Bool(false)),
+    ]))]);
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn missing_required_field_is_a_validation_error() {
+    let emulator = emulator();
+    let error = execute_kw(
+        &emulator,
+        "res.users",
+        "create",
+        vec![Value::Dict(vals(&[("name", "No login".into())]))],
+        Dict::new(),
+    )
+    .expect_err("login is required");
+    assert_eq!(error.kind, ErrorKind::ValidationError);
+    assert!(
+        error.message.contains("Field: Login (login)"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn unknown_field_is_a_value_error() {
+    let emulator = emulator();
+    let error = execute_kw(
+        &emulator,
+        "res.partner",
+        "read",
+        vec![Value::List(vec![Value::Int(1)])],
+        vals(&[("fields", Value::List(vec!["nope".into()]))]),
+    )
+    .expect_err("unknown field");
+    assert_eq!(error.message, "Invalid field 'nope' on model 'res.partner'");
+}
+
+#[test]
+fn many2one_reads_as_id_and_name() {
+    let emulator = emulator();
+    let domain = Value::List(vec![Value::List(vec![
+        "name".into(),
+        "=".into(),
+        "Azure Interior".into(),
+    ])]);
+    let found = execute_kw(
+        &emulator,
+        "res.partner",
+        "search_read",
+        vec![domain],
+        vals(&[("fields", Value::List(vec!["country_id".into()]))]),
+    )
+    .expect("search_read");
+    let country = found
+        .as_list()
+        .and_then(|l| l.first())
+        .and_then(Value::as_dict)
+        .and_then(|d| d.get("country_id"))
+        .cloned();
+    let Some(Value::List(pair)) = country else {
+        panic!("{found:?}")
+    };
+    assert!(matches!(pair[0], Value::Int(_)));
+    assert_eq!(pair[1], Value::from("United States"));
+}

@@ -869,11 +869,15 @@ def sale_order_confirm(settings):
     state = odoo.execute_kw("sale.order", "read", [[order_id]], {"fields": ["state"]})[0]["state"]
     check_equal(state, "sale", "state after action_confirm")
 
-    # Only draft and sent orders can be confirmed, so a second confirmation is
-    # a UserError.
+    # Only draft and sent orders can be confirmed (_can_be_confirmed), so a
+    # second confirmation is a UserError that lists the orders by display
+    # name. Later releases word it "Some orders are not in a state requiring
+    # confirmation." instead.
     fault = expect_fault(USER_ERROR, odoo.execute_kw, "sale.order", "action_confirm", [[order_id]])
     check_equal(
-        fault.faultString, "Some orders are not in a state requiring confirmation.", "faultString"
+        fault.faultString,
+        f"The following orders are not in a state requiring confirmation: {order['name']}",
+        "faultString",
     )
 
 

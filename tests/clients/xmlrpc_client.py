@@ -690,6 +690,60 @@ def invalid_company_rejected(settings):
 
 
 @scenario
+def portal_rules_acl(settings):
+    odoo = Odoo(settings)
+    # Odoo's demo data has a portal user with login and password "portal".
+    portal_uid = odoo.common.authenticate(settings.db, "portal", "portal", {})
+    check_type(portal_uid, int, "authenticate result for the portal user")
+    admin_partner = odoo.execute_kw("res.users", "read", [[ADMIN_UID], ["partner_id"]])[0][
+        "partner_id"
+    ][0]
+    portal_partner = odoo.execute_kw("res.users", "read", [[portal_uid], ["partner_id"]])[0][
+        "partner_id"
+    ][0]
+    portal = Odoo(settings)
+    portal.uid = portal_uid
+
+    def as_portal(model, method, args, kwargs=None):
+        return portal.execute_kw(model, method, args, kwargs, password="portal")
+
+    # The rule base.res_partner_portal_public_rule limits portal users to
+    # their own commercial partner, so search shrinks without an error.
+    visible = as_portal("res.partner", "search", [[]])
+    check_in(portal_partner, visible, "partners a portal user finds")
+    check(admin_partner not in visible, f"a portal user finds the admin's partner: {visible!r}")
+
+    # Reading a hidden record directly raises the record-rule AccessError.
+    # Users outside base.group_user get the short form of the message
+    # (ir.rule._make_access_error in odoo/addons/base/models/ir_rule.py).
+    fault = expect_fault(
+        ACCESS_ERROR, as_portal, "res.partner", "read", [[admin_partner], ["name"]]
+    )
+    check_equal(
+        fault.faultString,
+        "Due to security restrictions, you are not allowed to access 'Contact' (res.partner) "
+        "records.\n\nContact your administrator to request access if necessary.",
+        "faultString for a hidden record",
+    )
+
+    # No access row lets a portal user create tags: the model ACL error
+    # (ir.model.access in odoo/addons/base/models/ir_model.py).
+    fault = expect_fault(
+        ACCESS_ERROR, as_portal, "res.partner.category", "create", [{"name": "E2E"}]
+    )
+    check(
+        fault.faultString.startswith(
+            "You are not allowed to create 'Partner Tags' (res.partner.category) records.\n\n"
+        ),
+        f"faultString for a denied create: {fault.faultString!r}",
+    )
+    check(
+        fault.faultString.endswith("Contact your administrator to request access if necessary."),
+        f"faultString for a denied create: {fault.faultString!r}",
+    )
+
+
+@scenario
 def access_rights_admin(settings):
     odoo = Odoo(settings)
     # check_access_rights is public in 17.0 and returns True when allowed.

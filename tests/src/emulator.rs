@@ -91,10 +91,14 @@ pub struct Logs {
 
 impl fmt::Display for Logs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |text: &str| match text.trim_end() {
+            "" => "(empty)".to_owned(),
+            trimmed => trimmed.to_owned(),
+        };
         writeln!(f, "--- odoo-emulator stdout ---")?;
-        writeln!(f, "{}", self.stdout.trim_end())?;
+        writeln!(f, "{}", show(&self.stdout))?;
         writeln!(f, "--- odoo-emulator stderr ---")?;
-        write!(f, "{}", self.stderr.trim_end())
+        write!(f, "{}", show(&self.stderr))
     }
 }
 

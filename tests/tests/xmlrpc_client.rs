@@ -28,6 +28,7 @@ odoo_e2e::client_scenarios!("xmlrpc_client.py":
     int_keys_fault,
     invalid_company_rejected,
     access_rights_admin,
+    portal_rules_acl,
     search_count,
     name_search_pairs,
     default_get_values,

@@ -26,8 +26,8 @@ USER_ERROR = 2
 ACCESS_DENIED = 3
 ACCESS_ERROR = 4
 
-# The admin user of a fresh database is id 2, because base creates
-# __system__ (id 1) first (odoo/addons/base/data/res_users_data.xml).
+# The admin user (base.user_admin) of a fresh database is id 2, because id 1
+# is the __system__ user (base.user_root) that base creates first.
 ADMIN_UID = 2
 
 
@@ -523,8 +523,8 @@ def datetimes_naive_utc(settings):
     plain = odoo.execute_kw(
         "res.partner", "read", [[partner_id]], {"fields": ["create_date", "write_date"]}
     )[0]
-    # Datetimes are strings in UTC without an offset (DATETIME_FORMAT in
-    # odoo/tools/misc.py), and the tz of the context does not convert them.
+    # Datetimes are UTC strings without an offset, in Odoo's server format
+    # "%Y-%m-%d %H:%M:%S", and the tz of the context does not convert them.
     for name in ["create_date", "write_date"]:
         check_type(plain[name], str, name)
         check(
@@ -904,8 +904,8 @@ def sale_order_confirm(settings):
         {"fields": ["name", "state", "date_order", "partner_id"]},
     )[0]
     check_equal(order["state"], "draft", "state of a new order")
-    # The sale.order sequence has prefix S and padding 5
-    # (addons/sale/data/ir_sequence_data.xml).
+    # The sale module's sale.order sequence has prefix S and padding 5, which
+    # gives references such as S00042.
     check(
         re.match(r"^S\d{5}$", order["name"]),
         f"order name: expected S followed by 5 digits, got {order['name']!r}",

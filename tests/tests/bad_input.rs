@@ -574,8 +574,9 @@ fn jsonrpc_deep_nesting() {
 fn jsonrpc_invalid_utf8() {
     let mut emulator = Emulator::start();
     let count = partner_count(&emulator);
-    // Odoo decodes the body with werkzeug's get_data(as_text=True), which
-    // replaces invalid UTF-8 with U+FFFD before json.loads parses it.
+    // Odoo decodes the body with werkzeug's get_data(as_text=True), and
+    // werkzeug 2.2 decodes with errors="replace" (Request.encoding_errors),
+    // so invalid UTF-8 becomes U+FFFD before json.loads parses it.
     let mut body = br#"{"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": []}, "id": "caf"#.to_vec();
     body.extend_from_slice(&[0xff]);
     body.extend_from_slice(b"\"}");

@@ -242,7 +242,13 @@ impl<'a> Env<'a> {
                 _ => name(model, id),
             },
             DisplayName::Path => {
-                let mut parts = vec![name(model, id)];
+                // Each level contributes its own `name`, as Odoo builds
+                // `complete_name`; `rec_name` is often that path itself.
+                let level = |record: i64| match self.get_by_name(model, record, "name") {
+                    Value::Str(s) if model.has_field("name") => s,
+                    _ => name(model, record),
+                };
+                let mut parts = vec![level(id)];
                 let mut current = id;
                 let mut seen = BTreeSet::from([id]);
                 while let Some(parent) = self
@@ -252,7 +258,7 @@ impl<'a> Env<'a> {
                     if parent == 0 || !seen.insert(parent) {
                         break;
                     }
-                    parts.push(name(model, parent));
+                    parts.push(level(parent));
                     current = parent;
                 }
                 parts.reverse();

@@ -154,7 +154,9 @@ pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) ->
 fn with_defaults(env: &Env<'_>, model: &Model, vals: &Dict) -> OdooResult<Dict> {
     let mut result = vals.clone();
     for field in model.fields.values() {
-        if result.contains_key(&field.name) || field.automatic {
+        // Delegated fields take their defaults when the parent record is
+        // created, and must not overwrite an existing parent's values.
+        if result.contains_key(&field.name) || field.automatic || field.delegated.is_some() {
             continue;
         }
         if let Some(value) = env.context.get(&format!("default_{}", field.name)) {

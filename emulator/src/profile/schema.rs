@@ -36,7 +36,59 @@ pub fn build(chain: &[Source]) -> Result<Schema, ProfileError> {
     let schema = Schema {
         models: models.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
     };
-    check_references(&schema, chain)?;
+    let last = chain.last().expect("a chain has at least one profile");
+    let at = |path: &[&str], message: String| {
+        let source = chain
+            .iter()
+            .rev()
+            .find(|s| locate(&s.text, path).is_some())
+            .unwrap_or(last);
+        ProfileError::at(&source.origin, locate(&source.text, path), message)
+    };
+    check_references(&schema, &at)?;
+    Ok(schema)
+}
+
+/// Applies model changes, written as a profile's `models` section, to a
+/// live schema: the runtime schema changes of the control API.
+pub fn apply_patch(
+    schema: &Schema,
+    patch: &IndexMap<String, ModelSpec>,
+) -> Result<Schema, ProfileError> {
+    let mut models: IndexMap<String, Model> = schema
+        .models
+        .iter()
+        .map(|(name, model)| {
+            let mut model = (**model).clone();
+            model.fields.retain(|_, field| field.delegated.is_none());
+            (name.clone(), model)
+        })
+        .collect();
+    for (name, spec) in patch {
+        let error = |key: &[&str], message: String| ProfileError {
+            path: format!(
+                "models.{name}{}",
+                key.iter().map(|k| format!(".{k}")).collect::<String>()
+            ),
+            message,
+        };
+        let model = models
+            .entry(name.clone())
+            .or_insert_with(|| new_model(name, spec));
+        apply_model_spec(model, spec, &error)?;
+    }
+    for model in models.values_mut() {
+        add_automatic_fields(model);
+    }
+    add_delegated_fields(&mut models);
+    let schema = Schema {
+        models: models.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+    };
+    let at = |path: &[&str], message: String| ProfileError {
+        path: path.join("."),
+        message,
+    };
+    check_references(&schema, &at)?;
     Ok(schema)
 }
 
@@ -305,16 +357,10 @@ fn add_delegated_fields(models: &mut IndexMap<String, Model>) {
     }
 }
 
-fn check_references(schema: &Schema, chain: &[Source]) -> Result<(), ProfileError> {
-    let last = chain.last().expect("a chain has at least one profile");
-    let at = |path: &[&str], message: String| {
-        let source = chain
-            .iter()
-            .rev()
-            .find(|s| locate(&s.text, path).is_some())
-            .unwrap_or(last);
-        ProfileError::at(&source.origin, locate(&source.text, path), message)
-    };
+fn check_references(
+    schema: &Schema,
+    at: &dyn Fn(&[&str], String) -> ProfileError,
+) -> Result<(), ProfileError> {
     for model in schema.models.values() {
         for field in model.fields.values() {
             let path = ["models", model.name.as_str(), "fields", field.name.as_str()];

@@ -31,10 +31,10 @@ def missing_record_messages(model, description, record_id):
     """Return the two MissingError texts that Odoo 17.0 gives for a write on
     a deleted record.
 
-    The base ORM rejects the write in check_access_rule (odoo/models.py),
-    but with the mail module installed, as in a database with sale, the
-    mail.thread override of write first reads the tracked fields, and that
-    read fails in Field.__get__ (odoo/fields.py) with the shorter text.
+    The base ORM rejects the write in check_access_rule (odoo/models.py).
+    A database with sale also has the mail module, whose mail.thread
+    override of write first reads the tracked fields. That read fails in
+    Field.__get__ (odoo/fields.py) with the shorter text.
     """
     return (
         "Record does not exist or has been deleted.\n"

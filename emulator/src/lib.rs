@@ -9,6 +9,7 @@
 //! [`server`] the HTTP routes.
 
 pub mod clock;
+pub mod control;
 pub mod error;
 pub mod faults;
 pub mod orm;

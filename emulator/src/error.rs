@@ -129,7 +129,10 @@ pub type OdooResult<T> = Result<T, OdooError>;
 
 impl OdooError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        OdooError { kind, message: message.into() }
+        OdooError {
+            kind,
+            message: message.into(),
+        }
     }
 
     pub fn user(message: impl Into<String>) -> Self {

@@ -39,7 +39,10 @@ impl Emulator {
     pub fn from_builtin(name: &str) -> Result<Self, crate::profile::ProfileError> {
         let _ = name;
         let databases = BTreeMap::from([("demo".to_owned(), ())]);
-        Ok(Emulator { databases: Arc::new(databases), version: Version::V17 })
+        Ok(Emulator {
+            databases: Arc::new(databases),
+            version: Version::V17,
+        })
     }
 
     /// Returns the version reported by `common.version`, which takes no

@@ -145,7 +145,11 @@ pub fn python_float_repr(f: f64) -> String {
 /// Quotes a string as Python's `repr()`: single quotes unless the text holds
 /// a single quote and no double quote.
 pub fn python_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -248,7 +252,9 @@ impl From<&Value> for serde_json::Value {
             }
             Value::List(l) => serde_json::Value::Array(l.iter().map(Into::into).collect()),
             Value::Dict(d) => serde_json::Value::Object(
-                d.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v))).collect(),
+                d.iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::from(v)))
+                    .collect(),
             ),
         }
     }
@@ -264,7 +270,10 @@ mod tests {
         assert_eq!(Value::from("a'b\"c").python_repr(), "'a\\'b\"c'");
         assert_eq!(Value::Float(1.0).python_repr(), "1.0");
         assert_eq!(Value::Float(0.1).python_repr(), "0.1");
-        assert_eq!(Value::List(vec![Value::Int(1), Value::Bool(false)]).python_repr(), "[1, False]");
+        assert_eq!(
+            Value::List(vec![Value::Int(1), Value::Bool(false)]).python_repr(),
+            "[1, False]"
+        );
     }
 
     #[test]

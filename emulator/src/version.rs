@@ -15,7 +15,10 @@ pub struct Version {
 }
 
 impl Version {
-    pub const V17: Version = Version { major: 17, minor: 0 };
+    pub const V17: Version = Version {
+        major: 17,
+        minor: 0,
+    };
 
     /// Versions with a built-in base profile.
     pub const SUPPORTED_MAJORS: [u8; 6] = [14, 15, 16, 17, 18, 19];
@@ -81,7 +84,13 @@ mod tests {
     #[test]
     fn parses_major_and_minor() {
         assert_eq!("17.0".parse(), Ok(Version::V17));
-        assert_eq!("18.2".parse(), Ok(Version { major: 18, minor: 2 }));
+        assert_eq!(
+            "18.2".parse(),
+            Ok(Version {
+                major: 18,
+                minor: 2
+            })
+        );
         assert!("13.0".parse::<Version>().is_err());
         assert!("seventeen".parse::<Version>().is_err());
     }

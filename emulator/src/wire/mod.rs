@@ -8,6 +8,7 @@
 
 pub mod exception;
 pub mod fault;
+pub mod jsonrpc;
 pub mod pyfloat;
 pub mod pyjson;
 pub mod xmlrpc;

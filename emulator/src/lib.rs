@@ -8,6 +8,7 @@
 //! and data; [`service`] Odoo's `common`, `object` and `db` services; and
 //! [`server`] the HTTP routes.
 
+pub mod cli;
 pub mod error;
 pub mod orm;
 pub mod profile;

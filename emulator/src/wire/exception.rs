@@ -109,8 +109,11 @@ impl PyException {
     }
 
     /// Formats the exception as `traceback.format_exception` would, with one
-    /// synthetic frame named after `function`. The text ends with a newline.
+    /// synthetic frame named after `function` (a method such as
+    /// `DataSet.call_kw` prints as `call_kw`, as Python does). The text ends
+    /// with a newline.
     pub fn traceback(&self, function: &str) -> String {
+        let function = function.rsplit('.').next().unwrap_or(function);
         format!(
             "Traceback (most recent call last):\n  File \"odoo-emulator\", line 1, in {function}\n{}",
             self.last_traceback_line()

@@ -11,11 +11,11 @@ use super::pages;
 ///
 /// NOTE: Odoo 17 applies this limit only to form bodies on the werkzeug
 /// versions it pins (before 2.3), so a real server reads a larger XML-RPC
-/// or JSON body. The emulator answers every larger body with HTTP 413.
+/// or JSON body. The emulator rejects every larger body with HTTP 413.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 128 * 1024 * 1024;
 
-/// Reads the whole body, or returns the error page to answer with: 413
-/// when it exceeds `limit` bytes, 400 when the connection fails.
+/// Reads the whole body, or returns the error page to send: 413 when it
+/// exceeds `limit` bytes, 400 when the connection fails.
 pub async fn read_limited(
     body: Body,
     headers: &HeaderMap,

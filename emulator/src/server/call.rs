@@ -2,10 +2,10 @@
 //! the call's database, model, method and user, the call itself on the
 //! blocking thread pool, and a log line with its outcome.
 //!
-//! Spans never carry passwords or API keys: for `common.login`,
-//! `common.authenticate` and `object.*` only the database, login or uid,
-//! model and method are read from the positional arguments, and `db.*`
-//! arguments (whose first is the master password) are not read at all.
+//! Spans never carry passwords or API keys. For `common.login`,
+//! `common.authenticate` and `object.*`, only the database, login or uid,
+//! model and method are read from the positional arguments. The arguments
+//! of `db.*` (whose first is the master password) are not read at all.
 
 use std::time::Instant;
 
@@ -29,8 +29,8 @@ pub fn rpc_span(protocol: &'static str, route: &str) -> Span {
     )
 }
 
-/// Records what the positional arguments of a `service.method` call say
-/// about it, leaving out every secret.
+/// Records the database, user, model and method found in the positional
+/// arguments of a `service.method` call, leaving out every secret.
 pub fn record_rpc_call(span: &Span, service: &str, method: &str, params: &[Value]) {
     span.record("service", service);
     span.record("method", method);

@@ -1,8 +1,10 @@
-//! The JSON-RPC routes and the steps they share, in Odoo 17's order: the
-//! content type must be JSON (else an HTML 400 page), a route with
-//! `auth="user"` needs a live session (else `Odoo Session Expired`, with a
-//! `null` id because Odoo checks before it reads the body), then the body
-//! is parsed and the endpoint called.
+//! The JSON-RPC routes and the steps they share, in Odoo 17's order.
+//!
+//! 1. The content type must be JSON, or the route returns an HTML 400 page.
+//! 2. A route with `auth="user"` needs a live session, or it returns `Odoo
+//!    Session Expired` with a `null` id, because Odoo checks the session
+//!    before it reads the body.
+//! 3. The body is parsed and the endpoint called.
 
 use std::future::Future;
 
@@ -25,7 +27,7 @@ use super::call::{record_rpc_call, rpc_span, run_blocking};
 use super::session::WebSession;
 use super::{pages, session_id, AppState};
 
-/// Who may call a route, as its `auth=` says in Odoo.
+/// The callers a route accepts, as its `auth=` argument sets in Odoo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Auth {
     /// `auth="none"`: anyone.
@@ -44,7 +46,7 @@ pub struct JsonRoute {
     pub auth: Auth,
 }
 
-/// What an endpoint receives.
+/// The input of an endpoint.
 #[derive(Debug)]
 pub struct JsonCall {
     pub state: AppState,
@@ -54,7 +56,7 @@ pub struct JsonCall {
     pub route: JsonRoute,
 }
 
-/// What an endpoint returns: the result or exception, and a `session_id`
+/// The output of an endpoint: the result or exception, and a `session_id`
 /// cookie value to set.
 #[derive(Debug)]
 pub struct JsonReply {

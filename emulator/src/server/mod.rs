@@ -12,8 +12,8 @@
 //! | `GET /_emulator/health` | `{"status": "ok", ...}` once serving |
 //!
 //! Any other path gets werkzeug's 404 page, as on Odoo. Request bodies are
-//! limited to [`DEFAULT_MAX_BODY_BYTES`] unless [`ServerConfig`] says
-//! otherwise. Each call runs in a `tracing` span named `rpc` with its
+//! limited to [`DEFAULT_MAX_BODY_BYTES`] unless [`ServerConfig`] sets
+//! another limit. Each call runs in a `tracing` span named `rpc` with its
 //! protocol, route, database, user, model and method.
 //!
 //! For Rust tests, [`EmulatorServer::start`] serves on its own thread and
@@ -62,7 +62,7 @@ pub use running::{serve, EmulatorServer};
 pub use session::{SessionStore, WebSession};
 pub use web_routes::SESSION_LIFETIME_SECONDS;
 
-/// Where and how to serve.
+/// The listening address and request limit of a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
     /// The address to listen on. Port 0 picks a free port.
@@ -91,7 +91,7 @@ impl Default for ServerConfig {
     }
 }
 
-/// What every route shares.
+/// The state shared by every route.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub emulator: Emulator,

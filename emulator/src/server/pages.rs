@@ -1,5 +1,5 @@
 //! HTTP error responses that Odoo 17 sends outside any RPC dialect: the
-//! HTML pages of werkzeug's exceptions and the plain-text 400 answers of
+//! HTML pages of werkzeug's exceptions and the plain-text 400 responses of
 //! its JSON dispatcher.
 //!
 //! The page layout is werkzeug 2.1 and later's (`<!doctype html>`), which
@@ -56,7 +56,7 @@ pub fn payload_too_large(limit_bytes: usize) -> Response {
     )
 }
 
-/// A 400 page for a body that could not be read from the connection.
+/// Returns a 400 page for a body that could not be read from the connection.
 pub fn unreadable_body() -> Response {
     page(
         StatusCode::BAD_REQUEST,
@@ -65,7 +65,7 @@ pub fn unreadable_body() -> Response {
     )
 }
 
-/// The plain-text 400 answer of Odoo's JSON dispatcher, such as
+/// Returns the plain-text 400 response of Odoo's JSON dispatcher, such as
 /// `Invalid JSON data`. Odoo sends it with its default HTML content type.
 pub fn plain_bad_request(text: &'static str) -> Response {
     (

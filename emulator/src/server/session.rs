@@ -2,7 +2,7 @@
 //! `session_id` cookie names.
 //!
 //! Session ids come from the operating system's CSPRNG (through `rand`'s
-//! thread RNG), not from the emulator's seed: an id is a bearer credential,
+//! thread RNG), not from the emulator's seed. An id is a bearer credential,
 //! and a seed is often written in CI files and logs, so ids derived from it
 //! could be guessed. Nothing in a run's outcome depends on the id's value,
 //! so determinism does not need it. Ids have the shape of Odoo 17's: 40

@@ -1,6 +1,6 @@
 //! `POST /xmlrpc/2/<service>` and the legacy `POST /xmlrpc/<service>`.
 //!
-//! Both answer HTTP 200 with a `text/xml` document for every call,
+//! Both return HTTP 200 with a `text/xml` document for every call,
 //! faults included, as Odoo 17 does: the two routes differ only in how a
 //! fault's code is written (see [`crate::wire::fault`]). As in Odoo, the
 //! service name is not checked here: an unknown one is the emulator's

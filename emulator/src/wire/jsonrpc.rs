@@ -50,7 +50,7 @@ pub enum EnvelopeError {
 ///
 /// # Errors
 ///
-/// Returns the [`EnvelopeError`] that Odoo answers the body with.
+/// Returns the [`EnvelopeError`] for the response that Odoo sends.
 pub fn parse_request(body: &[u8]) -> Result<JsonRpcRequest, EnvelopeError> {
     let text = String::from_utf8_lossy(body);
     let json: serde_json::Value =

@@ -2,9 +2,9 @@
 //! documents as Odoo 17 does through CPython's `xmlrpc.client`.
 //!
 //! [`decode_method_call`] accepts everything Python's `xmlrpc.client`
-//! sends (`i4`, `int`, `i8`, `boolean`, `string`, `double`,
+//! sends: `i4`, `int`, `i8`, `boolean`, `string`, `double`,
 //! `dateTime.iso8601`, `base64`, `struct`, `array`, `nil`, and a `<value>`
-//! without a type element as a string) and fails as Odoo's parser does:
+//! without a type element as a string. It fails as Odoo's parser does:
 //! an empty body is `xml.parsers.expat.ExpatError: no element found: line
 //! 1, column 0`, other malformed bodies get expat's reason and position,
 //! and XML that is not XML-RPC is an `xmlrpc.client.ResponseError`.
@@ -37,10 +37,13 @@ use scan::{ScanError, INVALID_TOKEN, PARTIAL_CHARACTER};
 ///
 /// # Errors
 ///
-/// Raises what Odoo's parser raises for the body: `ExpatError` when it is
-/// not well-formed XML, `ResponseError` when it is XML but not a method
-/// call, `ValueError`, `TypeError` or `binascii.Error` for a value that
-/// does not parse, and `ValueError` for the emulator's own limits.
+/// Raises what Odoo's parser raises for the body:
+///
+/// * `ExpatError` when it is not well-formed XML;
+/// * `ResponseError` when it is XML but not a method call;
+/// * `ValueError`, `TypeError` or `binascii.Error` for a value that does
+///   not parse;
+/// * `ValueError` for the emulator's own limits.
 pub fn decode_method_call(body: &[u8]) -> Result<MethodCall, PyException> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let document = Document::decode(body)?;

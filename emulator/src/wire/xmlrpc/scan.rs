@@ -3,9 +3,9 @@
 //! Odoo parses XML-RPC with CPython's `xmlrpc.client`, which uses expat, so
 //! a malformed body produces an `ExpatError` such as `mismatched tag: line
 //! 1, column 5`. quick-xml is lenient where expat is strict, so this module
-//! checks what quick-xml does not (one root element, matching end tags,
-//! entity references, text outside the root) and maps each failure to the
-//! expat reason and position that CPython 3.11 reports for it.
+//! checks what quick-xml does not: one root element, matching end tags,
+//! entity references and text outside the root. It maps each failure to
+//! the expat reason and position that CPython 3.11 reports for it.
 //!
 //! Where it differs from expat: a DOCTYPE is rejected instead of parsed
 //! (so internal entities are never expanded), and attribute errors other
@@ -74,7 +74,7 @@ const INVALID_CHAR_REF: &str = "reference to invalid character number";
 const DUPLICATE_ATTRIBUTE: &str = "duplicate attribute";
 const MISPLACED_DECLARATION: &str = "XML or text declaration not at start of entity";
 
-/// Where the scanner is relative to the root element.
+/// The scanner's position relative to the root element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Prolog,

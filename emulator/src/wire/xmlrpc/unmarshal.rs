@@ -10,10 +10,13 @@
 //! struct members pair up names and values by position. Being iterative,
 //! it never recurses. Error texts are CPython's.
 //!
-//! Where it differs from Odoo 17: integers beyond 64 bits are rejected
-//! (Python has no limit), only ASCII digits are accepted in `<int>` (Python
-//! also takes other Unicode digits), `<bigdecimal>` is read as a float
-//! instead of a `Decimal`, and struct member names must be strings.
+//! Where it differs from Odoo 17:
+//!
+//! * integers beyond 64 bits are rejected, where Python has no limit;
+//! * only ASCII digits are accepted in `<int>`, where Python also takes
+//!   other Unicode digits;
+//! * `<bigdecimal>` is read as a float instead of a `Decimal`;
+//! * struct member names must be strings.
 
 use crate::value::{Dict, Value};
 use crate::wire::exception::{PyException, XMLRPC_FAULT};
@@ -21,7 +24,8 @@ use crate::wire::exception::{PyException, XMLRPC_FAULT};
 use super::pybase64;
 use super::scan::Handler;
 
-/// What the document declared itself to be, from its last closing element.
+/// The kind of document, from the last `<params>`, `<fault>` or
+/// `<methodName>` closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DocumentKind {
     Params,

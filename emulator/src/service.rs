@@ -16,12 +16,16 @@ use std::sync::{Arc, Mutex};
 
 use crate::clock::Clock;
 use crate::error::{ErrorKind, OdooError, OdooResult};
+use crate::faults::{FaultEngine, Journal};
 use crate::orm::env::Env;
 use crate::orm::methods;
 use crate::orm::store::DbState;
 use crate::profile::{Profile, ProfileError};
 use crate::value::{python_str_repr, Dict, Value};
 use crate::version::Version;
+
+/// The seed used when none is given.
+pub const DEFAULT_SEED: u64 = 0;
 
 /// The wire protocol a call arrived on, for the journal and for the few
 /// behaviours that differ by route.
@@ -54,12 +58,17 @@ impl Database {
     }
 }
 
-/// Every database this process serves, by name.
+/// Every database this process serves, by name, with the process-wide
+/// clock, fault rules, journal and snapshots.
 #[derive(Debug, Clone)]
 pub struct Emulator {
-    databases: Arc<BTreeMap<String, Arc<Database>>>,
-    clock: Arc<Clock>,
+    pub(crate) databases: Arc<BTreeMap<String, Arc<Database>>>,
+    pub(crate) clock: Arc<Clock>,
     version: Version,
+    pub(crate) faults: Arc<Mutex<FaultEngine>>,
+    pub(crate) journal: Arc<Mutex<Journal>>,
+    pub(crate) snapshots: Arc<Mutex<BTreeMap<String, BTreeMap<String, DbState>>>>,
+    seed: u64,
 }
 
 /// How a password check treats API keys: accepted on RPC, refused on the
@@ -99,7 +108,24 @@ impl Emulator {
             databases: Arc::new(databases),
             clock: Arc::default(),
             version: version.unwrap_or(Version::V17),
+            faults: Arc::new(Mutex::new(FaultEngine::new(DEFAULT_SEED))),
+            journal: Arc::default(),
+            snapshots: Arc::default(),
+            seed: DEFAULT_SEED,
         })
+    }
+
+    /// Seeds every random choice (fault probabilities, session ids), so a
+    /// run can be replayed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self.faults = Arc::new(Mutex::new(FaultEngine::new(seed)));
+        self
+    }
+
+    /// Returns the seed in use.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// Returns the version reported by `common.version`, which takes no

@@ -58,9 +58,13 @@ impl ScriptRun {
 
 /// Returns the path of a script in `tests/clients/`.
 pub fn client_path(script: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("clients")
-        .join(script)
+    // `cargo test` sets CARGO_MANIFEST_DIR at run time too. Preferring it
+    // keeps the path right when a shared target directory holds a test
+    // binary that was compiled from another checkout.
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    crate_dir.join("clients").join(script)
 }
 
 /// Returns the Python interpreter: `ODOO_E2E_PYTHON`, or `python3`.

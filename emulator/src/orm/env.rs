@@ -97,7 +97,11 @@ impl<'a> Env<'a> {
             return self.get_related(model, id, path);
         }
         if let Some(expression) = &field.compute {
-            return self.get_computed(model, id, field, expression);
+            return match expression.as_str() {
+                "display_name" => self.display_name(model, id),
+                "commercial_partner" => self.commercial_partner(model, id),
+                _ => self.get_computed(model, id, field, expression),
+            };
         }
         if field.field_type == FieldType::One2many {
             return Value::List(
@@ -292,6 +296,25 @@ impl<'a> Env<'a> {
             }
             _ => own.to_owned(),
         }
+    }
+
+    /// `res.partner.commercial_partner_id`: the partner itself when it is a
+    /// company or has no parent, else its parent's commercial partner.
+    fn commercial_partner(&self, model: &Model, id: i64) -> Value {
+        let mut current = id;
+        let mut seen = BTreeSet::new();
+        while seen.insert(current) {
+            let is_company = self.get_by_name(model, current, "is_company").is_truthy();
+            let parent = self
+                .get_by_name(model, current, &model.parent_name)
+                .as_i64()
+                .filter(|p| *p > 0);
+            match parent {
+                Some(parent) if !is_company => current = parent,
+                _ => break,
+            }
+        }
+        Value::Int(current)
     }
 
     /// Returns the ids of all records of a model.

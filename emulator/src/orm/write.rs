@@ -409,10 +409,28 @@ fn apply_many2many(
     Ok(())
 }
 
-/// Checks the model's unique constraints for the given records against
-/// every other record. NULL values never conflict, as in SQL.
+/// Checks the model's SQL constraints for the given records: check
+/// domains on each record, unique keys against every other record (NULL
+/// values never conflict, as in SQL).
 pub fn check_constraints(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooResult<()> {
     for constraint in &model.constraints {
+        if let Some(check) = &constraint.check {
+            let passing = crate::orm::domain::evaluate(
+                env,
+                model,
+                &crate::orm::domain::Domain::parse(check)?,
+            )?;
+            if ids
+                .iter()
+                .any(|id| env.exists(&model.name, *id) && !passing.contains(id))
+            {
+                return Err(crate::error::OdooError::validation(format!(
+                    "The operation cannot be completed: {}",
+                    constraint.message
+                )));
+            }
+            continue;
+        }
         let key_of = |id: i64| -> Option<Vec<Value>> {
             let key: Vec<Value> = constraint
                 .fields

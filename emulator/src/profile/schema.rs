@@ -111,6 +111,7 @@ fn new_model(name: &str, spec: &ModelSpec) -> Model {
             module_of(name)
         },
         manual: custom,
+        copy_format: IndexMap::new(),
     }
 }
 
@@ -144,6 +145,7 @@ fn apply_model_spec(
     }
     model.inherits.extend(spec.inherits.clone());
     model.reflection |= spec.reflection;
+    model.copy_format.extend(spec.copy_format.clone());
     for (name, field_spec) in &spec.fields {
         if field_spec.remove {
             model.fields.shift_remove(name);
@@ -164,6 +166,7 @@ fn apply_model_spec(
         model.constraints.push(Constraint {
             name: constraint.name.clone(),
             fields: constraint.unique.clone(),
+            check: constraint.check.clone().map(Value::from),
             message: constraint.message.clone(),
         });
     }
@@ -263,6 +266,7 @@ fn apply_field_spec(field: &mut Field, spec: &FieldSpec, model: &str) -> Result<
         field.sequence = spec.sequence.clone();
     }
     field.digits = spec.digits.or(field.digits);
+    field.copy = spec.copy.unwrap_or(field.copy);
     field.size = spec.size.or(field.size);
     if let Some(ondelete) = &spec.ondelete {
         field.ondelete = match ondelete.as_str() {
@@ -436,6 +440,16 @@ fn check_field(schema: &Schema, model: &Model, field: &Field) -> Result<(), Stri
     }
     if let Some(expression) = &field.compute {
         compute::parse(expression).map_err(|e| e.message)?;
+        // A display name built from the record's name field must not be
+        // that field itself, or computing it would never end.
+        let builds_from_self = model.display_name == DisplayName::RecName
+            && model.rec_name.as_deref() == Some(&field.name);
+        if expression == "display_name" && builds_from_self {
+            return Err(format!(
+                "{}.{} computes the display name, which {} builds from that same field (rec_name); use a display_name kind such as path",
+                model.name, field.name, model.name
+            ));
+        }
     }
     Ok(())
 }

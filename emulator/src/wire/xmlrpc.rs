@@ -10,11 +10,13 @@
 //! and XML that is not XML-RPC is an `xmlrpc.client.ResponseError`.
 //! [`encode_response`] and [`encode_fault`] write Odoo's exact output.
 //!
-//! Where it differs from Odoo 17: the request must be UTF-8, US-ASCII or
-//! ISO-8859-1 (Python also reads UTF-16 and any encoding it has a codec
-//! for), elements may nest at most [`MAX_ELEMENT_DEPTH`] deep, and the
-//! module docs of `scan`, `unmarshal` and `marshal` list the smaller
-//! differences of each step.
+//! Where it differs from Odoo 17:
+//!
+//! * the request must be UTF-8, US-ASCII or ISO-8859-1, where Python also
+//!   reads UTF-16 and any encoding it has a codec for;
+//! * elements may nest at most [`MAX_ELEMENT_DEPTH`] deep;
+//! * the module docs of `scan`, `unmarshal` and `marshal` list the smaller
+//!   differences of each step.
 
 mod chars;
 mod marshal;

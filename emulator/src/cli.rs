@@ -9,15 +9,11 @@
 //! [`EXIT_FAILURE`] when serving fails (address in use, port file not
 //! writable), [`EXIT_USAGE`] for invalid arguments, as clap uses.
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-
-use crate::server::{self, AppState, DEFAULT_MAX_BODY_BYTES};
-use crate::service::Emulator;
 
 /// The process ended normally.
 pub const EXIT_SUCCESS: u8 = 0;
@@ -80,9 +76,10 @@ pub struct ServeArgs {
     )]
     pub seed: u64,
 
-    /// Profile to serve, as a built-in name (odoo-17) or a file path,
-    /// optionally as DB=PROFILE to name its database. Repeatable; the
-    /// environment variable takes a comma-separated list. [default: odoo-17]
+    /// Profile to serve: a built-in name (odoo-17) or a file path, given as
+    /// DB=PROFILE to name its database. Repeat the option for several
+    /// databases. The environment variable takes a comma-separated list.
+    /// For now only one built-in profile can be served. [default: odoo-17]
     #[arg(
         long = "profile",
         value_name = "[DB=]PROFILE",
@@ -123,7 +120,7 @@ fn parse_profile(text: &str) -> Result<ProfileArg, String> {
 
 /// Tells whether a profile source names a built-in base such as `odoo-17`
 /// rather than a file.
-fn is_builtin_name(source: &str) -> bool {
+pub(crate) fn is_builtin_name(source: &str) -> bool {
     source.starts_with("odoo-") && !source.contains(['/', '\\', '.'])
 }
 
@@ -164,14 +161,14 @@ pub struct CliError {
 }
 
 impl CliError {
-    fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         CliError {
             code: EXIT_USAGE,
             message: message.into(),
         }
     }
 
-    fn failure(message: impl Into<String>) -> Self {
+    pub(crate) fn failure(message: impl Into<String>) -> Self {
         CliError {
             code: EXIT_FAILURE,
             message: message.into(),
@@ -188,143 +185,9 @@ fn init_logging() {
         .init();
 }
 
-/// Runs `serve` until Ctrl-C or SIGTERM.
-///
-/// # Errors
-///
-/// Returns a usage error for profiles that cannot be served and a failure
-/// when the address cannot be bound or the port file written.
-pub fn run_serve(args: &ServeArgs) -> Result<(), CliError> {
-    let (emulator, database) = build_emulator(&args.profiles)?;
-    tracing::info!(bind = %args.bind, seed = args.seed, database, "starting");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| CliError::failure(format!("failed to start the runtime: {error}")))?;
-    runtime.block_on(serve_until_signal(
-        args,
-        emulator,
-        &database,
-        shutdown_signal(),
-    ))
-}
+mod serve;
 
-async fn serve_until_signal(
-    args: &ServeArgs,
-    emulator: Emulator,
-    database: &str,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), CliError> {
-    let listener = tokio::net::TcpListener::bind(args.bind)
-        .await
-        .map_err(|error| {
-            CliError::failure(format!("failed to listen on {}: {error}", args.bind))
-        })?;
-    let address = listener
-        .local_addr()
-        .map_err(|error| CliError::failure(format!("failed to read the bound address: {error}")))?;
-    if let Some(path) = &args.port_file {
-        write_port_file(path, address.port())?;
-    }
-    println!("{}", startup_line(&emulator, address, database));
-
-    let state = AppState::new(emulator, DEFAULT_MAX_BODY_BYTES);
-    server::serve(listener, state, shutdown)
-        .await
-        .map_err(|error| CliError::failure(format!("serving on {address} failed: {error}")))
-}
-
-/// Returns the one line printed at startup.
-pub fn startup_line(emulator: &Emulator, address: SocketAddr, database: &str) -> String {
-    format!(
-        "odoo-emulator serving Odoo {} at http://{address} (database {database}, login admin, \
-         password admin)",
-        emulator.version().server_version()
-    )
-}
-
-/// Builds the emulator for the `--profile` values.
-///
-/// NOTE: profile files and several databases per process are not loaded
-/// yet, so only one built-in profile under its own database name is
-/// accepted.
-fn build_emulator(profiles: &[ProfileArg]) -> Result<(Emulator, String), CliError> {
-    let default = ProfileArg {
-        database: None,
-        source: DEFAULT_PROFILE.to_owned(),
-    };
-    let profile = match profiles {
-        [] => &default,
-        [only] => only,
-        _ => return Err(CliError::usage(
-            "serving several profiles from one process is not supported yet: give one --profile",
-        )),
-    };
-    if !is_builtin_name(&profile.source) {
-        return Err(CliError::usage(format!(
-            "loading profile files ({}) is not supported yet: use a built-in profile such as {DEFAULT_PROFILE}",
-            profile.source
-        )));
-    }
-    let emulator = Emulator::from_builtin(&profile.source)
-        .map_err(|error| CliError::usage(format!("invalid profile {}: {error}", profile.source)))?;
-    let served = emulator
-        .database_names()
-        .into_iter()
-        .next()
-        .unwrap_or_default();
-    match &profile.database {
-        Some(name) if *name != served => Err(CliError::usage(format!(
-            "renaming the database of a built-in profile is not supported yet: {} serves {served}, not {name}",
-            profile.source
-        ))),
-        _ => Ok((emulator, served)),
-    }
-}
-
-/// Writes the port through a temporary file and a rename, so a script that
-/// polls the file never reads it half-written.
-fn write_port_file(path: &Path, port: u16) -> Result<(), CliError> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".tmp");
-    let temporary = PathBuf::from(temporary);
-    std::fs::write(&temporary, format!("{port}\n"))
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|error| {
-            CliError::failure(format!(
-                "failed to write the port file {}: {error}",
-                path.display()
-            ))
-        })
-}
-
-/// Completes on Ctrl-C, or on SIGTERM on Unix.
-async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "failed to listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "failed to listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("Ctrl-C received, stopping"),
-        () = terminate => tracing::info!("SIGTERM received, stopping"),
-    }
-}
+pub use serve::{run_serve, startup_line};
 
 #[cfg(test)]
 mod tests;

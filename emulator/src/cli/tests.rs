@@ -1,5 +1,6 @@
 //! Command-line parsing tests: tables of valid and invalid invocations.
 
+use super::serve::build_emulator;
 use super::*;
 
 fn parse(args: &[&str]) -> Result<ServeArgs, clap::Error> {
@@ -19,7 +20,7 @@ fn profile(database: Option<&str>, source: &str) -> ProfileArg {
 
 #[test]
 fn defaults() {
-    let args = parse(&[]).expect("no options are valid");
+    let args = parse(&[]).expect("serve without options is valid");
 
     assert_eq!(args.bind, "127.0.0.1:8069".parse().expect("an address"));
     assert_eq!(args.port_file, None);

@@ -10,15 +10,19 @@
 //! and XML that is not XML-RPC is an `xmlrpc.client.ResponseError`.
 //! [`encode_response`] and [`encode_fault`] write Odoo's exact output.
 //!
-//! Where it differs from Odoo 17: the request must be UTF-8, US-ASCII or
-//! ISO-8859-1 (Python also reads UTF-16 and any encoding it has a codec
-//! for), elements may nest at most [`MAX_ELEMENT_DEPTH`] deep, and the
-//! module docs of `scan`, `unmarshal` and `marshal` list the smaller
-//! differences of each step.
+//! Where it differs from Odoo 17:
+//!
+//! * the request must be UTF-8, US-ASCII or ISO-8859-1, where Python also
+//!   reads UTF-16 and any encoding it has a codec for;
+//! * elements may nest at most [`MAX_ELEMENT_DEPTH`] deep;
+//! * the module docs of `scan`, `unmarshal` and `marshal` list the smaller
+//!   differences of each step.
 
+mod chars;
 mod marshal;
 mod pybase64;
 mod scan;
+mod syntax;
 mod unmarshal;
 
 #[cfg(test)]
@@ -31,7 +35,7 @@ pub use scan::MAX_ELEMENT_DEPTH;
 pub use unmarshal::MethodCall;
 
 use super::exception::PyException;
-use scan::{ScanError, INVALID_TOKEN, PARTIAL_CHARACTER};
+use scan::{ScanError, INVALID_TOKEN, PARTIAL_CHARACTER, UNCLOSED_TOKEN};
 
 /// Decodes a request body into its method name and parameters.
 ///
@@ -45,8 +49,9 @@ use scan::{ScanError, INVALID_TOKEN, PARTIAL_CHARACTER};
 ///   not parse;
 /// * `ValueError` for the emulator's own limits.
 pub fn decode_method_call(body: &[u8]) -> Result<MethodCall, PyException> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let document = Document::decode(body)?;
+    let without_bom = body.strip_prefix(b"\xEF\xBB\xBF");
+    let mut document = Document::decode(without_bom.unwrap_or(body))?;
+    document.has_bom = without_bom.is_some();
     let end = document
         .bad_character
         .map_or(document.text.len(), |(offset, _)| offset);
@@ -56,9 +61,9 @@ pub fn decode_method_call(body: &[u8]) -> Result<MethodCall, PyException> {
     match (scanned, document.bad_character) {
         (Ok(()), None) => unmarshaller.finish(),
         (Err(error), Some((offset, reason))) if error.is_end_of_input() => {
-            Err(document.expat_error(reason, offset))
+            Err(document.bad_character_error(reason, offset, Some(&error)))
         }
-        (Ok(()), Some((offset, reason))) => Err(document.expat_error(reason, offset)),
+        (Ok(()), Some((offset, reason))) => Err(document.bad_character_error(reason, offset, None)),
         (Err(ScanError::Expat { reason, offset }), _) => Err(document.expat_error(reason, offset)),
         (Err(ScanError::Raised(exception)), _) => Err(exception),
     }
@@ -70,6 +75,9 @@ struct Document<'a> {
     /// Byte offset into `text` where an invalid character or byte sits,
     /// with the expat reason for it. The text stops there.
     bad_character: Option<(usize, &'static str)>,
+    /// Whether a UTF-8 byte order mark preceded the text. expat counts it
+    /// as a column of the first line.
+    has_bom: bool,
 }
 
 impl<'a> Document<'a> {
@@ -113,19 +121,45 @@ impl<'a> Document<'a> {
     fn from_text(text: Cow<'a, str>) -> Self {
         let bad_character = text
             .char_indices()
-            .find(|(_, c)| !scan::is_xml_char(*c))
+            .find(|(_, c)| !chars::is_xml_char(*c))
             .map(|(offset, _)| (offset, INVALID_TOKEN));
         Document {
             text,
             bad_character,
+            has_bom: false,
         }
     }
 
     /// Returns the `ExpatError` for `reason` at a byte offset, with expat's
     /// line (from 1) and column (from 0, counted in characters).
     fn expat_error(&self, reason: &str, offset: usize) -> PyException {
-        let (line, column) = line_and_column(&self.text[..offset]);
+        let (line, mut column) = line_and_column(&self.text[..offset]);
+        if line == 1 && self.has_bom {
+            column += 1;
+        }
         PyException::expat(reason, line, column)
+    }
+
+    /// Returns the error for the invalid byte or character at `offset`.
+    /// expat reports a character cut short by the end of the input at the
+    /// start of the token that contains it.
+    fn bad_character_error(
+        &self,
+        reason: &str,
+        offset: usize,
+        scan_error: Option<&ScanError>,
+    ) -> PyException {
+        if reason != PARTIAL_CHARACTER {
+            return self.expat_error(reason, offset);
+        }
+        let token_start = match scan_error {
+            Some(ScanError::Expat {
+                reason: UNCLOSED_TOKEN,
+                offset: start,
+            }) => *start,
+            _ => self.text[..offset].rfind('>').map_or(0, |index| index + 1),
+        };
+        self.expat_error(reason, token_start)
     }
 }
 
@@ -162,5 +196,8 @@ fn declared_encoding(body: &[u8]) -> Option<String> {
     let after = after.trim_start().strip_prefix('=')?.trim_start();
     let quote = after.chars().next().filter(|c| matches!(c, '"' | '\''))?;
     let value = &after[1..];
-    Some(value[..value.find(quote)?].to_ascii_lowercase())
+    let name = &value[..value.find(quote)?];
+    // A name expat rejects is left for the declaration check to report.
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        .then(|| name.to_ascii_lowercase())
 }

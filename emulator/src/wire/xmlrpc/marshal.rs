@@ -2,17 +2,20 @@
 //! `OdooMarshaller` (CPython's `xmlrpc.client.Marshaller` with Odoo's
 //! overrides) writes through `xmlrpc.client.dumps(..., allow_none=False)`.
 //!
-//! The rules, with their sources: `None` anywhere raises `TypeError: cannot
-//! marshal None unless allow_none is enabled` because Odoo passes
-//! `allow_none=False`; integers outside the signed 32-bit range raise
-//! `OverflowError: int exceeds XML-RPC limits` (CPython's `dump_long`; Odoo
-//! 17 has no `<i8>` output); floats are written as Python's `repr()`;
-//! strings have `&`, `<` and `>` escaped and the control characters U+0000
-//! to U+001F other than tab, line feed and carriage return removed (Odoo's
-//! `dump_unicode` override); struct names are escaped but not stripped.
-//! Binaries and datetimes only reach a response when a method returns a
-//! value it received, and are written as CPython writes its `Binary` and
-//! `DateTime` objects.
+//! The rules, with their sources:
+//!
+//! * `None` anywhere raises `TypeError: cannot marshal None unless
+//!   allow_none is enabled`, because Odoo passes `allow_none=False`.
+//! * Integers outside the signed 32-bit range raise `OverflowError: int
+//!   exceeds XML-RPC limits` (CPython's `dump_long`), because Odoo 17 has
+//!   no `<i8>` output.
+//! * Floats are written as Python's `repr()`.
+//! * Strings have `&`, `<` and `>` escaped. Odoo's `dump_unicode` override
+//!   removes the control characters U+0000 to U+001F other than tab, line
+//!   feed and carriage return. Struct names are escaped but not stripped.
+//! * Binaries and datetimes only reach a response when a method returns a
+//!   value it received. They are written as CPython writes its `Binary` and
+//!   `DateTime` objects.
 //!
 //! Where it differs from Odoo 17: some 17.0 builds strip control characters
 //! only from binary values, not from every string.

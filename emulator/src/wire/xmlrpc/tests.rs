@@ -194,6 +194,200 @@ fn malformed_bodies_give_expat_errors() {
 }
 
 #[test]
+fn token_errors_match_expat() {
+    let cases: [(&[u8], &str); 44] = [
+        (
+            b"&amp;<a/>",
+            "not well-formed (invalid token): line 1, column 0",
+        ),
+        (
+            b"1<a/>",
+            "not well-formed (invalid token): line 1, column 1",
+        ),
+        (
+            b"#<a/>",
+            "not well-formed (invalid token): line 1, column 1",
+        ),
+        (b"]<a/>", "syntax error: line 1, column 0"),
+        (
+            b"\"x\"<a/>",
+            "not well-formed (invalid token): line 1, column 3",
+        ),
+        (
+            b"=<a/>",
+            "not well-formed (invalid token): line 1, column 0",
+        ),
+        (
+            b"%<a/>",
+            "not well-formed (invalid token): line 1, column 1",
+        ),
+        (b"><a/>", "syntax error: line 1, column 0"),
+        (
+            b"<a/>&amp;",
+            "not well-formed (invalid token): line 1, column 4",
+        ),
+        (b"<a/>1", "junk after document element: line 1, column 4"),
+        (b"<a/>]", "junk after document element: line 1, column 4"),
+        (
+            b"<a>&#;</a>",
+            "not well-formed (invalid token): line 1, column 5",
+        ),
+        (
+            b"<a>&#x;</a>",
+            "not well-formed (invalid token): line 1, column 6",
+        ),
+        (
+            b"<a>&#xZ;</a>",
+            "not well-formed (invalid token): line 1, column 6",
+        ),
+        (
+            b"<a>&#12a;</a>",
+            "not well-formed (invalid token): line 1, column 7",
+        ),
+        (
+            b"<a>&;</a>",
+            "not well-formed (invalid token): line 1, column 4",
+        ),
+        (
+            b"<a>&a b;</a>",
+            "not well-formed (invalid token): line 1, column 5",
+        ),
+        (
+            b"<a>&1;</a>",
+            "not well-formed (invalid token): line 1, column 4",
+        ),
+        (
+            b"<a b=\"1\"c=\"2\"/>",
+            "not well-formed (invalid token): line 1, column 8",
+        ),
+        (
+            b"<a b=\"<\"/>",
+            "not well-formed (invalid token): line 1, column 6",
+        ),
+        (
+            b"<a b=\"&\"/>",
+            "not well-formed (invalid token): line 1, column 7",
+        ),
+        (
+            b"<a b/>",
+            "not well-formed (invalid token): line 1, column 4",
+        ),
+        (
+            b"<a b=/>",
+            "not well-formed (invalid token): line 1, column 5",
+        ),
+        (
+            b"<a =\"1\"/>",
+            "not well-formed (invalid token): line 1, column 3",
+        ),
+        (
+            b"</a >",
+            "not well-formed (invalid token): line 1, column 1",
+        ),
+        (
+            b"<a></a b>",
+            "not well-formed (invalid token): line 1, column 7",
+        ),
+        (
+            b"<a></ a>",
+            "not well-formed (invalid token): line 1, column 5",
+        ),
+        (
+            b"< a/>",
+            "not well-formed (invalid token): line 1, column 1",
+        ),
+        (
+            b"<a/ >",
+            "not well-formed (invalid token): line 1, column 3",
+        ),
+        (
+            b"<-a/>",
+            "not well-formed (invalid token): line 1, column 1",
+        ),
+        (
+            b"<methodNam</methodName>",
+            "not well-formed (invalid token): line 1, column 10",
+        ),
+        (
+            b"<?x/y?><a/>",
+            "not well-formed (invalid token): line 1, column 3",
+        ),
+        (
+            b"<?XML x?><a/>",
+            "not well-formed (invalid token): line 1, column 5",
+        ),
+        (
+            b"<a><?xml x?></a>",
+            "XML or text declaration not at start of entity: line 1, column 3",
+        ),
+        (b"<?pi", "unclosed token: line 1, column 0"),
+        (
+            b"<!-- a -- b --><a/>",
+            "not well-formed (invalid token): line 1, column 9",
+        ),
+        (
+            b"<a><!x></a>",
+            "not well-formed (invalid token): line 1, column 5",
+        ),
+        (
+            b"<?xml version=\"1.0\" standalone=\"maybe\"?><a/>",
+            "XML declaration not well-formed: line 1, column 32",
+        ),
+        (
+            b"<?xml version=\"1.0\" encoding=\"9\"?><a/>",
+            "XML declaration not well-formed: line 1, column 30",
+        ),
+        (
+            b"<?xml encoding=\"UTF-8\"?><a/>",
+            "XML declaration not well-formed: line 1, column 6",
+        ),
+        (
+            b"<?xml version=\"1.0\" foo=\"1\"?><a/>",
+            "XML declaration not well-formed: line 1, column 20",
+        ),
+        (
+            b"<?xml?><a/>",
+            "XML declaration not well-formed: line 1, column 5",
+        ),
+        (
+            b"<?xml ver'1.0'?><a/>",
+            "XML declaration not well-formed: line 1, column 14",
+        ),
+        (b"\xef\xbb\xbf", "no element found: line 1, column 1"),
+    ];
+    for (body, message) in cases {
+        let expected = format!("xml.parsers.expat.ExpatError: {message}");
+        assert_eq!(
+            error_text(body),
+            expected,
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
+    }
+}
+
+#[test]
+fn well_formed_edge_cases_pass() {
+    let cases: [&[u8]; 6] = [
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><methodCall><methodName>m</methodName></methodCall>",
+        b"<?xml  version = \"1.0\" ?><methodCall><methodName>m</methodName></methodCall>",
+        b"<?pi x?><methodCall a=\"&amp;\"><methodName>m</methodName></methodCall>",
+        b"<methodCall\t\n><methodName>m</methodName></methodCall >",
+        b"<methodCall><!-- note --><methodName><![CDATA[m]]></methodName></methodCall>",
+        b"<x:methodCall xmlns:x=\"u\"><x:methodName>m</x:methodName></x:methodCall>",
+    ];
+    for body in cases {
+        let text = String::from_utf8_lossy(body);
+        let decoded = decode_method_call(body);
+        assert_eq!(
+            decoded.map(|call| call.method),
+            Ok(Some("m".to_owned())),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
 fn declaration_and_attribute_errors() {
     let cases: [(&[u8], &str); 4] = [
         (

@@ -20,6 +20,7 @@ pub fn run_serve(args: &ServeArgs) -> Result<(), CliError> {
     let (emulator, database) = build_emulator(&args.profiles)?;
     tracing::info!(bind = %args.bind, seed = args.seed, database, "starting");
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(crate::server::WORKER_STACK_BYTES)
         .enable_all()
         .build()
         .map_err(|error| CliError::failure(format!("failed to start the runtime: {error}")))?;

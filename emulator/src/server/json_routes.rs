@@ -112,6 +112,13 @@ where
             Err(EnvelopeError::InvalidJsonRpc) => {
                 return pages::plain_bad_request(INVALID_JSON_RPC)
             }
+            Err(EnvelopeError::TooDeep) => {
+                let exception = PyException::new(
+                    crate::wire::exception::RECURSION_ERROR,
+                    "maximum recursion depth exceeded while decoding a JSON array from a unicode string",
+                );
+                return json_response(error_body(&Value::None, &exception, route.function), None);
+            }
             Err(EnvelopeError::InvalidParams { id, exception }) => {
                 return json_response(error_body(&id, &exception, route.function), None)
             }

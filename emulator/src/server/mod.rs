@@ -45,6 +45,11 @@ mod xmlrpc_routes;
 #[cfg(test)]
 mod tests;
 
+/// The stack size of the server's threads. Decoding is iterative, but
+/// dropping and formatting a request's values recurses once per level of
+/// nesting, and requests may nest more than 10,000 levels deep.
+pub const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

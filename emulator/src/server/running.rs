@@ -58,6 +58,7 @@ impl EmulatorServer {
         let address = listener.local_addr()?;
         let state = AppState::new(emulator, config.max_body_bytes);
         let runtime = tokio::runtime::Builder::new_multi_thread()
+            .thread_stack_size(crate::server::WORKER_STACK_BYTES)
             .worker_threads(2)
             .thread_name("odoo-emulator-worker")
             .enable_all()

@@ -38,11 +38,49 @@ pub enum EnvelopeError {
     InvalidJson,
     /// JSON but not an object: HTTP 400 with [`INVALID_JSON_RPC`].
     InvalidJsonRpc,
+    /// The body nests deeper than Python's `json.loads` can follow: Odoo's
+    /// dispatcher answers a `RecursionError` JSON-RPC error without an id.
+    TooDeep,
     /// `params` cannot be turned into keyword arguments: a JSON-RPC error.
     InvalidParams {
         id: Box<Value>,
         exception: Box<PyException>,
     },
+}
+
+/// The nesting at which Python's `json.loads` raises `RecursionError` in
+/// Odoo: the interpreter's limit of 1000 frames less the frames of the
+/// request handling below it.
+// NOTE: an estimate; the exact depth depends on Odoo's call stack, which
+// varies by a few dozen frames between routes and versions.
+pub const PYTHON_JSON_DEPTH: usize = 900;
+
+/// Returns the deepest nesting of arrays and objects in JSON text, without
+/// parsing it; brackets inside strings do not count.
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Parses a request body. Invalid UTF-8 is replaced with U+FFFD first, as
@@ -53,8 +91,16 @@ pub enum EnvelopeError {
 /// Returns the [`EnvelopeError`] for the response that Odoo sends.
 pub fn parse_request(body: &[u8]) -> Result<JsonRpcRequest, EnvelopeError> {
     let text = String::from_utf8_lossy(body);
-    let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|_| EnvelopeError::InvalidJson)?;
+    if nesting_depth(&text) > PYTHON_JSON_DEPTH {
+        return Err(EnvelopeError::TooDeep);
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    // The depth was bounded above, so serde_json's own limit of 128 levels,
+    // which Python does not have, is lifted.
+    deserializer.disable_recursion_limit();
+    let json = serde::Deserialize::deserialize(&mut deserializer)
+        .and_then(|json: serde_json::Value| deserializer.end().map(|()| json))
+        .map_err(|_| EnvelopeError::InvalidJson)?;
     let serde_json::Value::Object(mut object) = json else {
         return Err(EnvelopeError::InvalidJsonRpc);
     };

@@ -23,10 +23,11 @@ use crate::wire::exception::PyException;
 use super::chars::{character_reference, normalize_line_ends, predefined_entity};
 use super::syntax::{self, Placement, TokenError};
 
-/// The deepest element nesting accepted. Python's parser has no limit, but
-/// each level of an XML-RPC value takes two to four elements, so 512
-/// elements is more than one hundred levels of arrays and structs.
-pub const MAX_ELEMENT_DEPTH: usize = 512;
+/// The deepest element nesting accepted. Python's parser has no limit;
+/// each level of an XML-RPC value takes two to four elements, so this
+/// admits more than 10,000 levels of arrays, which the server's threads
+/// (see [`crate::server::WORKER_STACK_BYTES`]) can drop and format.
+pub const MAX_ELEMENT_DEPTH: usize = 40_000;
 
 /// Receives the elements and text of a well-formed document, by local name.
 pub(super) trait Handler {

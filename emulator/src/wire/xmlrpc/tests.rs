@@ -495,7 +495,7 @@ fn deep_nesting_is_rejected() {
 
     assert_eq!(
         text,
-        "ValueError: the emulator accepts XML-RPC requests nested at most 512 elements deep"
+        format!("ValueError: the emulator accepts XML-RPC requests nested at most {MAX_ELEMENT_DEPTH} elements deep")
     );
 }
 

@@ -47,6 +47,22 @@ pub enum Command {
     /// Serve Odoo's external API until stopped with Ctrl-C or SIGTERM.
     #[command(after_help = EXIT_CODES_HELP)]
     Serve(ServeArgs),
+    /// Work with profile files.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+}
+
+/// `odoo-emulator profile ...`.
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Validate profiles without serving them: each is loaded with every
+    /// profile it extends, and each error names the file, line and column.
+    /// Exits 0 when all are valid, 2 otherwise.
+    Check {
+        /// Profile files or built-in names (odoo-17).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<String>,
+    },
 }
 
 /// Options of `odoo-emulator serve`.
@@ -78,8 +94,8 @@ pub struct ServeArgs {
 
     /// Profile to serve: a built-in name (odoo-17) or a file path, given as
     /// DB=PROFILE to name its database. Repeat the option for several
-    /// databases. The environment variable takes a comma-separated list.
-    /// For now only one built-in profile can be served. [default: odoo-17]
+    /// databases, one per customer. The environment variable takes a
+    /// comma-separated list. [default: odoo-17]
     #[arg(
         long = "profile",
         value_name = "[DB=]PROFILE",
@@ -118,12 +134,6 @@ fn parse_profile(text: &str) -> Result<ProfileArg, String> {
     })
 }
 
-/// Tells whether a profile source names a built-in base such as `odoo-17`
-/// rather than a file.
-pub(crate) fn is_builtin_name(source: &str) -> bool {
-    source.starts_with("odoo-") && !source.contains(['/', '\\', '.'])
-}
-
 /// Parses the command line, runs it and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -140,7 +150,35 @@ pub fn main() -> ExitCode {
     init_logging();
     match cli.command {
         Command::Serve(args) => exit_code(run_serve(&args)),
+        Command::Profile(ProfileCommand::Check { paths }) => exit_code(check_profiles(&paths)),
     }
+}
+
+/// Loads each profile and prints `ok` with its database and version, or
+/// the error; fails when any profile is invalid.
+fn check_profiles(paths: &[String]) -> Result<(), CliError> {
+    let mut invalid = 0;
+    for path in paths {
+        match crate::profile::Profile::load(path) {
+            Ok(profile) => println!(
+                "{path}: ok (database {}, Odoo {}, {} models)",
+                profile.database,
+                profile.version,
+                profile.schema.models.len()
+            ),
+            Err(error) => {
+                println!("{error}");
+                invalid += 1;
+            }
+        }
+    }
+    if invalid > 0 {
+        return Err(CliError::usage(format!(
+            "{invalid} of {} profiles are invalid",
+            paths.len()
+        )));
+    }
+    Ok(())
 }
 
 fn exit_code(result: Result<(), CliError>) -> ExitCode {

@@ -122,16 +122,22 @@ fn empty_xmlrpc_body_is_expat_fault() {
 }
 
 #[test]
-fn profile_file_is_usage_error() {
+fn missing_profile_file_is_usage_error() {
     let output = Command::new(BINARY)
-        .args(["serve", "--bind", "127.0.0.1:0", "--profile", "acme.yaml"])
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--profile",
+            "no-such-acme.yaml",
+        ])
         .output()
         .expect("the binary runs");
 
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr.contains("loading profile files (acme.yaml) is not supported yet"),
+        stderr.contains("no-such-acme.yaml: cannot read the profile"),
         "{stderr}"
     );
     assert!(output.stdout.is_empty());

@@ -5,10 +5,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::profile::Profile;
 use crate::server::{self, AppState, DEFAULT_MAX_BODY_BYTES};
 use crate::service::Emulator;
 
-use super::{is_builtin_name, CliError, ProfileArg, ServeArgs, DEFAULT_PROFILE};
+use super::{CliError, ProfileArg, ServeArgs, DEFAULT_PROFILE};
 
 /// Runs `serve` until Ctrl-C or SIGTERM.
 ///
@@ -17,7 +18,7 @@ use super::{is_builtin_name, CliError, ProfileArg, ServeArgs, DEFAULT_PROFILE};
 /// Returns a usage error for profiles that cannot be served and a failure
 /// when the address cannot be bound or the port file written.
 pub fn run_serve(args: &ServeArgs) -> Result<(), CliError> {
-    let (emulator, database) = build_emulator(&args.profiles)?;
+    let (emulator, database) = build_emulator(&args.profiles, args.seed)?;
     tracing::info!(bind = %args.bind, seed = args.seed, database, "starting");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_stack_size(crate::server::WORKER_STACK_BYTES)
@@ -59,50 +60,44 @@ async fn serve_until_signal(
 
 /// Returns the one line printed at startup.
 pub fn startup_line(emulator: &Emulator, address: SocketAddr, database: &str) -> String {
+    let noun = if database.contains(", ") {
+        "databases"
+    } else {
+        "database"
+    };
     format!(
-        "odoo-emulator serving Odoo {} at http://{address} (database {database}, login admin, \
+        "odoo-emulator serving Odoo {} at http://{address} ({noun} {database}, login admin, \
          password admin)",
         emulator.version().server_version()
     )
 }
 
-/// Builds the emulator for the `--profile` values.
-///
-/// NOTE: profile files and several databases per process are not loaded
-/// yet, so only one built-in profile under its own database name is
-/// accepted.
-pub(crate) fn build_emulator(profiles: &[ProfileArg]) -> Result<(Emulator, String), CliError> {
-    let default = ProfileArg {
+/// Builds the emulator for the `--profile` values, one database each, and
+/// returns it with the served database names for the startup line.
+pub(crate) fn build_emulator(
+    profiles: &[ProfileArg],
+    seed: u64,
+) -> Result<(Emulator, String), CliError> {
+    let default = [ProfileArg {
         database: None,
         source: DEFAULT_PROFILE.to_owned(),
+    }];
+    let profiles = if profiles.is_empty() {
+        &default[..]
+    } else {
+        profiles
     };
-    let profile = match profiles {
-        [] => &default,
-        [only] => only,
-        _ => return Err(CliError::usage(
-            "serving several profiles from one process is not supported yet: give one --profile",
-        )),
-    };
-    if !is_builtin_name(&profile.source) {
-        return Err(CliError::usage(format!(
-            "loading profile files ({}) is not supported yet: use a built-in profile such as {DEFAULT_PROFILE}",
-            profile.source
-        )));
+    let mut loaded = Vec::with_capacity(profiles.len());
+    for profile in profiles {
+        let resolved = Profile::load(&profile.source)
+            .map_err(|error| CliError::usage(format!("invalid profile: {error}")))?;
+        loaded.push((profile.database.clone(), resolved));
     }
-    let emulator = Emulator::from_builtin(&profile.source)
-        .map_err(|error| CliError::usage(format!("invalid profile {}: {error}", profile.source)))?;
-    let served = emulator
-        .database_names()
-        .into_iter()
-        .next()
-        .unwrap_or_default();
-    match &profile.database {
-        Some(name) if *name != served => Err(CliError::usage(format!(
-            "renaming the database of a built-in profile is not supported yet: {} serves {served}, not {name}",
-            profile.source
-        ))),
-        _ => Ok((emulator, served)),
-    }
+    let emulator = Emulator::from_profiles(loaded)
+        .map_err(|error| CliError::usage(error.to_string()))?
+        .with_seed(seed);
+    let first = emulator.database_names().join(", ");
+    Ok((emulator, first))
 }
 
 /// Writes the port through a temporary file and a rename, so a script that

@@ -8,6 +8,7 @@ fn parse(args: &[&str]) -> Result<ServeArgs, clap::Error> {
     full.extend_from_slice(args);
     Cli::try_parse_from(full).map(|cli| match cli.command {
         Command::Serve(args) => args,
+        Command::Profile(_) => unreachable!("the arguments start with serve"),
     })
 }
 
@@ -73,29 +74,34 @@ fn invalid_invocations() {
 }
 
 #[test]
-fn builtin_names() {
-    assert!(is_builtin_name("odoo-17"));
-    assert!(!is_builtin_name("odoo-17.yaml"));
-    assert!(!is_builtin_name("./odoo-17"));
-    assert!(!is_builtin_name("acme"));
-}
-
-#[test]
-fn unsupported_profiles_are_usage_errors() {
+fn invalid_profiles_are_usage_errors() {
     let cases = [
-        vec![profile(None, "acme.yaml")],
-        vec![profile(None, "odoo-17"), profile(Some("b"), "odoo-17")],
-        vec![profile(Some("other"), "odoo-17")],
+        vec![profile(None, "no-such-file.yaml")],
+        vec![profile(None, "odoo-17"), profile(None, "odoo-17")],
+        vec![profile(Some("a"), "odoo-17"), profile(Some("a"), "odoo-17")],
     ];
     for profiles in cases {
-        let error = build_emulator(&profiles).expect_err("not supported yet");
+        let error = build_emulator(&profiles, 0).expect_err("invalid profiles");
         assert_eq!(error.code, EXIT_USAGE, "{profiles:?}");
     }
 }
 
 #[test]
+fn named_databases_serve_side_by_side() {
+    let profiles = [
+        profile(Some("acme"), "odoo-17"),
+        profile(Some("globex"), "odoo-17"),
+    ];
+    let (emulator, databases) = build_emulator(&profiles, 7).expect("two databases");
+
+    assert_eq!(emulator.database_names(), vec!["acme", "globex"]);
+    assert_eq!(databases, "acme, globex");
+    assert_eq!(emulator.seed(), 7);
+}
+
+#[test]
 fn default_profile_serves_demo() {
-    let (emulator, database) = build_emulator(&[]).expect("the built-in profile");
+    let (emulator, database) = build_emulator(&[], 0).expect("the built-in profile");
     let address: SocketAddr = "127.0.0.1:8069".parse().expect("an address");
 
     assert_eq!(database, "demo");

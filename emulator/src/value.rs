@@ -26,6 +26,9 @@ pub enum Value {
     DateTime(String),
     List(Vec<Value>),
     Dict(Dict),
+    /// A Python dict keyed by integers, as `get_external_id` returns:
+    /// JSON writes the keys as strings, and XML-RPC cannot marshal it.
+    IntMap(Vec<(i64, Value)>),
 }
 
 impl Value {
@@ -41,6 +44,7 @@ impl Value {
             Value::Binary(b) => !b.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Dict(d) => !d.is_empty(),
+            Value::IntMap(m) => !m.is_empty(),
         }
     }
 
@@ -94,7 +98,7 @@ impl Value {
             Value::Binary(_) => "bytes",
             Value::DateTime(_) => "datetime.datetime",
             Value::List(_) => "list",
-            Value::Dict(_) => "dict",
+            Value::Dict(_) | Value::IntMap(_) => "dict",
         }
     }
 
@@ -118,6 +122,13 @@ impl Value {
                 let inner: Vec<String> = d
                     .iter()
                     .map(|(k, v)| format!("{}: {}", python_str_repr(k), v.python_repr()))
+                    .collect();
+                format!("{{{}}}", inner.join(", "))
+            }
+            Value::IntMap(entries) => {
+                let inner: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v.python_repr()))
                     .collect();
                 format!("{{{}}}", inner.join(", "))
             }
@@ -251,6 +262,12 @@ impl From<&Value> for serde_json::Value {
                 serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(b))
             }
             Value::List(l) => serde_json::Value::Array(l.iter().map(Into::into).collect()),
+            Value::IntMap(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), serde_json::Value::from(v)))
+                    .collect(),
+            ),
             Value::Dict(d) => serde_json::Value::Object(
                 d.iter()
                     .map(|(k, v)| (k.clone(), serde_json::Value::from(v)))

@@ -218,6 +218,25 @@ pub fn get_metadata(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooR
     Ok(Value::List(result))
 }
 
+/// `get_external_id()`: each record's first external id, or `""`, keyed by
+/// record id.
+pub fn get_external_id(env: &Env<'_>, model: &Model, ids: &[i64]) -> Value {
+    let entries = ids
+        .iter()
+        .map(|id| {
+            let xmlid = env
+                .state
+                .xmlids
+                .iter()
+                .find(|(_, (m, rid))| *m == model.name && rid == id)
+                .map(|(name, _)| name.clone())
+                .unwrap_or_default();
+            (*id, Value::Str(xmlid))
+        })
+        .collect();
+    Value::IntMap(entries)
+}
+
 /// `check_access_rights(operation, raise_exception=True)`.
 pub fn check_access_rights(
     env: &mut Env<'_>,

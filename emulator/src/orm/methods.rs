@@ -158,6 +158,7 @@ fn record_method(method: &str, env: &Env<'_>, model: &Model) -> Option<Signature
         "exists" => signature!("BaseModel.exists", []),
         "check_access_rule" => signature!("BaseModel.check_access_rule", [required("operation")]),
         "get_metadata" => signature!("BaseModel.get_metadata", []),
+        "get_external_id" => signature!("BaseModel.get_external_id", []),
         "name_get" if env.version.has_name_get() => signature!("BaseModel.name_get", []),
         "action_archive" | "action_unarchive" | "toggle_active" if model.has_active() => {
             signature!("BaseModel.action_archive", [])
@@ -242,6 +243,7 @@ fn call_record_method(
             Ok(Value::None)
         }
         "get_metadata" => introspect::get_metadata(env, model, ids),
+        "get_external_id" => Ok(introspect::get_external_id(env, model, ids)),
         "name_get" => names::name_get(env, model, ids),
         "action_archive" | "action_unarchive" | "toggle_active" => archive(env, model, ids, method),
         _ => business::run(env, model, method, ids),

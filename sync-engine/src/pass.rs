@@ -8,10 +8,12 @@
 //! 1. load the spec and the state directory;
 //! 2. authenticate to Odoo;
 //! 3. check the live schema of every mapped model ([`crate::schema`]);
-//! 4. retry the records whose last change failed in an earlier pass, from
-//!    their current SaaS state;
-//! 5. read the feed in pages; apply each page (see [`crate::plan`] for the
-//!    order), then save the cursor and the applied versions atomically.
+//! 4. read the feed in pages; apply each page (see [`crate::plan`] for the
+//!    order), then save the cursor and the applied versions atomically;
+//! 5. retry the records whose last change failed in an earlier pass and
+//!    that the feed did not bring again, from their current SaaS state.
+//!    They come last so that what they refer to, such as a product created
+//!    since, is already in Odoo.
 //!
 //! A change older than the version already applied to its record is
 //! skipped. A change that cannot be applied is reported through `POST

@@ -1,6 +1,8 @@
 //! The body of a pass once Odoo is reachable and the schema checked:
-//! retry earlier failures, read the feed page by page, report what fails,
+//! read the feed page by page, retry earlier failures, report what fails,
 //! and save the state. [`crate::pass`] describes the policy.
+
+use std::collections::HashSet;
 
 use crate::engine::{Engine, Target};
 use crate::error::{ErrorKind, SyncError, SyncResult};
@@ -26,6 +28,10 @@ pub struct PassRunner<'a> {
     consecutive_failures: usize,
     /// Changes that schema drift kept from applying.
     drift_failures: usize,
+    /// Records whose last change failed before this pass.
+    earlier_failures: Vec<(String, String)>,
+    /// Records handled by this pass.
+    handled: HashSet<(String, String)>,
 }
 
 impl<'a> PassRunner<'a> {
@@ -52,6 +58,8 @@ impl<'a> PassRunner<'a> {
             summary: PassSummary::default(),
             consecutive_failures: 0,
             drift_failures: 0,
+            earlier_failures: Vec::new(),
+            handled: HashSet::new(),
         }
     }
 
@@ -64,7 +72,8 @@ impl<'a> PassRunner<'a> {
             .iter()
             .map(|d| d.message.clone())
             .collect();
-        let outcome = self.retry_pending().and_then(|()| self.read_feed());
+        self.earlier_failures = self.engine.state.pending_keys();
+        let outcome = self.read_feed().and_then(|()| self.retry_pending());
         self.collect_counters();
         outcome?;
         self.finish()
@@ -74,10 +83,14 @@ impl<'a> PassRunner<'a> {
         self.engine.state.save(&self.config.state_dir)
     }
 
-    /// Retries the records whose last change failed, from the SaaS's
-    /// current state.
+    /// Retries the records whose last change failed in an earlier pass and
+    /// that this pass has not handled, from the SaaS's current state.
     fn retry_pending(&mut self) -> SyncResult<()> {
-        let mut keys = self.engine.state.pending_keys();
+        let mut keys: Vec<(String, String)> = std::mem::take(&mut self.earlier_failures)
+            .into_iter()
+            .filter(|key| !self.handled.contains(key))
+            .filter(|(entity, id)| self.engine.state.pending_record(entity, id).is_some())
+            .collect();
         if keys.is_empty() {
             return Ok(());
         }
@@ -164,6 +177,8 @@ impl<'a> PassRunner<'a> {
     /// Applies one change, or reports it. Fails only when the pass should
     /// give up.
     fn handle(&mut self, target: Target) -> SyncResult<()> {
+        self.handled
+            .insert((target.entity.clone(), target.id.clone()));
         if self
             .engine
             .state

@@ -6,7 +6,7 @@
 //! the result or the [`OdooError`] in their own dialect.
 //!
 //! Differences from Odoo a client could notice: the `db` service's
-//! management methods (`create_database`, `drop`, ...) answer `Access
+//! management methods (`create_database`, `drop`, ...) raise `Access
 //! Denied` as Odoo does with a wrong master password, since no master
 //! password is configured; and `common.version` reports the version of the
 //! first database when several versions are served from one process.
@@ -71,8 +71,8 @@ pub struct Emulator {
     seed: u64,
 }
 
-/// How a password check treats API keys: accepted on RPC, refused on the
-/// interactive web login.
+/// The kind of login, which decides whether API keys are accepted: on RPC
+/// yes, on the interactive web login no.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Login {
     Rpc,

@@ -172,8 +172,8 @@ fn to_binary(model: &Model, field: &Field, value: &Value) -> OdooResult<Value> {
     }
 }
 
-/// A many2one takes an id, `False`, or a `[id, name]` pair; an id that
-/// does not exist fails the foreign key, which Odoo reports as below.
+/// Converts a many2one value: an id, `False`, or an `[id, name]` pair. An
+/// id that does not exist fails the foreign key, as in PostgreSQL.
 fn to_many2one(env: &Env<'_>, model: &Model, field: &Field, value: &Value) -> OdooResult<Value> {
     let id = match value {
         Value::Int(id) => *id,

@@ -226,7 +226,7 @@ impl<'a> Env<'a> {
             .collect()
     }
 
-    /// Computes `display_name` as the model's kind says.
+    /// Computes `display_name` by the model's display-name kind.
     pub fn display_name(&self, model: &Model, id: i64) -> Value {
         let name = |m: &Model, record: i64| -> String {
             match m.rec_name_field() {

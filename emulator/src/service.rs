@@ -232,7 +232,7 @@ impl Emulator {
         }
         let mut params = params.into_iter();
         let db = text(&params.next().unwrap_or_default());
-        let uid = python_int(&params.next().unwrap_or_default())?;
+        let uid = crate::orm::convert::python_int(&params.next().unwrap_or_default())?;
         let password = text(&params.next().unwrap_or_default());
         self.check_credentials(&db, uid, &password)?;
         let rest: Vec<Value> = params.collect();
@@ -469,26 +469,6 @@ fn password_matches(state: &DbState, uid: i64, password: &str, mode: Login) -> b
         .is_some_and(|p| !p.is_empty() && p == password);
     let by_key = mode == Login::Rpc && credentials.api_keys.iter().any(|k| k == password);
     by_password || by_key
-}
-
-/// Odoo converts the uid with Python's `int()`, so a login name in its
-/// place raises the `ValueError` clients see.
-fn python_int(value: &Value) -> OdooResult<i64> {
-    match value {
-        Value::Int(i) => Ok(*i),
-        Value::Bool(b) => Ok(i64::from(*b)),
-        Value::Float(f) => Ok(f.trunc() as i64),
-        Value::Str(s) => s.trim().parse().map_err(|_| {
-            OdooError::value(format!(
-                "invalid literal for int() with base 10: {}",
-                python_str_repr(s)
-            ))
-        }),
-        other => Err(OdooError::type_error(format!(
-            "int() argument must be a string, a bytes-like object or a real number, not '{}'",
-            other.python_type()
-        ))),
-    }
 }
 
 fn text(value: &Value) -> String {

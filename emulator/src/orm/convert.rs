@@ -52,10 +52,18 @@ pub fn to_stored(env: &Env<'_>, model: &Model, field: &Field, value: &Value) -> 
 fn to_integer(value: &Value) -> OdooResult<Value> {
     match value {
         Value::None | Value::Bool(false) => Ok(Value::Int(0)),
-        Value::Bool(true) => Ok(Value::Int(1)),
-        Value::Int(i) => Ok(Value::Int(*i)),
-        Value::Float(f) => Ok(Value::Int(f.trunc() as i64)),
-        Value::Str(s) => s.trim().parse().map(Value::Int).map_err(|_| {
+        other => python_int(other).map(Value::Int),
+    }
+}
+
+/// Converts a value as Python's `int()` does, with its error texts: a login
+/// name sent where a uid belongs raises the `ValueError` clients see.
+pub fn python_int(value: &Value) -> OdooResult<i64> {
+    match value {
+        Value::Int(i) => Ok(*i),
+        Value::Bool(b) => Ok(i64::from(*b)),
+        Value::Float(f) => Ok(f.trunc() as i64),
+        Value::Str(s) => s.trim().parse().map_err(|_| {
             OdooError::value(format!(
                 "invalid literal for int() with base 10: {}",
                 python_str_repr(s)

@@ -119,7 +119,7 @@ pub fn default_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> Odoo
         if let Some(value) = env.context.get(&format!("default_{name}")) {
             result.insert(name, value.clone());
         } else if let Some(default) = &field.default {
-            result.insert(name, write::default_value(env, default));
+            result.insert(name, write::default_value(env, default)?);
         }
     }
     Ok(Value::Dict(result))

@@ -114,7 +114,7 @@ fn field_names(env: &Env<'_>, model: &Model, fields: &[String]) -> OdooResult<Ve
             .field(name)
             .ok_or_else(|| invalid_field(name, &model.name))?;
         if !env.can_read_field(field) {
-            return Err(env.field_access_error(model, std::slice::from_ref(name), Operation::Read));
+            env.check_field_access(model, std::slice::from_ref(name), Operation::Read)?;
         }
         if name != "id" && !names.contains(name) {
             names.push(name.clone());

@@ -160,22 +160,23 @@ fn with_defaults(env: &Env<'_>, model: &Model, vals: &Dict) -> OdooResult<Dict> 
         if let Some(value) = env.context.get(&format!("default_{}", field.name)) {
             result.insert(field.name.clone(), value.clone());
         } else if let Some(default) = &field.default {
-            result.insert(field.name.clone(), default_value(env, default));
+            result.insert(field.name.clone(), default_value(env, default)?);
         }
     }
     Ok(result)
 }
 
-/// Evaluates a field default for the calling user.
-pub fn default_value(env: &Env<'_>, default: &DefaultValue) -> Value {
-    match default {
+/// Evaluates a field default for the calling user. The company default
+/// raises `AccessError` for an unauthorized `allowed_company_ids`.
+pub fn default_value(env: &Env<'_>, default: &DefaultValue) -> OdooResult<Value> {
+    Ok(match default {
         DefaultValue::Literal(value) => value.clone(),
         DefaultValue::Now => Value::Str(env.now.clone()),
         DefaultValue::Today => Value::Str(env.today()),
         DefaultValue::Uid => Value::Int(env.uid),
-        DefaultValue::Company => Value::Int(env.company_id()),
+        DefaultValue::Company => env.company_id()?.map_or(Value::Bool(false), Value::Int),
         DefaultValue::UserPartner => env.user_partner_id().map_or(Value::Bool(false), Value::Int),
-    }
+    })
 }
 
 /// `_inherits`: creates the parent record from the delegated values when

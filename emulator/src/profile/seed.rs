@@ -486,8 +486,9 @@ fn seed_rules(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
 /// Checks that every field a rule's domain names exists, so a wrong rule
 /// fails when the profile loads rather than on the first search.
 fn check_rule_fields(env: &Env<'_>, model: &str, domain_force: &str) -> Result<(), String> {
-    let domain =
-        crate::orm::rule_expr::evaluate_domain(env, domain_force).map_err(|e| e.message)?;
+    let context = crate::orm::rule_expr::EvalContext::for_user(env).map_err(|e| e.message)?;
+    let domain = crate::orm::rule_expr::evaluate_domain(env, &context, domain_force)
+        .map_err(|e| e.message)?;
     let model = env.model(model).map_err(|e| e.message)?;
     check_domain_fields(env, &model, &domain)
 }

@@ -17,6 +17,9 @@ use crate::value::{Dict, Value};
 
 /// Creates records and returns their ids, in order.
 pub fn create(env: &mut Env<'_>, model: &Arc<Model>, vals_list: &[Dict]) -> OdooResult<Vec<i64>> {
+    if vals_list.is_empty() {
+        return Ok(Vec::new());
+    }
     env.check_access_rights(model, Operation::Create)?;
     let mut ids = Vec::with_capacity(vals_list.len());
     for vals in vals_list {
@@ -96,15 +99,41 @@ pub fn sync_xmlid_index(env: &mut Env<'_>, model: &Model, id: i64, previous: Opt
     }
 }
 
-/// Writes the same values on every record.
+/// Writes the same values on every record, with Odoo 17's checks in its
+/// order: access rights, field `groups`, record rules (which fail on a
+/// deleted record when they read a field), then deleted records.
 pub fn write(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], vals: &Dict) -> OdooResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     env.check_access_rights(model, Operation::Write)?;
-    env.check_missing(model, ids)?;
+    let names: Vec<String> = vals.keys().cloned().collect();
+    env.check_field_access(model, &names, Operation::Write)?;
     env.check_access_rule(model, ids, Operation::Write)?;
+    check_deleted(env, model, ids)?;
     for &id in ids {
         write_one(env, model, id, vals)?;
     }
     check_constraints(env, model, ids)
+}
+
+/// Raises the `MissingError` of Odoo 17's SQL update when some records no
+/// longer exist. Its text lists every id written, in ascending order.
+fn check_deleted(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooResult<()> {
+    if ids.iter().all(|id| env.exists(&model.name, *id)) {
+        return Ok(());
+    }
+    let unique: BTreeSet<i64> = ids.iter().copied().collect();
+    let listed: Vec<String> = unique.iter().take(6).map(i64::to_string).collect();
+    let records = match listed.as_slice() {
+        [one] => format!("({one},)"),
+        _ => format!("({})", listed.join(", ")),
+    };
+    Err(crate::error::OdooError::missing(format!(
+        "One of the records you are trying to modify has already been deleted (Document type: \
+         {}).\n\n(Records: {records}, User: {})",
+        model.description, env.uid
+    )))
 }
 
 /// Writes on one record without access checks.

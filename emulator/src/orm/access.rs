@@ -25,9 +25,8 @@
 //! - Odoo adds the rules that failed to its record-rule message only in
 //!   debug mode (a web session opened with `?debug=1`) for internal users.
 //!   [`Env::debug`] selects that text, and no wire route sets it yet.
-//! - Groups in access-right messages are sorted with the emulator's
-//!   collation rather than PostgreSQL's, and show their application
-//!   category only when the profile gives `res.groups` a `category_id`.
+//! - Groups in access-right messages show their application category only
+//!   when the profile gives `res.groups` a `category_id`.
 //! - The short field-groups message lists the fields in the order they
 //!   were requested. Odoo takes them from a Python set, whose order varies.
 
@@ -35,7 +34,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
-use crate::orm::domain::{self, collate, Domain};
+use crate::orm::domain::{self, Domain};
 use crate::orm::env::{ids_of, Env};
 use crate::orm::rule_expr::{self, EvalContext};
 use crate::orm::schema::{Field, Model};
@@ -191,8 +190,7 @@ impl Env<'_> {
         self.access_rows(access, model, operation)
             .into_iter()
             .any(|row| {
-                self.get_by_name(access, row, "group_id")
-                    .as_i64()
+                record_id(&self.get_by_name(access, row, "group_id"))
                     .is_none_or(|group| groups.contains(&group))
             })
     }
@@ -208,7 +206,7 @@ impl Env<'_> {
                     && access
                         .field("active")
                         .is_none_or(|f| self.get(access, *row, f).is_truthy())
-                    && self.get_by_name(access, *row, "model_id").as_i64() == model_id
+                    && record_id(&self.get_by_name(access, *row, "model_id")) == model_id
             })
             .collect()
     }
@@ -246,7 +244,8 @@ impl Env<'_> {
     /// Returns the groups whose access rows grant the operation, one entry
     /// per row as Odoo's query returns them: `Category/Group` when the
     /// group has a category, ordered by category then group name, groups
-    /// without a category last.
+    /// without a category last. Names compare byte by byte, as in the
+    /// databases Odoo creates (`LC_COLLATE 'C'`).
     fn group_names_with_access(&self, model: &Model, operation: Operation) -> Vec<String> {
         let (Some(access), Some(groups)) = (
             self.state.schema.model("ir.model.access"),
@@ -257,12 +256,12 @@ impl Env<'_> {
         let categories = self.state.schema.model("ir.module.category");
         let mut entries: Vec<(Option<String>, String)> = Vec::new();
         for row in self.access_rows(access, model, operation) {
-            let Some(group) = self.get_by_name(access, row, "group_id").as_i64() else {
+            let Some(group) = record_id(&self.get_by_name(access, row, "group_id")) else {
                 continue;
             };
             let name = text_of(&self.get_by_name(groups, group, "name"));
             let category = categories.and_then(|categories| {
-                let id = self.get_by_name(groups, group, "category_id").as_i64()?;
+                let id = record_id(&self.get_by_name(groups, group, "category_id"))?;
                 let name = text_of(&self.get_by_name(categories, id, "name"));
                 (!name.is_empty()).then_some(name)
             });
@@ -270,12 +269,12 @@ impl Env<'_> {
         }
         entries.sort_by(|(cat_a, name_a), (cat_b, name_b)| {
             let by_category = match (cat_a, cat_b) {
-                (Some(a), Some(b)) => collate(a, b),
+                (Some(a), Some(b)) => a.cmp(b),
                 (Some(_), None) => std::cmp::Ordering::Less,
                 (None, Some(_)) => std::cmp::Ordering::Greater,
                 (None, None) => std::cmp::Ordering::Equal,
             };
-            by_category.then_with(|| collate(name_a, name_b))
+            by_category.then_with(|| name_a.cmp(name_b))
         });
         entries
             .into_iter()
@@ -306,7 +305,7 @@ impl Env<'_> {
                 && rules
                     .field("active")
                     .is_none_or(|f| self.get(rules, rule, f).is_truthy())
-                && self.get_by_name(rules, rule, "model_id").as_i64() == model_id;
+                && record_id(&self.get_by_name(rules, rule, "model_id")) == model_id;
             if !applies {
                 continue;
             }
@@ -524,7 +523,7 @@ impl Env<'_> {
         let company = model
             .field("company_id")
             .filter(|_| company_related)
-            .and_then(|field| self.get(model, id, field).as_i64())
+            .and_then(|field| record_id(&self.get(model, id, field)))
             .filter(|company| self.user_company_ids().contains(company));
         match (company, self.state.schema.model("res.company")) {
             (Some(company), Some(companies)) => {
@@ -576,7 +575,7 @@ impl Env<'_> {
 
     pub fn user_partner_id(&self) -> Option<i64> {
         let users = self.state.schema.model("res.users")?;
-        self.get_by_name(users, self.uid, "partner_id").as_i64()
+        record_id(&self.get_by_name(users, self.uid, "partner_id"))
     }
 }
 
@@ -588,6 +587,14 @@ fn reads_fields(domain: &Domain) -> bool {
         Domain::And(parts) | Domain::Or(parts) => parts.iter().any(reads_fields),
         Domain::Not(inner) => reads_fields(inner),
         Domain::Leaf(leaf) => leaf.path != ["id"],
+    }
+}
+
+/// Returns the id a many2one value holds, or `None` when it is unset.
+fn record_id(value: &Value) -> Option<i64> {
+    match value {
+        Value::Int(id) if *id > 0 => Some(*id),
+        _ => None,
     }
 }
 
@@ -656,7 +663,7 @@ impl Env<'_> {
             .state
             .schema
             .model("res.users")
-            .and_then(|users| self.get_by_name(users, self.uid, "company_id").as_i64()))
+            .and_then(|users| record_id(&self.get_by_name(users, self.uid, "company_id"))))
     }
 
     /// Returns the active companies (`env.companies`): `allowed_company_ids`,
@@ -752,13 +759,9 @@ impl Env<'_> {
                 Some(xmlid) => (&mut forbidden, xmlid),
                 None => (&mut allowed, spec),
             };
-            let id = self
-                .state
-                .xmlid(xmlid)
-                .map(|(_, id)| *id)
-                .ok_or_else(|| {
-                    OdooError::value(format!("External ID not found in the system: {xmlid}"))
-                })?;
+            let id = self.state.xmlid(xmlid).map(|(_, id)| *id).ok_or_else(|| {
+                OdooError::value(format!("External ID not found in the system: {xmlid}"))
+            })?;
             set.insert(id);
         }
         let names = |ids: &BTreeSet<i64>| -> String {

@@ -72,6 +72,7 @@ pub fn evaluate(env: &Env<'_>, context: &EvalContext, text: &str) -> OdooResult<
         context,
         text,
     };
+    parser.reject_unsupported()?;
     let value = parser.expression()?;
     parser.skip_space();
     if let Some(c) = parser.chars.get(parser.pos) {
@@ -130,6 +131,54 @@ impl Parser<'_, '_> {
             python_str_repr(self.text),
             self.pos
         ))
+    }
+
+    /// Rejects Python constructs the emulator does not evaluate before
+    /// evaluating anything, so that a comprehension is reported as such
+    /// rather than as an undefined loop variable.
+    fn reject_unsupported(&mut self) -> OdooResult<()> {
+        const KEYWORDS: [&str; 9] = [
+            "for", "if", "else", "lambda", "not", "and", "or", "in", "is",
+        ];
+        let mut quote: Option<char> = None;
+        let mut position = 0;
+        while let Some(&c) = self.chars.get(position) {
+            match quote {
+                Some(open) => {
+                    if c == '\\' {
+                        position += 1;
+                    } else if c == open {
+                        quote = None;
+                    }
+                    position += 1;
+                }
+                None if c == '\'' || c == '"' => {
+                    quote = Some(c);
+                    position += 1;
+                }
+                None if c.is_alphabetic() || c == '_' => {
+                    let start = position;
+                    while self
+                        .chars
+                        .get(position)
+                        .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+                    {
+                        position += 1;
+                    }
+                    let word: String = self.chars[start..position].iter().collect();
+                    if KEYWORDS.contains(&word.as_str()) {
+                        self.pos = start;
+                        return Err(self.unsupported(&format!("the keyword {word:?}")));
+                    }
+                }
+                None if "=!<>*/%{}:@&|^~".contains(c) => {
+                    self.pos = position;
+                    return Err(self.unsupported(&format!("the operator {c:?}")));
+                }
+                None => position += 1,
+            }
+        }
+        Ok(())
     }
 
     fn skip_space(&mut self) {
@@ -242,10 +291,7 @@ impl Parser<'_, '_> {
             Some(c) if c.is_ascii_digit() => self.number().map(Term::Value),
             Some(c) if c.is_alphabetic() || c == '_' => self.name(),
             Some(c) => Err(self.unsupported(&format!("{c:?}"))),
-            None => Err(self.python_error(
-                "SyntaxError",
-                "unexpected EOF while parsing",
-            )),
+            None => Err(self.python_error("SyntaxError", "unexpected EOF while parsing")),
         }
     }
 
@@ -302,10 +348,7 @@ impl Parser<'_, '_> {
                 c => text.push(c),
             }
         }
-        Err(self.python_error(
-            "SyntaxError",
-            "EOL while scanning string literal",
-        ))
+        Err(self.python_error("SyntaxError", "EOL while scanning string literal"))
     }
 
     fn number(&mut self) -> OdooResult<Value> {
@@ -362,9 +405,6 @@ impl Parser<'_, '_> {
                     .map(Value::Int)
                     .collect(),
             )),
-            "not" | "and" | "or" | "if" | "else" | "for" | "in" | "lambda" => {
-                return Err(self.unsupported(&format!("the keyword {name:?}")))
-            }
             _ => {
                 return Err(self.python_error(
                     "NameError",

@@ -27,8 +27,10 @@ pub struct Env<'a> {
     /// The current time on the emulator's clock, as `YYYY-MM-DD HH:MM:SS`.
     pub now: String,
     pub version: Version,
-    /// Skips the existence check of many2one targets, for seeding records
-    /// that refer to records created later in the same profile.
+    /// Skips the existence check of many2one targets and the required
+    /// check, for seeding records that refer to records created later in
+    /// the same profile or that a later profile completes. Seeding checks
+    /// both once every profile is written.
     pub defer_foreign_keys: bool,
     /// Odoo's debug mode (`?debug=1` in a web session), in which internal
     /// users see which record rules refused an operation.

@@ -67,7 +67,7 @@ pub fn create_with_id(
     }
     let x2many = apply_columns(env, model, &vals, &mut row)?;
     fill_sequences(env, model, &mut row);
-    check_required(model, &row)?;
+    check_required(env, model, &row)?;
     env.state
         .table_mut(&model.name)
         .rows
@@ -169,7 +169,7 @@ pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) ->
         row.insert("write_date".into(), Value::Str(env.now.clone()));
     }
     let x2many = apply_columns(env, model, &own, &mut row)?;
-    check_required(model, &row)?;
+    check_required(env, model, &row)?;
     env.state
         .table_mut(&model.name)
         .rows
@@ -291,8 +291,20 @@ fn fill_sequences(env: &mut Env<'_>, model: &Model, row: &mut Row) {
     }
 }
 
-/// Raises the NOT NULL violation for the first required column left empty.
-fn check_required(model: &Model, row: &Row) -> OdooResult<()> {
+/// Raises the NOT NULL violation for the first required column left
+/// empty, unless the call defers the check (seeding a profile).
+fn check_required(env: &Env<'_>, model: &Model, row: &Row) -> OdooResult<()> {
+    if env.defer_foreign_keys {
+        return Ok(());
+    }
+    match missing_required(model, row) {
+        Some(field) => Err(not_null_violation(model, field)),
+        None => Ok(()),
+    }
+}
+
+/// Returns the first required column a row leaves empty.
+pub fn missing_required<'m>(model: &'m Model, row: &Row) -> Option<&'m Field> {
     for field in model.fields.values() {
         if !field.required || !field.is_column() || field.field_type == FieldType::Boolean {
             continue;
@@ -305,10 +317,10 @@ fn check_required(model: &Model, row: &Row) -> OdooResult<()> {
             FieldType::Integer | FieldType::Float | FieldType::Monetary
         );
         if !(set || numeric && row.contains_key(&field.name)) {
-            return Err(not_null_violation(model, field));
+            return Some(field);
         }
     }
-    Ok(())
+    None
 }
 
 fn apply_x2many(

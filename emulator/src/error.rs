@@ -48,6 +48,9 @@ pub enum ErrorKind {
     RedirectWarning,
     /// Python's `NameError`, for an unknown `object` service method.
     NameError,
+    /// Python's base `Exception`, which the `common` service raises for an
+    /// unknown method.
+    Exception,
     /// `psycopg2.OperationalError`, for a database that does not exist.
     OperationalError,
     /// `werkzeug.exceptions.NotFound`, for routes and databases.
@@ -81,6 +84,7 @@ impl ErrorKind {
             ErrorKind::ProgrammingError => "psycopg2.ProgrammingError",
             ErrorKind::NotFound => "werkzeug.exceptions.NotFound",
             ErrorKind::NameError => "builtins.NameError",
+            ErrorKind::Exception => "builtins.Exception",
             ErrorKind::OperationalError => "psycopg2.OperationalError",
             ErrorKind::BadRequest => "werkzeug.exceptions.BadRequest",
         }

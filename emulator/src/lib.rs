@@ -8,8 +8,11 @@
 //! and data; [`service`] Odoo's `common`, `object` and `db` services; and
 //! [`server`] the HTTP routes.
 
+pub mod cli;
 pub mod clock;
+pub mod control;
 pub mod error;
+pub mod faults;
 pub mod orm;
 pub mod profile;
 pub mod server;

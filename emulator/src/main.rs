@@ -1,3 +1,5 @@
-//! The `odoo-emulator` command.
+//! The `odoo-emulator` command. See [`odoo_emulator::cli`].
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    odoo_emulator::cli::main()
+}

@@ -16,12 +16,16 @@ use std::sync::{Arc, Mutex};
 
 use crate::clock::Clock;
 use crate::error::{ErrorKind, OdooError, OdooResult};
+use crate::faults::{FaultEngine, Journal};
 use crate::orm::env::Env;
 use crate::orm::methods;
 use crate::orm::store::DbState;
 use crate::profile::{Profile, ProfileError};
 use crate::value::{python_str_repr, Dict, Value};
 use crate::version::Version;
+
+/// The seed used when none is given.
+pub const DEFAULT_SEED: u64 = 0;
 
 /// The wire protocol a call arrived on, for the journal and for the few
 /// behaviours that differ by route.
@@ -54,12 +58,17 @@ impl Database {
     }
 }
 
-/// Every database this process serves, by name.
+/// Every database this process serves, by name, with the process-wide
+/// clock, fault rules, journal and snapshots.
 #[derive(Debug, Clone)]
 pub struct Emulator {
-    databases: Arc<BTreeMap<String, Arc<Database>>>,
-    clock: Arc<Clock>,
+    pub(crate) databases: Arc<BTreeMap<String, Arc<Database>>>,
+    pub(crate) clock: Arc<Clock>,
     version: Version,
+    pub(crate) faults: Arc<Mutex<FaultEngine>>,
+    pub(crate) journal: Arc<Mutex<Journal>>,
+    pub(crate) snapshots: Arc<Mutex<BTreeMap<String, BTreeMap<String, DbState>>>>,
+    seed: u64,
 }
 
 /// How a password check treats API keys: accepted on RPC, refused on the
@@ -99,7 +108,24 @@ impl Emulator {
             databases: Arc::new(databases),
             clock: Arc::default(),
             version: version.unwrap_or(Version::V17),
+            faults: Arc::new(Mutex::new(FaultEngine::new(DEFAULT_SEED))),
+            journal: Arc::default(),
+            snapshots: Arc::default(),
+            seed: DEFAULT_SEED,
         })
+    }
+
+    /// Seeds every random choice (fault probabilities, session ids), so a
+    /// run can be replayed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self.faults = Arc::new(Mutex::new(FaultEngine::new(seed)));
+        self
+    }
+
+    /// Returns the seed in use.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// Returns the version reported by `common.version`, which takes no
@@ -147,11 +173,17 @@ impl Emulator {
         }
     }
 
+    /// `odoo.service.common.dispatch`: a fixed list of methods, each bound
+    /// to its Python signature.
     fn dispatch_common(&self, method: &str, params: &[Value]) -> OdooResult<Value> {
         let arg = |i: usize| params.get(i).cloned().unwrap_or(Value::None);
         match method {
-            "version" => Ok(version_dict(self.version)),
+            "version" => {
+                python_arity("exp_version", &[], 0, params.len())?;
+                Ok(version_dict(self.version))
+            }
             "about" => {
+                python_arity("exp_about", &["extended"], 0, params.len())?;
                 let info = Value::Str("See http://openerp.com".to_owned());
                 if arg(0).is_truthy() {
                     return Ok(Value::List(vec![
@@ -161,15 +193,22 @@ impl Emulator {
                 }
                 Ok(info)
             }
+            "timezone_get" => {
+                python_arity(
+                    "exp_timezone_get",
+                    &["db", "login", "password"],
+                    3,
+                    params.len(),
+                )?;
+                Ok(Value::Str("UTC".to_owned()))
+            }
             "login" | "authenticate" => {
-                let needed = if method == "login" { 3 } else { 4 };
-                if params.len() < needed {
-                    return Err(missing_arguments(
-                        &format!("exp_{method}"),
-                        needed,
-                        params.len(),
-                    ));
-                }
+                let names: &[&str] = if method == "login" {
+                    &["db", "login", "password"]
+                } else {
+                    &["db", "login", "password", "user_agent_env"]
+                };
+                python_arity(&format!("exp_{method}"), names, names.len(), params.len())?;
                 let (db, login, password) = (text(&arg(0)), text(&arg(1)), text(&arg(2)));
                 match self.check_login(&db, &login, &password, Login::Rpc) {
                     Ok(uid) => Ok(Value::Int(uid)),
@@ -177,7 +216,10 @@ impl Emulator {
                     Err(error) => Err(error),
                 }
             }
-            _ => Err(OdooError::key(&format!("exp_{method}"))),
+            _ => Err(OdooError::new(
+                ErrorKind::Exception,
+                format!("Method not found: {method}"),
+            )),
         }
     }
 
@@ -226,7 +268,7 @@ impl Emulator {
             | "rename"
             | "change_admin_password"
             | "migrate_databases" => Err(OdooError::access_denied()),
-            _ => Err(OdooError::key(&format!("exp_{method}"))),
+            _ => Err(OdooError::key(&format!("Method not found: {method}"))),
         }
     }
 
@@ -457,7 +499,8 @@ type Call = (String, String, Vec<Value>, Dict);
 /// `execute(db, uid, password, model, method, *args)`.
 fn split_execute(rest: &[Value]) -> OdooResult<Call> {
     if rest.len() < 2 {
-        return Err(missing_arguments("execute", 2, rest.len()));
+        let names = ["db", "uid", "obj", "method"];
+        python_arity("execute", &names, 4, rest.len() + 2)?;
     }
     Ok((
         text(&rest[0]),
@@ -469,15 +512,8 @@ fn split_execute(rest: &[Value]) -> OdooResult<Call> {
 
 /// `execute_kw(db, uid, password, model, method, args, kw=None)`.
 fn split_execute_kw(rest: &[Value]) -> OdooResult<Call> {
-    if rest.len() < 3 {
-        return Err(missing_arguments("execute_kw", 3, rest.len()));
-    }
-    if rest.len() > 4 {
-        return Err(OdooError::type_error(format!(
-            "execute_kw() takes from 6 to 7 positional arguments but {} were given",
-            rest.len() + 3
-        )));
-    }
+    let names = ["db", "uid", "obj", "method", "args", "kw"];
+    python_arity("execute_kw", &names, 5, rest.len() + 2)?;
     let args = match &rest[2] {
         Value::List(args) => args.clone(),
         other => {
@@ -500,12 +536,45 @@ fn split_execute_kw(rest: &[Value]) -> OdooResult<Call> {
     Ok((text(&rest[0]), text(&rest[1]), args, kwargs))
 }
 
-fn missing_arguments(function: &str, needed: usize, given: usize) -> OdooError {
-    OdooError::type_error(format!(
-        "{function}() missing {} required positional argument{}",
-        needed - given,
-        if needed - given == 1 { "" } else { "s" }
-    ))
+/// Checks a positional argument count as CPython does for a function with
+/// the given parameters, of which the first `required` have no default.
+fn python_arity(function: &str, names: &[&str], required: usize, given: usize) -> OdooResult<()> {
+    if given > names.len() {
+        let takes = if required == names.len() {
+            format!(
+                "{} positional argument{}",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" }
+            )
+        } else {
+            format!("from {required} to {} positional arguments", names.len())
+        };
+        let were = if given == 1 { "was" } else { "were" };
+        return Err(OdooError::type_error(format!(
+            "{function}() takes {takes} but {given} {were} given"
+        )));
+    }
+    if given < required {
+        let missing: Vec<String> = names[given..required]
+            .iter()
+            .map(|n| format!("'{n}'"))
+            .collect();
+        let listed = match missing.len() {
+            1 => missing[0].clone(),
+            2 => format!("{} and {}", missing[0], missing[1]),
+            n => format!("{}, and {}", missing[..n - 1].join(", "), missing[n - 1]),
+        };
+        let plural = if missing.len() == 1 {
+            "argument"
+        } else {
+            "arguments"
+        };
+        return Err(OdooError::type_error(format!(
+            "{function}() missing {} required positional {plural}: {listed}",
+            missing.len()
+        )));
+    }
+    Ok(())
 }
 
 /// `common.version()`.

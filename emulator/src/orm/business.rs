@@ -40,19 +40,45 @@ pub fn run(env: &mut Env<'_>, model: &Arc<Model>, method: &str, ids: &[i64]) -> 
     env.check_missing(model, ids)?;
     if let Some(requires) = &spec.requires {
         let allowed = domain::evaluate(env, model, &Domain::parse(requires)?)?;
-        if let Some(refused) = ids.iter().find(|id| !allowed.contains(id)) {
-            let name = env.display_name(model, *refused);
-            let message = spec.message.clone().unwrap_or_else(|| {
-                format!(
-                    "{method} is not allowed on {}",
-                    name.as_str().unwrap_or_default()
-                )
-            });
-            return Err(OdooError::user(message));
+        let refused: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !allowed.contains(id))
+            .collect();
+        if !refused.is_empty() {
+            return Err(OdooError::user(refusal_message(
+                env, model, method, &spec, &refused,
+            )));
         }
     }
     if !spec.sets.is_empty() {
         write::write(env, model, ids, &spec.sets)?;
     }
     Ok(spec.returns.clone())
+}
+
+/// Builds the refusal text: the declared message with `%s` replaced by the
+/// refused records' display names joined by commas, as Odoo's messages
+/// format them.
+fn refusal_message(
+    env: &Env<'_>,
+    model: &Model,
+    method: &str,
+    spec: &BusinessMethod,
+    refused: &[i64],
+) -> String {
+    let names: Vec<String> = refused
+        .iter()
+        .map(|id| {
+            env.display_name(model, *id)
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    let names = names.join(", ");
+    match &spec.message {
+        Some(message) => message.replacen("%s", &names, 1),
+        None => format!("{method} is not allowed on {names}"),
+    }
 }

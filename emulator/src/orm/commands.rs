@@ -1,7 +1,7 @@
 //! x2many write commands: `(0, 0, vals)` to `(6, 0, ids)`.
 
 use crate::error::{ErrorKind, OdooError, OdooResult};
-use crate::orm::convert::wrong_value;
+use crate::orm::convert::wrong_value_str as wrong_value;
 use crate::orm::schema::{Field, Model};
 use crate::value::{Dict, Value};
 
@@ -104,6 +104,7 @@ mod tests {
             reflection: false,
             module: "base".into(),
             manual: false,
+            copy_format: Default::default(),
         };
         (model, field)
     }
@@ -134,7 +135,7 @@ mod tests {
             parse(&model, &field, &Value::from("4,564,0")).expect_err("strings are rejected");
         assert_eq!(
             error.message,
-            "Wrong value for res.partner.category_id: '4,564,0'"
+            "Wrong value for res.partner.category_id: 4,564,0"
         );
     }
 }

@@ -16,6 +16,19 @@ pub fn wrong_value(model: &Model, field: &Field, value: &Value) -> OdooError {
     ))
 }
 
+/// Returns the `ValueError` of relational fields, which format the value
+/// with `str()` rather than `repr()`: `Wrong value for m.f: 8,9`.
+pub fn wrong_value_str(model: &Model, field: &Field, value: &Value) -> OdooError {
+    let text = match value {
+        Value::Str(s) => s.clone(),
+        other => other.python_repr(),
+    };
+    OdooError::value(format!(
+        "Wrong value for {}.{}: {text}",
+        model.name, field.name
+    ))
+}
+
 /// Converts a scalar value for a stored column. x2many values go through
 /// the command parser instead.
 pub fn to_stored(env: &Env<'_>, model: &Model, field: &Field, value: &Value) -> OdooResult<Value> {

@@ -103,7 +103,11 @@ impl<'a> Env<'a> {
             return self.get_related(model, id, path);
         }
         if let Some(expression) = &field.compute {
-            return self.get_computed(model, id, field, expression);
+            return match expression.as_str() {
+                "display_name" => self.display_name(model, id),
+                "commercial_partner" => self.commercial_partner(model, id),
+                _ => self.get_computed(model, id, field, expression),
+            };
         }
         if field.field_type == FieldType::One2many {
             return Value::List(
@@ -248,7 +252,13 @@ impl<'a> Env<'a> {
                 _ => name(model, id),
             },
             DisplayName::Path => {
-                let mut parts = vec![name(model, id)];
+                // Each level contributes its own `name`, as Odoo builds
+                // `complete_name`; `rec_name` is often that path itself.
+                let level = |record: i64| match self.get_by_name(model, record, "name") {
+                    Value::Str(s) if model.has_field("name") => s,
+                    _ => name(model, record),
+                };
+                let mut parts = vec![level(id)];
                 let mut current = id;
                 let mut seen = BTreeSet::from([id]);
                 while let Some(parent) = self
@@ -258,7 +268,7 @@ impl<'a> Env<'a> {
                     if parent == 0 || !seen.insert(parent) {
                         break;
                     }
-                    parts.push(name(model, parent));
+                    parts.push(level(parent));
                     current = parent;
                 }
                 parts.reverse();
@@ -292,6 +302,25 @@ impl<'a> Env<'a> {
             }
             _ => own.to_owned(),
         }
+    }
+
+    /// `res.partner.commercial_partner_id`: the partner itself when it is a
+    /// company or has no parent, else its parent's commercial partner.
+    fn commercial_partner(&self, model: &Model, id: i64) -> Value {
+        let mut current = id;
+        let mut seen = BTreeSet::new();
+        while seen.insert(current) {
+            let is_company = self.get_by_name(model, current, "is_company").is_truthy();
+            let parent = self
+                .get_by_name(model, current, &model.parent_name)
+                .as_i64()
+                .filter(|p| *p > 0);
+            match parent {
+                Some(parent) if !is_company => current = parent,
+                _ => break,
+            }
+        }
+        Value::Int(current)
     }
 
     /// Returns the ids of all records of a model.

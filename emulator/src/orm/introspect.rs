@@ -149,7 +149,10 @@ pub fn copy(
     };
     let mut vals = Dict::new();
     for field in model.fields.values() {
-        if field.automatic || !field.is_column() && field.field_type != FieldType::Many2many {
+        let copied = field.is_column()
+            || field.field_type == FieldType::Many2many
+            || field.delegated.is_some();
+        if field.automatic || !field.copy || !copied {
             continue;
         }
         let value = env.get(model, *id, field);
@@ -161,9 +164,15 @@ pub fn copy(
         };
         vals.insert(field.name.clone(), value);
     }
-    for (parent, link) in &model.inherits {
-        let _ = parent;
+    // The copy gets its own delegated parent record, as in Odoo.
+    for link in model.inherits.values() {
         vals.shift_remove(link);
+    }
+    for (name, format) in &model.copy_format {
+        if let Some(Value::Str(current)) = vals.get(name) {
+            let renamed = format.replacen("%s", current, 1);
+            vals.insert(name.clone(), Value::Str(renamed));
+        }
     }
     vals.extend(overrides);
     let new_ids = write::create(env, model, &[vals])?;

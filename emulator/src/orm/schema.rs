@@ -152,6 +152,8 @@ pub struct Field {
     pub sequence: Option<SequenceSpec>,
     pub digits: Option<(u8, u8)>,
     pub size: Option<u32>,
+    /// Whether `copy` duplicates the value.
+    pub copy: bool,
     /// For a field delegated through `_inherits`: the parent model and the
     /// many2one on this model that points to the parent record.
     pub delegated: Option<(String, String)>,
@@ -188,6 +190,7 @@ impl Field {
             sequence: None,
             digits: None,
             size: None,
+            copy: field_type != FieldType::One2many,
             delegated: None,
             automatic: false,
             module: "base".to_owned(),
@@ -243,13 +246,16 @@ pub struct Model {
     /// Whether the model is a customisation (`x_` models), reported as
     /// `state: manual` in `ir.model`.
     pub manual: bool,
+    /// How `copy` renames a copy, by field (`"%s (copy)"`).
+    pub copy_format: IndexMap<String, String>,
 }
 
-/// A SQL unique constraint of a model.
+/// An SQL constraint of a model: unique fields, or a check domain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Constraint {
     pub name: String,
     pub fields: Vec<String>,
+    pub check: Option<Value>,
     pub message: String,
 }
 

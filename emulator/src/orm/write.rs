@@ -183,7 +183,9 @@ pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) ->
 fn with_defaults(env: &Env<'_>, model: &Model, vals: &Dict) -> OdooResult<Dict> {
     let mut result = vals.clone();
     for field in model.fields.values() {
-        if result.contains_key(&field.name) || field.automatic {
+        // Delegated fields take their defaults when the parent record is
+        // created, and must not overwrite an existing parent's values.
+        if result.contains_key(&field.name) || field.automatic || field.delegated.is_some() {
             continue;
         }
         if let Some(value) = env.context.get(&format!("default_{}", field.name)) {
@@ -449,10 +451,28 @@ fn apply_many2many(
     Ok(())
 }
 
-/// Checks the model's unique constraints for the given records against
-/// every other record. NULL values never conflict, as in SQL.
+/// Checks the model's SQL constraints for the given records: check
+/// domains on each record, unique keys against every other record (NULL
+/// values never conflict, as in SQL).
 pub fn check_constraints(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooResult<()> {
     for constraint in &model.constraints {
+        if let Some(check) = &constraint.check {
+            let passing = crate::orm::domain::evaluate(
+                env,
+                model,
+                &crate::orm::domain::Domain::parse(check)?,
+            )?;
+            if ids
+                .iter()
+                .any(|id| env.exists(&model.name, *id) && !passing.contains(id))
+            {
+                return Err(crate::error::OdooError::validation(format!(
+                    "The operation cannot be completed: {}",
+                    constraint.message
+                )));
+            }
+            continue;
+        }
         let key_of = |id: i64| -> Option<Vec<Value>> {
             let key: Vec<Value> = constraint
                 .fields

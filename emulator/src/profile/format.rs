@@ -80,6 +80,10 @@ pub struct ModelSpec {
     /// database and reports with their message.
     #[serde(default)]
     pub constraints: Vec<ConstraintSpec>,
+    /// How `copy` renames the copy, by field: `{name: "%s (copy)"}`, as
+    /// `res.partner` and `product.template` do.
+    #[serde(default)]
+    pub copy_format: IndexMap<String, String>,
     /// Whether records of this model are served from the profile's
     /// reflection (`ir.model`, `ir.model.fields`, ...), read-only.
     #[serde(default)]
@@ -161,7 +165,10 @@ pub struct FieldSpec {
     pub related: Option<String>,
     /// A computed field: an arithmetic expression over fields of the record,
     /// `sum(lines.field)` and `count(lines)`, such as
-    /// `"product_uom_qty * price_unit * (1 - discount / 100)"`.
+    /// `"product_uom_qty * price_unit * (1 - discount / 100)"`; or one of
+    /// the named computations `display_name` (the record's display name,
+    /// as `complete_name` stores it) and `commercial_partner` (a partner's
+    /// top company, or itself).
     #[serde(default)]
     pub compute: Option<String>,
     /// For char fields: a sequence that fills the field on create when it
@@ -171,6 +178,10 @@ pub struct FieldSpec {
     /// Decimal precision for float fields, `[16, 2]`.
     #[serde(default)]
     pub digits: Option<(u8, u8)>,
+    /// Whether `copy` duplicates the value: true by default, false for
+    /// one2many fields, as in Odoo.
+    #[serde(default)]
+    pub copy: Option<bool>,
     /// `size` for char fields.
     #[serde(default)]
     pub size: Option<u32>,
@@ -202,6 +213,9 @@ pub struct ConstraintSpec {
     /// Fields whose combined values must be unique.
     #[serde(default)]
     pub unique: Vec<String>,
+    /// A domain every record must match, as an SQL `CHECK` constraint.
+    #[serde(default)]
+    pub check: Option<serde_json::Value>,
     /// The message raised as a `ValidationError`.
     pub message: String,
 }

@@ -36,7 +36,59 @@ pub fn build(chain: &[Source]) -> Result<Schema, ProfileError> {
     let schema = Schema {
         models: models.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
     };
-    check_references(&schema, chain)?;
+    let last = chain.last().expect("a chain has at least one profile");
+    let at = |path: &[&str], message: String| {
+        let source = chain
+            .iter()
+            .rev()
+            .find(|s| locate(&s.text, path).is_some())
+            .unwrap_or(last);
+        ProfileError::at(&source.origin, locate(&source.text, path), message)
+    };
+    check_references(&schema, &at)?;
+    Ok(schema)
+}
+
+/// Applies model changes, written as a profile's `models` section, to a
+/// live schema: the runtime schema changes of the control API.
+pub fn apply_patch(
+    schema: &Schema,
+    patch: &IndexMap<String, ModelSpec>,
+) -> Result<Schema, ProfileError> {
+    let mut models: IndexMap<String, Model> = schema
+        .models
+        .iter()
+        .map(|(name, model)| {
+            let mut model = (**model).clone();
+            model.fields.retain(|_, field| field.delegated.is_none());
+            (name.clone(), model)
+        })
+        .collect();
+    for (name, spec) in patch {
+        let error = |key: &[&str], message: String| ProfileError {
+            path: format!(
+                "models.{name}{}",
+                key.iter().map(|k| format!(".{k}")).collect::<String>()
+            ),
+            message,
+        };
+        let model = models
+            .entry(name.clone())
+            .or_insert_with(|| new_model(name, spec));
+        apply_model_spec(model, spec, &error)?;
+    }
+    for model in models.values_mut() {
+        add_automatic_fields(model);
+    }
+    add_delegated_fields(&mut models);
+    let schema = Schema {
+        models: models.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+    };
+    let at = |path: &[&str], message: String| ProfileError {
+        path: path.join("."),
+        message,
+    };
+    check_references(&schema, &at)?;
     Ok(schema)
 }
 
@@ -59,6 +111,7 @@ fn new_model(name: &str, spec: &ModelSpec) -> Model {
             module_of(name)
         },
         manual: custom,
+        copy_format: IndexMap::new(),
     }
 }
 
@@ -92,6 +145,7 @@ fn apply_model_spec(
     }
     model.inherits.extend(spec.inherits.clone());
     model.reflection |= spec.reflection;
+    model.copy_format.extend(spec.copy_format.clone());
     for (name, field_spec) in &spec.fields {
         if field_spec.remove {
             model.fields.shift_remove(name);
@@ -112,6 +166,7 @@ fn apply_model_spec(
         model.constraints.push(Constraint {
             name: constraint.name.clone(),
             fields: constraint.unique.clone(),
+            check: constraint.check.clone().map(Value::from),
             message: constraint.message.clone(),
         });
     }
@@ -211,6 +266,7 @@ fn apply_field_spec(field: &mut Field, spec: &FieldSpec, model: &str) -> Result<
         field.sequence = spec.sequence.clone();
     }
     field.digits = spec.digits.or(field.digits);
+    field.copy = spec.copy.unwrap_or(field.copy);
     field.size = spec.size.or(field.size);
     if let Some(ondelete) = &spec.ondelete {
         field.ondelete = match ondelete.as_str() {
@@ -305,16 +361,10 @@ fn add_delegated_fields(models: &mut IndexMap<String, Model>) {
     }
 }
 
-fn check_references(schema: &Schema, chain: &[Source]) -> Result<(), ProfileError> {
-    let last = chain.last().expect("a chain has at least one profile");
-    let at = |path: &[&str], message: String| {
-        let source = chain
-            .iter()
-            .rev()
-            .find(|s| locate(&s.text, path).is_some())
-            .unwrap_or(last);
-        ProfileError::at(&source.origin, locate(&source.text, path), message)
-    };
+fn check_references(
+    schema: &Schema,
+    at: &dyn Fn(&[&str], String) -> ProfileError,
+) -> Result<(), ProfileError> {
     for model in schema.models.values() {
         for field in model.fields.values() {
             let path = ["models", model.name.as_str(), "fields", field.name.as_str()];
@@ -390,6 +440,16 @@ fn check_field(schema: &Schema, model: &Model, field: &Field) -> Result<(), Stri
     }
     if let Some(expression) = &field.compute {
         compute::parse(expression).map_err(|e| e.message)?;
+        // A display name built from the record's name field must not be
+        // that field itself, or computing it would never end.
+        let builds_from_self = model.display_name == DisplayName::RecName
+            && model.rec_name.as_deref() == Some(&field.name);
+        if expression == "display_name" && builds_from_self {
+            return Err(format!(
+                "{}.{} computes the display name, which {} builds from that same field (rec_name); use a display_name kind such as path",
+                model.name, field.name, model.name
+            ));
+        }
     }
     Ok(())
 }

@@ -205,7 +205,7 @@ fn upsert(env: &mut Env<'_>, model: &str, xmlid: Option<&str>, vals: Dict) -> Re
     Ok(id)
 }
 
-fn seed_reflection(env: &mut Env<'_>) -> crate::error::OdooResult<()> {
+pub(crate) fn seed_reflection(env: &mut Env<'_>) -> crate::error::OdooResult<()> {
     if env.state.schema.model("ir.model").is_none() {
         return Ok(());
     }
@@ -468,10 +468,71 @@ fn seed_users(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
 }
 
 fn seed_access(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
+    grant_access(env, &source.file.access)
+}
+
+/// Adds, revokes and adds rules at run time, as the control API does.
+pub(crate) fn apply_access(
+    env: &mut Env<'_>,
+    grant: &[crate::profile::format::AccessSpec],
+    revoke: &[crate::profile::format::AccessSpec],
+    rules: &[crate::profile::format::RuleSpec],
+) -> Result<(), String> {
+    grant_access(env, grant)?;
+    revoke_access(env, revoke)?;
+    add_rules(env, rules)
+}
+
+/// Clears the listed permissions on every access row of the model (and
+/// group, when given).
+fn revoke_access(
+    env: &mut Env<'_>,
+    revoke: &[crate::profile::format::AccessSpec],
+) -> Result<(), String> {
+    let Ok(access) = env.model("ir.model.access") else {
+        return Ok(());
+    };
+    for row in revoke {
+        let model_id = model_id(env, &row.model)?;
+        let group_id = match &row.group {
+            Some(group) => Some(resolve_refs(env, std::slice::from_ref(group))?[0]),
+            None => None,
+        };
+        let mut vals = Dict::new();
+        for (wanted, column) in [
+            (row.read, "perm_read"),
+            (row.write, "perm_write"),
+            (row.create, "perm_create"),
+            (row.unlink, "perm_unlink"),
+        ] {
+            if wanted {
+                vals.insert(column.to_owned(), Value::Bool(false));
+            }
+        }
+        let targets: Vec<i64> = env
+            .all_ids("ir.model.access")
+            .into_iter()
+            .filter(|id| env.get_by_name(&access, *id, "model_id").as_i64() == Some(model_id))
+            .filter(|id| {
+                group_id
+                    .is_none_or(|g| env.get_by_name(&access, *id, "group_id").as_i64() == Some(g))
+            })
+            .collect();
+        for id in targets {
+            write::write_one(env, &access, id, &vals).map_err(|e| e.message)?;
+        }
+    }
+    Ok(())
+}
+
+fn grant_access(
+    env: &mut Env<'_>,
+    rows: &[crate::profile::format::AccessSpec],
+) -> Result<(), String> {
     if env.state.schema.model("ir.model.access").is_none() {
         return Ok(());
     }
-    for (index, row) in source.file.access.iter().enumerate() {
+    for (index, row) in rows.iter().enumerate() {
         let model_id = model_id(env, &row.model)?;
         let mut vals =
             Dict::from_iter([
@@ -499,10 +560,14 @@ fn seed_access(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
 }
 
 fn seed_rules(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
+    add_rules(env, &source.file.rules)
+}
+
+fn add_rules(env: &mut Env<'_>, rules: &[crate::profile::format::RuleSpec]) -> Result<(), String> {
     if env.state.schema.model("ir.rule").is_none() {
         return Ok(());
     }
-    for rule in &source.file.rules {
+    for rule in rules {
         let model_id = model_id(env, &rule.model)?;
         check_rule_fields(env, &rule.model, &rule.domain_force)
             .map_err(|e| format!("rule {:?} on {}: {e}", rule.name, rule.model))?;

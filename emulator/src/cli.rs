@@ -1,0 +1,193 @@
+//! The `odoo-emulator` command line: `odoo-emulator serve`.
+//!
+//! Every option has an `ODOO_EMULATOR_*` environment variable with the same
+//! meaning, and `RUST_LOG` selects log detail (default `warn`, so a normal
+//! start prints only the startup line). Logs go to standard error; the
+//! startup line goes to standard output.
+//!
+//! Exit codes: [`EXIT_SUCCESS`] after a clean stop (Ctrl-C or SIGTERM),
+//! [`EXIT_FAILURE`] when serving fails (address in use, port file not
+//! writable), [`EXIT_USAGE`] for invalid arguments, as clap uses.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The process ended normally.
+pub const EXIT_SUCCESS: u8 = 0;
+/// Serving failed: the address could not be bound or the port file written.
+pub const EXIT_FAILURE: u8 = 1;
+/// The arguments or environment variables are invalid.
+pub const EXIT_USAGE: u8 = 2;
+
+/// The built-in profile served when no `--profile` is given.
+pub const DEFAULT_PROFILE: &str = "odoo-17";
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  stopped cleanly (Ctrl-C or SIGTERM)
+  1  serving failed (address in use, port file not writable)
+  2  invalid arguments or environment variables
+
+Log detail is set with RUST_LOG (default: warn), for example RUST_LOG=debug.";
+
+/// An Odoo server emulator: Odoo's external APIs (XML-RPC, JSON-RPC, web
+/// sessions) over an in-memory ORM, for tests and local development.
+#[derive(Debug, Parser)]
+#[command(name = "odoo-emulator", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve Odoo's external API until stopped with Ctrl-C or SIGTERM.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Serve(ServeArgs),
+}
+
+/// Options of `odoo-emulator serve`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on; port 0 picks a free port.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "ODOO_EMULATOR_BIND",
+        default_value = "127.0.0.1:8069"
+    )]
+    pub bind: SocketAddr,
+
+    /// File to write the listening port to (digits and a newline) once the
+    /// server accepts connections, for scripts that bind port 0.
+    #[arg(long, value_name = "PATH", env = "ODOO_EMULATOR_PORT_FILE")]
+    pub port_file: Option<PathBuf>,
+
+    /// Seed for every random choice the emulator makes, so that the same
+    /// seed and the same calls give the same results.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ODOO_EMULATOR_SEED",
+        default_value_t = 0
+    )]
+    pub seed: u64,
+
+    /// Profile to serve: a built-in name (odoo-17) or a file path, given as
+    /// DB=PROFILE to name its database. Repeat the option for several
+    /// databases. The environment variable takes a comma-separated list.
+    /// For now only one built-in profile can be served. [default: odoo-17]
+    #[arg(
+        long = "profile",
+        value_name = "[DB=]PROFILE",
+        env = "ODOO_EMULATOR_PROFILE",
+        value_delimiter = ',',
+        value_parser = parse_profile
+    )]
+    pub profiles: Vec<ProfileArg>,
+}
+
+/// One `--profile` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileArg {
+    /// The database name given as `DB=`, if any.
+    pub database: Option<String>,
+    /// A built-in base name or a path to a profile file.
+    pub source: String,
+}
+
+fn parse_profile(text: &str) -> Result<ProfileArg, String> {
+    let (database, source) = match text.split_once('=') {
+        Some((database, source)) => (Some(database.trim().to_owned()), source.trim()),
+        None => (None, text.trim()),
+    };
+    if database.as_deref() == Some("") {
+        return Err(format!("missing database name before '=' in {text:?}"));
+    }
+    if source.is_empty() {
+        return Err(format!(
+            "missing profile in {text:?}: expected a built-in name or a path"
+        ));
+    }
+    Ok(ProfileArg {
+        database,
+        source: source.to_owned(),
+    })
+}
+
+/// Tells whether a profile source names a built-in base such as `odoo-17`
+/// rather than a file.
+pub(crate) fn is_builtin_name(source: &str) -> bool {
+    source.starts_with("odoo-") && !source.contains(['/', '\\', '.'])
+}
+
+/// Parses the command line, runs it and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_SUCCESS
+            });
+        }
+    };
+    init_logging();
+    match cli.command {
+        Command::Serve(args) => exit_code(run_serve(&args)),
+    }
+}
+
+fn exit_code(result: Result<(), CliError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::from(EXIT_SUCCESS),
+        Err(error) => {
+            eprintln!("odoo-emulator: {}", error.message);
+            ExitCode::from(error.code)
+        }
+    }
+}
+
+/// A failure with its message and exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CliError {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            code: EXIT_USAGE,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn failure(message: impl Into<String>) -> Self {
+        CliError {
+            code: EXIT_FAILURE,
+            message: message.into(),
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+mod serve;
+
+pub use serve::{run_serve, startup_line};
+
+#[cfg(test)]
+mod tests;

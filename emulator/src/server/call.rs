@@ -1,0 +1,103 @@
+//! What every route does around an emulator call: a `tracing` span with
+//! the call's database, model, method and user, the call itself on the
+//! blocking thread pool, and a log line with its outcome.
+//!
+//! Spans never carry passwords or API keys. For `common.login`,
+//! `common.authenticate` and `object.*`, only the database, login or uid,
+//! model and method are read from the positional arguments. The arguments
+//! of `db.*` (whose first is the master password) are not read at all.
+
+use std::time::Instant;
+
+use tracing::field::{display, Empty};
+use tracing::Span;
+
+use crate::value::Value;
+use crate::wire::exception::{PyException, RUNTIME_ERROR};
+
+/// Creates the span for one call on `route`, with fields to fill later.
+pub fn rpc_span(protocol: &'static str, route: &str) -> Span {
+    tracing::info_span!(
+        "rpc",
+        protocol,
+        route,
+        service = Empty,
+        database = Empty,
+        user = Empty,
+        model = Empty,
+        method = Empty,
+    )
+}
+
+/// Records the database, user, model and method found in the positional
+/// arguments of a `service.method` call, leaving out every secret.
+pub fn record_rpc_call(span: &Span, service: &str, method: &str, params: &[Value]) {
+    span.record("service", service);
+    span.record("method", method);
+    let text = |index: usize| params.get(index).map(short_text);
+    match (service, method) {
+        ("common", "login" | "authenticate") => {
+            record_opt(span, "database", text(0));
+            record_opt(span, "user", text(1));
+        }
+        ("object", _) => {
+            record_opt(span, "database", text(0));
+            record_opt(span, "user", text(1));
+            record_opt(span, "model", text(3));
+            if matches!(method, "execute" | "execute_kw") {
+                record_opt(span, "method", text(4));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn record_opt(span: &Span, field: &'static str, value: Option<String>) {
+    if let Some(value) = value {
+        span.record(field, display(value));
+    }
+}
+
+/// Returns a value as log text: strings bare, other scalars as Python
+/// writes them, containers as their type only.
+pub fn short_text(value: &Value) -> String {
+    match value {
+        Value::Str(text) => text.clone(),
+        Value::List(_) | Value::Dict(_) | Value::Binary(_) => value.python_type().to_owned(),
+        other => other.python_repr(),
+    }
+}
+
+/// Runs an emulator call on the blocking pool, inside the current span,
+/// and logs its outcome. A panic in the call becomes a `RuntimeError`.
+pub async fn run_blocking<T, F>(call: F) -> Result<T, PyException>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, PyException> + Send + 'static,
+{
+    let span = Span::current();
+    let started = Instant::now();
+    let joined = tokio::task::spawn_blocking(move || span.in_scope(call)).await;
+    let result = joined.unwrap_or_else(|error| {
+        tracing::error!(%error, "the emulator panicked while serving a call");
+        Err(PyException::new(
+            RUNTIME_ERROR,
+            format!("the emulator failed while serving this call: {error}"),
+        ))
+    });
+    log_outcome(&result, started);
+    result
+}
+
+fn log_outcome<T>(result: &Result<T, PyException>, started: Instant) {
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok(_) => tracing::trace!(elapsed_ms, "call returned"),
+        Err(error) => tracing::debug!(
+            elapsed_ms,
+            exception = error.class.qualified_name(),
+            message = %error.message,
+            "call raised"
+        ),
+    }
+}

@@ -1,0 +1,166 @@
+//! JSON text as Odoo 17 writes it: Python's `json.dumps(data,
+//! ensure_ascii=False)`.
+//!
+//! That means `", "` and `": "` separators, floats in Python's `repr()`
+//! (`1e+20`), `NaN` and `Infinity` for non-finite floats (not valid JSON,
+//! but what Python sends), and non-ASCII text unescaped. Binaries are sent
+//! as base64 text and datetimes as their text, as [`Value`]'s conversion to
+//! `serde_json` does.
+
+use base64::Engine as _;
+
+use crate::value::Value;
+
+use super::exception::{PyException, RECURSION_ERROR};
+use super::pyfloat::float_repr;
+
+/// The deepest nesting the writer accepts. Python's default recursion limit
+/// of 1000 frames stops `json.dumps` at a similar depth.
+pub const MAX_JSON_DEPTH: usize = 512;
+
+/// Writes a value as Python's `json.dumps` would.
+///
+/// # Errors
+///
+/// Raises `RecursionError` for a value nested deeper than
+/// [`MAX_JSON_DEPTH`].
+pub fn to_json_text(value: &Value) -> Result<String, PyException> {
+    let mut out = String::new();
+    write_value(&mut out, value, 0)?;
+    Ok(out)
+}
+
+fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyException> {
+    if depth > MAX_JSON_DEPTH {
+        return Err(PyException::new(
+            RECURSION_ERROR,
+            "maximum recursion depth exceeded while encoding a JSON object",
+        ));
+    }
+    match value {
+        Value::None => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Int(number) => out.push_str(&number.to_string()),
+        Value::Float(number) => out.push_str(&json_float(*number)),
+        Value::Str(text) | Value::DateTime(text) => write_string(out, text),
+        Value::Binary(bytes) => write_string(
+            out,
+            &base64::engine::general_purpose::STANDARD.encode(bytes),
+        ),
+        Value::List(items) => write_list(out, items, depth)?,
+        Value::Dict(dict) => write_dict(out, dict, depth)?,
+    }
+    Ok(())
+}
+
+fn write_list(out: &mut String, items: &[Value], depth: usize) -> Result<(), PyException> {
+    out.push('[');
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        write_value(out, item, depth + 1)?;
+    }
+    out.push(']');
+    Ok(())
+}
+
+fn write_dict(out: &mut String, dict: &crate::Dict, depth: usize) -> Result<(), PyException> {
+    out.push('{');
+    for (index, (key, item)) in dict.iter().enumerate() {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        write_string(out, key);
+        out.push_str(": ");
+        write_value(out, item, depth + 1)?;
+    }
+    out.push('}');
+    Ok(())
+}
+
+fn json_float(number: f64) -> String {
+    if number.is_nan() {
+        "NaN".to_owned()
+    } else if number.is_infinite() {
+        if number > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }
+        .to_owned()
+    } else {
+        float_repr(number)
+    }
+}
+
+fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Dict;
+
+    #[test]
+    fn matches_python_dumps() {
+        let mut dict = Dict::new();
+        dict.insert(
+            "a".into(),
+            Value::List(vec![Value::Int(1), Value::Float(1e20)]),
+        );
+        dict.insert("é".into(), Value::from("x\"\n\u{1}ü"));
+        dict.insert("n".into(), Value::None);
+        dict.insert("b".into(), Value::Bool(false));
+
+        let text = to_json_text(&Value::Dict(dict)).expect("shallow value");
+
+        // Printed by CPython 3.11's json.dumps(..., ensure_ascii=False).
+        assert_eq!(
+            text,
+            r#"{"a": [1, 1e+20], "é": "x\"\n\u0001ü", "n": null, "b": false}"#
+        );
+    }
+
+    #[test]
+    fn non_finite_floats_as_python() {
+        let list = Value::List(vec![
+            Value::Float(f64::NAN),
+            Value::Float(f64::INFINITY),
+            Value::Float(f64::NEG_INFINITY),
+        ]);
+
+        assert_eq!(
+            to_json_text(&list).expect("shallow"),
+            "[NaN, Infinity, -Infinity]"
+        );
+    }
+
+    #[test]
+    fn too_deep_is_recursion_error() {
+        let mut value = Value::Int(1);
+        for _ in 0..=MAX_JSON_DEPTH {
+            value = Value::List(vec![value]);
+        }
+
+        let error = to_json_text(&value).expect_err("deeper than the limit");
+
+        assert_eq!(error.class.qualified_name(), RECURSION_ERROR);
+    }
+}

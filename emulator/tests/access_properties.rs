@@ -3,11 +3,11 @@
 //! reachable.
 //!
 //! Each case generates groups (with implied groups), users in one or two
-//! companies, access rows, record rules and records of one model, builds a
-//! profile from them, and compares every `search`, `search_count`,
-//! `search_read`, `read`, `write`, `create` and `unlink` of every user
-//! with an oracle. The oracle evaluates the generated conditions directly
-//! on the generated records, without the emulator's domain code.
+//! companies, access rows, record rules and records of one model, and
+//! builds a profile from them. Every user's `search`, `search_count`,
+//! `search_read`, `read`, `write`, `create` and `unlink` is then compared
+//! with an oracle, which evaluates the generated conditions directly on
+//! the generated records without the emulator's domain code.
 //!
 //! The seed is random unless `PROPTEST_RNG_SEED` is set. A failure prints
 //! the seed, the shrunk case and its profile.
@@ -214,8 +214,8 @@ impl Cond {
         }
     }
 
-    /// The oracle: whether a record satisfies the condition for a user
-    /// whose active companies are `companies`.
+    /// Tells whether a record satisfies the condition for a user whose
+    /// active companies are `companies`: the oracle.
     fn holds(&self, record: &RecordDef, user: Option<usize>, companies: &[i64]) -> bool {
         match self {
             Cond::True => true,
@@ -326,6 +326,7 @@ impl World {
     fn to_yaml(&self) -> String {
         let mut yaml = format!("name: {DATABASE}\nodoo_version: \"17.0\"\ndatabase: {DATABASE}\n");
         yaml.push_str(MODELS);
+
         yaml.push_str("groups:\n");
         for (index, implied) in self.groups.iter().enumerate() {
             yaml.push_str(&format!(
@@ -334,6 +335,7 @@ impl World {
                 xmlid_list(implied)
             ));
         }
+
         yaml.push_str(&format!(
             "users:\n  - {{id: {ROOT}, login: __system__, name: Root, active: false, \
              company_id: 1, company_ids: [1]}}\n"
@@ -349,6 +351,7 @@ impl World {
                 companies.join(", ")
             ));
         }
+
         yaml.push_str(if self.access.is_empty() {
             "access: []\n"
         } else {
@@ -365,6 +368,7 @@ impl World {
                  create: {create}, unlink: {unlink}}}\n"
             ));
         }
+
         yaml.push_str(if self.rules.is_empty() {
             "rules: []\n"
         } else {
@@ -380,6 +384,7 @@ impl World {
                 quoted(&rule.cond.domain())
             ));
         }
+
         yaml.push_str("records:\n  res.company:\n");
         yaml.push_str("    - {id: 1, name: First}\n    - {id: 2, name: Second}\n");
         yaml.push_str("  x_doc:\n");
@@ -506,7 +511,7 @@ impl Caller<'_> {
         global_ok && group_ok
     }
 
-    /// The outcome of an operation on records, before looking at them:
+    /// Returns the outcome of an operation before the records matter:
     /// access rights first, then the company check that applying rules
     /// needs.
     fn precondition(&self, operation: usize) -> Outcome {
@@ -629,12 +634,12 @@ fn check_world(world: &World) -> Result<(), String> {
     for caller in &callers {
         let emulator =
             Emulator::from_profiles(vec![(None, profile.clone())]).map_err(|e| e.to_string())?;
-        let who = format!("uid {}", caller.uid());
-        check_search(&emulator, caller, &record_ids, &who)?;
-        check_reads(&emulator, caller, &record_ids, &who)?;
-        check_writes(&emulator, caller, &record_ids, &who)?;
-        check_creates(&emulator, caller, &who)?;
-        check_unlinks(&emulator, caller, &record_ids, &who)?;
+        let caller_name = format!("uid {}", caller.uid());
+        check_search(&emulator, caller, &record_ids, &caller_name)?;
+        check_reads(&emulator, caller, &record_ids, &caller_name)?;
+        check_writes(&emulator, caller, &record_ids, &caller_name)?;
+        check_creates(&emulator, caller, &caller_name)?;
+        check_unlinks(&emulator, caller, &record_ids, &caller_name)?;
     }
     Ok(())
 }
@@ -643,7 +648,7 @@ fn check_search(
     emulator: &Emulator,
     caller: &Caller<'_>,
     record_ids: &[i64],
-    who: &str,
+    caller_name: &str,
 ) -> Result<(), String> {
     let expected_ids: Vec<i64> = record_ids
         .iter()
@@ -662,22 +667,22 @@ fn check_search(
         &[("order", "id".into())],
     );
     ensure(outcome_of(&found)? == precondition, || {
-        format!("{who}: search gave {found:?}, expected {precondition:?}")
+        format!("{caller_name}: search gave {found:?}, expected {precondition:?}")
     })?;
     if let Ok(found) = found {
         ensure(found == ids_value(&expected_ids), || {
-            format!("{who}: search found {found:?}, expected {expected_ids:?}")
+            format!("{caller_name}: search found {found:?}, expected {expected_ids:?}")
         })?;
     }
 
     let count = execute(emulator, caller, "search_count", vec![empty.clone()], &[]);
     ensure(outcome_of(&count)? == precondition, || {
-        format!("{who}: search_count gave {count:?}, expected {precondition:?}")
+        format!("{caller_name}: search_count gave {count:?}, expected {precondition:?}")
     })?;
     if let Ok(count) = &count {
         ensure(*count == Value::Int(expected_ids.len() as i64), || {
             format!(
-                "{who}: search_count gave {count:?}, expected {}",
+                "{caller_name}: search_count gave {count:?}, expected {}",
                 expected_ids.len()
             )
         })?;
@@ -692,7 +697,7 @@ fn check_search(
         &[("fields", fields), ("order", "id".into())],
     );
     ensure(outcome_of(&rows)? == precondition, || {
-        format!("{who}: search_read gave {rows:?}, expected {precondition:?}")
+        format!("{caller_name}: search_read gave {rows:?}, expected {precondition:?}")
     })?;
     if let Ok(rows) = rows {
         let read_ids: Vec<i64> = rows
@@ -702,7 +707,7 @@ fn check_search(
             .filter_map(|r| r.as_dict()?.get("id")?.as_i64())
             .collect();
         ensure(read_ids == expected_ids, || {
-            format!("{who}: search_read returned {read_ids:?}, expected {expected_ids:?}")
+            format!("{caller_name}: search_read returned {read_ids:?}, expected {expected_ids:?}")
         })?;
     }
     Ok(())
@@ -712,7 +717,7 @@ fn check_reads(
     emulator: &Emulator,
     caller: &Caller<'_>,
     record_ids: &[i64],
-    who: &str,
+    caller_name: &str,
 ) -> Result<(), String> {
     for (id, record) in record_ids.iter().zip(&caller.world.records) {
         let expected = caller.expect(READ, record);
@@ -725,11 +730,11 @@ fn check_reads(
             &[],
         );
         ensure(outcome_of(&rows)? == expected, || {
-            format!("{who}: read of {id} gave {rows:?}, expected {expected:?}")
+            format!("{caller_name}: read of {id} gave {rows:?}, expected {expected:?}")
         })?;
         if let Ok(rows) = rows {
             ensure(rows.as_list().map(<[Value]>::len) == Some(1), || {
-                format!("{who}: read of {id} returned {rows:?}")
+                format!("{caller_name}: read of {id} returned {rows:?}")
             })?;
         }
     }
@@ -740,12 +745,12 @@ fn check_writes(
     emulator: &Emulator,
     caller: &Caller<'_>,
     record_ids: &[i64],
-    who: &str,
+    caller_name: &str,
 ) -> Result<(), String> {
     for (id, record) in record_ids.iter().zip(&caller.world.records) {
         let expected = caller.expect(WRITE, record);
         let before = names_as_root(emulator)?;
-        let new_name = format!("written by {who}");
+        let new_name = format!("written by {caller_name}");
         let vals = Value::Dict(Dict::from_iter([(
             "x_name".to_owned(),
             Value::from(new_name.as_str()),
@@ -758,7 +763,7 @@ fn check_writes(
             &[],
         );
         ensure(outcome_of(&result)? == expected, || {
-            format!("{who}: write of {id} gave {result:?}, expected {expected:?}")
+            format!("{caller_name}: write of {id} gave {result:?}, expected {expected:?}")
         })?;
         let after = names_as_root(emulator)?;
         let mut expected_after = before.clone();
@@ -771,28 +776,32 @@ fn check_writes(
         }
         ensure(after == expected_after, || {
             format!(
-                "{who}: after write of {id} the names are {after:?}, expected {expected_after:?}"
+                "{caller_name}: after write of {id} the names are {after:?}, expected {expected_after:?}"
             )
         })?;
     }
     Ok(())
 }
 
-fn check_creates(emulator: &Emulator, caller: &Caller<'_>, who: &str) -> Result<(), String> {
+fn check_creates(
+    emulator: &Emulator,
+    caller: &Caller<'_>,
+    caller_name: &str,
+) -> Result<(), String> {
     for (index, record) in caller.world.records.iter().enumerate() {
         let expected = caller.expect(CREATE, record);
         let before = names_as_root(emulator)?;
-        let name = format!("created {index} by {who}");
+        let name = format!("created {index} by {caller_name}");
         let result = execute(emulator, caller, "create", vec![record.vals(&name)], &[]);
         ensure(outcome_of(&result)? == expected, || {
-            format!("{who}: create of {record:?} gave {result:?}, expected {expected:?}")
+            format!("{caller_name}: create of {record:?} gave {result:?}, expected {expected:?}")
         })?;
         let after = names_as_root(emulator)?;
         let created = after.len() - before.len().min(after.len());
         let expected_created = usize::from(expected == Outcome::Allowed);
         ensure(created == expected_created, || {
             format!(
-                "{who}: create of {record:?} added {created} records, expected {expected_created}"
+                "{caller_name}: create of {record:?} added {created} records, expected {expected_created}"
             )
         })?;
     }
@@ -803,14 +812,14 @@ fn check_unlinks(
     emulator: &Emulator,
     caller: &Caller<'_>,
     record_ids: &[i64],
-    who: &str,
+    caller_name: &str,
 ) -> Result<(), String> {
     for (id, record) in record_ids.iter().zip(&caller.world.records) {
         let expected = caller.expect(UNLINK, record);
         let before = names_as_root(emulator)?;
         let result = execute(emulator, caller, "unlink", vec![ids_value(&[*id])], &[]);
         ensure(outcome_of(&result)? == expected, || {
-            format!("{who}: unlink of {id} gave {result:?}, expected {expected:?}")
+            format!("{caller_name}: unlink of {id} gave {result:?}, expected {expected:?}")
         })?;
         let after = names_as_root(emulator)?;
         let expected_after: Vec<(i64, String)> = before
@@ -818,7 +827,7 @@ fn check_unlinks(
             .filter(|(record_id, _)| expected != Outcome::Allowed || record_id != id)
             .collect();
         ensure(after == expected_after, || {
-            format!("{who}: after unlink of {id} the records are {after:?}, expected {expected_after:?}")
+            format!("{caller_name}: after unlink of {id} the records are {after:?}, expected {expected_after:?}")
         })?;
     }
     Ok(())

@@ -3,8 +3,8 @@
 //! the `AccessError`s they raise.
 //!
 //! Users: 1 is the superuser, 2 the administrator (Sales Manager and
-//! Accountant, companies 1 and 2), 3 a salesman (company 1) who sees only
-//! the contacts assigned to him, 4 a portal user and 5 a user without any
+//! Accountant, companies 1 and 2), 3 a salesman (company 1) whose rules
+//! allow only the contacts assigned to him, 4 a portal user and 5 a user without any
 //! group. Contacts: 1 Ada (company 1, salesman), 2 Bob (company 1,
 //! administrator), 3 Chen (company 2, salesman), 4 Dana (no company,
 //! salesman). Employees 1 and 2 delegate to Ada and Bob.
@@ -340,7 +340,7 @@ fn administrator_is_subject_to_global_rules() {
 // ------------------------------------------------------------ debug mode
 
 #[test]
-fn debug_mode_names_the_records_and_the_group_rules() {
+fn debug_text_names_records_and_rules() {
     let kw = kwargs(&[("fields", names(&["name"]))]);
     let error = access_error(call_in_debug(
         SALES,
@@ -404,7 +404,7 @@ fn debug_mode_lists_records_and_all_failing_rules() {
 }
 
 #[test]
-fn debug_mode_keeps_the_short_text_for_portal_users() {
+fn debug_text_short_for_portal() {
     let kw = kwargs(&[("fields", names(&["name"]))]);
     let error = access_error(call_in_debug(
         PORTAL,
@@ -518,7 +518,7 @@ fn empty_id_lists_skip_the_checks() {
 // ---------------------------------------------------------- deleted records
 
 #[test]
-fn unlinking_a_deleted_record_fails_when_a_rule_reads_fields() {
+fn unlink_deleted_record_under_rule() {
     let emulator = emulator();
     let error = call(
         &emulator,
@@ -629,7 +629,7 @@ fn writing_a_restricted_field_raises() {
 }
 
 #[test]
-fn restricted_fields_are_hidden_from_fields_get_and_full_reads() {
+fn restricted_fields_hidden_by_default() {
     let emulator = emulator();
     let fields = call(
         &emulator,

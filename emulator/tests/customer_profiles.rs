@@ -182,7 +182,7 @@ fn acme_unknown_segment_is_a_wrong_value() {
 }
 
 #[test]
-fn acme_web_shop_books_a_slot_with_its_api_key() {
+fn acme_web_shop_api_key_login() {
     let acme = Customer::load("studio-acme.yaml");
     let uid = acme.authenticate("sync@acme.test", "acme-web-shop-api-key");
     assert_eq!(uid, Value::Int(acme.id("acme.user_web_shop")));

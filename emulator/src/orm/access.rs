@@ -75,7 +75,8 @@ impl Operation {
         })
     }
 
-    /// The column of `ir.model.access` and `ir.rule` for the operation.
+    /// Returns the column of `ir.model.access` and `ir.rule` for the
+    /// operation.
     fn column(self) -> &'static str {
         match self {
             Operation::Read => "perm_read",
@@ -85,7 +86,8 @@ impl Operation {
         }
     }
 
-    /// The verb of the access-right message ("not allowed to modify").
+    /// Returns the verb of the access-right message ("not allowed to
+    /// modify").
     fn acl_verb(self) -> &'static str {
         match self {
             Operation::Read => "access",

@@ -22,7 +22,7 @@
 //! record lacks), the error is Odoo's: a `ValueError` whose text wraps the
 //! Python exception. Python that the emulator does not evaluate
 //! (comprehensions, conditionals, comparisons, other functions) is rejected
-//! with a `ValueError` that says so, rather than guessed.
+//! with a `ValueError` that names the construct, rather than guessed.
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::Domain;

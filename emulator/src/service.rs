@@ -301,7 +301,6 @@ impl Emulator {
             now,
             database.profile.version,
         );
-        env.check_companies()?;
         let span = tracing::trace_span!("call", db, uid, model, method);
         let _entered = span.enter();
         let result = methods::call(&mut env, model, method, &args, &kwargs)?;

@@ -102,7 +102,7 @@ impl Default for PassOptions {
     }
 }
 
-/// What a pass did.
+/// The counts of one finished pass.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PassSummary {
     /// Changes read from the feed.

@@ -39,6 +39,16 @@ struct Cli {
 enum Command {
     /// Run one sync pass: apply the SaaS changes after the saved cursor to
     /// Odoo, report the ones that cannot sync, and save the cursor.
+    ///
+    /// A change that cannot be applied (an Odoo validation or access
+    /// error, schema drift, a reference Odoo does not have) is reported
+    /// through POST /v1/sync-report with Odoo's message, kept in the state
+    /// directory and tried again on the next pass; the pass goes on with
+    /// the rest. Timeouts, lost connections, HTTP 429, 502, 503 and 504,
+    /// serialization failures and expired sessions are retried with capped
+    /// exponential backoff and Retry-After. After a failure that may have
+    /// committed, Odoo is read again before anything is sent again, so no
+    /// record is created twice and no business method runs twice.
     #[command(after_help = EXIT_CODES_HELP)]
     Pass(PassArgs),
     /// Check the live Odoo schema against the spec and list the drift,

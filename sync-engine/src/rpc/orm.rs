@@ -132,7 +132,10 @@ impl OdooClient {
     }
 
     /// Imports rows with `load`, Odoo's atomic import keyed by the `id`
-    /// column's external id.
+    /// column's external id. The context sets the time zone to UTC because
+    /// `load` reads datetimes in the context's or the user's time zone
+    /// (`ir.fields.converter._input_tz`), while the engine sends them in
+    /// UTC.
     pub fn load(
         &mut self,
         model: &str,
@@ -141,7 +144,8 @@ impl OdooClient {
     ) -> SyncResult<LoadOutcome> {
         let context = format!("load on {model}");
         let args = vec![json!(columns), json!(rows)];
-        let result = self.execute_kw(model, "load", args, Map::new(), Effect::Write)?;
+        let options = kwargs(&[("context", json!({"tz": "UTC"}))]);
+        let result = self.execute_kw(model, "load", args, options, Effect::Write)?;
         let Value::Object(result) = result else {
             return Err(unexpected(&context, "an object", &result));
         };

@@ -134,7 +134,7 @@ fn encode_number(out: &mut String, number: &Number) -> Result<(), EncodeError> {
 
 /// Appends escaped character data.
 fn push_text(out: &mut String, text: &str) -> Result<(), EncodeError> {
-    for c in text.chars() {
+    for (position, c) in text.chars().enumerate() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -142,8 +142,10 @@ fn push_text(out: &mut String, text: &str) -> Result<(), EncodeError> {
             '\r' => out.push_str("&#13;"),
             '\t' | '\n' => out.push(c),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                // The text itself stays out of the message: it may be a
+                // password.
                 return Err(EncodeError(format!(
-                    "the text {text:?} contains the character U+{:04X}, which XML 1.0 cannot carry",
+                    "a string contains the character U+{:04X} at position {position}, which XML 1.0 cannot carry",
                     c as u32
                 )));
             }

@@ -18,7 +18,7 @@
 
 use std::time::Duration;
 
-/// What failed, in the terms that decide the handling.
+/// The class of a failure, in the terms that decide its handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -34,7 +34,7 @@ pub enum ErrorKind {
     Timeout,
     /// The connection closed or reset before the whole response arrived.
     ConnectionLost,
-    /// HTTP 429: the server asks the client to slow down.
+    /// HTTP 429: the server requests that the client slow down.
     RateLimited,
     /// HTTP 502, 503 or 504, usually a proxy's error page.
     Unavailable,
@@ -158,7 +158,7 @@ impl SyncError {
         self.status
     }
 
-    /// Returns the wait that a 429 or 503 response asked for in its
+    /// Returns the wait that a 429 or 503 response requested in its
     /// `Retry-After` header.
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
@@ -190,8 +190,9 @@ impl SyncError {
     /// failed, so that the engine must re-read before sending a write
     /// again.
     ///
-    /// A 503 counts as not applied: a proxy answers it when no worker took
-    /// the request. A 502 or 504 may come after the worker received it.
+    /// A 503 counts as not applied, because a proxy returns it when no
+    /// worker took the request. A 502 or 504 may come after the worker
+    /// received it.
     pub fn may_have_applied(&self) -> bool {
         match self.kind {
             ErrorKind::Timeout
@@ -204,9 +205,10 @@ impl SyncError {
     }
 
     /// Tells whether the SaaS may succeed later with the same record, for
-    /// the `retryable` flag of a sync report. Transient failures that ran
-    /// out of retries and references to records not synced yet may; data,
-    /// permission and schema problems need someone to act first.
+    /// the `retryable` flag of a sync report. It may after a transient
+    /// failure that ran out of retries, or a reference to a record not
+    /// synced yet. Data, permission and schema problems need someone to
+    /// act first.
     pub fn is_report_retryable(&self) -> bool {
         self.is_retryable()
             || matches!(

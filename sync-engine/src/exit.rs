@@ -18,8 +18,8 @@ pub const UNAVAILABLE: i32 = 4;
 pub const DRIFT: i32 = 5;
 /// The state directory could not be read or written.
 pub const STATE: i32 = 6;
-/// A server answered something that is not its API: a wrong URL, an
-/// HTML page, or an Odoo fault outside any record.
+/// A server returned something that is not its API: a wrong URL, an HTML
+/// page, or an Odoo fault outside any record.
 pub const PROTOCOL: i32 = 7;
 
 /// Returns the exit code of a pass that gave up with `error`.

@@ -3,9 +3,9 @@
 //! [`ErrorKind`]s.
 //!
 //! The engine is blocking by design. A pass applies changes one at a time
-//! and in feed order, because Odoo retries serialization failures on its
-//! side and concurrent writes to one record only add to them, so an async
-//! runtime would add nothing but a second way to block. `reqwest`'s
+//! and in feed order, because concurrent writes to one record only cause
+//! more serialization failures in Odoo. An async runtime would add nothing
+//! but a second way to block. `reqwest`'s
 //! blocking client runs its own small runtime on a thread of its own,
 //! which is why [`crate::run_pass`] runs the pass on a dedicated thread:
 //! it can then be called from anywhere, even inside an async runtime.

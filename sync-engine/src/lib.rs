@@ -1,14 +1,18 @@
 //! The reference sync engine: one sync pass from a SaaS change feed into
 //! Odoo, driven entirely by an integration spec.
 //!
-//! [`run_pass`] runs a pass in-process; the `odoo-sync pass` command runs
-//! the same from the environment. The modules follow the pass:
-//! [`spec`] reads the integration spec, [`rpc`] speaks XML-RPC and
-//! JSON-RPC to Odoo, [`saas`] reads the change feed, [`schema`] checks the
-//! live schema for drift, [`mapping`] computes Odoo values, the engine
-//! applies one record, [`plan`] orders a page, and [`state`] keeps the
-//! cursor. [`error`] classifies every failure, and [`retry`] retries what
-//! is safe to retry.
+//! [`run_pass`] runs a pass in-process, and the `odoo-sync pass` command
+//! runs the same from the environment. The modules follow the pass:
+//!
+//! * [`spec`] reads the integration spec;
+//! * [`rpc`] speaks XML-RPC and JSON-RPC to Odoo, and [`saas`] reads the
+//!   change feed;
+//! * [`schema`] checks the live schema for drift;
+//! * [`plan`] orders a page of changes, [`mapping`] computes the Odoo
+//!   values, and the private `engine` module applies one record;
+//! * [`state`] keeps the cursor and the applied versions;
+//! * [`error`] classifies every failure, [`retry`] retries what is safe
+//!   to retry, and [`exit`] maps failures to exit codes.
 
 mod engine;
 pub mod error;

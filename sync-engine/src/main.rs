@@ -27,7 +27,7 @@ Log detail is set with RUST_LOG (default: info), for example RUST_LOG=debug.
 Logs go to standard error, the summary to standard output.";
 
 /// The reference sync engine: syncs a SaaS change feed into Odoo, as an
-/// integration spec says.
+/// integration spec defines.
 #[derive(Debug, Parser)]
 #[command(name = "odoo-sync", version, after_help = EXIT_CODES_HELP)]
 struct Cli {
@@ -42,9 +42,9 @@ enum Command {
     ///
     /// A change that cannot be applied (an Odoo validation or access
     /// error, schema drift, a reference Odoo does not have) is reported
-    /// through POST /v1/sync-report with Odoo's message, kept in the state
-    /// directory and tried again on the next pass; the pass goes on with
-    /// the rest. Timeouts, lost connections, HTTP 429, 502, 503 and 504,
+    /// through POST /v1/sync-report with Odoo's message. The state
+    /// directory keeps it to try again on the next pass, and the pass goes
+    /// on with the rest. Timeouts, lost connections, HTTP 429, 502, 503 and 504,
     /// serialization failures and expired sessions are retried with capped
     /// exponential backoff and Retry-After. After a failure that may have
     /// committed, Odoo is read again before anything is sent again, so no
@@ -99,11 +99,11 @@ struct PassArgs {
     /// The wait before the first retry, in milliseconds, before jitter.
     #[arg(long, env = "SYNC_BACKOFF_BASE_MS", default_value_t = 200)]
     backoff_base_ms: u64,
-    /// The longest wait between retries, in milliseconds, unless the server
-    /// asks for more with Retry-After.
+    /// The maximum wait between retries, in milliseconds, unless the server
+    /// requests a longer one with Retry-After.
     #[arg(long, env = "SYNC_BACKOFF_MAX_MS", default_value_t = 10_000)]
     backoff_max_ms: u64,
-    /// The longest Retry-After honoured, in seconds; a call asked to wait
+    /// The maximum Retry-After honoured, in seconds. A call told to wait
     /// longer is given up.
     #[arg(long, env = "SYNC_MAX_RETRY_AFTER", default_value_t = 60)]
     max_retry_after: u64,

@@ -24,7 +24,7 @@
 //! NOTE: floats compare equal within 1e-9 of their size. A field with
 //! fewer digits, such as a price with 2, that the SaaS sends with more
 //! (19.999) is rounded by Odoo on write, so it compares unequal and is
-//! written again on every pass that sees the record.
+//! written again on every pass that applies the record.
 
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};

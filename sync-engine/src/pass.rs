@@ -1,6 +1,6 @@
 //! One sync pass: read the SaaS change feed from the saved cursor, apply
-//! each change to Odoo as the spec says, report what cannot sync, and save
-//! the cursor.
+//! each change to Odoo as the spec defines, report what cannot sync, and
+//! save the cursor.
 //!
 //! A pass runs these steps, and stops at the first one that fails for the
 //! whole pass (see [`crate::exit`] for the exit codes):
@@ -70,7 +70,7 @@ pub struct PassConfig {
     pub spec_path: PathBuf,
 }
 
-/// How a pass runs, beyond where it connects: the defaults suit
+/// The tuning of a pass, beyond where it connects. The defaults suit
 /// production.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PassOptions {

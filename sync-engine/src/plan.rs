@@ -2,11 +2,11 @@
 //!
 //! A page may hold several changes of one record. Each change carries the
 //! record's whole state, so only the highest version of each record is
-//! applied. Upserts go first, entities that others refer to before the
-//! entities that refer to them (customers and products before orders), so
-//! that `ref` transforms find their records; deletes follow in the reverse
-//! order, so an order goes before the customer it refers to. Within one
-//! entity, changes keep the feed's order.
+//! applied. Upserts go first, and entities that others refer to go before
+//! the entities that refer to them (customers and products before orders),
+//! so that `ref` transforms find their records. Deletes follow in the
+//! reverse order, so an order goes before the customer it refers to.
+//! Within one entity, changes keep the feed's order.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -5,7 +5,7 @@
 //! `[d/2, d]` where `d = min(cap, base * 2^(n-1))`: the upper half keeps a
 //! floor under each wait, and the random half spreads retries that
 //! started together. A `Retry-After` header raises the wait to at least
-//! what the server asked for. When it asks for more than
+//! what the server requested. When it requests more than
 //! [`RetryPolicy::max_retry_after`], the engine gives up on that call
 //! instead of blocking the pass.
 //!
@@ -26,9 +26,9 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// The wait before the first retry, before jitter.
     pub base_delay: Duration,
-    /// The longest wait between two attempts, before `Retry-After`.
+    /// The maximum wait between two attempts, before `Retry-After`.
     pub max_delay: Duration,
-    /// The longest `Retry-After` the engine honours by waiting.
+    /// The maximum `Retry-After` the engine honours by waiting.
     pub max_retry_after: Duration,
 }
 
@@ -79,8 +79,8 @@ impl Backoff {
         if attempt >= self.policy.max_attempts {
             return None;
         }
-        let asked = error.retry_after();
-        if asked.is_some_and(|wait| wait > self.policy.max_retry_after) {
+        let requested = error.retry_after();
+        if requested.is_some_and(|wait| wait > self.policy.max_retry_after) {
             return None;
         }
         let exponent = attempt.saturating_sub(1).min(31);
@@ -96,17 +96,17 @@ impl Backoff {
         } else {
             ceiling
         };
-        Some(asked.map_or(jittered, |wait| jittered.max(wait)))
+        Some(requested.map_or(jittered, |wait| jittered.max(wait)))
     }
 
     /// Sleeps before attempt `attempt + 1` after `error`, or returns false
-    /// when the policy gives up. `what` names the operation in logs.
-    pub fn wait_before_retry(&mut self, what: &str, attempt: u32, error: &SyncError) -> bool {
+    /// when the policy gives up. `label` names the operation in logs.
+    pub fn wait_before_retry(&mut self, label: &str, attempt: u32, error: &SyncError) -> bool {
         let Some(delay) = self.next_delay(attempt, error) else {
-            tracing::warn!(%error, attempt, "{what}: giving up");
+            tracing::warn!(%error, attempt, "{label}: giving up");
             return false;
         };
-        tracing::info!(%error, attempt, delay_ms = delay.as_millis() as u64, "{what}: retrying");
+        tracing::info!(%error, attempt, delay_ms = delay.as_millis() as u64, "{label}: retrying");
         self.retries += 1;
         std::thread::sleep(delay);
         true
@@ -114,10 +114,10 @@ impl Backoff {
 
     /// Runs `operation` until it succeeds, fails with an error that
     /// `should_retry` rejects, or the policy gives up. `operation` gets the
-    /// attempt number, from 1. `what` names the operation in logs.
+    /// attempt number, from 1. `label` names the operation in logs.
     pub fn retry<T>(
         &mut self,
-        what: &str,
+        label: &str,
         should_retry: impl Fn(&SyncError) -> bool,
         mut operation: impl FnMut(u32) -> SyncResult<T>,
     ) -> SyncResult<T> {
@@ -127,7 +127,7 @@ impl Backoff {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
-            if !should_retry(&error) || !self.wait_before_retry(what, attempt, &error) {
+            if !should_retry(&error) || !self.wait_before_retry(label, attempt, &error) {
                 return Err(error);
             }
             attempt += 1;

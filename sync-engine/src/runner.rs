@@ -203,9 +203,37 @@ impl<'a> PassRunner<'a> {
     }
 
     /// Reports a change that could not be applied and keeps it for the
-    /// next pass.
+    /// next pass. Fails when too many records in a row failed with
+    /// transient errors.
     fn fail(&mut self, target: &Target, error: SyncError) -> SyncResult<()> {
         tracing::warn!(entity = %target.entity, id = %target.id, version = target.version, %error, "the change could not be applied");
+        self.keep_failure(target, &error);
+        self.summary.reported += 1;
+        if error.kind() == ErrorKind::Drift {
+            self.drift_failures += 1;
+        }
+
+        if !error.is_retryable() {
+            self.consecutive_failures = 0;
+            return Ok(());
+        }
+        self.consecutive_failures += 1;
+        if self.consecutive_failures < self.options.max_consecutive_failures {
+            return Ok(());
+        }
+        Err(SyncError::new(
+            error.kind(),
+            "sync pass",
+            format!(
+                "{} records in a row failed with transient errors, the last with: {error}",
+                self.consecutive_failures
+            ),
+        ))
+    }
+
+    /// Sends the failure's report, unless the same failure of the same
+    /// version was reported before, and records the record as pending.
+    fn keep_failure(&mut self, target: &Target, error: &SyncError) {
         let message = error.to_string();
         let retryable = error.is_report_retryable();
         let already_reported = self
@@ -223,26 +251,6 @@ impl<'a> PassRunner<'a> {
         self.engine
             .state
             .mark_pending(&target.entity, &target.id, pending);
-        self.summary.reported += 1;
-        if error.kind() == ErrorKind::Drift {
-            self.drift_failures += 1;
-        }
-        if !error.is_retryable() {
-            self.consecutive_failures = 0;
-            return Ok(());
-        }
-        self.consecutive_failures += 1;
-        if self.consecutive_failures < self.options.max_consecutive_failures {
-            return Ok(());
-        }
-        Err(SyncError::new(
-            error.kind(),
-            "sync pass",
-            format!(
-                "{} records in a row failed with transient errors, the last with: {error}",
-                self.consecutive_failures
-            ),
-        ))
     }
 
     /// Sends a sync report, and returns whether the SaaS accepted it.

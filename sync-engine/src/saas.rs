@@ -10,8 +10,7 @@
 //!   a change the integration could not apply, and returns 204.
 //!
 //! Every call is a read or is harmless to repeat (a report recorded twice
-//! says the same thing twice), so each is retried on every retryable
-//! error.
+//! repeats the same facts), so each is retried on every retryable error.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -20,7 +19,7 @@ use crate::error::{ErrorKind, SyncError, SyncResult};
 use crate::http::{HttpClient, HttpResponse};
 use crate::retry::Backoff;
 
-/// What a change does to the record.
+/// The operation of a change on its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {

@@ -2,8 +2,8 @@
 //! model the spec maps, compared with what the spec needs.
 //!
 //! Each mismatch becomes a [`Drift`] that names the model, the field and
-//! what the spec needs, and a [`DriftScope`] that says which changes it
-//! blocks:
+//! what the spec needs, and a [`DriftScope`] that defines which changes
+//! it blocks:
 //!
 //! * a missing model, a missing mapped field, a field whose type no longer
 //!   fits its transform, or a lines field that is no longer a one2many
@@ -144,7 +144,7 @@ impl ModelSchema {
     }
 }
 
-/// Which changes of an entity a drift blocks.
+/// The changes of an entity that a drift blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DriftScope {
     /// Every change.

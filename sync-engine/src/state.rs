@@ -3,9 +3,9 @@
 //!
 //! * the cursor: the sequence number of the last change handled;
 //! * per SaaS record, the version applied (or deleted), so that a change
-//!   older than what Odoo already has is skipped, and the record's key
-//!   value where the key is not the SaaS id, so that a delete, which
-//!   carries no data, can still find the Odoo record;
+//!   older than what Odoo already has is skipped;
+//! * per SaaS record whose key is not the SaaS id, the key value, so that
+//!   a delete, which carries no data, can still find the Odoo record;
 //! * the records whose last change failed, retried at the start of every
 //!   pass from the SaaS's current state, and whether the failure has been
 //!   reported yet.

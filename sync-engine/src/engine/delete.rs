@@ -1,5 +1,5 @@
 //! Deletes: archive (`active = False`) or unlink the Odoo record of a
-//! SaaS record, as the spec's delete policy says.
+//! SaaS record, as the spec's delete policy defines.
 //!
 //! A delete carries no data, so for a key read from a SaaS field (a
 //! product's SKU) the engine takes the key value from the state directory,

@@ -6,7 +6,7 @@
 //!
 //! Every attempt starts by reading Odoo, then writes only what differs, so
 //! a record that is already in sync costs reads and no write, and a retry
-//! after an ambiguous failure (one that may have committed) first sees
+//! after an ambiguous failure (one that may have committed) first reads
 //! what the failed call did. The way a record is found and created depends
 //! on the key strategy:
 //!

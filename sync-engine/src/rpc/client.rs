@@ -1,9 +1,9 @@
 //! [`OdooClient`]: one authenticated connection to one Odoo database.
 //!
 //! The client retries a call only when sending it again cannot apply it
-//! twice. A read is retried on every retryable error. A write (any call
-//! that may change data: `create`, `write`, `unlink`, `load`, business
-//! methods) is retried only when the failure proves it did not run: no
+//! twice. A read is retried on every retryable error. A write is any call
+//! that may change data: `create`, `write`, `unlink`, `load` and business
+//! methods. It is retried only when the failure proves it did not run: no
 //! connection, HTTP 429 or 503, a serialization failure (rolled back) or
 //! an expired session (rejected before the call). Every other failure of
 //! a write goes back to the caller, which re-reads Odoo to find out what
@@ -257,8 +257,8 @@ impl OdooClient {
     }
 }
 
-/// Turns a non-200 status into an error. Odoo answers faults with 200, so
-/// another status comes from a proxy or a wrong URL.
+/// Turns a non-200 status into an error. Odoo returns faults with HTTP
+/// 200, so another status comes from a proxy or a wrong URL.
 fn check_status(response: &HttpResponse, context: &str) -> SyncResult<()> {
     if response.status == 200 {
         return Ok(());

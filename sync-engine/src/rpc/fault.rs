@@ -66,8 +66,8 @@ pub fn from_jsonrpc(context: &str, error: &RpcError) -> SyncError {
     SyncError::new(kind, context, message)
 }
 
-/// Fault code 2 covers `UserError`, `ValidationError` and `MissingError`;
-/// only the message tells a missing record apart.
+/// Fault code 2 covers `UserError`, `ValidationError` and `MissingError`,
+/// so only the message distinguishes a missing record.
 fn warning_kind(message: &str) -> ErrorKind {
     if MISSING_RECORD_TEXTS.iter().any(|t| message.starts_with(t)) {
         ErrorKind::RecordMissing

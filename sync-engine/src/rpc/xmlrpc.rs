@@ -3,8 +3,9 @@
 //!
 //! Values map as Python's `xmlrpc.client`, which Odoo runs, maps them:
 //! integers within 32 bits as `<int>` and larger ones as `<i8>`, floats as
-//! `<double>`, `null` as `<nil/>` (Odoo accepts it in requests but never
-//! sends it back, since its server marshals without `allow_none`).
+//! `<double>`, and `null` as `<nil/>`. Odoo accepts `<nil/>` in requests
+//! but never sends it back, since its server marshals without
+//! `allow_none`.
 //! `<dateTime.iso8601>` and `<base64>` decode to their text, which is also
 //! how Odoo's JSON-RPC sends dates and binaries. A `<value>` without a type
 //! element is a string.
@@ -371,7 +372,7 @@ impl Parser {
             "int" | "i4" | "i8" | "biginteger" => {
                 let text = self.leaf_text(tag)?;
                 let integer: i64 = text.trim().parse().map_err(|_| {
-                    DecodeError(format!("<{tag}> holds {text:?}, not a 64-bit integer"))
+                    DecodeError(format!("<{tag}> contains {text:?}, not a 64-bit integer"))
                 })?;
                 Ok(Value::from(integer))
             }
@@ -379,7 +380,7 @@ impl Parser {
                 "1" => Ok(Value::Bool(true)),
                 "0" => Ok(Value::Bool(false)),
                 other => Err(DecodeError(format!(
-                    "<boolean> holds {other:?}, not 0 or 1"
+                    "<boolean> contains {other:?}, not 0 or 1"
                 ))),
             },
             "double" => {
@@ -390,7 +391,7 @@ impl Parser {
                     .and_then(Number::from_f64)
                     .map(Value::Number)
                     .ok_or_else(|| {
-                        DecodeError(format!("<double> holds {text:?}, not a finite number"))
+                        DecodeError(format!("<double> contains {text:?}, not a finite number"))
                     })
             }
             "string" | "dateTime.iso8601" | "base64" => Ok(Value::String(self.leaf_text(tag)?)),

@@ -99,8 +99,8 @@ impl FakeSaas {
             .expect("the fake SaaS lock is never poisoned")
     }
 
-    /// Creates or replaces a record and appends the change; returns the new
-    /// version.
+    /// Creates or replaces a record, appends the change, and returns the
+    /// new version.
     pub fn upsert(&self, entity: &str, id: &str, data: Value) -> u64 {
         let mut saas = self.lock();
         let key = (entity.to_owned(), id.to_owned());
@@ -111,7 +111,7 @@ impl FakeSaas {
         version
     }
 
-    /// Deletes a record and appends the change; returns the new version.
+    /// Deletes a record, appends the change, and returns the new version.
     pub fn delete(&self, entity: &str, id: &str) -> u64 {
         let mut saas = self.lock();
         let key = (entity.to_owned(), id.to_owned());

@@ -531,3 +531,17 @@ fn api_key_replaces_password() {
 
     assert_eq!(summary.applied, 1);
 }
+
+#[test]
+fn https_url_is_supported() {
+    let fixture = Fixture::new(Protocol::XmlRpc);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let address = closed.local_addr().expect("an address");
+    drop(closed);
+    let mut config = fixture.config();
+    config.odoo_url = format!("https://{address}");
+
+    let error = odoo_sync::run_pass_with(&config, &fixture.options()).expect_err("no server");
+
+    assert_eq!(error.kind(), ErrorKind::Connect, "{error}");
+}

@@ -6,7 +6,10 @@
 //!
 //! 1. uses the `constant` transform's value, if there is one;
 //! 2. else, when the SaaS value is empty (absent, `null` or `""`) and the
-//!    mapping has a `default`, uses the default as the Odoo value;
+//!    mapping has a `default`, uses the default as the Odoo value. In a
+//!    constant or a default, text on a many2one field (or a list of texts
+//!    on a many2many) is an external id, such as `base.main_company`,
+//!    because database ids differ from one database to the next;
 //! 3. else applies the transform: a copy, a `ref` to another entity's
 //!    Odoo record (found by that entity's key), a `lookup` by a field of
 //!    another model (each element of a list, for a many2many), or a value
@@ -45,6 +48,10 @@ pub trait Resolve {
     /// Returns the id of the one `model` record whose `field` equals
     /// `value`.
     fn lookup(&mut self, model: &str, field: &str, value: &Value) -> SyncResult<i64>;
+
+    /// Returns the id of the `model` record with an external id, such as
+    /// `base.main_company`.
+    fn external_id(&mut self, model: &str, external_id: &str) -> SyncResult<i64>;
 }
 
 /// Returns the text that identifies a SaaS record's Odoo record: the full
@@ -127,11 +134,39 @@ fn map_field(
         .cloned()
         .unwrap_or(Value::Null);
     let raw = match (&mapping.transform, &mapping.default) {
-        (Some(Transform::Constant(value)), _) => value.clone(),
-        (_, Some(default)) if is_empty(&source) => default.clone(),
+        (Some(Transform::Constant(value)), _) => resolve_external_ids(info, value, resolver)?,
+        (_, Some(default)) if is_empty(&source) => resolve_external_ids(info, default, resolver)?,
         (transform, _) => transform_value(transform.as_ref(), mapping, info, source, resolver)?,
     };
     convert(info, raw)
+}
+
+/// Replaces the external ids of a relational constant or default with
+/// database ids.
+fn resolve_external_ids(
+    info: &FieldInfo,
+    value: &Value,
+    resolver: &mut dyn Resolve,
+) -> SyncResult<Value> {
+    let Some(model) = info.relation.as_deref() else {
+        return Ok(value.clone());
+    };
+    match (info.field_type.as_str(), value) {
+        ("many2one", Value::String(text)) if !text.is_empty() => {
+            Ok(json!(resolver.external_id(model, text)?))
+        }
+        ("many2many", Value::Array(items)) => {
+            let mut ids = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Value::String(text) => ids.push(json!(resolver.external_id(model, text)?)),
+                    other => ids.push(other.clone()),
+                }
+            }
+            Ok(Value::Array(ids))
+        }
+        _ => Ok(value.clone()),
+    }
 }
 
 fn transform_value(
@@ -455,6 +490,18 @@ mod tests {
                 .copied()
                 .ok_or_else(|| SyncError::new(ErrorKind::MissingReference, "lookup", key))
         }
+
+        fn external_id(&mut self, model: &str, external_id: &str) -> SyncResult<i64> {
+            match (model, external_id) {
+                ("res.company", "base.main_company") => Ok(1),
+                ("res.partner.category", "base.res_partner_category_0") => Ok(7),
+                _ => Err(SyncError::new(
+                    ErrorKind::Mapping,
+                    "external id",
+                    external_id,
+                )),
+            }
+        }
     }
 
     fn resolver() -> Fixed {
@@ -656,6 +703,40 @@ mod tests {
         )
         .expect_err("unknown customer");
         assert_eq!(error.kind(), ErrorKind::MissingReference);
+    }
+
+    #[test]
+    fn relational_constants_are_external_ids() {
+        let schema = schema(vec![
+            FieldInfo {
+                relation: Some("res.company".into()),
+                ..field("company_id", "many2one")
+            },
+            FieldInfo {
+                relation: Some("res.partner.category".into()),
+                ..field("category_id", "many2many")
+            },
+        ]);
+        let mappings = mappings(
+            "company_id: {transform: {constant: base.main_company}}\n\
+             category_id: {from: tags, default: [base.res_partner_category_0]}\n",
+        );
+        let values =
+            map_fields(&mappings, &schema, &data(json!({})), &mut resolver()).expect("mapped");
+        assert_eq!(values["company_id"], json!(1));
+        assert_eq!(values["category_id"], json!([7]));
+    }
+
+    #[test]
+    fn unknown_external_id_fails() {
+        let schema = schema(vec![FieldInfo {
+            relation: Some("res.company".into()),
+            ..field("company_id", "many2one")
+        }]);
+        let mappings = mappings("company_id: {transform: {constant: acme.nowhere}}\n");
+        let error =
+            map_fields(&mappings, &schema, &data(json!({})), &mut resolver()).expect_err("unknown");
+        assert_eq!(error.kind(), ErrorKind::Mapping);
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //!    since, is already in Odoo.
 //!
 //! A change older than the version already applied to its record is
-//! skipped. A change that cannot be applied is reported through `POST
+//! skipped, and so is a change of an entity that the spec does not map:
+//! a spec may sync only some of the SaaS's entities. A change that cannot be applied is reported through `POST
 //! /v1/sync-report`, with Odoo's message and `retryable` set as
 //! [`SyncError::is_report_retryable`] says, kept in the state directory
 //! to retry on the next pass, and the pass goes on with the rest.
@@ -112,7 +113,8 @@ pub struct PassSummary {
     /// Changes that could not be applied. Each is reported to the SaaS, or
     /// kept to report on the next pass when the report itself failed.
     pub reported: usize,
-    /// Changes skipped because a newer version of the record was applied.
+    /// Changes skipped because a newer version of the record was applied,
+    /// or because the spec does not map their entity.
     pub skipped: usize,
     /// Records retried from an earlier pass's failures.
     pub retried: usize,

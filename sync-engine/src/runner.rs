@@ -32,6 +32,8 @@ pub struct PassRunner<'a> {
     earlier_failures: Vec<(String, String)>,
     /// Records handled by this pass.
     handled: HashSet<(String, String)>,
+    /// Entities of the feed that the spec does not map, logged once each.
+    unmapped: HashSet<String>,
 }
 
 impl<'a> PassRunner<'a> {
@@ -60,6 +62,7 @@ impl<'a> PassRunner<'a> {
             drift_failures: 0,
             earlier_failures: Vec::new(),
             handled: HashSet::new(),
+            unmapped: HashSet::new(),
         }
     }
 
@@ -179,6 +182,13 @@ impl<'a> PassRunner<'a> {
     fn handle(&mut self, target: Target) -> SyncResult<()> {
         self.handled
             .insert((target.entity.clone(), target.id.clone()));
+        if !self.spec.entities.contains_key(&target.entity) {
+            if self.unmapped.insert(target.entity.clone()) {
+                tracing::info!(entity = %target.entity, "the spec maps no such entity, so its changes are skipped");
+            }
+            self.summary.skipped += 1;
+            return Ok(());
+        }
         if self
             .engine
             .state

@@ -545,3 +545,31 @@ fn https_url_is_supported() {
 
     assert_eq!(error.kind(), ErrorKind::Connect, "{error}");
 }
+
+#[test]
+fn unmapped_entity_is_skipped() {
+    let spec = "\
+name: customers-only
+entities:
+  customer:
+    model: res.partner
+    key: {strategy: external_id, prefix: customer_}
+    fields:
+      name: {from: name}
+";
+    let fixture = Fixture::with_spec(Protocol::XmlRpc, spec);
+    fixture.saas.upsert(
+        "customer",
+        "c1",
+        customer("Ada Lovelace", "ada@example.com", "BE"),
+    );
+    fixture
+        .saas
+        .upsert("product", "p1", product("SKU-1", "Analytical Engine", 10.0));
+
+    let summary = fixture.pass();
+
+    assert_eq!(summary.applied, 1);
+    assert_eq!(summary.skipped, 1);
+    assert_eq!(summary.reported, 0, "{:?}", fixture.saas.reports());
+}

@@ -263,6 +263,56 @@ impl Engine<'_> {
     }
 }
 
+impl Engine<'_> {
+    /// Returns the id behind an external id that the spec names, checking
+    /// that it is a `model` record.
+    fn resolve_external_id(&mut self, model: &str, external_id: &str) -> SyncResult<i64> {
+        let cache_key = (model.to_owned(), external_id.to_owned());
+        if let Some(id) = self.external_ids.get(&cache_key) {
+            return Ok(*id);
+        }
+        let context = format!("resolve the external id {external_id}");
+        let Some((module, name)) = external_id.split_once('.') else {
+            return Err(SyncError::new(
+                ErrorKind::Mapping,
+                context,
+                "an external id has the form module.name",
+            ));
+        };
+        let domain = json!([["module", "=", module], ["name", "=", name]]);
+        let rows = self
+            .odoo
+            .search_read("ir.model.data", domain, &["model", "res_id"])?;
+        let found = rows.first().map(|row| {
+            let row_model = row.get("model").and_then(Value::as_str).unwrap_or_default();
+            let res_id = row
+                .get("res_id")
+                .and_then(Value::as_i64)
+                .unwrap_or_default();
+            (row_model.to_owned(), res_id)
+        });
+        let id = match found {
+            Some((row_model, res_id)) if row_model == model => res_id,
+            Some((row_model, _)) => {
+                return Err(SyncError::new(
+                    ErrorKind::Mapping,
+                    context,
+                    format!("it names a {row_model} record, but the field needs a {model} record"),
+                ))
+            }
+            None => {
+                return Err(SyncError::new(
+                    ErrorKind::Mapping,
+                    context,
+                    "Odoo has no such external id: correct the spec",
+                ))
+            }
+        };
+        self.external_ids.insert(cache_key, id);
+        Ok(id)
+    }
+}
+
 fn missing_reference(entity: &str, id: &str, reason: String) -> SyncError {
     SyncError::new(
         ErrorKind::MissingReference,
@@ -278,5 +328,9 @@ impl Resolve for Engine<'_> {
 
     fn lookup(&mut self, model: &str, field: &str, value: &Value) -> SyncResult<i64> {
         self.lookup_value(model, field, value)
+    }
+
+    fn external_id(&mut self, model: &str, external_id: &str) -> SyncResult<i64> {
+        self.resolve_external_id(model, external_id)
     }
 }

@@ -97,6 +97,9 @@ pub struct Engine<'a> {
     backoff: Backoff,
     /// `lookup` results by model, field and value, for this pass.
     lookups: HashMap<(String, String, String), i64>,
+    /// Database ids of the external ids named in the spec, by model and
+    /// external id, for this pass.
+    external_ids: HashMap<(String, String), i64>,
     /// Records being pulled for a reference, to stop cycles.
     pulling: Vec<(String, String)>,
 }
@@ -121,6 +124,7 @@ impl<'a> Engine<'a> {
             state,
             backoff,
             lookups: HashMap::new(),
+            external_ids: HashMap::new(),
             pulling: Vec::new(),
         }
     }

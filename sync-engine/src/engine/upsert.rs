@@ -31,7 +31,8 @@ impl Engine<'_> {
         self.check_drift(target, &[DriftScope::AllChanges])?;
         let schema = self.schema.model(&entity.model);
         let key = mapping::key_value(&self.spec.module, entity, &target.id, Some(data))?;
-        let desired = mapping::map_fields(&entity.fields, &schema, data, self)?;
+        let mut desired = mapping::map_fields(&entity.fields, &schema, data, self)?;
+        set_key_field(entity, &schema, &key, &mut desired)?;
         let lines = self.desired_lines(entity, data)?;
         let fields = read_fields(entity, &schema);
         let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
@@ -337,9 +338,34 @@ impl Engine<'_> {
     }
 }
 
+/// Writes the key value into the key field, so that the record is found
+/// by its key on the next pass even when the spec does not map the field
+/// itself, as with `ref` holding the SaaS id.
+fn set_key_field(
+    entity: &EntitySpec,
+    schema: &ModelSchema,
+    key: &str,
+    desired: &mut Values,
+) -> SyncResult<()> {
+    let KeySpec::Field { field, .. } = &entity.key else {
+        return Ok(());
+    };
+    let Some(info) = schema.field(field) else {
+        return Ok(());
+    };
+    let value = mapping::convert(info, Value::String(key.to_owned()))?;
+    desired.insert(field.clone(), value);
+    Ok(())
+}
+
 /// Lists the fields an upsert reads from the existing record.
 fn read_fields(entity: &EntitySpec, schema: &ModelSchema) -> Vec<String> {
     let mut fields: Vec<String> = entity.fields.keys().cloned().collect();
+    if let KeySpec::Field { field, .. } = &entity.key {
+        if !fields.contains(field) {
+            fields.push(field.clone());
+        }
+    }
     if let Some(lines) = &entity.lines {
         fields.push(lines.field.clone());
     }

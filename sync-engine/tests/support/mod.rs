@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use odoo_emulator::profile::Profile;
 use odoo_emulator::server::{EmulatorServer, ServerConfig};
 use odoo_emulator::service::Emulator;
 use odoo_sync::retry::RetryPolicy;
@@ -25,9 +26,11 @@ use odoo_sync::rpc::Protocol;
 use odoo_sync::{PassConfig, PassOptions, PassSummary, SyncResult};
 use serde_json::{json, Map, Value};
 
-/// The database and administrator of the built-in `odoo-17` profile.
+/// The database of the built-in `odoo-17` profile.
 pub const DATABASE: &str = "demo";
-pub const ADMIN_UID: i64 = 2;
+/// The superuser, who reads past record rules and company limits, so the
+/// tests see every record the engine wrote.
+pub const SUPERUSER_UID: i64 = 1;
 
 /// The records, change feed and reports of the fake SaaS.
 #[derive(Debug, Default)]
@@ -228,6 +231,11 @@ pub struct Fixture {
     pub state_dir: tempfile::TempDir,
     pub spec_path: PathBuf,
     pub protocol: Protocol,
+    /// The database and the credentials the passes use.
+    pub database: String,
+    pub login: String,
+    pub password: String,
+    pub api_key: Option<String>,
     /// Holds a spec written by the test.
     spec_dir: tempfile::TempDir,
 }
@@ -253,6 +261,32 @@ impl Fixture {
 
     fn start(protocol: Protocol, spec_path: PathBuf) -> Self {
         let emulator = Emulator::from_builtin("odoo-17").expect("the built-in profile loads");
+        Self::serve(emulator, protocol, spec_path, DATABASE)
+    }
+
+    /// Starts a fixture for a customer: a profile and a spec under
+    /// `fixtures/`, and the customer's integration user, whose secret is a
+    /// password or an API key.
+    pub fn for_customer(
+        protocol: Protocol,
+        profile: &str,
+        spec: &str,
+        login: &str,
+        secret: &str,
+    ) -> Self {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
+        let profile =
+            Profile::load(&format!("{fixtures}/profiles/{profile}")).expect("the profile loads");
+        let database = profile.database.clone();
+        let emulator = Emulator::from_profiles(vec![(None, profile)]).expect("the emulator builds");
+        let spec_path = PathBuf::from(format!("{fixtures}/mappings/{spec}"));
+        let mut fixture = Self::serve(emulator, protocol, spec_path, &database);
+        fixture.login = login.to_owned();
+        fixture.password = secret.to_owned();
+        fixture
+    }
+
+    fn serve(emulator: Emulator, protocol: Protocol, spec_path: PathBuf, database: &str) -> Self {
         let server = EmulatorServer::start(emulator.clone(), ServerConfig::loopback_any_port())
             .expect("the emulator starts");
         Fixture {
@@ -262,6 +296,10 @@ impl Fixture {
             state_dir: tempfile::tempdir().expect("a state directory"),
             spec_path,
             protocol,
+            database: database.to_owned(),
+            login: "admin".to_owned(),
+            password: "admin".to_owned(),
+            api_key: None,
             spec_dir: tempfile::tempdir().expect("a spec directory"),
         }
     }
@@ -269,10 +307,10 @@ impl Fixture {
     pub fn config(&self) -> PassConfig {
         PassConfig {
             odoo_url: self.server.url(),
-            database: DATABASE.to_owned(),
-            username: "admin".to_owned(),
-            password: "admin".to_owned(),
-            api_key: None,
+            database: self.database.clone(),
+            username: self.login.clone(),
+            password: self.password.clone(),
+            api_key: self.api_key.clone(),
             saas_url: self.saas.url().to_owned(),
             state_dir: self.state_dir.path().to_owned(),
             spec_path: self.spec_path.clone(),
@@ -304,7 +342,7 @@ impl Fixture {
             .unwrap_or_else(|e| panic!("the pass gave up: {e}"))
     }
 
-    /// Calls an ORM method as the administrator, in-process.
+    /// Calls an ORM method as the superuser, in-process.
     pub fn call(&self, model: &str, method: &str, args: Value, kwargs: Value) -> Value {
         let args = match odoo_emulator::Value::from(args) {
             odoo_emulator::Value::List(items) => items,
@@ -316,7 +354,7 @@ impl Fixture {
         };
         let result = self
             .emulator
-            .execute(DATABASE, ADMIN_UID, model, method, args, kwargs)
+            .execute(&self.database, SUPERUSER_UID, model, method, args, kwargs)
             .unwrap_or_else(|e| panic!("{method} on {model} failed: {e:?}"));
         Value::from(&result)
     }

@@ -8,7 +8,7 @@ fn parse(args: &[&str]) -> Result<ServeArgs, clap::Error> {
     full.extend_from_slice(args);
     Cli::try_parse_from(full).map(|cli| match cli.command {
         Command::Serve(args) => args,
-        Command::Profile(_) => unreachable!("the arguments start with serve"),
+        Command::Profile(_) | Command::Exec(_) => unreachable!("the arguments start with serve"),
     })
 }
 
@@ -25,8 +25,8 @@ fn defaults() {
 
     assert_eq!(args.bind, "127.0.0.1:8069".parse().expect("an address"));
     assert_eq!(args.port_file, None);
-    assert_eq!(args.seed, 0);
-    assert!(args.profiles.is_empty());
+    assert_eq!(args.options.seed, 0);
+    assert!(args.options.profiles.is_empty());
 }
 
 #[test]
@@ -47,9 +47,9 @@ fn valid_invocations() {
 
     assert_eq!(args.bind.port(), 0);
     assert_eq!(args.port_file, Some(PathBuf::from("/tmp/port")));
-    assert_eq!(args.seed, 42);
+    assert_eq!(args.options.seed, 42);
     assert_eq!(
-        args.profiles,
+        args.options.profiles,
         vec![
             profile(None, "odoo-17"),
             profile(Some("acme"), "profiles/acme.yaml")

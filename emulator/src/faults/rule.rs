@@ -145,6 +145,25 @@ impl Effect {
         )
     }
 
+    /// Returns the effect's `type` as rules write it, such as `reset`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Effect::Delay { .. } => "delay",
+            Effect::Hang { .. } => "hang",
+            Effect::Reset => "reset",
+            Effect::Truncated => "truncated",
+            Effect::Malformed => "malformed",
+            Effect::Http { .. } => "http",
+            Effect::SessionExpired => "session_expired",
+            Effect::ResultMissing => "result_missing",
+            Effect::WrongContentType => "wrong_content_type",
+            Effect::Error { .. } => "error",
+            Effect::SerializationFailure => "serialization_failure",
+            Effect::ResponseLost => "response_lost",
+            Effect::MarshalNone => "marshal_none",
+        }
+    }
+
     /// Returns the exception kind of a domain error effect.
     pub fn error_kind(&self) -> Option<ErrorKind> {
         match self {

@@ -112,7 +112,10 @@ async fn serve_one(stream: TcpStream, router: Router, mut shutdown: watch::Recei
         request.extensions_mut().insert(handle.clone());
         request
     });
+    // Title case (`Content-Type`), as werkzeug and nginx write headers:
+    // clients that keep headers in a plain dict look them up that way.
     let connection = hyper::server::conn::http1::Builder::new()
+        .title_case_headers(true)
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
     let mut connection = std::pin::pin!(connection);
     let mut shutting_down = false;

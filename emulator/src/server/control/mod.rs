@@ -221,9 +221,11 @@ async fn method_not_allowed() -> Failure {
     method_not_allowed_failure()
 }
 
+/// Answers a path under `/_emulator` that no route takes. Nesting strips
+/// the prefix from the request's path, so it is added back.
 async fn unknown_route(method: Method, request: Request) -> Failure {
     Failure::not_found(format!(
-        "no control route {method} {}; see the control API in the README",
+        "no control route {method} /_emulator{}; see the control API in the README",
         request.uri().path()
     ))
 }

@@ -297,7 +297,9 @@ impl Emulator {
             None => Ok(saved.clone()),
             Some(db) => {
                 let state = saved.get(db).ok_or_else(|| {
-                    ControlError::Invalid(format!("snapshot {name:?} holds no database {db:?}"))
+                    ControlError::Invalid(format!(
+                        "snapshot {name:?} does not contain database {db:?}"
+                    ))
                 })?;
                 Ok(BTreeMap::from([(db.to_owned(), state.clone())]))
             }

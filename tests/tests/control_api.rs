@@ -17,7 +17,8 @@ fn client() -> Client {
         .expect("an HTTP client without TLS always builds")
 }
 
-/// An emulator serving two databases, `a` and `b`, from the base profile.
+/// Returns the options for an emulator serving two databases, `a` and
+/// `b`, from the base profile.
 fn two_databases() -> EmulatorBuilder {
     Emulator::builder()
         .profile("a=odoo-17")
@@ -524,8 +525,9 @@ fn faults_file_loaded_at_start() {
     assert!(message.contains("invalid fault rule 1"), "{message}");
 }
 
-/// Makes `calls` `search_count` calls over XML-RPC-free JSON-RPC and
-/// returns, per call, whether a fault answered it.
+/// Makes `calls` `search_count` calls over JSON-RPC to an emulator with
+/// `seed` and a rule that fails half of them at random. Returns, per call,
+/// whether the rule fired, and the journal.
 fn fault_pattern(seed: u64, calls: usize) -> (Vec<bool>, Value) {
     let emulator = Emulator::builder()
         .arg("--seed")

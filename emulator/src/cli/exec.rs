@@ -1,6 +1,6 @@
 //! `odoo-emulator exec [options] -- COMMAND ARGS...`: the one-line CI entry
 //! point. It serves the emulator on a free loopback port, waits until
-//! `GET /_emulator/health` answers, runs the command with the connection
+//! `GET /_emulator/health` succeeds, runs the command with the connection
 //! in its environment, stops the emulator and exits with the command's
 //! exit code.
 //!
@@ -56,7 +56,7 @@ Exit codes:
 
 The command gets ODOO_URL, ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD.";
 
-/// How long the emulator may take to answer its health check.
+/// How long the emulator may take to pass its health check.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The pause between two health checks.

@@ -1,9 +1,9 @@
 //! Database states as JSON files, to carry a snapshot from one emulator
 //! process to another.
 //!
-//! A file holds the data of one or more databases: every table's rows and
+//! A file contains the data of one or more databases: every table's rows and
 //! id sequence, the external ids and the users' credentials. It does not
-//! hold the schema: a file imports into a database whose schema has every
+//! contain the schema: a file imports into a database whose schema has every
 //! model and field the file uses, which is the case for the same profile
 //! with the same runtime instance changes applied. Anything else is
 //! rejected before any database changes.

@@ -1,5 +1,5 @@
 //! The accept loop: one HTTP/1.1 connection task per client, each able to
-//! drop its connection without a response when a fault asks for it.
+//! drop its connection without a response when a fault requires it.
 //!
 //! axum's own `serve` gives a handler no way to close the client's
 //! connection, so the emulator runs hyper itself. Every request carries a
@@ -28,7 +28,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tower::ServiceExt as _;
 
-/// How a fault ends a client's connection without a response.
+/// The way a fault ends a client's connection without a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Abort {
     /// Send a TCP RST: the client sees "connection reset by peer".
@@ -44,7 +44,7 @@ pub struct ConnectionHandle {
 }
 
 impl ConnectionHandle {
-    /// Drops the connection without answering, and never returns: the
+    /// Drops the connection without a response, and never returns: the
     /// connection task drops the future that awaits this call.
     pub async fn abort(&self, how: Abort) -> Infallible {
         if self.abort.send(how).await.is_err() {
@@ -59,7 +59,7 @@ impl ConnectionHandle {
 const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(50);
 
 /// Serves `router` on every connection `listener` accepts, until `shutdown`
-/// turns true. Then it stops accepting, asks each connection to close after
+/// turns true. Then it stops accepting, tells each connection to close after
 /// its request in flight, and waits for them up to `grace`.
 pub async fn serve_connections(
     listener: TcpListener,
@@ -67,8 +67,8 @@ pub async fn serve_connections(
     mut shutdown: watch::Receiver<bool>,
     grace: Duration,
 ) {
-    // Each connection task holds a clone of `open_receiver`; when the last
-    // one drops, `open.closed()` completes.
+    // Each connection task keeps a clone of `open_receiver`, so
+    // `open.closed()` completes when the last task ends.
     let (open, open_receiver) = watch::channel(());
     let connection_shutdown = shutdown.clone();
     loop {
@@ -147,7 +147,7 @@ async fn stop_requested(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-/// A second descriptor on the connection's socket, through which a reset
+/// Returns a second descriptor on the connection's socket, through which a reset
 /// sets `SO_LINGER` after hyper took ownership of the stream. The socket
 /// closes when both descriptors are closed.
 #[cfg(unix)]

@@ -2,7 +2,7 @@
 //!
 //! Each RPC route wraps its work in a [`TrackedCall`]: once the request is
 //! parsed far enough to name its database, user, model and method, the
-//! route asks the fault engine ([`TrackedCall::intercept`]), runs the call
+//! route consults the fault engine ([`TrackedCall::intercept`]), runs the call
 //! unless the effect replaces it, and hands its response to
 //! [`TrackedCall::finish`], which applies the effects that act on the
 //! response and writes the journal entry. Requests rejected before that
@@ -65,7 +65,7 @@ const TRUNCATION_PAUSE: Duration = Duration::from_millis(20);
 /// The journal outcome of a call that returned normally.
 pub const OUTCOME_OK: &str = "ok";
 
-/// How one protocol renders the responses that faults produce.
+/// A protocol's rendering of the responses that faults produce.
 pub trait Dialect {
     /// Renders an exception as this protocol's error response.
     fn error_response(&self, exception: &PyException) -> Response;

@@ -197,7 +197,8 @@ async fn read_envelope(
     Err((json_response(body, None), outcome))
 }
 
-/// A reply with neither `result` nor `error`, keeping a login's cookie.
+/// Returns a reply with neither `result` nor `error`, keeping a login's
+/// cookie.
 fn return_missing(dialect: &JsonDialect, set_cookie: Option<String>) -> Response {
     let mut response = dialect.missing_result_response();
     if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {

@@ -162,7 +162,7 @@ impl FaultDialect for Dialect {
     }
 }
 
-/// A `<methodResponse>` whose `<params>` holds no `<param>`: Python's
+/// A `<methodResponse>` whose `<params>` contains no `<param>`: Python's
 /// `xmlrpc.client` returns an empty tuple for it.
 const EMPTY_PARAMS_RESPONSE: &str =
     "<?xml version='1.0'?>\n<methodResponse>\n<params>\n</params>\n</methodResponse>\n";

@@ -221,7 +221,7 @@ async fn method_not_allowed() -> Failure {
     method_not_allowed_failure()
 }
 
-/// Answers a path under `/_emulator` that no route takes. Nesting strips
+/// Returns the 404 for a path under `/_emulator` that no route takes. Nesting strips
 /// the prefix from the request's path, so it is added back.
 async fn unknown_route(method: Method, request: Request) -> Failure {
     Failure::not_found(format!(

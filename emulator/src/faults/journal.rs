@@ -25,7 +25,9 @@ pub struct Entry {
     pub login: Option<String>,
     pub model: Option<String>,
     pub method: Option<String>,
-    /// `ok`, or the exception or transport failure the client saw.
+    /// What the client got: `ok`; the qualified name of an exception, such
+    /// as `odoo.exceptions.AccessError`; `http 502` for an error page; or
+    /// `reset`, `hang`, `truncated` or `malformed`.
     pub outcome: String,
     pub latency_ms: f64,
     /// The fault rule that fired, if any.

@@ -92,9 +92,11 @@ pub enum Effect {
     },
     /// Close the connection without a response; the call does not run.
     Reset,
-    /// Answer with the first half of the real response body.
+    /// Send the real headers, with the full `Content-Length`, and the
+    /// first half of the body, then close the connection.
     Truncated,
-    /// Answer with a body that is not valid XML or JSON.
+    /// Send half of the real body followed by a closing tag or brace that
+    /// does not match, so it is not valid XML or JSON.
     Malformed,
     /// Answer with an HTTP status and a proxy's HTML page: 502, 503, 504,
     /// or 429 with `Retry-After` seconds.

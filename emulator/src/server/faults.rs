@@ -154,30 +154,38 @@ impl TrackedCall {
                 if matches!(method, "execute" | "execute_kw") {
                     self.info.method = text(4);
                 }
-                self.info.login = self.login_of_uid();
             }
             _ => {}
         }
     }
 
-    fn login_of_uid(&self) -> Option<String> {
-        let database = self
-            .state
-            .emulator
-            .database(self.info.database.as_deref()?)
-            .ok()?;
-        let state = database
-            .state
-            .lock()
-            .expect("a database lock is never poisoned");
-        let login = state.stored("res.users", self.info.uid?, "login")?;
-        login.as_str().map(str::to_owned)
+    /// Fills in the login of a call that names only a uid. The lookup waits
+    /// for the database lock, which a running call holds, so it runs on the
+    /// blocking pool.
+    async fn fill_login(&mut self) {
+        let (Some(database), Some(uid), None) =
+            (self.info.database.clone(), self.info.uid, &self.info.login)
+        else {
+            return;
+        };
+        let emulator = self.state.emulator.clone();
+        let lookup = tokio::task::spawn_blocking(move || {
+            let database = emulator.database(&database).ok()?;
+            let state = database
+                .state
+                .lock()
+                .expect("a database lock is never poisoned");
+            let login = state.stored("res.users", uid, "login")?;
+            login.as_str().map(str::to_owned)
+        });
+        self.info.login = lookup.await.ok().flatten();
     }
 
-    /// Asks the fault engine about the call and applies the effects that
+    /// Consults the fault engine about the call and applies the effects that
     /// replace it. Returns the response to send instead of running the
     /// call, or `None` to run it (after the delay of a `delay` effect).
     pub async fn intercept(&mut self, dialect: &impl Dialect) -> Option<Response> {
+        self.fill_login().await;
         self.decide();
         let effect = self.decision.as_ref()?.effect.clone();
         match effect {

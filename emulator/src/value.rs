@@ -1,7 +1,7 @@
 //! The one dynamic value type shared by every wire codec and the ORM.
 //!
 //! XML-RPC, JSON-RPC and JSON-2 all decode into [`Value`] and encode from it,
-//! so the ORM never sees a protocol. Protocol quirks (XML-RPC's missing
+//! so the ORM is independent of the protocol. Protocol quirks (XML-RPC's missing
 //! `None`, its 32-bit integers, JSON's lack of binary) live in the codecs.
 
 use indexmap::IndexMap;
@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 /// An ordered dictionary: XML-RPC structs and JSON objects keep their order.
 pub type Dict = IndexMap<String, Value>;
 
-/// A value as Odoo's RPC layer sees it: roughly Python's `None`, `bool`,
+/// A value as Odoo's RPC layer receives it: roughly Python's `None`, `bool`,
 /// `int`, `float`, `str`, `bytes`, `datetime`, `list` and `dict`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
@@ -26,6 +26,9 @@ pub enum Value {
     DateTime(String),
     List(Vec<Value>),
     Dict(Dict),
+    /// A Python dict keyed by integers, as `get_external_id` returns:
+    /// JSON writes the keys as strings, and XML-RPC cannot marshal it.
+    IntMap(Vec<(i64, Value)>),
 }
 
 impl Value {
@@ -41,6 +44,7 @@ impl Value {
             Value::Binary(b) => !b.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Dict(d) => !d.is_empty(),
+            Value::IntMap(m) => !m.is_empty(),
         }
     }
 
@@ -94,7 +98,7 @@ impl Value {
             Value::Binary(_) => "bytes",
             Value::DateTime(_) => "datetime.datetime",
             Value::List(_) => "list",
-            Value::Dict(_) => "dict",
+            Value::Dict(_) | Value::IntMap(_) => "dict",
         }
     }
 
@@ -121,6 +125,13 @@ impl Value {
                     .collect();
                 format!("{{{}}}", inner.join(", "))
             }
+            Value::IntMap(entries) => {
+                let inner: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v.python_repr()))
+                    .collect();
+                format!("{{{}}}", inner.join(", "))
+            }
         }
     }
 }
@@ -142,7 +153,7 @@ pub fn python_float_repr(f: f64) -> String {
     }
 }
 
-/// Quotes a string as Python's `repr()`: single quotes unless the text holds
+/// Quotes a string as Python's `repr()`: single quotes unless the text contains
 /// a single quote and no double quote.
 pub fn python_str_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
@@ -251,6 +262,12 @@ impl From<&Value> for serde_json::Value {
                 serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(b))
             }
             Value::List(l) => serde_json::Value::Array(l.iter().map(Into::into).collect()),
+            Value::IntMap(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), serde_json::Value::from(v)))
+                    .collect(),
+            ),
             Value::Dict(d) => serde_json::Value::Object(
                 d.iter()
                     .map(|(k, v)| (k.clone(), serde_json::Value::from(v)))

@@ -119,7 +119,7 @@ pub fn default_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> Odoo
         if let Some(value) = env.context.get(&format!("default_{name}")) {
             result.insert(name, value.clone());
         } else if let Some(default) = &field.default {
-            result.insert(name, write::default_value(env, default));
+            result.insert(name, write::default_value(env, default)?);
         }
     }
     Ok(Value::Dict(result))
@@ -139,7 +139,10 @@ pub fn copy(
             model.name, ids
         )));
     };
+    // Odoo reads the record's values as the calling user.
+    env.check_access_rights(model, crate::orm::access::Operation::Read)?;
     env.check_missing(model, ids)?;
+    env.check_access_rule(model, ids, crate::orm::access::Operation::Read)?;
     let overrides = match bound.given("default") {
         Some(Value::Dict(d)) => d.clone(),
         _ => Dict::new(),
@@ -216,6 +219,25 @@ pub fn get_metadata(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooR
         result.push(Value::Dict(record));
     }
     Ok(Value::List(result))
+}
+
+/// `get_external_id()`: each record's first external id, or `""`, keyed by
+/// record id.
+pub fn get_external_id(env: &Env<'_>, model: &Model, ids: &[i64]) -> Value {
+    let entries = ids
+        .iter()
+        .map(|id| {
+            let xmlid = env
+                .state
+                .xmlids
+                .iter()
+                .find(|(_, (m, rid))| *m == model.name && rid == id)
+                .map(|(name, _)| name.clone())
+                .unwrap_or_default();
+            (*id, Value::Str(xmlid))
+        })
+        .collect();
+    Value::IntMap(entries)
 }
 
 /// `check_access_rights(operation, raise_exception=True)`.

@@ -158,6 +158,7 @@ fn record_method(method: &str, env: &Env<'_>, model: &Model) -> Option<Signature
         "exists" => signature!("BaseModel.exists", []),
         "check_access_rule" => signature!("BaseModel.check_access_rule", [required("operation")]),
         "get_metadata" => signature!("BaseModel.get_metadata", []),
+        "get_external_id" => signature!("BaseModel.get_external_id", []),
         "name_get" if env.version.has_name_get() => signature!("BaseModel.name_get", []),
         "action_archive" | "action_unarchive" | "toggle_active" if model.has_active() => {
             signature!("BaseModel.action_archive", [])
@@ -242,6 +243,7 @@ fn call_record_method(
             Ok(Value::None)
         }
         "get_metadata" => introspect::get_metadata(env, model, ids),
+        "get_external_id" => Ok(introspect::get_external_id(env, model, ids)),
         "name_get" => names::name_get(env, model, ids),
         "action_archive" | "action_unarchive" | "toggle_active" => archive(env, model, ids, method),
         _ => business::run(env, model, method, ids),
@@ -277,14 +279,13 @@ fn not_a_dict(value: &Value) -> OdooError {
 
 fn search_read(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<Value> {
     let query = query(bound, "domain")?;
-    let ids = search::search(env, model, &query)?;
     let fields = string_list(bound.given("fields"))?;
     let classic = bound
         .extra
         .get("load")
         .is_none_or(|l| l.as_str() == Some("_classic_read"));
-    Ok(Value::List(search::read(
-        env, model, &ids, &fields, classic,
+    Ok(Value::List(search::search_read(
+        env, model, &query, &fields, classic,
     )?))
 }
 

@@ -50,6 +50,14 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
         ),
         Value::List(items) => write_list(out, items, depth)?,
         Value::Dict(dict) => write_dict(out, dict, depth)?,
+        Value::IntMap(entries) => {
+            // `json.dumps` writes integer keys as their decimal text.
+            let dict = entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+            write_dict(out, &dict, depth)?;
+        }
     }
     Ok(())
 }

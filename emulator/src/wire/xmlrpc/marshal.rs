@@ -104,6 +104,13 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
         Value::Binary(bytes) => write_binary(out, bytes),
         Value::List(items) => write_array(out, items, depth)?,
         Value::Dict(dict) => write_struct(out, dict, depth)?,
+        Value::IntMap(entries) if !entries.is_empty() => {
+            return Err(PyException::new(
+                "builtins.TypeError",
+                "dictionary key must be string",
+            ))
+        }
+        Value::IntMap(_) => write_struct(out, &crate::Dict::new(), depth)?,
     }
     Ok(())
 }

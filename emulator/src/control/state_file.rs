@@ -14,7 +14,8 @@
 //! Values keep their exact type through a round trip: JSON's own types
 //! for `None`, booleans, integers, floats, strings, lists and dicts, and
 //! a one-key object for the rest: `{"$binary": BASE64}`,
-//! `{"$datetime": TEXT}`, `{"$float": "nan" | "inf" | "-inf"}`, and
+//! `{"$datetime": TEXT}`, `{"$float": "nan" | "inf" | "-inf"}`,
+//! `{"$intmap": [[KEY, VALUE], ...]}` for a dict keyed by integers, and
 //! `{"$dict": {...}}` for a dict whose only key starts with `$`.
 
 use std::collections::BTreeMap;
@@ -231,6 +232,13 @@ pub fn encode(value: &Value) -> Json {
         }
         Value::DateTime(text) => json!({"$datetime": text}),
         Value::List(items) => Json::Array(items.iter().map(encode).collect()),
+        Value::IntMap(entries) => {
+            let pairs: Vec<Json> = entries
+                .iter()
+                .map(|(key, value)| json!([key, encode(value)]))
+                .collect();
+            json!({"$intmap": pairs})
+        }
         Value::Dict(dict) => {
             let object: Map<String, Json> = dict
                 .iter()
@@ -282,8 +290,27 @@ fn decode_tagged(object: &Map<String, Json>) -> Result<Value, String> {
             )),
         },
         ("$dict", Json::Object(inner)) => Ok(Value::Dict(decode_dict(inner)?)),
+        ("$intmap", Json::Array(pairs)) => pairs
+            .iter()
+            .map(decode_int_pair)
+            .collect::<Result<_, _>>()
+            .map(Value::IntMap),
         _ => Err(format!(
-            "unknown tagged value {tag:?}: expected $binary, $datetime, $float or $dict"
+            "unknown tagged value {tag:?}: expected $binary, $datetime, $float, $intmap or $dict"
+        )),
+    }
+}
+
+fn decode_int_pair(pair: &Json) -> Result<(i64, Value), String> {
+    match pair.as_array().map(Vec::as_slice) {
+        Some([Json::Number(key), value]) => {
+            let key = key
+                .as_i64()
+                .ok_or_else(|| format!("invalid $intmap key {key}: expected an integer"))?;
+            Ok((key, decode(value)?))
+        }
+        _ => Err(format!(
+            "invalid $intmap entry {pair}: expected [KEY, VALUE]"
         )),
     }
 }
@@ -313,6 +340,7 @@ mod tests {
             Value::DateTime("20240101T10:00:00".into()),
             Value::List(vec![Value::Int(1), Value::Str("a".into())]),
             Value::Dict(tagged_dict),
+            Value::IntMap(vec![(7, Value::Str("x".into()))]),
         ];
         for value in values {
             let decoded = decode(&encode(&value)).expect("an encoded value decodes");

@@ -1,4 +1,5 @@
-//! The `odoo-emulator` command line: `serve`, `exec` and `profile check`.
+//! The `odoo-emulator` command line: `serve`, `exec`, `profile check` and
+//! `profile import`.
 //!
 //! Every option has an `ODOO_EMULATOR_*` environment variable with the same
 //! meaning, and `RUST_LOG` selects log detail (default `warn`, so a normal
@@ -73,6 +74,11 @@ pub enum ProfileCommand {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
     },
+    /// Read a live Odoo database over XML-RPC and write a profile that
+    /// extends the matching built-in base and lists only the differences:
+    /// models, fields, groups, access rows and record rules.
+    #[command(after_help = IMPORT_EXIT_CODES_HELP)]
+    Import(ImportArgs),
 }
 
 /// Options of `odoo-emulator serve`.
@@ -235,6 +241,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => exit_code(run_serve(&args)),
         Command::Exec(args) => ExitCode::from(exec::run_exec(&args)),
         Command::Profile(ProfileCommand::Check { paths }) => exit_code(check_profiles(&paths)),
+        Command::Profile(ProfileCommand::Import(args)) => exit_code(run_import(&args)),
     }
 }
 
@@ -308,8 +315,10 @@ fn init_logging() {
 }
 
 pub mod exec;
+mod import;
 mod serve;
 
+pub use import::{run_import, ImportArgs, IMPORT_EXIT_CODES_HELP};
 pub use serve::{run_serve, startup_line};
 
 #[cfg(test)]

@@ -111,3 +111,72 @@ fn default_profile_serves_demo() {
          password admin)"
     );
 }
+
+fn parse_import(args: &[&str]) -> Result<ImportArgs, clap::Error> {
+    let mut full = vec!["odoo-emulator", "profile", "import"];
+    full.extend_from_slice(args);
+    Cli::try_parse_from(full).map(|cli| match cli.command {
+        Command::Profile(ProfileCommand::Import(args)) => args,
+        _ => unreachable!("the arguments start with profile import"),
+    })
+}
+
+#[test]
+fn import_options() {
+    let args = parse_import(&[
+        "--url",
+        "http://127.0.0.1:8069",
+        "--db",
+        "acme",
+        "--username",
+        "admin",
+        "--password",
+        "s3cret",
+        "--models",
+        "res.partner,x_delivery.slot",
+        "-o",
+        "acme.yaml",
+    ])
+    .expect("valid options");
+
+    assert_eq!(args.url, "http://127.0.0.1:8069");
+    assert_eq!(args.db, "acme");
+    assert_eq!(args.username, "admin");
+    assert_eq!(
+        args.password,
+        crate::profile::import::Password::new("s3cret")
+    );
+    assert_eq!(args.models, vec!["res.partner", "x_delivery.slot"]);
+    assert_eq!(args.output, Some(PathBuf::from("acme.yaml")));
+    assert!(!format!("{args:?}").contains("s3cret"));
+}
+
+#[test]
+fn invalid_import_invocations() {
+    let cases: [&[&str]; 4] = [
+        &["--db", "acme", "--username", "admin", "--password", "x"],
+        &[
+            "--url",
+            "http://h",
+            "--username",
+            "admin",
+            "--password",
+            "x",
+        ],
+        &["--url", "http://h", "--db", "acme", "--password", "x"],
+        &[
+            "--url",
+            "http://h",
+            "--db",
+            "acme",
+            "--username",
+            "a",
+            "--password",
+            "",
+        ],
+    ];
+    for args in cases {
+        let error = parse_import(args).expect_err("invalid options");
+        assert!(error.use_stderr(), "{args:?}");
+    }
+}

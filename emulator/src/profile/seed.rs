@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::orm::business::BusinessMethod;
 use crate::orm::env::{Env, SUPERUSER_ID};
-use crate::orm::schema::{FieldType, Model, Schema};
+use crate::orm::schema::{FieldType, Model, OnDelete, Schema};
 use crate::orm::store::{Credentials, DbState};
 use crate::orm::{load, write};
 use crate::profile::load::{locate, Source};
@@ -252,6 +252,13 @@ pub(crate) fn seed_reflection(env: &mut Env<'_>) -> crate::error::OdooResult<()>
             "state",
             Value::Str(if model.manual { "manual" } else { "base" }.into()),
         );
+        put_if(
+            &mut vals,
+            env,
+            "ir.model",
+            "order",
+            Value::Str(model.order.clone()),
+        );
         let id =
             upsert(env, "ir.model", Some(&xmlid), vals).map_err(crate::error::OdooError::value)?;
         seed_fields(env, model, id)?;
@@ -285,6 +292,20 @@ fn seed_fields(env: &mut Env<'_>, model: &Model, model_id: i64) -> crate::error:
             ("required", Value::Bool(field.required)),
             ("readonly", Value::Bool(field.readonly)),
             ("store", Value::Bool(field.store)),
+            ("index", Value::Bool(field.index)),
+            ("translate", Value::Bool(field.translate)),
+            (
+                "help",
+                field.help.clone().map_or(Value::Bool(false), Value::Str),
+            ),
+            ("size", Value::Int(field.size.map_or(0, i64::from))),
+            (
+                "related",
+                field
+                    .related
+                    .as_ref()
+                    .map_or(Value::Bool(false), |path| Value::Str(path.join("."))),
+            ),
             (
                 "state",
                 Value::Str(if field.manual { "manual" } else { "base" }.into()),
@@ -292,6 +313,22 @@ fn seed_fields(env: &mut Env<'_>, model: &Model, model_id: i64) -> crate::error:
         ];
         for (name, value) in entries {
             put_if(&mut vals, env, "ir.model.fields", name, value);
+        }
+        // Odoo 17's `_reflect_field_params` (ir_model.py) stores `on_delete`
+        // only for fields that have an `ondelete`, which are many2one fields.
+        if field.field_type == FieldType::Many2one {
+            let on_delete = match field.ondelete {
+                OnDelete::SetNull => "set null",
+                OnDelete::Restrict => "restrict",
+                OnDelete::Cascade => "cascade",
+            };
+            put_if(
+                &mut vals,
+                env,
+                "ir.model.fields",
+                "on_delete",
+                Value::Str(on_delete.to_owned()),
+            );
         }
         let xmlid = format!(
             "{}.field_{}__{}",

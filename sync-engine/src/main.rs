@@ -160,10 +160,13 @@ impl PassArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    let code = match cli.command {
+    // A panic prints its message through the default hook and exits with
+    // the documented internal-error code rather than Rust's 101.
+    let code = std::panic::catch_unwind(|| match cli.command {
         Command::Pass(args) => run(&args, false),
         Command::Check(args) => run(&args, true),
-    };
+    })
+    .unwrap_or(exit::INTERNAL);
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 

@@ -149,6 +149,7 @@ impl<'a> PassRunner<'a> {
             let Some(last_seq) = changes.iter().map(|c| c.seq).max() else {
                 return Ok(());
             };
+            let full_page = changes.len() >= self.options.page_size;
             self.summary.changes += changes.len();
             tracing::debug!(
                 cursor,
@@ -171,7 +172,9 @@ impl<'a> PassRunner<'a> {
             }
             self.engine.state.cursor = last_seq;
             self.save()?;
-            if last_seq >= page.last_seq {
+            // A SaaS may report the page's own last sequence number rather
+            // than the feed's, so a full page always asks for the next one.
+            if last_seq >= page.last_seq && !full_page {
                 return Ok(());
             }
         }

@@ -381,3 +381,44 @@ fn expired_session_reauthenticates() {
         .count();
     assert_eq!(logins, 2, "logged in again after the expiry");
 }
+
+#[test]
+fn failing_writes_stop_the_pass() {
+    let fixture = Fixture::new(Protocol::XmlRpc);
+    fixture.saas.upsert(
+        "customer",
+        "c1",
+        customer("Ada Lovelace", "ada@example.com", "BE"),
+    );
+    for (id, sku) in [("p1", "SKU-1"), ("p2", "SKU-2"), ("p3", "SKU-3")] {
+        fixture
+            .saas
+            .upsert("product", id, product(sku, "Punch Card", 1.0));
+    }
+    add_fault(
+        &fixture,
+        json!({"match": {"model": "product.product", "method": "create"},
+               "effect": {"type": "http", "status": 503}}),
+    );
+
+    let error = fixture.try_pass().expect_err("three records in a row fail");
+
+    assert_eq!(error.kind(), ErrorKind::Unavailable);
+    let state =
+        odoo_sync::state::SyncState::load(fixture.state_dir.path()).expect("readable state");
+    assert_eq!(state.cursor, 0, "the page is read again next time");
+    assert!(
+        state.applied("customer", "c1").is_some(),
+        "the customer was applied"
+    );
+    fixture.emulator.clear_faults();
+    let summary = fixture.pass();
+    assert_eq!(summary.skipped, 1, "the customer is not written again");
+    assert_eq!(summary.applied, 3);
+    let products = fixture.search_read(
+        "product.product",
+        json!([["name", "=", "Punch Card"]]),
+        &["id"],
+    );
+    assert_eq!(products.len(), 3);
+}

@@ -573,3 +573,28 @@ entities:
     assert_eq!(summary.skipped, 1);
     assert_eq!(summary.reported, 0, "{:?}", fixture.saas.reports());
 }
+
+#[test]
+fn changed_sku_renames_product() {
+    let fixture = Fixture::new(Protocol::XmlRpc);
+    fixture
+        .saas
+        .upsert("product", "p1", product("SKU-1", "Analytical Engine", 10.0));
+    fixture.pass();
+    fixture.saas.upsert(
+        "product",
+        "p1",
+        product("SKU-1B", "Analytical Engine", 10.0),
+    );
+
+    let summary = fixture.pass();
+
+    assert_eq!(summary.applied, 1);
+    let products = fixture.search_read(
+        "product.product",
+        json!([["name", "=", "Analytical Engine"]]),
+        &["default_code"],
+    );
+    assert_eq!(products.len(), 1, "no second product: {products:?}");
+    assert_eq!(products[0]["default_code"], json!("SKU-1B"));
+}

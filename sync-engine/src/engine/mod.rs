@@ -24,6 +24,10 @@
 //!   field, lines included as `(0, 0, values)` commands. Record and key
 //!   are created together, so a lost response is found by the next search.
 //!
+//! When a key read from a SaaS field changes (a product gets a new SKU),
+//! the record found under the key value applied last, which the state
+//! directory keeps, is updated and gets the new key.
+//!
 //! Archived records count: an upsert of an archived record (archive
 //! delete policy, `active` not mapped) sets `active` back to true.
 //!

@@ -36,7 +36,7 @@ impl Engine<'_> {
         let lines = self.desired_lines(entity, data)?;
         let fields = read_fields(entity, &schema);
         let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-        let record_id = match self.find(entity, &key, &fields)? {
+        let record_id = match self.find_current_or_previous(target, entity, &key, &fields)? {
             None => {
                 self.check_drift(target, &[DriftScope::Creates])?;
                 self.create(entity, &schema, &key, desired, lines)?
@@ -51,6 +51,36 @@ impl Engine<'_> {
             self.run_action(entity, actions, &schema, record_id, data, &mut applied)?;
         }
         Ok(applied)
+    }
+
+    /// Finds the record by its key, or else by the key value applied last,
+    /// since a key read from a SaaS field (a SKU, an order number) can
+    /// change. The update then writes the new key value.
+    fn find_current_or_previous(
+        &mut self,
+        target: &Target,
+        entity: &EntitySpec,
+        key: &str,
+        fields: &[&str],
+    ) -> SyncResult<Option<Existing>> {
+        if let Some(existing) = self.find(entity, key, fields)? {
+            return Ok(Some(existing));
+        }
+        let previous = self
+            .state
+            .applied(&target.entity, &target.id)
+            .and_then(|record| record.key.clone())
+            .filter(|previous| previous != key);
+        match previous {
+            Some(previous) => {
+                let found = self.find(entity, &previous, fields)?;
+                if found.is_some() {
+                    tracing::info!(entity = %target.entity, id = %target.id, %previous, new = %key, "the record's key changed");
+                }
+                Ok(found)
+            }
+            None => Ok(None),
+        }
     }
 
     /// Maps the SaaS record's lines; `None` when the record has no lines

@@ -33,6 +33,7 @@ both_protocols!(
     access_error_reported_once,
     timeout_on_create_no_duplicate,
     unavailable_odoo_gives_up,
+    damaged_create_responses_no_duplicate,
 );
 
 fn add_fault(fixture: &Fixture, rule: Value) {
@@ -421,4 +422,39 @@ fn failing_writes_stop_the_pass() {
         &["id"],
     );
     assert_eq!(products.len(), 3);
+}
+
+fn damaged_create_responses_no_duplicate(protocol: Protocol) {
+    for effect in [
+        "truncated",
+        "malformed",
+        "result_missing",
+        "wrong_content_type",
+    ] {
+        let fixture = Fixture::new(protocol);
+        add_fault(
+            &fixture,
+            json!({"match": {"model": "product.product", "method": "create"}, "times": 1,
+                   "effect": {"type": effect}}),
+        );
+        fixture
+            .saas
+            .upsert("product", "p1", product("SKU-1", "Analytical Engine", 10.0));
+
+        let summary = fixture.pass();
+
+        assert_eq!(
+            summary.reported,
+            0,
+            "{effect}: {:?}",
+            fixture.saas.reports()
+        );
+        let products = fixture.search_read(
+            "product.product",
+            json!([["default_code", "=", "SKU-1"]]),
+            &["id"],
+        );
+        assert_eq!(products.len(), 1, "{effect}: {products:?}");
+        assert_eq!(calls(&fixture, "product.product", "create"), 1, "{effect}");
+    }
 }

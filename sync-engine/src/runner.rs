@@ -186,6 +186,7 @@ impl<'a> PassRunner<'a> {
         self.handled
             .insert((target.entity.clone(), target.id.clone()));
         if !self.spec.entities.contains_key(&target.entity) {
+            self.engine.state.clear_pending(&target.entity, &target.id);
             if self.unmapped.insert(target.entity.clone()) {
                 tracing::info!(entity = %target.entity, "the spec maps no such entity, so its changes are skipped");
             }

@@ -21,6 +21,10 @@
 //!    HH:MM:SS`, Odoo's formats; a SaaS datetime with an offset is moved
 //!    to UTC.
 //!
+//! A required field that the SaaS leaves empty, with no constant or
+//! default in the spec, is left out: writing it empty would fail, so Odoo
+//! keeps its value, or its default on a new record.
+//!
 //! A selection value that the live field no longer allows is a
 //! [`ErrorKind::Drift`] error for that record alone.
 //!
@@ -116,29 +120,38 @@ pub fn map_fields(
                 e
             }
         })?;
-        values.insert(field.clone(), value);
+        if let Some(value) = value {
+            values.insert(field.clone(), value);
+        }
     }
     Ok(values)
 }
 
+/// Computes one field's value, or `None` for a required field that the
+/// SaaS leaves empty and the spec gives no value for: an empty value could
+/// not clear it, so Odoo keeps its own value or default.
 fn map_field(
     mapping: &FieldMapping,
     info: &FieldInfo,
     data: &Map<String, Value>,
     resolver: &mut dyn Resolve,
-) -> SyncResult<Value> {
+) -> SyncResult<Option<Value>> {
     let source = mapping
         .from
         .as_ref()
         .and_then(|from| data.get(from))
         .cloned()
         .unwrap_or(Value::Null);
+    let constant = matches!(mapping.transform, Some(Transform::Constant(_)));
+    if info.required && !constant && mapping.default.is_none() && is_empty(&source) {
+        return Ok(None);
+    }
     let raw = match (&mapping.transform, &mapping.default) {
         (Some(Transform::Constant(value)), _) => resolve_external_ids(info, value, resolver)?,
         (_, Some(default)) if is_empty(&source) => resolve_external_ids(info, default, resolver)?,
         (transform, _) => transform_value(transform.as_ref(), mapping, info, source, resolver)?,
     };
-    convert(info, raw)
+    convert(info, raw).map(Some)
 }
 
 /// Replaces the external ids of a relational constant or default with
@@ -703,6 +716,20 @@ mod tests {
         )
         .expect_err("unknown customer");
         assert_eq!(error.kind(), ErrorKind::MissingReference);
+    }
+
+    #[test]
+    fn empty_required_field_is_left_out() {
+        let date_order = FieldInfo {
+            required: true,
+            ..field("date_order", "datetime")
+        };
+        let schema = schema(vec![date_order, field("note", "text")]);
+        let mappings = mappings("date_order: {from: date}\nnote: {from: note}\n");
+        let values =
+            map_fields(&mappings, &schema, &data(json!({})), &mut resolver()).expect("mapped");
+        assert!(!values.contains_key("date_order"), "{values:?}");
+        assert_eq!(values["note"], json!(false), "optional fields are cleared");
     }
 
     #[test]

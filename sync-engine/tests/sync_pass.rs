@@ -598,3 +598,36 @@ fn changed_sku_renames_product() {
     assert_eq!(products.len(), 1, "no second product: {products:?}");
     assert_eq!(products[0]["default_code"], json!("SKU-1B"));
 }
+
+#[test]
+fn order_without_date_keeps_default() {
+    let fixture = Fixture::new(Protocol::XmlRpc);
+    fixture.saas.upsert(
+        "customer",
+        "c1",
+        customer("Ada Lovelace", "ada@example.com", "BE"),
+    );
+    fixture
+        .saas
+        .upsert("product", "p1", product("SKU-1", "Analytical Engine", 10.0));
+    let mut undated = order("SO-1", "c1", "confirmed", &[("SKU-1", 1.0, 10.0)]);
+    undated.as_object_mut().expect("an object").remove("date");
+    fixture.saas.upsert("order", "o1", undated);
+
+    let summary = fixture.pass();
+
+    assert_eq!(summary.reported, 0, "{:?}", fixture.saas.reports());
+    let sale = one(
+        &fixture,
+        "sale.order",
+        json!([["client_order_ref", "=", "SO-1"]]),
+        &["date_order", "state"],
+    );
+    assert_ne!(
+        sale["date_order"],
+        json!(false),
+        "Odoo's default date stays"
+    );
+    assert_eq!(sale["state"], json!("sale"));
+    assert_eq!(fixture.pass().writes, 0);
+}

@@ -157,19 +157,25 @@ impl<'a> PassRunner<'a> {
                 last_seq,
                 "applying a page of changes"
             );
-            for change in plan_page(changes, &self.order) {
-                let target = Target {
+            let targets: Vec<Target> = plan_page(changes, &self.order)
+                .into_iter()
+                .map(|change| Target {
                     entity: change.entity,
                     id: change.id,
                     op: change.op,
                     version: change.version,
                     data: change.data,
-                };
+                })
+                .collect();
+            self.engine.prefetch(&targets);
+            for target in targets {
                 if let Err(error) = self.handle(target) {
+                    self.engine.forget_prefetched();
                     self.save()?;
                     return Err(error);
                 }
             }
+            self.engine.forget_prefetched();
             self.engine.state.cursor = last_seq;
             self.save()?;
             // A SaaS may report the page's own last sequence number rather

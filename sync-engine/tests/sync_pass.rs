@@ -631,3 +631,40 @@ fn order_without_date_keeps_default() {
     assert_eq!(sale["state"], json!("sale"));
     assert_eq!(fixture.pass().writes, 0);
 }
+
+#[test]
+fn page_is_read_in_few_calls() {
+    let fixture = Fixture::new(Protocol::JsonRpc);
+    for index in 0..20 {
+        let email = format!("c{index}@example.com");
+        fixture.saas.upsert(
+            "customer",
+            &format!("c{index}"),
+            customer("Customer", &email, "BE"),
+        );
+    }
+    fixture.pass();
+    std::fs::remove_dir_all(fixture.state_dir.path()).expect("the state directory is removed");
+    let before = fixture.emulator.journal(0, None).len();
+
+    let summary = fixture.pass();
+
+    assert_eq!(summary.applied, 20);
+    assert_eq!(summary.writes, 0);
+    let calls: Vec<String> = fixture.emulator.journal(0, None)[before..]
+        .iter()
+        .filter(|e| e.service.as_deref() == Some("object"))
+        .map(|e| {
+            format!(
+                "{} {}",
+                e.model.as_deref().unwrap_or("?"),
+                e.method.as_deref().unwrap_or("?")
+            )
+        })
+        .filter(|call| !call.ends_with("fields_get") && !call.ends_with("default_get"))
+        .collect();
+    assert!(
+        calls.len() <= 4,
+        "one search and one read per page, then lookups: {calls:?}"
+    );
+}

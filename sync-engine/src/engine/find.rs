@@ -28,6 +28,17 @@ impl Engine<'_> {
         key: &str,
         fields: &[&str],
     ) -> SyncResult<Option<Existing>> {
+        let cache_key = (entity.model.clone(), key.to_owned());
+        if let Some(prefetched) = self.prefetched.remove(&cache_key) {
+            let complete = prefetched.as_ref().is_none_or(|e| {
+                fields
+                    .iter()
+                    .all(|f| *f == "id" || e.values.contains_key(*f))
+            });
+            if complete {
+                return Ok(prefetched);
+            }
+        }
         match &entity.key {
             KeySpec::ExternalId { .. } => self.find_by_external_id(&entity.model, key, fields),
             KeySpec::Field { field, .. } => self.find_by_field(&entity.model, field, key, fields),

@@ -7,7 +7,9 @@
 //! Every attempt starts by reading Odoo, then writes only what differs, so
 //! a record that is already in sync costs reads and no write, and a retry
 //! after an ambiguous failure (one that may have committed) first reads
-//! what the failed call did. The way a record is found and created depends
+//! what the failed call did. The first attempt of each change in a page
+//! takes its read from one batch read of the whole page (see `prefetch`);
+//! every later attempt reads Odoo afresh. The way a record is found and created depends
 //! on the key strategy:
 //!
 //! * **External id** (`<module>.<prefix><saas id>` in `ir.model.data`):
@@ -59,6 +61,7 @@
 
 mod delete;
 mod find;
+mod prefetch;
 mod upsert;
 
 use std::collections::HashMap;
@@ -106,6 +109,9 @@ pub struct Engine<'a> {
     external_ids: HashMap<(String, String), i64>,
     /// Records being pulled for a reference, to stop cycles.
     pulling: Vec<(String, String)>,
+    /// The current page's records by model and key value, each result
+    /// taken once; `None` when Odoo has no record for the key.
+    prefetched: HashMap<(String, String), Option<find::Existing>>,
 }
 
 /// How many references deep the engine pulls records before it gives up.
@@ -130,7 +136,13 @@ impl<'a> Engine<'a> {
             lookups: HashMap::new(),
             external_ids: HashMap::new(),
             pulling: Vec::new(),
+            prefetched: HashMap::new(),
         }
+    }
+
+    /// Forgets the prefetched records of the page just applied.
+    pub fn forget_prefetched(&mut self) {
+        self.prefetched.clear();
     }
 
     /// Returns the number of record-level retries made.

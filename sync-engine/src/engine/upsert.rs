@@ -389,7 +389,7 @@ fn set_key_field(
 }
 
 /// Lists the fields an upsert reads from the existing record.
-fn read_fields(entity: &EntitySpec, schema: &ModelSchema) -> Vec<String> {
+pub(super) fn read_fields(entity: &EntitySpec, schema: &ModelSchema) -> Vec<String> {
     let mut fields: Vec<String> = entity.fields.keys().cloned().collect();
     if let KeySpec::Field { field, .. } = &entity.key {
         if !fields.contains(field) {

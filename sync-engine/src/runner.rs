@@ -179,7 +179,8 @@ impl<'a> PassRunner<'a> {
             self.engine.state.cursor = last_seq;
             self.save()?;
             // A SaaS may report the page's own last sequence number rather
-            // than the feed's, so a full page always asks for the next one.
+            // than the feed's, so a full page always leads to a request for
+            // the next one.
             if last_seq >= page.last_seq && !full_page {
                 return Ok(());
             }

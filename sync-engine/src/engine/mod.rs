@@ -4,8 +4,8 @@
 //!
 //! # Upserts
 //!
-//! Every attempt starts by reading Odoo, then writes only what differs, so
-//! a record that is already in sync costs reads and no write, and a retry
+//! Every attempt starts by reading Odoo, then writes only what differs.
+//! A record that is already in sync costs reads and no write, and a retry
 //! after an ambiguous failure (one that may have committed) first reads
 //! what the failed call did. The first attempt of each change in a page
 //! takes its read from one batch read of the whole page (see `prefetch`);

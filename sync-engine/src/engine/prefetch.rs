@@ -3,8 +3,8 @@
 //!
 //! For each entity, one search finds the records of every key in the page
 //! (`ir.model.data` by external id, or the model by its key field), and one
-//! `read` fetches the fields the upserts compare. `Engine::find` takes a
-//! prefetched result once and then forgets it, so a retry after a failure,
+//! `read` fetches the fields the upserts compare. `Engine::find` uses a
+//! prefetched result once and then drops it, so a retry after a failure,
 //! or any later search in the pass, reads Odoo again. A key that the
 //! prefetch cannot settle for sure (a dangling external id, several records
 //! with one key, a key field that is not text) is left to the per-record

@@ -31,11 +31,11 @@ pub fn search(env: &Env<'_>, model: &Arc<Model>, query: &Query) -> OdooResult<Ve
         .filter(|o| !o.trim().is_empty())
         .unwrap_or_else(|| model.order.clone());
     let terms = order::parse(model, &order_text)?;
-    order::sort(env, model, &mut ids, &terms)?;
     let end = match query.limit {
         Some(limit) => query.offset.saturating_add(limit).min(ids.len()),
         None => ids.len(),
     };
+    order::sort_first(env, model, &mut ids, &terms, end)?;
     Ok(ids
         .get(query.offset.min(ids.len())..end)
         .map(<[i64]>::to_vec)

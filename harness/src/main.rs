@@ -1,0 +1,3 @@
+//! The `odoo-harness` command.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! The `odoo-sync` command.
+
+fn main() {}

@@ -333,6 +333,18 @@ impl<'a> Env<'a> {
     }
 }
 
+/// Tells whether [`Env::get`] returns the stored value of `field` as it is
+/// (or the type's empty value when unset), so a caller that scans many
+/// records may read their rows directly. Keep in step with `get`.
+pub fn reads_row_value(field: &Field) -> bool {
+    field.name != "id"
+        && field.name != "display_name"
+        && field.delegated.is_none()
+        && field.related.is_none()
+        && field.compute.is_none()
+        && field.field_type != FieldType::One2many
+}
+
 /// Returns the ids in a value: an id, a list of ids, or nothing.
 pub fn ids_of(value: &Value) -> Vec<i64> {
     match value {

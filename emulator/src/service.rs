@@ -6,7 +6,7 @@
 //! the result or the [`OdooError`] in their own dialect.
 //!
 //! Differences from Odoo a client could notice: the `db` service's
-//! management methods (`create_database`, `drop`, ...) answer `Access
+//! management methods (`create_database`, `drop`, ...) raise `Access
 //! Denied` as Odoo does with a wrong master password, since no master
 //! password is configured; and `common.version` reports the version of the
 //! first database when several versions are served from one process.
@@ -71,8 +71,8 @@ pub struct Emulator {
     seed: u64,
 }
 
-/// How a password check treats API keys: accepted on RPC, refused on the
-/// interactive web login.
+/// The kind of login, which decides whether API keys are accepted: on RPC
+/// yes, on the interactive web login no.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Login {
     Rpc,
@@ -232,7 +232,7 @@ impl Emulator {
         }
         let mut params = params.into_iter();
         let db = text(&params.next().unwrap_or_default());
-        let uid = python_int(&params.next().unwrap_or_default())?;
+        let uid = crate::orm::convert::python_int(&params.next().unwrap_or_default())?;
         let password = text(&params.next().unwrap_or_default());
         self.check_credentials(&db, uid, &password)?;
         let rest: Vec<Value> = params.collect();
@@ -301,7 +301,6 @@ impl Emulator {
             now,
             database.profile.version,
         );
-        env.check_companies()?;
         let span = tracing::trace_span!("call", db, uid, model, method);
         let _entered = span.enter();
         let result = methods::call(&mut env, model, method, &args, &kwargs)?;
@@ -469,26 +468,6 @@ fn password_matches(state: &DbState, uid: i64, password: &str, mode: Login) -> b
         .is_some_and(|p| !p.is_empty() && p == password);
     let by_key = mode == Login::Rpc && credentials.api_keys.iter().any(|k| k == password);
     by_password || by_key
-}
-
-/// Odoo converts the uid with Python's `int()`, so a login name in its
-/// place raises the `ValueError` clients see.
-fn python_int(value: &Value) -> OdooResult<i64> {
-    match value {
-        Value::Int(i) => Ok(*i),
-        Value::Bool(b) => Ok(i64::from(*b)),
-        Value::Float(f) => Ok(f.trunc() as i64),
-        Value::Str(s) => s.trim().parse().map_err(|_| {
-            OdooError::value(format!(
-                "invalid literal for int() with base 10: {}",
-                python_str_repr(s)
-            ))
-        }),
-        other => Err(OdooError::type_error(format!(
-            "int() argument must be a string, a bytes-like object or a real number, not '{}'",
-            other.python_type()
-        ))),
-    }
 }
 
 fn text(value: &Value) -> String {

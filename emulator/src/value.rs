@@ -1,7 +1,7 @@
 //! The one dynamic value type shared by every wire codec and the ORM.
 //!
 //! XML-RPC, JSON-RPC and JSON-2 all decode into [`Value`] and encode from it,
-//! so the ORM never sees a protocol. Protocol quirks (XML-RPC's missing
+//! so the ORM is independent of the protocol. Protocol quirks (XML-RPC's missing
 //! `None`, its 32-bit integers, JSON's lack of binary) live in the codecs.
 
 use indexmap::IndexMap;
@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 /// An ordered dictionary: XML-RPC structs and JSON objects keep their order.
 pub type Dict = IndexMap<String, Value>;
 
-/// A value as Odoo's RPC layer sees it: roughly Python's `None`, `bool`,
+/// A value as Odoo's RPC layer receives it: roughly Python's `None`, `bool`,
 /// `int`, `float`, `str`, `bytes`, `datetime`, `list` and `dict`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
@@ -153,7 +153,7 @@ pub fn python_float_repr(f: f64) -> String {
     }
 }
 
-/// Quotes a string as Python's `repr()`: single quotes unless the text holds
+/// Quotes a string as Python's `repr()`: single quotes unless the text contains
 /// a single quote and no double quote.
 pub fn python_str_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {

@@ -25,7 +25,7 @@ pub struct PassConfig {
     pub spec_path: PathBuf,
 }
 
-/// What a pass did.
+/// The counts of one finished pass.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PassSummary {
     /// Changes read from the feed.

@@ -60,7 +60,7 @@ pub enum KeySpec {
     /// An external id in `ir.model.data`: `<module>.<prefix><saas id>`,
     /// such as `saas.customer_c1`.
     ExternalId { prefix: String },
-    /// A field of the Odoo record that holds a unique SaaS value, such as
+    /// A field of the Odoo record that stores a unique SaaS value, such as
     /// `ref` holding the SaaS id or `default_code` holding the SKU.
     Field {
         field: String,
@@ -92,7 +92,7 @@ pub struct FieldMapping {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Transform {
-    /// Always this value, whatever the SaaS record says.
+    /// Always this value, whatever the SaaS record contains.
     Constant(serde_json::Value),
     /// A many2one to the Odoo record of another SaaS entity, found by that
     /// entity's key: `{ref: customer}`.

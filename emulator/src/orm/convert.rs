@@ -52,10 +52,18 @@ pub fn to_stored(env: &Env<'_>, model: &Model, field: &Field, value: &Value) -> 
 fn to_integer(value: &Value) -> OdooResult<Value> {
     match value {
         Value::None | Value::Bool(false) => Ok(Value::Int(0)),
-        Value::Bool(true) => Ok(Value::Int(1)),
-        Value::Int(i) => Ok(Value::Int(*i)),
-        Value::Float(f) => Ok(Value::Int(f.trunc() as i64)),
-        Value::Str(s) => s.trim().parse().map(Value::Int).map_err(|_| {
+        other => python_int(other).map(Value::Int),
+    }
+}
+
+/// Converts a value as Python's `int()` does, with its error texts: a login
+/// name sent where a uid belongs raises the `ValueError` clients see.
+pub fn python_int(value: &Value) -> OdooResult<i64> {
+    match value {
+        Value::Int(i) => Ok(*i),
+        Value::Bool(b) => Ok(i64::from(*b)),
+        Value::Float(f) => Ok(f.trunc() as i64),
+        Value::Str(s) => s.trim().parse().map_err(|_| {
             OdooError::value(format!(
                 "invalid literal for int() with base 10: {}",
                 python_str_repr(s)
@@ -172,8 +180,8 @@ fn to_binary(model: &Model, field: &Field, value: &Value) -> OdooResult<Value> {
     }
 }
 
-/// A many2one takes an id, `False`, or a `[id, name]` pair; an id that
-/// does not exist fails the foreign key, which Odoo reports as below.
+/// Converts a many2one value: an id, `False`, or an `[id, name]` pair. An
+/// id that does not exist fails the foreign key, as in PostgreSQL.
 fn to_many2one(env: &Env<'_>, model: &Model, field: &Field, value: &Value) -> OdooResult<Value> {
     let id = match value {
         Value::Int(id) => *id,

@@ -27,9 +27,14 @@ pub struct Env<'a> {
     /// The current time on the emulator's clock, as `YYYY-MM-DD HH:MM:SS`.
     pub now: String,
     pub version: Version,
-    /// Skips the existence check of many2one targets, for seeding records
-    /// that refer to records created later in the same profile.
+    /// Skips the existence check of many2one targets and the required
+    /// check, for seeding records that refer to records created later in
+    /// the same profile or that a later profile completes. Seeding checks
+    /// both once every profile is written.
     pub defer_foreign_keys: bool,
+    /// Odoo's debug mode (`?debug=1` in a web session), in which internal
+    /// users see which record rules refused an operation.
+    pub debug: bool,
     /// The user's groups with implied groups, computed on first use.
     pub(crate) groups_cache: std::cell::OnceCell<BTreeSet<i64>>,
 }
@@ -50,6 +55,7 @@ impl<'a> Env<'a> {
             now,
             version,
             defer_foreign_keys: false,
+            debug: false,
             groups_cache: std::cell::OnceCell::new(),
         }
     }
@@ -226,7 +232,7 @@ impl<'a> Env<'a> {
             .collect()
     }
 
-    /// Computes `display_name` as the model's kind says.
+    /// Computes `display_name` by the model's display-name kind.
     pub fn display_name(&self, model: &Model, id: i64) -> Value {
         let name = |m: &Model, record: i64| -> String {
             match m.rec_name_field() {

@@ -119,7 +119,7 @@ pub fn default_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> Odoo
         if let Some(value) = env.context.get(&format!("default_{name}")) {
             result.insert(name, value.clone());
         } else if let Some(default) = &field.default {
-            result.insert(name, write::default_value(env, default));
+            result.insert(name, write::default_value(env, default)?);
         }
     }
     Ok(Value::Dict(result))
@@ -139,7 +139,10 @@ pub fn copy(
             model.name, ids
         )));
     };
+    // Odoo reads the record's values as the calling user.
+    env.check_access_rights(model, crate::orm::access::Operation::Read)?;
     env.check_missing(model, ids)?;
+    env.check_access_rule(model, ids, crate::orm::access::Operation::Read)?;
     let overrides = match bound.given("default") {
         Some(Value::Dict(d)) => d.clone(),
         _ => Dict::new(),

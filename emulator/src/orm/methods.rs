@@ -279,14 +279,13 @@ fn not_a_dict(value: &Value) -> OdooError {
 
 fn search_read(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<Value> {
     let query = query(bound, "domain")?;
-    let ids = search::search(env, model, &query)?;
     let fields = string_list(bound.given("fields"))?;
     let classic = bound
         .extra
         .get("load")
         .is_none_or(|l| l.as_str() == Some("_classic_read"));
-    Ok(Value::List(search::read(
-        env, model, &ids, &fields, classic,
+    Ok(Value::List(search::search_read(
+        env, model, &query, &fields, classic,
     )?))
 }
 

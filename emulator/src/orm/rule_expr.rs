@@ -1,53 +1,184 @@
-//! Record-rule domains (`domain_force`), written in Odoo's Python
-//! expression syntax and evaluated for the calling user.
+//! Record-rule domains (`domain_force`): Python expressions that Odoo
+//! evaluates for the calling user before it applies a rule.
 //!
-//! Odoo evaluates these with `safe_eval`. The emulator supports the subset
-//! that rules use: literals, lists and tuples, `+` on lists, and the names
-//! `user` (with attributes such as `user.id`, `user.partner_id.id`,
-//! `user.company_ids.ids`), `company_id`, `company_ids`, `uid` and
-//! `time.strftime(...)`. Anything else is rejected with a clear error
-//! rather than guessed.
+//! Odoo 17.0 evaluates them with `safe_eval` and four names
+//! (`ir.rule._eval_context`):
+//! - `user`: the calling user's `res.users` record;
+//! - `time`: Python's `time` module;
+//! - `company_ids`: the ids of the active companies, which are the
+//!   context's `allowed_company_ids` or else all the user's companies;
+//! - `company_id`: the current company, which is the first of
+//!   `allowed_company_ids` or else the user's default company.
+//!
+//! `uid` is not among them, so a 17.0 rule that names it fails. Building
+//! the names reads the active companies, which raises `AccessError` when
+//! `allowed_company_ids` names a company the user does not belong to.
+//!
+//! The emulator evaluates the subset of Python that rules use: numbers,
+//! strings, `True`, `False`, `None`, lists, tuples, `+` and unary `-`,
+//! attribute paths on `user` (fields, `.id`, `.ids`) and
+//! `time.strftime(format)`, with the emulator's clock as the time. Where
+//! Odoo's evaluation would fail (an undefined name, a field the user
+//! record lacks), the error is Odoo's: a `ValueError` whose text wraps the
+//! Python exception. Python that the emulator does not evaluate
+//! (comprehensions, conditionals, comparisons, other functions) is rejected
+//! with a `ValueError` that names the construct, rather than guessed.
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::Domain;
 use crate::orm::env::{ids_of, Env};
-use crate::value::Value;
+use crate::orm::schema::FieldType;
+use crate::value::{python_str_repr, Value};
 
-/// Evaluates a rule's `domain_force` and parses the resulting domain.
-pub fn evaluate_domain(env: &Env<'_>, text: &str) -> OdooResult<Domain> {
-    let value = evaluate(env, text)?;
+/// The company names of the evaluation context, computed once per call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalContext {
+    /// `company_id`: the current company, or `False` without one.
+    pub company_id: Value,
+    /// `company_ids`: the active companies.
+    pub company_ids: Vec<i64>,
+}
+
+impl EvalContext {
+    /// Builds the context for the calling user, raising Odoo's
+    /// `AccessError` for an unauthorized `allowed_company_ids`.
+    pub fn for_user(env: &Env<'_>) -> OdooResult<EvalContext> {
+        let company_ids = env.company_ids()?;
+        let company_id = env.company_id()?.map_or(Value::Bool(false), Value::Int);
+        Ok(EvalContext {
+            company_id,
+            company_ids,
+        })
+    }
+}
+
+/// Evaluates a rule's `domain_force` and parses the resulting domain. An
+/// empty text is the empty domain, as in Odoo.
+pub fn evaluate_domain(env: &Env<'_>, context: &EvalContext, text: &str) -> OdooResult<Domain> {
+    if text.trim().is_empty() {
+        return Ok(Domain::True);
+    }
+    let value = evaluate(env, context, text)?;
     Domain::parse(&value)
 }
 
-/// Evaluates an expression to a value.
-pub fn evaluate(env: &Env<'_>, text: &str) -> OdooResult<Value> {
+/// Evaluates an expression to a value. Records become ids: one record its
+/// id, no record `False`, several a list of ids.
+pub fn evaluate(env: &Env<'_>, context: &EvalContext, text: &str) -> OdooResult<Value> {
     let mut parser = Parser {
         chars: text.chars().collect(),
         pos: 0,
         env,
+        context,
         text,
     };
-    let value = parser.sum()?;
+    parser.reject_unsupported()?;
+    let value = parser.expression()?;
     parser.skip_space();
-    if parser.pos != parser.chars.len() {
-        return Err(parser.error("unexpected text"));
+    if let Some(c) = parser.chars.get(parser.pos) {
+        return Err(parser.unsupported(&format!("the text starting at {c:?}")));
     }
-    Ok(value)
+    Ok(value.into_value())
+}
+
+/// An intermediate result: a plain value, records of a model, or the
+/// `time` module.
+#[derive(Debug, Clone)]
+enum Term {
+    Value(Value),
+    Records { model: String, ids: Vec<i64> },
+    TimeModule,
+}
+
+impl Term {
+    fn into_value(self) -> Value {
+        match self {
+            Term::Value(value) => value,
+            Term::Records { ids, .. } => match ids.as_slice() {
+                [] => Value::Bool(false),
+                [id] => Value::Int(*id),
+                _ => Value::List(ids.into_iter().map(Value::Int).collect()),
+            },
+            Term::TimeModule => Value::Str("<module 'time' (built-in)>".to_owned()),
+        }
+    }
 }
 
 struct Parser<'a, 'e> {
     chars: Vec<char>,
     pos: usize,
     env: &'a Env<'e>,
+    context: &'a EvalContext,
     text: &'a str,
 }
 
 impl Parser<'_, '_> {
-    fn error(&self, what: &str) -> OdooError {
+    /// Returns the error Odoo's `safe_eval` raises when evaluation fails
+    /// with a Python exception of class `class` and text `message`.
+    fn python_error(&self, class: &str, message: &str) -> OdooError {
         OdooError::value(format!(
-            "cannot evaluate rule domain {:?} at offset {}: {what}",
-            self.text, self.pos
+            "<class '{class}'>: \"{message}\" while evaluating\n{}",
+            python_str_repr(self.text)
         ))
+    }
+
+    /// Returns the error for Python the emulator does not evaluate.
+    fn unsupported(&self, what: &str) -> OdooError {
+        OdooError::value(format!(
+            "the emulator cannot evaluate the record rule domain {} at offset {}: {what} is not \
+             supported; rule domains may use literals, lists, tuples, '+', user.<field> paths, \
+             company_id, company_ids and time.strftime()",
+            python_str_repr(self.text),
+            self.pos
+        ))
+    }
+
+    /// Rejects Python constructs the emulator does not evaluate before
+    /// evaluating anything, so that a comprehension is reported as such
+    /// rather than as an undefined loop variable.
+    fn reject_unsupported(&mut self) -> OdooResult<()> {
+        const KEYWORDS: [&str; 9] = [
+            "for", "if", "else", "lambda", "not", "and", "or", "in", "is",
+        ];
+        let mut quote: Option<char> = None;
+        let mut position = 0;
+        while let Some(&c) = self.chars.get(position) {
+            match quote {
+                Some(open) => {
+                    if c == '\\' {
+                        position += 1;
+                    } else if c == open {
+                        quote = None;
+                    }
+                    position += 1;
+                }
+                None if c == '\'' || c == '"' => {
+                    quote = Some(c);
+                    position += 1;
+                }
+                None if c.is_alphabetic() || c == '_' => {
+                    let start = position;
+                    while self
+                        .chars
+                        .get(position)
+                        .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+                    {
+                        position += 1;
+                    }
+                    let word: String = self.chars[start..position].iter().collect();
+                    if KEYWORDS.contains(&word.as_str()) {
+                        self.pos = start;
+                        return Err(self.unsupported(&format!("the keyword {word:?}")));
+                    }
+                }
+                None if "=!<>*/%{}:@&|^~".contains(c) => {
+                    self.pos = position;
+                    return Err(self.unsupported(&format!("the operator {c:?}")));
+                }
+                None => position += 1,
+            }
+        }
+        Ok(())
     }
 
     fn skip_space(&mut self) {
@@ -70,45 +201,130 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn sum(&mut self) -> OdooResult<Value> {
-        let mut left = self.atom()?;
-        while self.eat('+') {
-            let right = self.atom()?;
-            left = match (left, right) {
-                (Value::List(mut a), Value::List(b)) => {
-                    a.extend(b);
-                    Value::List(a)
-                }
-                (Value::Int(a), Value::Int(b)) => Value::Int(a + b),
-                _ => return Err(self.error("'+' needs two lists or two integers")),
+    fn expression(&mut self) -> OdooResult<Term> {
+        let mut left = self.unary()?;
+        loop {
+            let negate = match self.peek() {
+                Some('+') => false,
+                Some('-') => true,
+                _ => return Ok(left),
+            };
+            self.pos += 1;
+            let right = self.unary()?;
+            left = self.add(left, right, negate)?;
+        }
+    }
+
+    fn add(&self, left: Term, right: Term, subtract: bool) -> OdooResult<Term> {
+        let (left, right) = (left.into_value(), right.into_value());
+        let sum = match (left, right, subtract) {
+            (Value::List(mut a), Value::List(b), false) => Value::List({
+                a.extend(b);
+                a
+            }),
+            (Value::Str(a), Value::Str(b), false) => Value::Str(a + &b),
+            (Value::Int(a), Value::Int(b), false) => Value::Int(a + b),
+            (Value::Int(a), Value::Int(b), true) => Value::Int(a - b),
+            (Value::Float(a), Value::Float(b), false) => Value::Float(a + b),
+            (Value::Float(a), Value::Float(b), true) => Value::Float(a - b),
+            (a, b, _) => {
+                let operator = if subtract { "-" } else { "+" };
+                return Err(self.python_error(
+                    "TypeError",
+                    &format!(
+                        "unsupported operand type(s) for {operator}: '{}' and '{}'",
+                        a.python_type(),
+                        b.python_type()
+                    ),
+                ));
+            }
+        };
+        Ok(Term::Value(sum))
+    }
+
+    fn unary(&mut self) -> OdooResult<Term> {
+        if self.eat('-') {
+            return match self.unary()?.into_value() {
+                Value::Int(i) => Ok(Term::Value(Value::Int(-i))),
+                Value::Float(f) => Ok(Term::Value(Value::Float(-f))),
+                other => Err(self.python_error(
+                    "TypeError",
+                    &format!("bad operand type for unary -: '{}'", other.python_type()),
+                )),
             };
         }
-        Ok(left)
+        self.postfix()
     }
 
-    fn atom(&mut self) -> OdooResult<Value> {
-        match self.peek() {
-            Some('[') => self.sequence(']'),
-            Some('(') => self.sequence(')'),
-            Some(quote @ ('\'' | '"')) => self.string(quote),
-            Some(c) if c.is_ascii_digit() || c == '-' => self.number(),
-            Some(c) if c.is_alphabetic() || c == '_' => self.name(),
-            _ => Err(self.error("expected a value")),
+    fn postfix(&mut self) -> OdooResult<Term> {
+        let mut term = self.atom()?;
+        loop {
+            match self.peek() {
+                Some('.') => {
+                    self.pos += 1;
+                    self.skip_space();
+                    let name = self.identifier();
+                    if name.is_empty() {
+                        return Err(self.unsupported("a '.' without an attribute name"));
+                    }
+                    if self.peek() == Some('(') {
+                        term = self.call(term, &name)?;
+                    } else {
+                        term = self.attribute(term, &name)?;
+                    }
+                }
+                Some('(') => return Err(self.unsupported("calling this value")),
+                Some('[') => return Err(self.unsupported("subscripts")),
+                _ => return Ok(term),
+            }
         }
     }
 
-    fn sequence(&mut self, close: char) -> OdooResult<Value> {
-        self.pos += 1;
+    fn atom(&mut self) -> OdooResult<Term> {
+        match self.peek() {
+            Some('[') => {
+                self.pos += 1;
+                Ok(Term::Value(Value::List(self.items(']')?)))
+            }
+            Some('(') => self.parenthesized(),
+            Some(quote @ ('\'' | '"')) => self.string(quote).map(Term::Value),
+            Some(c) if c.is_ascii_digit() => self.number().map(Term::Value),
+            Some(c) if c.is_alphabetic() || c == '_' => self.name(),
+            Some(c) => Err(self.unsupported(&format!("{c:?}"))),
+            None => Err(self.python_error("SyntaxError", "unexpected EOF while parsing")),
+        }
+    }
+
+    /// Parses the items of a list or tuple after its opening bracket.
+    fn items(&mut self, close: char) -> OdooResult<Vec<Value>> {
         let mut items = Vec::new();
         loop {
             if self.eat(close) {
-                return Ok(Value::List(items));
+                return Ok(items);
             }
-            items.push(self.sum()?);
+            items.push(self.expression()?.into_value());
             if !self.eat(',') && self.peek() != Some(close) {
-                return Err(self.error(&format!("expected ',' or '{close}'")));
+                return Err(self.python_error("SyntaxError", "invalid syntax"));
             }
         }
+    }
+
+    /// `(expression)` groups; `()`, `(a,)` and `(a, b)` are tuples.
+    fn parenthesized(&mut self) -> OdooResult<Term> {
+        self.pos += 1;
+        if self.eat(')') {
+            return Ok(Term::Value(Value::List(Vec::new())));
+        }
+        let first = self.expression()?;
+        if self.eat(')') {
+            return Ok(first);
+        }
+        if !self.eat(',') {
+            return Err(self.python_error("SyntaxError", "invalid syntax"));
+        }
+        let mut items = vec![first.into_value()];
+        items.extend(self.items(')')?);
+        Ok(Term::Value(Value::List(items)))
     }
 
     fn string(&mut self, quote: char) -> OdooResult<Value> {
@@ -118,36 +334,43 @@ impl Parser<'_, '_> {
             self.pos += 1;
             match c {
                 '\\' => {
-                    if let Some(&next) = self.chars.get(self.pos) {
-                        text.push(next);
-                        self.pos += 1;
+                    let Some(&escaped) = self.chars.get(self.pos) else {
+                        break;
+                    };
+                    self.pos += 1;
+                    match escaped {
+                        'n' => text.push('\n'),
+                        't' => text.push('\t'),
+                        other => text.push(other),
                     }
                 }
                 c if c == quote => return Ok(Value::Str(text)),
                 c => text.push(c),
             }
         }
-        Err(self.error("unterminated string"))
+        Err(self.python_error("SyntaxError", "EOL while scanning string literal"))
     }
 
     fn number(&mut self) -> OdooResult<Value> {
         let start = self.pos;
-        self.pos += 1;
         while self
             .chars
             .get(self.pos)
-            .is_some_and(|c| c.is_ascii_digit() || *c == '.')
+            .is_some_and(|c| c.is_ascii_digit() || *c == '.' || *c == '_')
         {
             self.pos += 1;
         }
-        let literal: String = self.chars[start..self.pos].iter().collect();
+        let literal: String = self.chars[start..self.pos]
+            .iter()
+            .filter(|c| **c != '_')
+            .collect();
         if let Ok(i) = literal.parse() {
             return Ok(Value::Int(i));
         }
         literal
             .parse()
             .map(Value::Float)
-            .map_err(|_| self.error("invalid number"))
+            .map_err(|_| self.python_error("SyntaxError", "invalid syntax"))
     }
 
     fn identifier(&mut self) -> String {
@@ -162,74 +385,132 @@ impl Parser<'_, '_> {
         self.chars[start..self.pos].iter().collect()
     }
 
-    fn name(&mut self) -> OdooResult<Value> {
-        let mut path = vec![self.identifier()];
-        while self.eat('.') {
-            self.skip_space();
-            path.push(self.identifier());
-        }
-        if self.peek() == Some('(') {
-            return self.call(&path.join("."));
-        }
-        self.resolve(&path)
+    fn name(&mut self) -> OdooResult<Term> {
+        let name = self.identifier();
+        let term = match name.as_str() {
+            "True" => Term::Value(Value::Bool(true)),
+            "False" => Term::Value(Value::Bool(false)),
+            "None" => Term::Value(Value::None),
+            "user" => Term::Records {
+                model: "res.users".to_owned(),
+                ids: vec![self.env.uid],
+            },
+            "time" => Term::TimeModule,
+            "company_id" => Term::Value(self.context.company_id.clone()),
+            "company_ids" => Term::Value(Value::List(
+                self.context
+                    .company_ids
+                    .iter()
+                    .copied()
+                    .map(Value::Int)
+                    .collect(),
+            )),
+            _ => {
+                return Err(self.python_error(
+                    "NameError",
+                    &format!("name {} is not defined", python_str_repr(&name)),
+                ))
+            }
+        };
+        Ok(term)
     }
 
-    fn call(&mut self, function: &str) -> OdooResult<Value> {
-        let Value::List(arguments) = self.sequence(')')? else {
-            return Err(self.error("expected arguments"));
-        };
-        match (function, arguments.as_slice()) {
-            ("time.strftime", [Value::Str(format)]) => {
+    fn call(&mut self, target: Term, method: &str) -> OdooResult<Term> {
+        self.pos += 1;
+        let arguments = self.items(')')?;
+        match (&target, method, arguments.as_slice()) {
+            (Term::TimeModule, "strftime", [Value::Str(format)]) => {
                 let now = chrono::NaiveDateTime::parse_from_str(&self.env.now, "%Y-%m-%d %H:%M:%S")
-                    .map_err(|_| self.error("the clock is not a valid datetime"))?;
-                Ok(Value::Str(now.format(format).to_string()))
+                    .map_err(|_| self.unsupported("a clock reading that is not a datetime"))?;
+                Ok(Term::Value(Value::Str(now.format(format).to_string())))
             }
-            _ => Err(self.error(&format!("unsupported function {function}"))),
+            (Term::TimeModule, _, _) => Err(self.unsupported(&format!("time.{method}()"))),
+            _ => Err(self.unsupported(&format!("the method call .{method}()"))),
         }
     }
 
-    fn resolve(&self, path: &[String]) -> OdooResult<Value> {
-        let first = path[0].as_str();
-        let value = match first {
-            "True" => Value::Bool(true),
-            "False" => Value::Bool(false),
-            "None" => Value::None,
-            "uid" => Value::Int(self.env.uid),
-            "company_id" => Value::Int(self.env.company_id()),
-            "company_ids" => {
-                Value::List(self.env.company_ids().into_iter().map(Value::Int).collect())
+    /// Follows `.id`, `.ids` and fields on records.
+    fn attribute(&self, target: Term, name: &str) -> OdooResult<Term> {
+        let (model_name, ids) = match target {
+            Term::Records { model, ids } => (model, ids),
+            Term::TimeModule => return Err(self.unsupported(&format!("time.{name}"))),
+            Term::Value(value) => {
+                return Err(self.python_error(
+                    "AttributeError",
+                    &format!(
+                        "'{}' object has no attribute {}",
+                        value.python_type(),
+                        python_str_repr(name)
+                    ),
+                ))
             }
-            "user" => return self.user_attribute(&path[1..]),
-            _ => return Err(self.error(&format!("unknown name {first}"))),
         };
-        if path.len() > 1 {
-            return Err(self.error(&format!("{first} has no attributes")));
+        match name {
+            "ids" => return Ok(Term::Value(id_list(&ids))),
+            "id" => {
+                return match ids.as_slice() {
+                    [] => Ok(Term::Value(Value::Bool(false))),
+                    [id] => Ok(Term::Value(Value::Int(*id))),
+                    _ => Err(self.python_error(
+                        "ValueError",
+                        &format!("Expected singleton: {}", records_repr(&model_name, &ids)),
+                    )),
+                }
+            }
+            _ => {}
         }
-        Ok(value)
+        let model = self.env.model(&model_name)?;
+        let Some(field) = model.field(name) else {
+            return Err(self.python_error(
+                "AttributeError",
+                &format!(
+                    "'{model_name}' object has no attribute {}",
+                    python_str_repr(name)
+                ),
+            ));
+        };
+        let id = match ids.as_slice() {
+            [] => {
+                return Ok(match field.field_type {
+                    FieldType::Many2one | FieldType::One2many | FieldType::Many2many => {
+                        Term::Records {
+                            model: field.comodel().to_owned(),
+                            ids: Vec::new(),
+                        }
+                    }
+                    other => Term::Value(other.empty_value()),
+                })
+            }
+            [id] => *id,
+            _ => {
+                return Err(self.python_error(
+                    "ValueError",
+                    &format!("Expected singleton: {}", records_repr(&model_name, &ids)),
+                ))
+            }
+        };
+        let value = self.env.get(&model, id, field);
+        if field.field_type.is_relational() {
+            return Ok(Term::Records {
+                model: field.comodel().to_owned(),
+                ids: ids_of(&value),
+            });
+        }
+        Ok(Term::Value(value))
     }
+}
 
-    /// Follows `user.<field>...` through many2one fields; `.id` gives the
-    /// id and `.ids` the ids of an x2many.
-    fn user_attribute(&self, path: &[String]) -> OdooResult<Value> {
-        let mut model = self.env.model("res.users")?;
-        let mut current = Value::Int(self.env.uid);
-        for name in path {
-            let ids = ids_of(&current);
-            match name.as_str() {
-                "id" => return Ok(ids.first().map_or(Value::Bool(false), |id| Value::Int(*id))),
-                "ids" => return Ok(Value::List(ids.into_iter().map(Value::Int).collect())),
-                _ => {}
-            }
-            let field = self.env.field(&model, name)?;
-            let Some(&id) = ids.first() else {
-                return Ok(Value::Bool(false));
-            };
-            current = self.env.get(&model, id, &field);
-            if !field.field_type.is_relational() {
-                return Ok(current);
-            }
-            model = self.env.model(field.comodel())?;
+fn id_list(ids: &[i64]) -> Value {
+    Value::List(ids.iter().copied().map(Value::Int).collect())
+}
+
+/// Renders records as Python's `repr()` of a recordset: `res.users(2,)`.
+fn records_repr(model: &str, ids: &[i64]) -> String {
+    match ids {
+        [id] => format!("{model}({id},)"),
+        _ => {
+            let listed: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!("{model}({})", listed.join(", "))
         }
-        Ok(current)
     }
 }

@@ -1,4 +1,4 @@
-//! Models and fields as the registry knows them after a profile is
+//! Models and fields as the registry stores them after a profile is
 //! resolved: what `fields_get` reports and what the ORM validates against.
 
 use std::sync::Arc;
@@ -102,7 +102,7 @@ impl FieldType {
     }
 }
 
-/// What a many2one does when the record it points to is deleted.
+/// The action on a many2one when the record it points to is deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OnDelete {
     #[default]
@@ -246,7 +246,7 @@ pub struct Model {
     /// Whether the model is a customisation (`x_` models), reported as
     /// `state: manual` in `ir.model`.
     pub manual: bool,
-    /// How `copy` renames a copy, by field (`"%s (copy)"`).
+    /// The format `copy` renames a copy's field with, by field (`"%s (copy)"`).
     pub copy_format: IndexMap<String, String>,
 }
 
@@ -269,7 +269,7 @@ impl Model {
     }
 
     /// Tells whether the model has an `active` field, which makes searches
-    /// skip archived records unless the context says `active_test: False`.
+    /// skip archived records unless the context sets `active_test: False`.
     pub fn has_active(&self) -> bool {
         self.fields
             .get("active")

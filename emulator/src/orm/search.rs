@@ -71,8 +71,10 @@ pub fn count(
     Ok(limit.map_or(total, |l| total.min(l)))
 }
 
-/// Reads fields of existing records; missing ids are dropped silently and
-/// records hidden by rules raise `AccessError`, as in Odoo 17.
+/// Reads fields of existing records as Odoo 17 does: fields restricted by
+/// `groups` raise `AccessError` first, an empty id list returns nothing
+/// without further checks, missing ids are dropped silently and records
+/// hidden by rules raise `AccessError`.
 pub fn read(
     env: &Env<'_>,
     model: &Arc<Model>,
@@ -80,19 +82,38 @@ pub fn read(
     fields: &[String],
     classic: bool,
 ) -> OdooResult<Vec<Value>> {
-    env.check_access_rights(model, Operation::Read)?;
-    let existing: Vec<i64> = ids
-        .iter()
-        .copied()
-        .filter(|id| env.exists(&model.name, *id))
-        .collect();
-    env.check_access_rule(model, &existing, Operation::Read)?;
+    env.check_field_access(model, fields, Operation::Read)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let names = field_names(env, model, fields)?;
+    env.check_access_rights(model, Operation::Read)?;
+    let mut existing: Vec<i64> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if env.exists(&model.name, *id) && !existing.contains(id) {
+            existing.push(*id);
+        }
+    }
+    env.check_access_rule(model, &existing, Operation::Read)?;
     let mut result = Vec::with_capacity(existing.len());
-    for id in existing {
-        result.push(Value::Dict(read_record(env, model, id, &names, classic)));
+    for id in ids.iter().filter(|id| env.exists(&model.name, **id)) {
+        result.push(Value::Dict(read_record(env, model, *id, &names, classic)));
     }
     Ok(result)
+}
+
+/// `search_read`: the fields' `groups` are checked before the search, as
+/// Odoo's `search_fetch` does, then the records found are read.
+pub fn search_read(
+    env: &Env<'_>,
+    model: &Arc<Model>,
+    query: &Query,
+    fields: &[String],
+    classic: bool,
+) -> OdooResult<Vec<Value>> {
+    env.check_field_access(model, fields, Operation::Read)?;
+    let ids = search(env, model, query)?;
+    read(env, model, &ids, fields, classic)
 }
 
 /// Resolves the requested fields: all readable fields when empty, and
@@ -110,11 +131,8 @@ fn field_names(env: &Env<'_>, model: &Model, fields: &[String]) -> OdooResult<Ve
         return Ok(names);
     }
     for name in fields {
-        let field = model
-            .field(name)
-            .ok_or_else(|| invalid_field(name, &model.name))?;
-        if !env.can_read_field(field) {
-            return Err(env.field_access_error(model, std::slice::from_ref(name), Operation::Read));
+        if !model.has_field(name) {
+            return Err(invalid_field(name, &model.name));
         }
         if name != "id" && !names.contains(name) {
             names.push(name.clone());

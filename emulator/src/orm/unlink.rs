@@ -9,16 +9,20 @@ use crate::orm::env::Env;
 use crate::orm::schema::{FieldType, Model, OnDelete};
 use crate::value::Value;
 
-/// Deletes records. Ids that no longer exist are skipped silently, as Odoo
-/// 17 does.
+/// Deletes records. Ids that no longer exist are skipped silently, unless
+/// a record rule on the model reads a field: Odoo 17 then fails with
+/// `MissingError` while it checks the rule.
 pub fn unlink(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     env.check_access_rights(model, Operation::Unlink)?;
+    env.check_access_rule(model, ids, Operation::Unlink)?;
     let existing: Vec<i64> = ids
         .iter()
         .copied()
         .filter(|id| env.exists(&model.name, *id))
         .collect();
-    env.check_access_rule(model, &existing, Operation::Unlink)?;
     for id in existing {
         unlink_one(env, model, id)?;
     }

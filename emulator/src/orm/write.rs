@@ -17,6 +17,9 @@ use crate::value::{Dict, Value};
 
 /// Creates records and returns their ids, in order.
 pub fn create(env: &mut Env<'_>, model: &Arc<Model>, vals_list: &[Dict]) -> OdooResult<Vec<i64>> {
+    if vals_list.is_empty() {
+        return Ok(Vec::new());
+    }
     env.check_access_rights(model, Operation::Create)?;
     let mut ids = Vec::with_capacity(vals_list.len());
     for vals in vals_list {
@@ -64,7 +67,7 @@ pub fn create_with_id(
     }
     let x2many = apply_columns(env, model, &vals, &mut row)?;
     fill_sequences(env, model, &mut row);
-    check_required(model, &row)?;
+    check_required(env, model, &row)?;
     env.state
         .table_mut(&model.name)
         .rows
@@ -96,15 +99,41 @@ pub fn sync_xmlid_index(env: &mut Env<'_>, model: &Model, id: i64, previous: Opt
     }
 }
 
-/// Writes the same values on every record.
+/// Writes the same values on every record, with Odoo 17's checks in its
+/// order: access rights, field `groups`, record rules (which fail on a
+/// deleted record when they read a field), then deleted records.
 pub fn write(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], vals: &Dict) -> OdooResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     env.check_access_rights(model, Operation::Write)?;
-    env.check_missing(model, ids)?;
+    let names: Vec<String> = vals.keys().cloned().collect();
+    env.check_field_access(model, &names, Operation::Write)?;
     env.check_access_rule(model, ids, Operation::Write)?;
+    check_deleted(env, model, ids)?;
     for &id in ids {
         write_one(env, model, id, vals)?;
     }
     check_constraints(env, model, ids)
+}
+
+/// Raises the `MissingError` of Odoo 17's SQL update when some records no
+/// longer exist. Its text lists every id written, in ascending order.
+fn check_deleted(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooResult<()> {
+    if ids.iter().all(|id| env.exists(&model.name, *id)) {
+        return Ok(());
+    }
+    let unique: BTreeSet<i64> = ids.iter().copied().collect();
+    let listed: Vec<String> = unique.iter().take(6).map(i64::to_string).collect();
+    let records = match listed.as_slice() {
+        [one] => format!("({one},)"),
+        _ => format!("({})", listed.join(", ")),
+    };
+    Err(crate::error::OdooError::missing(format!(
+        "One of the records you are trying to modify has already been deleted (Document type: \
+         {}).\n\n(Records: {records}, User: {})",
+        model.description, env.uid
+    )))
 }
 
 /// Writes on one record without access checks.
@@ -140,7 +169,7 @@ pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) ->
         row.insert("write_date".into(), Value::Str(env.now.clone()));
     }
     let x2many = apply_columns(env, model, &own, &mut row)?;
-    check_required(model, &row)?;
+    check_required(env, model, &row)?;
     env.state
         .table_mut(&model.name)
         .rows
@@ -162,22 +191,23 @@ fn with_defaults(env: &Env<'_>, model: &Model, vals: &Dict) -> OdooResult<Dict> 
         if let Some(value) = env.context.get(&format!("default_{}", field.name)) {
             result.insert(field.name.clone(), value.clone());
         } else if let Some(default) = &field.default {
-            result.insert(field.name.clone(), default_value(env, default));
+            result.insert(field.name.clone(), default_value(env, default)?);
         }
     }
     Ok(result)
 }
 
-/// Evaluates a field default for the calling user.
-pub fn default_value(env: &Env<'_>, default: &DefaultValue) -> Value {
-    match default {
+/// Evaluates a field default for the calling user. The company default
+/// raises `AccessError` for an unauthorized `allowed_company_ids`.
+pub fn default_value(env: &Env<'_>, default: &DefaultValue) -> OdooResult<Value> {
+    Ok(match default {
         DefaultValue::Literal(value) => value.clone(),
         DefaultValue::Now => Value::Str(env.now.clone()),
         DefaultValue::Today => Value::Str(env.today()),
         DefaultValue::Uid => Value::Int(env.uid),
-        DefaultValue::Company => Value::Int(env.company_id()),
+        DefaultValue::Company => env.company_id()?.map_or(Value::Bool(false), Value::Int),
         DefaultValue::UserPartner => env.user_partner_id().map_or(Value::Bool(false), Value::Int),
-    }
+    })
 }
 
 /// `_inherits`: creates the parent record from the delegated values when
@@ -263,8 +293,20 @@ fn fill_sequences(env: &mut Env<'_>, model: &Model, row: &mut Row) {
     }
 }
 
-/// Raises the NOT NULL violation for the first required column left empty.
-fn check_required(model: &Model, row: &Row) -> OdooResult<()> {
+/// Raises the NOT NULL violation for the first required column left
+/// empty, unless the call defers the check (seeding a profile).
+fn check_required(env: &Env<'_>, model: &Model, row: &Row) -> OdooResult<()> {
+    if env.defer_foreign_keys {
+        return Ok(());
+    }
+    match missing_required(model, row) {
+        Some(field) => Err(not_null_violation(model, field)),
+        None => Ok(()),
+    }
+}
+
+/// Returns the first required column a row leaves empty.
+pub fn missing_required<'m>(model: &'m Model, row: &Row) -> Option<&'m Field> {
     for field in model.fields.values() {
         if !field.required || !field.is_column() || field.field_type == FieldType::Boolean {
             continue;
@@ -277,10 +319,10 @@ fn check_required(model: &Model, row: &Row) -> OdooResult<()> {
             FieldType::Integer | FieldType::Float | FieldType::Monetary
         );
         if !(set || numeric && row.contains_key(&field.name)) {
-            return Err(not_null_violation(model, field));
+            return Some(field);
         }
     }
-    Ok(())
+    None
 }
 
 fn apply_x2many(

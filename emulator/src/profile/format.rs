@@ -3,7 +3,7 @@
 //! These types mirror the file exactly and reject unknown keys, so a typo in
 //! a profile is an error with a location instead of a silently ignored key.
 //! Resolution (inheritance through `extends`, field changes, references by
-//! external id) happens in [`super::resolve`].
+//! external id) happens in [`super::schema`] and [`super::seed`].
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -69,7 +69,7 @@ pub struct ModelSpec {
     /// many2one, such as `{product.template: product_tmpl_id}`.
     #[serde(default)]
     pub inherits: IndexMap<String, String>,
-    /// How `display_name` is built; see [`DisplayName`].
+    /// The rule that builds `display_name`; see [`DisplayName`].
     #[serde(default)]
     pub display_name: Option<DisplayName>,
     /// Fields by name. On an inherited model a spec without `type` changes
@@ -80,7 +80,7 @@ pub struct ModelSpec {
     /// database and reports with their message.
     #[serde(default)]
     pub constraints: Vec<ConstraintSpec>,
-    /// How `copy` renames the copy, by field: `{name: "%s (copy)"}`, as
+    /// The formats `copy` renames the copy's fields with: `{name: "%s (copy)"}`, as
     /// `res.partner` and `product.template` do.
     #[serde(default)]
     pub copy_format: IndexMap<String, String>,
@@ -90,7 +90,7 @@ pub struct ModelSpec {
     pub reflection: bool,
 }
 
-/// How a model computes `display_name`.
+/// The rule a model computes `display_name` with.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DisplayName {

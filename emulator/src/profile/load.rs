@@ -28,11 +28,22 @@ pub struct Source {
 
 /// Loads a profile and every profile it extends, base first.
 pub fn load_chain(reference: &str) -> Result<Vec<Source>, ProfileError> {
+    let (origin, text) = read(reference, None)?;
+    chain_from(origin, text)
+}
+
+/// Loads a profile given as text, and every profile it extends, base
+/// first. `origin` names it in errors, and a relative `extends` path is
+/// read from the directory of `origin`.
+pub fn load_chain_from_text(origin: &str, text: &str) -> Result<Vec<Source>, ProfileError> {
+    chain_from(origin.to_owned(), text.to_owned())
+}
+
+fn chain_from(origin: String, text: String) -> Result<Vec<Source>, ProfileError> {
     let mut chain = Vec::new();
     let mut seen = Vec::new();
-    let mut next = Some((reference.to_owned(), None::<PathBuf>));
-    while let Some((reference, relative_to)) = next.take() {
-        let (origin, text) = read(&reference, relative_to.as_deref())?;
+    let mut next = Some((origin, text));
+    while let Some((origin, text)) = next.take() {
         if seen.contains(&origin) {
             let cycle = seen.join(" -> ");
             return Err(ProfileError::at(
@@ -45,14 +56,12 @@ pub fn load_chain(reference: &str) -> Result<Vec<Source>, ProfileError> {
         let file = parse(&origin, &text)?;
         if let Some(parent) = &file.extends {
             let directory = Path::new(&origin).parent().map(Path::to_path_buf);
-            next = Some((
-                parent.clone(),
-                if origin.starts_with("builtin:") {
-                    None
-                } else {
-                    directory
-                },
-            ));
+            let relative_to = if origin.starts_with("builtin:") {
+                None
+            } else {
+                directory
+            };
+            next = Some(read(parent, relative_to.as_deref())?);
         }
         chain.push(Source { origin, text, file });
     }

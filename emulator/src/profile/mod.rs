@@ -36,7 +36,17 @@ impl Profile {
     /// Loads a profile from a path or a built-in base name, with every
     /// profile it extends.
     pub fn load(reference: &str) -> Result<Profile, ProfileError> {
-        let chain = load::load_chain(reference)?;
+        Self::resolve(load::load_chain(reference)?)
+    }
+
+    /// Loads a profile from YAML text, with every profile it extends.
+    /// `origin` names the text in errors, and a relative `extends` path is
+    /// read from the directory of `origin`.
+    pub fn from_yaml(origin: &str, text: &str) -> Result<Profile, ProfileError> {
+        Self::resolve(load::load_chain_from_text(origin, text)?)
+    }
+
+    fn resolve(chain: Vec<load::Source>) -> Result<Profile, ProfileError> {
         let last = chain.last().expect("a chain has at least one profile");
         let version_text = chain.iter().rev().find_map(|s| s.file.odoo_version.clone());
         let version = match version_text {

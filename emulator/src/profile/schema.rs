@@ -29,13 +29,7 @@ pub fn build(chain: &[Source]) -> Result<Schema, ProfileError> {
             apply_model_spec(model, spec, &error)?;
         }
     }
-    for model in models.values_mut() {
-        add_automatic_fields(model);
-    }
-    add_delegated_fields(&mut models);
-    let schema = Schema {
-        models: models.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
-    };
+    let schema = finish(models);
     let last = chain.last().expect("a chain has at least one profile");
     let at = |path: &[&str], message: String| {
         let source = chain
@@ -77,19 +71,24 @@ pub fn apply_patch(
             .or_insert_with(|| new_model(name, spec));
         apply_model_spec(model, spec, &error)?;
     }
-    for model in models.values_mut() {
-        add_automatic_fields(model);
-    }
-    add_delegated_fields(&mut models);
-    let schema = Schema {
-        models: models.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
-    };
+    let schema = finish(models);
     let at = |path: &[&str], message: String| ProfileError {
         path: path.join("."),
         message,
     };
     check_references(&schema, &at)?;
     Ok(schema)
+}
+
+/// Adds the automatic and delegated fields and freezes the models.
+fn finish(mut models: IndexMap<String, Model>) -> Schema {
+    for model in models.values_mut() {
+        add_automatic_fields(model);
+    }
+    add_delegated_fields(&mut models);
+    Schema {
+        models: models.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+    }
 }
 
 fn new_model(name: &str, spec: &ModelSpec) -> Model {

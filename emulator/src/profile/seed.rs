@@ -54,7 +54,49 @@ pub fn build(
         seed_rules(&mut env, source).map_err(|e| fail(&["rules"], e))?;
     }
     check_foreign_keys(&state).map_err(|m| ProfileError::at(&last.origin, None, m))?;
+    check_required_fields(&state, chain)?;
     Ok(state)
+}
+
+/// Checks required fields once every profile of the chain is written, so a
+/// profile may make an inherited field required and give the base's
+/// records their values by external id.
+fn check_required_fields(state: &DbState, chain: &[Source]) -> Result<(), ProfileError> {
+    for model in state.schema.models.values() {
+        let Some(table) = state.table(&model.name) else {
+            continue;
+        };
+        for (id, row) in table.rows.iter() {
+            let Some(field) = write::missing_required(model, row) else {
+                continue;
+            };
+            let xmlid = state
+                .xmlids
+                .iter()
+                .find(|(_, (m, rid))| *m == model.name && rid == id)
+                .map(|(name, _)| name.clone());
+            let record = match &xmlid {
+                Some(xmlid) => format!("record {xmlid} of {}", model.name),
+                None => format!("record {}({id})", model.name),
+            };
+            let path = ["records", model.name.as_str()];
+            let source = chain
+                .iter()
+                .rev()
+                .find(|s| xmlid.as_deref().is_some_and(|x| s.text.contains(x)))
+                .unwrap_or_else(|| chain.last().expect("a chain has at least one profile"));
+            return Err(ProfileError::at(
+                &source.origin,
+                locate(&source.text, &path),
+                format!(
+                    "{record}: the required field {} ({}) has no value; set it in `records` by \
+                     external id or give the field a `default`",
+                    field.name, field.string
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Gives every record and user of a profile its id and external id before
@@ -551,8 +593,9 @@ fn add_rules(env: &mut Env<'_>, rules: &[crate::profile::format::RuleSpec]) -> R
 /// Checks that every field a rule's domain names exists, so a wrong rule
 /// fails when the profile loads rather than on the first search.
 fn check_rule_fields(env: &Env<'_>, model: &str, domain_force: &str) -> Result<(), String> {
-    let domain =
-        crate::orm::rule_expr::evaluate_domain(env, domain_force).map_err(|e| e.message)?;
+    let context = crate::orm::rule_expr::EvalContext::for_user(env).map_err(|e| e.message)?;
+    let domain = crate::orm::rule_expr::evaluate_domain(env, &context, domain_force)
+        .map_err(|e| e.message)?;
     let model = env.model(model).map_err(|e| e.message)?;
     check_domain_fields(env, &model, &domain)
 }

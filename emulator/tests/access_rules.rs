@@ -1,0 +1,796 @@
+//! Odoo 17's permission model on a small profile (`fixtures/permissions.yaml`):
+//! access rights, record rules, field `groups`, companies and the texts of
+//! the `AccessError`s they raise.
+//!
+//! Users: 1 is the superuser, 2 the administrator (Sales Manager and
+//! Accountant, companies 1 and 2), 3 a salesman (company 1) whose rules
+//! allow only the contacts assigned to him, 4 a portal user and 5 a user without any
+//! group. Contacts: 1 Ada (company 1, salesman), 2 Bob (company 1,
+//! administrator), 3 Chen (company 2, salesman), 4 Dana (no company,
+//! salesman). Employees 1 and 2 delegate to Ada and Bob.
+
+use odoo_emulator::orm::env::Env;
+use odoo_emulator::orm::methods;
+use odoo_emulator::orm::rule_expr::{self, EvalContext};
+use odoo_emulator::profile::Profile;
+use odoo_emulator::service::Emulator;
+use odoo_emulator::{Dict, ErrorKind, OdooError, OdooResult, Value};
+
+const ROOT: i64 = 1;
+const ADMIN: i64 = 2;
+const SALES: i64 = 3;
+const PORTAL: i64 = 4;
+const NOBODY: i64 = 5;
+
+const ADA: i64 = 1;
+const BOB: i64 = 2;
+const CHEN: i64 = 3;
+const DANA: i64 = 4;
+
+const COOKIES: &str = "If you really, really need access, perhaps you can win over your \
+                       friendly administrator with a batch of freshly baked cookies.";
+
+fn profile() -> Profile {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/permissions.yaml"
+    );
+    Profile::load(path).expect("the permissions profile loads")
+}
+
+fn emulator() -> Emulator {
+    Emulator::from_profiles(vec![(None, profile())]).expect("one database")
+}
+
+fn ids(values: &[i64]) -> Value {
+    Value::List(values.iter().copied().map(Value::Int).collect())
+}
+
+fn names(fields: &[&str]) -> Value {
+    Value::List(fields.iter().map(|f| Value::from(*f)).collect())
+}
+
+fn kwargs(pairs: &[(&str, Value)]) -> Dict {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+fn context(company_ids: &[i64]) -> (&'static str, Value) {
+    let context = Dict::from_iter([("allowed_company_ids".to_owned(), ids(company_ids))]);
+    ("context", Value::Dict(context))
+}
+
+fn call(
+    emulator: &Emulator,
+    uid: i64,
+    model: &str,
+    method: &str,
+    args: Vec<Value>,
+    kwargs: Dict,
+) -> OdooResult<Value> {
+    emulator.execute("permissions", uid, model, method, args, kwargs)
+}
+
+fn search(
+    emulator: &Emulator,
+    uid: i64,
+    model: &str,
+    extra: &[(&str, Value)],
+) -> OdooResult<Value> {
+    let mut kw = kwargs(extra);
+    kw.insert("order".to_owned(), Value::from("id"));
+    call(
+        emulator,
+        uid,
+        model,
+        "search",
+        vec![Value::List(vec![])],
+        kw,
+    )
+}
+
+fn read(emulator: &Emulator, uid: i64, model: &str, id: i64, fields: &[&str]) -> OdooResult<Value> {
+    call(
+        emulator,
+        uid,
+        model,
+        "read",
+        vec![ids(&[id]), names(fields)],
+        Dict::new(),
+    )
+}
+
+fn access_error(result: OdooResult<Value>) -> OdooError {
+    let error = result.expect_err("the call raises");
+    assert_eq!(error.kind, ErrorKind::AccessError, "{error}");
+    error
+}
+
+/// Runs one call in-process with Odoo's debug mode on.
+fn call_in_debug(
+    uid: i64,
+    model: &str,
+    method: &str,
+    args: Vec<Value>,
+    kw: Dict,
+) -> OdooResult<Value> {
+    let profile = profile();
+    let mut state = profile.seed.clone();
+    let mut env = Env::new(
+        &mut state,
+        uid,
+        Dict::new(),
+        "2024-05-06 07:08:09".to_owned(),
+        profile.version,
+    );
+    env.debug = true;
+    if let Some(Value::Dict(context)) = kw.get("context") {
+        env.context = context.clone();
+    }
+    let mut kw = kw;
+    kw.shift_remove("context");
+    methods::call(&mut env, model, method, &args, &kw)
+}
+
+// ------------------------------------------------------------ record rules
+
+#[test]
+fn search_is_filtered_silently_by_rules() {
+    let emulator = emulator();
+    assert_eq!(
+        search(&emulator, SALES, "res.partner", &[]),
+        Ok(ids(&[ADA, DANA]))
+    );
+    let count = call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "search_count",
+        vec![Value::List(vec![])],
+        Dict::new(),
+    );
+    assert_eq!(count, Ok(Value::Int(2)));
+}
+
+#[test]
+fn search_read_returns_only_permitted_records() {
+    let emulator = emulator();
+    let rows = call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "search_read",
+        vec![Value::List(vec![])],
+        kwargs(&[("fields", names(&["name"]))]),
+    )
+    .expect("search_read succeeds");
+    let found: Vec<&str> = rows
+        .as_list()
+        .expect("a list")
+        .iter()
+        .filter_map(|r| r.as_dict()?.get("name")?.as_str())
+        .collect();
+    assert_eq!(found, vec!["Ada", "Dana"]);
+}
+
+#[test]
+fn reading_a_hidden_record_raises() {
+    let emulator = emulator();
+    let error = access_error(read(&emulator, SALES, "res.partner", BOB, &["name"]));
+    assert_eq!(
+        error.message,
+        format!(
+            "Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n\
+             Sorry, Sam Sales (id=3) doesn't have 'read' access to:\n\
+             - Contact (res.partner)\n\n{COOKIES}"
+        )
+    );
+    assert_eq!(error.kind.qualified_name(), "odoo.exceptions.AccessError");
+}
+
+#[test]
+fn reading_hidden_and_missing_records_names_the_operation() {
+    let emulator = emulator();
+    let result = call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "read",
+        vec![ids(&[ADA, 999, CHEN])],
+        kwargs(&[("fields", names(&["name"]))]),
+    );
+    let error = access_error(result);
+    assert!(
+        error.message.contains("doesn't have 'read' access"),
+        "{error}"
+    );
+}
+
+#[test]
+fn reading_a_deleted_record_drops_it() {
+    let emulator = emulator();
+    let rows = call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "read",
+        vec![ids(&[ADA, 999])],
+        kwargs(&[("fields", names(&["name"]))]),
+    )
+    .expect("read succeeds");
+    assert_eq!(rows.as_list().map(<[Value]>::len), Some(1));
+}
+
+#[test]
+fn writing_a_hidden_record_raises_and_changes_nothing() {
+    let emulator = emulator();
+    let vals = Value::Dict(kwargs(&[("name", Value::from("Robert"))]));
+    let error = access_error(call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "write",
+        vec![ids(&[ADA, BOB]), vals],
+        Dict::new(),
+    ));
+    assert_eq!(
+        error.message,
+        format!(
+            "Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n\
+             Sorry, Sam Sales (id=3) doesn't have 'write' access to:\n\
+             - Contact (res.partner)\n\n{COOKIES}"
+        )
+    );
+    let ada = read(&emulator, ROOT, "res.partner", ADA, &["name"]).expect("read as superuser");
+    assert_eq!(
+        ada.as_list()
+            .and_then(|l| l[0].as_dict())
+            .and_then(|d| d.get("name")),
+        Some(&Value::from("Ada"))
+    );
+}
+
+#[test]
+fn writing_a_permitted_record_succeeds() {
+    let emulator = emulator();
+    let vals = Value::Dict(kwargs(&[("email", Value::from("ada@example.com"))]));
+    let written = call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "write",
+        vec![ids(&[ADA]), vals],
+        Dict::new(),
+    );
+    assert_eq!(written, Ok(Value::Bool(true)));
+}
+
+#[test]
+fn creating_a_record_outside_the_rules_raises() {
+    let emulator = emulator();
+    let vals = Value::Dict(kwargs(&[
+        ("name", Value::from("Eve")),
+        ("user_id", Value::Int(ADMIN)),
+    ]));
+    let error = access_error(call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "create",
+        vec![vals],
+        Dict::new(),
+    ));
+    assert!(
+        error
+            .message
+            .contains("doesn't have 'create' access to:\n- Contact (res.partner)"),
+        "{error}"
+    );
+    let all = search(&emulator, ROOT, "res.partner", &[]).expect("search as superuser");
+    assert_eq!(all, ids(&[ADA, BOB, CHEN, DANA]));
+}
+
+#[test]
+fn inherits_applies_the_parent_rules() {
+    let emulator = emulator();
+    assert_eq!(search(&emulator, SALES, "x_employee", &[]), Ok(ids(&[1])));
+    let error = access_error(read(&emulator, SALES, "x_employee", 2, &["x_badge"]));
+    assert!(error.message.contains("- Employee (x_employee)"), "{error}");
+}
+
+#[test]
+fn superuser_bypasses_rights_and_rules() {
+    let emulator = emulator();
+    assert_eq!(
+        search(&emulator, ROOT, "res.partner", &[context(&[9])]),
+        Ok(ids(&[ADA, BOB, CHEN, DANA]))
+    );
+    let removed = call(
+        &emulator,
+        ROOT,
+        "res.partner",
+        "unlink",
+        vec![ids(&[BOB, 999])],
+        Dict::new(),
+    );
+    assert_eq!(removed, Ok(Value::Bool(true)));
+}
+
+#[test]
+fn administrator_is_subject_to_global_rules() {
+    let emulator = emulator();
+    assert_eq!(
+        search(&emulator, ADMIN, "res.partner", &[context(&[2])]),
+        Ok(ids(&[CHEN, DANA]))
+    );
+    let result = call(
+        &emulator,
+        ADMIN,
+        "res.partner",
+        "read",
+        vec![ids(&[ADA])],
+        kwargs(&[("fields", names(&["name"])), context(&[2])]),
+    );
+    let error = access_error(result);
+    assert!(error.message.starts_with("Uh-oh!"), "{error}");
+}
+
+// ------------------------------------------------------------ debug mode
+
+#[test]
+fn debug_text_names_records_and_rules() {
+    let kw = kwargs(&[("fields", names(&["name"]))]);
+    let error = access_error(call_in_debug(
+        SALES,
+        "res.partner",
+        "read",
+        vec![ids(&[BOB])],
+        kw,
+    ));
+    assert_eq!(
+        error.message,
+        format!(
+            "Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n\
+             Sorry, Sam Sales (id=3) doesn't have 'read' access to:\n\
+             - Contact, Bob (res.partner: 2)\n\n\
+             Blame the following rules:\n- Own contacts\n\n{COOKIES}"
+        )
+    );
+}
+
+#[test]
+fn debug_mode_notes_multi_company_rules() {
+    let kw = kwargs(&[("fields", names(&["name"])), context(&[1])]);
+    let error = access_error(call_in_debug(
+        ADMIN,
+        "res.partner",
+        "read",
+        vec![ids(&[CHEN])],
+        kw,
+    ));
+    assert_eq!(
+        error.message,
+        format!(
+            "Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n\
+             Sorry, Mitchell Admin (id=2) doesn't have 'read' access to:\n\
+             - Contact, Chen (res.partner: 3, company=Second Co)\n\n\
+             Blame the following rules:\n- Contact multi-company\n\n\
+             Note: this might be a multi-company issue. Switching company may help - in Odoo, \
+             not in real life!\n\n{COOKIES}"
+        )
+    );
+}
+
+#[test]
+fn debug_mode_lists_records_and_all_failing_rules() {
+    let kw = kwargs(&[("fields", names(&["name"]))]);
+    let error = access_error(call_in_debug(
+        SALES,
+        "res.partner",
+        "read",
+        vec![ids(&[BOB, CHEN])],
+        kw,
+    ));
+    assert!(
+        error.message.contains(
+            "- Contact, Bob (res.partner: 2, company=Main Co)\n - Contact, Chen (res.partner: 3)\n\n\
+             Blame the following rules:\n- Contact multi-company\n- Own contacts\n\n\
+             Note: this might be a multi-company issue."
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn debug_text_short_for_portal() {
+    let kw = kwargs(&[("fields", names(&["name"]))]);
+    let error = access_error(call_in_debug(
+        PORTAL,
+        "res.partner",
+        "read",
+        vec![ids(&[ADA])],
+        kw,
+    ));
+    assert_eq!(
+        error.message,
+        format!(
+            "Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n\
+             Sorry, Paula Portal (id=4) doesn't have 'read' access to:\n\
+             - Contact (res.partner)\n\n{COOKIES}"
+        )
+    );
+}
+
+// ----------------------------------------------------------- access rights
+
+#[test]
+fn missing_read_right_lists_the_granting_groups() {
+    let emulator = emulator();
+    let error = access_error(search(&emulator, NOBODY, "res.partner", &[]));
+    assert_eq!(
+        error.message,
+        "You are not allowed to access 'Contact' (res.partner) records.\n\n\
+         This operation is allowed for the following groups:\n\
+         \t- Internal User\n\t- Portal\n\t- Sales Manager\n\t- Salesman\n\n\
+         Contact your administrator to request access if necessary."
+    );
+}
+
+#[test]
+fn missing_unlink_right_uses_delete() {
+    let emulator = emulator();
+    let error = access_error(call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "unlink",
+        vec![ids(&[ADA])],
+        Dict::new(),
+    ));
+    assert_eq!(
+        error.message,
+        "You are not allowed to delete 'Contact' (res.partner) records.\n\n\
+         This operation is allowed for the following groups:\n\t- Sales Manager\n\n\
+         Contact your administrator to request access if necessary."
+    );
+}
+
+#[test]
+fn right_without_any_group_says_so() {
+    let emulator = emulator();
+    let vals = Value::Dict(kwargs(&[("name", Value::from("Old"))]));
+    let error = access_error(call(
+        &emulator,
+        SALES,
+        "res.company",
+        "write",
+        vec![ids(&[1]), vals],
+        Dict::new(),
+    ));
+    assert_eq!(
+        error.message,
+        "You are not allowed to modify 'Companies' (res.company) records.\n\n\
+         No group currently allows this operation.\n\n\
+         Contact your administrator to request access if necessary."
+    );
+}
+
+#[test]
+fn check_access_rights_without_raising_returns_false() {
+    let emulator = emulator();
+    let allowed = call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "check_access_rights",
+        vec![Value::from("unlink")],
+        kwargs(&[("raise_exception", Value::Bool(false))]),
+    );
+    assert_eq!(allowed, Ok(Value::Bool(false)));
+}
+
+#[test]
+fn empty_id_lists_skip_the_checks() {
+    let emulator = emulator();
+    let empty = Value::List(vec![]);
+    let read = call(
+        &emulator,
+        NOBODY,
+        "res.partner",
+        "read",
+        vec![empty.clone()],
+        Dict::new(),
+    );
+    assert_eq!(read, Ok(Value::List(vec![])));
+    let unlinked = call(
+        &emulator,
+        NOBODY,
+        "res.partner",
+        "unlink",
+        vec![empty],
+        Dict::new(),
+    );
+    assert_eq!(unlinked, Ok(Value::Bool(true)));
+}
+
+// ---------------------------------------------------------- deleted records
+
+#[test]
+fn unlink_deleted_record_under_rule() {
+    let emulator = emulator();
+    let error = call(
+        &emulator,
+        ADMIN,
+        "res.partner",
+        "unlink",
+        vec![ids(&[999])],
+        Dict::new(),
+    )
+    .expect_err("the rule reads company_id of the deleted record");
+    assert_eq!(error.kind, ErrorKind::MissingError);
+    assert_eq!(
+        error.message,
+        "Record does not exist or has been deleted.\n(Record: res.partner(999,), User: 2)"
+    );
+}
+
+#[test]
+fn deleted_records_without_rules() {
+    let emulator = emulator();
+    let unlinked = call(
+        &emulator,
+        ADMIN,
+        "res.country",
+        "unlink",
+        vec![ids(&[999])],
+        Dict::new(),
+    );
+    assert_eq!(unlinked, Ok(Value::Bool(true)));
+    let vals = Value::Dict(kwargs(&[("name", Value::from("Nowhere"))]));
+    let error = call(
+        &emulator,
+        ADMIN,
+        "res.country",
+        "write",
+        vec![ids(&[999]), vals],
+        Dict::new(),
+    )
+    .expect_err("the record is gone");
+    assert_eq!(error.kind, ErrorKind::MissingError);
+    assert_eq!(
+        error.message,
+        "One of the records you are trying to modify has already been deleted (Document type: \
+         Country).\n\n(Records: (999,), User: 2)"
+    );
+}
+
+// ---------------------------------------------------------- field groups
+
+#[test]
+fn internal_user_gets_the_detailed_field_error() {
+    let emulator = emulator();
+    let error = access_error(read(
+        &emulator,
+        SALES,
+        "res.partner",
+        ADA,
+        &["x_internal_score", "name", "credit_limit"],
+    ));
+    assert_eq!(
+        error.message,
+        "The requested operation can not be completed due to security restrictions.\n\n\
+         Document type: Contact (res.partner)\nOperation: read\nUser: 3\nFields:\n\
+         - credit_limit (allowed for groups 'Accountant')\n\
+         - x_internal_score (always forbidden)"
+    );
+}
+
+#[test]
+fn portal_user_gets_the_short_field_error() {
+    let emulator = emulator();
+    let error = access_error(read(&emulator, PORTAL, "res.partner", ADA, &["comment"]));
+    assert_eq!(
+        error.message,
+        "You do not have enough rights to access the fields \"comment\" on Contact \
+         (res.partner). Please contact your system administrator.\n\n(Operation: read)"
+    );
+}
+
+#[test]
+fn excluded_group_is_described_as_forbidden() {
+    let emulator = emulator();
+    let error = access_error(read(&emulator, SALES, "res.partner", ADA, &["x_margin"]));
+    assert!(
+        error.message.ends_with(
+            "Fields:\n- x_margin (allowed for groups 'Accountant'; forbidden for groups 'Salesman')"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn writing_a_restricted_field_raises() {
+    let emulator = emulator();
+    let vals = Value::Dict(kwargs(&[("credit_limit", Value::Float(1.0))]));
+    let error = access_error(call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "write",
+        vec![ids(&[ADA]), vals],
+        Dict::new(),
+    ));
+    assert!(
+        error.message.contains("\nOperation: write\nUser: 3\n"),
+        "{error}"
+    );
+}
+
+#[test]
+fn restricted_fields_hidden_by_default() {
+    let emulator = emulator();
+    let fields = call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "fields_get",
+        vec![],
+        Dict::new(),
+    )
+    .expect("fields_get succeeds");
+    let fields = fields.as_dict().expect("a dict");
+    assert!(fields.contains_key("comment"));
+    assert!(!fields.contains_key("credit_limit"));
+    assert!(!fields.contains_key("x_internal_score"));
+    let rows = call(
+        &emulator,
+        SALES,
+        "res.partner",
+        "read",
+        vec![ids(&[ADA])],
+        Dict::new(),
+    )
+    .expect("read succeeds");
+    let row = rows
+        .as_list()
+        .and_then(|l| l[0].as_dict())
+        .expect("one row");
+    assert!(row.contains_key("comment"));
+    assert!(!row.contains_key("credit_limit"));
+}
+
+#[test]
+fn member_of_the_field_group_reads_it() {
+    let emulator = emulator();
+    let rows =
+        read(&emulator, ADMIN, "res.partner", ADA, &["credit_limit"]).expect("read succeeds");
+    let row = rows
+        .as_list()
+        .and_then(|l| l[0].as_dict())
+        .expect("one row");
+    assert_eq!(row.get("credit_limit"), Some(&Value::Float(500.0)));
+}
+
+// ------------------------------------------------------------- companies
+
+#[test]
+fn unauthorized_company_raises_where_rules_apply() {
+    let emulator = emulator();
+    let error = access_error(search(&emulator, ADMIN, "res.partner", &[context(&[1, 9])]));
+    assert_eq!(
+        error.message,
+        "Access to unauthorized or invalid companies."
+    );
+}
+
+#[test]
+fn unauthorized_company_is_ignored_without_rules() {
+    let emulator = emulator();
+    assert_eq!(
+        search(&emulator, SALES, "res.country", &[context(&[9])]),
+        Ok(ids(&[1]))
+    );
+}
+
+#[test]
+fn without_context_all_user_companies_are_active() {
+    let emulator = emulator();
+    assert_eq!(
+        search(&emulator, ADMIN, "res.partner", &[]),
+        Ok(ids(&[ADA, BOB, CHEN, DANA]))
+    );
+}
+
+// -------------------------------------------------------- rule expressions
+
+fn evaluate(uid: i64, allowed: Option<&[i64]>, text: &str) -> OdooResult<Value> {
+    let profile = profile();
+    let mut state = profile.seed.clone();
+    let mut context = Dict::new();
+    if let Some(allowed) = allowed {
+        context.insert("allowed_company_ids".to_owned(), ids(allowed));
+    }
+    let env = Env::new(
+        &mut state,
+        uid,
+        context,
+        "2024-05-06 07:08:09".to_owned(),
+        profile.version,
+    );
+    let names = EvalContext::for_user(&env)?;
+    rule_expr::evaluate(&env, &names, text)
+}
+
+#[test]
+fn rule_names_follow_the_user_and_companies() {
+    let domain = "[('user_id', '=', user.id), ('company_id', 'in', company_ids + [False]), \
+                  ('x', '=', company_id), ('y', 'in', user.company_ids.ids)]";
+    let value = evaluate(ADMIN, Some(&[2]), domain).expect("the domain evaluates");
+    assert_eq!(
+        value,
+        Value::from(serde_json::json!([
+            ["user_id", "=", 2],
+            ["company_id", "in", [2, false]],
+            ["x", "=", 2],
+            ["y", "in", [1, 2]]
+        ]))
+    );
+}
+
+#[test]
+fn rule_company_defaults_to_the_user_companies() {
+    let value = evaluate(ADMIN, None, "(company_id, company_ids, user.company_id.id)");
+    assert_eq!(value, Ok(Value::from(serde_json::json!([1, [1, 2], 1]))));
+}
+
+#[test]
+fn rule_time_uses_the_clock() {
+    let value = evaluate(SALES, None, "time.strftime('%Y-%m-%d')");
+    assert_eq!(value, Ok(Value::from("2024-05-06")));
+}
+
+#[test]
+fn rule_uid_is_undefined_in_odoo_17() {
+    let error = evaluate(SALES, None, "[('user_id', '=', uid)]").expect_err("uid is undefined");
+    assert_eq!(error.kind, ErrorKind::ValueError);
+    assert_eq!(
+        error.message,
+        "<class 'NameError'>: \"name 'uid' is not defined\" while evaluating\n\
+         \"[('user_id', '=', uid)]\""
+    );
+}
+
+#[test]
+fn rule_unknown_user_field_is_an_attribute_error() {
+    let error = evaluate(SALES, None, "[('x', '=', user.employee_id.id)]").expect_err("no field");
+    assert!(
+        error.message.starts_with(
+            "<class 'AttributeError'>: \"'res.users' object has no attribute 'employee_id'\""
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn rule_unsupported_python_is_rejected() {
+    let error = evaluate(SALES, None, "[('x', 'in', [c for c in company_ids])]")
+        .expect_err("comprehensions are not evaluated");
+    assert!(
+        error
+            .message
+            .contains("the keyword \"for\" is not supported"),
+        "{error}"
+    );
+}
+
+#[test]
+fn rule_unauthorized_company_raises() {
+    let error = evaluate(SALES, Some(&[2]), "[]").expect_err("company 2 is not the user's");
+    assert_eq!(error.kind, ErrorKind::AccessError);
+    assert_eq!(
+        error.message,
+        "Access to unauthorized or invalid companies."
+    );
+}

@@ -3,9 +3,10 @@
 //!
 //! A duplicate often has no key at all: an integration that lost the
 //! response of a create and created again leaves a record the spec's key
-//! does not find. So each record created during the run is attributed to
-//! a SaaS record by its key when it has one, and otherwise by its content:
-//! the plain field values of any version of a SaaS record. When several
+//! does not find. So each record is attributed to a SaaS record by its key
+//! when it has one, and a record created during the run that has no key is
+//! attributed by its content: the plain field values of any version of a
+//! SaaS record. When several
 //! SaaS records share the same content, their Odoo records are counted
 //! together against the number of SaaS records.
 
@@ -53,19 +54,19 @@ fn entity_duplicates(
     state: &ModelState,
 ) -> Vec<String> {
     let baseline = evidence.baseline.get(&state.model);
-    let created = state
-        .rows
-        .keys()
-        .copied()
-        .filter(|id| baseline.is_none_or(|ids| !ids.contains(id)));
     let by_key = key_index(evidence, entity, entity_spec);
     let by_content = content_index(evidence, entity, entity_spec, state);
 
     let mut keyed: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     let mut unkeyed: BTreeMap<BTreeSet<String>, Vec<i64>> = BTreeMap::new();
-    for id in created {
-        if let Some(saas_id) = key_of(evidence, entity_spec, state, id, &by_key) {
+    for id in state.rows.keys().copied() {
+        if let Some(saas_id) = key_of(entity_spec, state, id, &by_key) {
             keyed.entry(saas_id).or_default().push(id);
+            continue;
+        }
+        // A record present before the run with no key is not the
+        // integration's: a customer's own contact may share a name.
+        if baseline.is_some_and(|ids| ids.contains(&id)) {
             continue;
         }
         let Some(like) = by_content.keys().next() else {
@@ -144,13 +145,11 @@ fn key_index(
 }
 
 fn key_of(
-    evidence: &Evidence,
     entity_spec: &EntitySpec,
     state: &ModelState,
     id: i64,
     by_key: &HashMap<String, String>,
 ) -> Option<String> {
-    let _ = evidence;
     match &entity_spec.key {
         KeySpec::ExternalId { .. } => state
             .external_ids

@@ -87,9 +87,10 @@ impl OdooReader {
             .unwrap_or_default())
     }
 
-    /// Returns `fields_get` for a model: type and relation by field name.
+    /// Returns `fields_get` for a model: type, relation and whether the
+    /// field is required, by field name.
     pub fn fields(&self, model: &str) -> Result<Map<String, Value>, ReadError> {
-        let kwargs = json!({"attributes": ["type", "relation"]});
+        let kwargs = json!({"attributes": ["type", "relation", "required"]});
         let fields = self.call(model, "fields_get", vec![], kwargs)?;
         Ok(fields.as_object().cloned().unwrap_or_default())
     }

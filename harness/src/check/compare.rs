@@ -151,7 +151,16 @@ pub fn show_actual(actual: &Value) -> String {
     }
 }
 
-/// Returns the type of each field from `fields_get`.
+/// Tells whether a field is required, from `fields_get`.
+pub fn is_required(fields: &Map<String, Value>, name: &str) -> bool {
+    fields
+        .get(name)
+        .and_then(|f| f.get("required"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// Returns the type of a field from `fields_get`.
 pub fn field_type<'a>(fields: &'a Map<String, Value>, name: &str) -> &'a str {
     fields
         .get(name)

@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use super::compare::{field_type, matches, show_actual, show_expected};
+use super::compare::{field_type, is_required, matches, show_actual, show_expected, Resolved};
 use super::journal;
 use super::snapshot::ModelState;
 use super::{truncate, Evidence, Mismatch, World};
@@ -132,6 +132,11 @@ fn field_problems(
             continue;
         }
         let expected = world.resolve(expected);
+        // A value the SaaS leaves empty cannot clear a required field, so
+        // Odoo's own default stands there.
+        if expected == Resolved::Literal(Value::Null) && is_required(&state.fields, field) {
+            continue;
+        }
         let actual = row.get(field).unwrap_or(&Value::Bool(false));
         if !matches(&expected, actual, field_type(&state.fields, field)) {
             problems.push(format!(
@@ -260,7 +265,10 @@ pub(super) fn no_lost_updates(evidence: &Evidence, world: &World) -> Result<(), 
     let mut found = Vec::new();
     let mut models = Vec::new();
     for record in &world.expected {
-        if record.presence != Presence::Active || record.unsyncable.is_some() {
+        let declared = evidence
+            .declared_unsyncable
+            .contains(&(record.entity, record.saas_id.clone()));
+        if record.presence != Presence::Active || record.unsyncable.is_some() || declared {
             continue;
         }
         let state = world.model(&record.model);

@@ -58,10 +58,9 @@ impl World {
             } = value
             {
                 let label = lookup_label(model, field, value);
-                if !lookups.contains_key(&label) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = lookups.entry(label) {
                     let domain = serde_json::json!([[field, "=", value]]);
-                    let found = odoo.search(model, domain, true)?.first().copied();
-                    lookups.insert(label, found);
+                    slot.insert(odoo.search(model, domain, true)?.first().copied());
                 }
             }
         }

@@ -78,7 +78,12 @@ pub fn load_text(path: &Path, text: &str) -> Result<Scenario, InvalidScenario> {
 
 fn yaml_problem(path: &Path, error: &serde_saphyr::Error) -> String {
     let message = error.to_string();
-    let first_line = message.lines().next().unwrap_or_default().to_owned();
+    let first_line = message.lines().next().unwrap_or_default();
+    // The parser's text repeats the location as "error: line L column C: ".
+    let first_line = first_line
+        .strip_prefix("error: line ")
+        .and_then(|rest| rest.split_once(": ").map(|(_, reason)| reason))
+        .unwrap_or(first_line);
     match error.location() {
         Some(at) => format!(
             "{}:{}:{}: {first_line}",

@@ -223,3 +223,6 @@ pub struct InvalidScenario {
     /// the location is not known.
     pub problems: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests;

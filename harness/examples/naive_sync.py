@@ -173,7 +173,7 @@ def main():
                 upsert(odoo, state, change)
             else:
                 delete(odoo, state, change)
-        state["cursor"] = page["last_seq"]
+        state["cursor"] = page["changes"][-1]["seq"]
     save_state(state)
     return 0
 

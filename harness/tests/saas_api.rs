@@ -65,7 +65,7 @@ fn changes_page_through_the_feed() {
 
     assert_eq!(status, 200);
     assert_eq!(first["changes"].as_array().map(Vec::len), Some(2));
-    assert_eq!(first["last_seq"], 2);
+    assert_eq!(first["last_seq"], 5);
     assert_eq!(first["has_more"], true);
     assert_eq!(
         first["changes"][0],

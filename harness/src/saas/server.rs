@@ -6,9 +6,10 @@
 //! | `GET /v1/<entity>/<id>` | `{id, version, deleted, data}`, or 404 |
 //! | `POST /v1/sync-report` | records `{entity, id, error, retryable}`; 204 |
 //!
-//! `last_seq` is the sequence number of the last change in the page, or
-//! `after` when the page is empty, so it is the cursor for the next
-//! request. `has_more` tells whether changes remain after the page.
+//! `last_seq` is the sequence number of the latest change in the whole
+//! feed, so a client knows how far it has to read; the cursor for the next
+//! request is the `seq` of the last change in the page. `has_more` tells
+//! whether changes remain after the page.
 //! `limit` defaults to [`DEFAULT_LIMIT`] and may not exceed [`MAX_LIMIT`].
 //! A malformed request gets 400 with `{"error": "..."}`, so an integration
 //! that builds its URLs wrongly finds out at once.
@@ -129,8 +130,8 @@ async fn changes(State(store): State<SharedStore>, Query(query): Query<ChangesQu
     };
     let store = store.lock().expect("the SaaS store lock is never poisoned");
     let page = store.changes_after(after, limit);
-    let last_seq = page.last().map_or(after, |change| change.seq);
-    let has_more = store.changes().len() as u64 > last_seq;
+    let last_seq = store.changes().len() as u64;
+    let has_more = page.last().is_some_and(|change| change.seq < last_seq);
     Json(json!({ "changes": page, "last_seq": last_seq, "has_more": has_more })).into_response()
 }
 

@@ -34,7 +34,7 @@ pub enum Command {
     Check(SelectArgs),
 }
 
-/// Which scenarios to take.
+/// The scenario selection.
 #[derive(Debug, Clone, Args)]
 pub struct SelectArgs {
     /// Scenario files or folders of them [default: scenarios].

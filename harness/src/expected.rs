@@ -1,6 +1,6 @@
 //! The expected Odoo state, derived from the spec and the SaaS data.
 //!
-//! For each SaaS record, the spec says which Odoo model holds it, how the
+//! For each SaaS record, the spec names the Odoo model that stores it, how the
 //! integration finds it again (its key) and the value of each mapped
 //! field. This module computes that without touching Odoo: values that
 //! depend on Odoo records (a many2one to another synced record, a country
@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::saas::{Entity, Record, SaasStore};
 
-/// What the spec says one SaaS record must produce in Odoo.
+/// The Odoo record that the spec derives from one SaaS record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpectedRecord {
     pub entity: Entity,
@@ -28,11 +28,11 @@ pub struct ExpectedRecord {
     pub fields: IndexMap<String, ExpectedValue>,
     /// The lines of the latest version, when the spec maps lines.
     pub lines: Option<ExpectedLines>,
-    /// Why the spec cannot map the record, when it cannot.
+    /// The reason the spec cannot map the record, when it cannot.
     pub unsyncable: Option<String>,
 }
 
-/// How the Odoo record of a SaaS record is found.
+/// The lookup that finds the Odoo record of a SaaS record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum KeyLookup {
     /// Through `ir.model.data`: `module.name`.
@@ -44,7 +44,7 @@ pub enum KeyLookup {
 /// Whether the Odoo record must exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
-    /// It exists and holds the mapped values.
+    /// It exists and contains the mapped values.
     Active,
     /// The SaaS record is deleted and the policy archives: no active
     /// record remains (an archived one or none at all).

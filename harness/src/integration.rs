@@ -21,11 +21,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::io::AsyncReadExt;
 
-/// The most output kept per stream and pass; longer output keeps its end.
+/// The maximum output kept per stream and pass, in bytes. Of longer output,
+/// the end is kept.
 pub const MAX_OUTPUT_BYTES: usize = 64 * 1024;
 
 /// How long the harness waits for output pipes to close after the pass
-/// ended, in case a helper left the process group and still holds them.
+/// ended, in case a helper left the process group and keeps them open.
 const PIPE_GRACE: Duration = Duration::from_secs(2);
 
 /// The integration under test.
@@ -67,7 +68,7 @@ impl PassEnv {
     }
 }
 
-/// How a pass ended.
+/// The way a pass ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "status", content = "detail")]
 pub enum PassStatus {

@@ -1,5 +1,5 @@
-//! What a run produced: one result per scenario, which every reporter
-//! (terminal, JUnit, JSON) reads.
+//! The results of a run: one per scenario, which every reporter (terminal,
+//! JUnit, JSON) reads.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::check::Failure;
 use crate::integration::PassOutcome;
 
-/// How a scenario ended.
+/// The final status of a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {

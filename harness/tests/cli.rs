@@ -15,8 +15,8 @@ fn repository() -> PathBuf {
         .to_path_buf()
 }
 
-/// The interpreter for the Python integrations: the one `scripts/test`
-/// installs, or `python3`.
+/// Returns the interpreter for the Python integrations: the one that
+/// `scripts/test` installs, or `python3`.
 fn python() -> String {
     std::env::var("ODOO_E2E_PYTHON").unwrap_or_else(|_| "python3".into())
 }
@@ -49,6 +49,7 @@ fn run_json(script: &str, scenarios: &[&str]) -> (Output, serde_json::Map<String
     let json = dir.path().join("report.json");
     let json_arg = json.display().to_string();
     let command = integration(script);
+
     let mut args = vec![
         "run",
         "--no-progress",
@@ -63,6 +64,7 @@ fn run_json(script: &str, scenarios: &[&str]) -> (Output, serde_json::Map<String
         .collect();
     args.extend(paths.iter().map(String::as_str));
     let output = harness(&args);
+
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default())
         .unwrap_or_else(|e| panic!("no JSON report ({e}):\n{}", text(&output)));
     let mut by_file = serde_json::Map::new();

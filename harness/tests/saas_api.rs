@@ -1,5 +1,5 @@
 //! The fake SaaS over HTTP: the change feed's pages, record reads and
-//! error reports, as an integration sees them.
+//! error reports, as an integration receives them.
 
 use std::sync::{Arc, Mutex};
 

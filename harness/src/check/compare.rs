@@ -1,4 +1,5 @@
-//! Comparing what Odoo holds with what the spec derives, field by field.
+//! Comparing the values Odoo stores with the values the spec derives, field
+//! by field.
 //!
 //! Odoo reads an empty field as `False` whatever its type, a many2one as
 //! `[id, name]` and a datetime as `YYYY-MM-DD HH:MM:SS`, so the comparison

@@ -4,8 +4,8 @@
 //! A duplicate often has no key at all: an integration that lost the
 //! response of a create and created again leaves a record the spec's key
 //! does not find. So each record is attributed to a SaaS record by its key
-//! when it has one, and a record created during the run that has no key is
-//! attributed by its content: the plain field values of any version of a
+//! when it has one. A record created during the run without a key is
+//! attributed by its content, the plain field values of any version of a
 //! SaaS record. When several
 //! SaaS records share the same content, their Odoo records are counted
 //! together against the number of SaaS records.

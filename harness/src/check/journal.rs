@@ -4,9 +4,9 @@
 //! The emulator journals every call it serves, with the outcome the client
 //! saw and the fault rule that fired. A retry is a call that follows a
 //! failed call matching the same query. Waits are measured on the
-//! emulator's clock, which has one-second resolution, so a wait counts
-//! as long enough when it is at most one second short; a frozen clock
-//! makes every wait zero.
+//! emulator's clock, which has one-second resolution. So a wait counts as
+//! long enough when it is at most one second short. A frozen clock makes
+//! every wait zero.
 
 use odoo_emulator::faults::rule::UserMatch;
 use odoo_emulator::faults::{Effect, Entry, Match};
@@ -15,7 +15,7 @@ use serde_json::json;
 use super::{truncate, Evidence, Mismatch};
 use crate::scenario::{CallsQuery, OutcomeFilter, RetriesQuery};
 
-/// The most journal lines in one excerpt.
+/// The maximum number of journal lines in one excerpt.
 const EXCERPT_LINES: usize = 15;
 
 /// Tells whether a method changes data: the ORM's writes and business
@@ -196,7 +196,8 @@ pub(super) fn retries(evidence: &Evidence, query: &RetriesQuery) -> Result<(), M
     })
 }
 
-/// Checks that each call after a `Retry-After` answer waited that long.
+/// Checks that each call after a response with `Retry-After` waited that
+/// long.
 pub(super) fn respects_retry_after(evidence: &Evidence, matcher: &Match) -> Result<(), Mismatch> {
     let matching: Vec<&Entry> = evidence
         .journal

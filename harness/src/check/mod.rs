@@ -1,6 +1,6 @@
 //! Checking a scenario's expectations against the state it ended in.
 //!
-//! Each check returns [`Failure`]s that say what was expected, what was
+//! Each check returns [`Failure`]s that state what was expected, what was
 //! found and which journal entries explain the difference. The sync
 //! properties compare Odoo with the state [`crate::expected`] derives from
 //! the spec and the final SaaS data; the journal checks read the calls the
@@ -25,7 +25,8 @@ use crate::scenario::{Expectation, Located};
 
 pub use world::World;
 
-/// The most mismatches listed in one failure; the rest are counted.
+/// The maximum number of mismatches listed in one failure. The rest are
+/// counted.
 pub const MAX_LISTED: usize = 20;
 
 /// An expectation that did not hold.
@@ -36,7 +37,7 @@ pub struct Failure {
     /// The line of the expectation in the scenario file.
     pub line: usize,
     pub expected: String,
-    /// What was found instead, one item a line.
+    /// The findings that differ from the expectation, one item a line.
     pub found: Vec<String>,
     /// The journal entries that explain it, one a line.
     pub journal: Vec<String>,
@@ -52,7 +53,7 @@ pub struct Evidence<'a> {
     pub journal: &'a [Entry],
     /// The fault rules the steps installed, by the id the emulator gave.
     pub faults: &'a BTreeMap<u64, FaultRule>,
-    /// Records the scenario says cannot sync (its `errors_reported`).
+    /// Records that the scenario declares unsyncable (its `errors_reported`).
     pub declared_unsyncable: &'a BTreeSet<(Entity, String)>,
     /// Record ids of each model before the first step.
     pub baseline: &'a BTreeMap<String, BTreeSet<i64>>,

@@ -33,7 +33,7 @@ pub(super) fn reported(evidence: &Evidence, entity: Entity, id: &str) -> bool {
         .any(|report| report.entity == entity.as_str() && report.id == id)
 }
 
-/// Checks that Odoo holds what the spec derives from every SaaS record.
+/// Checks that Odoo contains what the spec derives from every SaaS record.
 pub(super) fn converged(evidence: &Evidence, world: &World) -> Result<(), Mismatch> {
     let mut found = Vec::new();
     let mut models = Vec::new();
@@ -133,7 +133,7 @@ fn field_problems(
         }
         let expected = world.resolve(expected);
         // A value the SaaS leaves empty cannot clear a required field, so
-        // Odoo's own default stands there.
+        // the field keeps Odoo's own default.
         if expected == Resolved::Literal(Value::Null) && is_required(&state.fields, field) {
             continue;
         }
@@ -234,7 +234,7 @@ pub(super) fn content(
         .collect()
 }
 
-/// The same fields as [`content`] read from an Odoo record.
+/// Reads the same fields as [`content`] from an Odoo record.
 pub(super) fn row_content(
     row: &Map<String, Value>,
     like: &[(String, String)],
@@ -260,7 +260,7 @@ fn normalise(value: &Value) -> String {
     }
 }
 
-/// Checks that no Odoo record holds an older version of its SaaS record.
+/// Checks that no Odoo record contains an older version of its SaaS record.
 pub(super) fn no_lost_updates(evidence: &Evidence, world: &World) -> Result<(), Mismatch> {
     let mut found = Vec::new();
     let mut models = Vec::new();

@@ -1,7 +1,7 @@
 //! The `--junit` report: one test suite, one test case per scenario. A
-//! failed expectation is a `failure` and a harness error an `error`; the
-//! message names the first expectation and the description holds the full
-//! details that the terminal prints.
+//! failed expectation is a `failure` and a harness error an `error`. The
+//! message names the expectations that did not hold, and the description
+//! contains the full details that the terminal prints.
 
 use std::path::Path;
 

@@ -1,11 +1,11 @@
 //! The `idempotent` check: one more pass after the final one writes
 //! nothing.
 //!
-//! Two things count as a write: a successful write call in the journal
-//! (`create`, `write`, `unlink`, `load`, a business method such as
-//! `action_confirm`), and any difference in the records of the spec's
-//! models between before and after the pass, which also catches writes
-//! the journal did not record.
+//! Two things count as a write. The first is a successful write call in the
+//! journal: `create`, `write`, `unlink`, `load`, or a business method such
+//! as `action_confirm`. The second is any difference in the records of the
+//! spec's models between before and after the pass, which also catches
+//! writes the journal did not record.
 
 use std::collections::BTreeMap;
 

@@ -7,9 +7,9 @@
 //! | `POST /v1/sync-report` | records `{entity, id, error, retryable}`; 204 |
 //!
 //! `last_seq` is the sequence number of the latest change in the whole
-//! feed, so a client knows how far it has to read; the cursor for the next
-//! request is the `seq` of the last change in the page. `has_more` tells
-//! whether changes remain after the page.
+//! feed, so a client can tell how far it has to read. The cursor for the
+//! next request is the `seq` of the last change in the page. `has_more`
+//! tells whether changes remain after the page.
 //! `limit` defaults to [`DEFAULT_LIMIT`] and may not exceed [`MAX_LIMIT`].
 //! A malformed request gets 400 with `{"error": "..."}`, so an integration
 //! that builds its URLs wrongly finds out at once.

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::entity::Entity;
 
-/// One record as the SaaS holds it now.
+/// One record as the SaaS stores it now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
     pub id: String,

@@ -2,7 +2,7 @@
 //!
 //! These types mirror the file one to one and keep the source location of
 //! every step and expectation, so that the checks in
-//! [`validate`](super::validate) can point at the line they reject. Each
+//! [`load`](super::load) can point at the line they reject. Each
 //! mapping rejects unknown keys: a misspelt key is an error, not a setting
 //! silently ignored.
 
@@ -16,7 +16,8 @@ use serde_saphyr::Spanned;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
-    /// What the scenario shows, in a sentence; the name reports use.
+    /// The scenario's name: one sentence stating what it shows, which the
+    /// reports use.
     pub name: String,
     /// A profile path relative to the file, or a built-in base name such
     /// as `odoo-17`. Defaults to `odoo-17`.
@@ -26,7 +27,7 @@ pub struct ScenarioFile {
     /// built-in spec such as `odoo-17`. Defaults to `odoo-17`.
     #[serde(default)]
     pub spec: Option<Spanned<String>>,
-    /// Who the integration logs in as; the profile's administrator
+    /// The user the integration logs in as. The profile's administrator
     /// (`admin`/`admin`) when absent.
     #[serde(default)]
     pub integration_user: Option<Spanned<UserFile>>,
@@ -132,8 +133,8 @@ pub struct ClockFile {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ExpectFile {
-    /// Odoo holds what the spec derives from the SaaS data, after a final
-    /// pass with faults cleared.
+    /// Odoo contains what the spec derives from the SaaS data, after a
+    /// final pass with faults cleared.
     Converged,
     /// No SaaS record has more than one Odoo record.
     NoDuplicates,

@@ -1,9 +1,9 @@
 //! Reading a scenario file and checking it against its profile and spec.
 //!
-//! The checks replay the script on a throwaway emulator and SaaS store:
-//! a step that would fail at run time (an update of a record that does
-//! not exist yet, a schema change to an unknown model) fails here, with
-//! the line of the step.
+//! The checks replay the script on a throwaway emulator and SaaS store.
+//! So a step that would fail at run time fails here, with the line of the
+//! step: an update of a record that does not exist yet, or a schema change
+//! to an unknown model.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -449,6 +449,7 @@ fn saas_change(file: &SaasStepFile, store: &mut SaasStore) -> Result<SaasChange,
     };
     let entity = entity(name)?;
     let id = file.id.clone();
+
     let set = file.set.clone().unwrap_or_default();
     if file.set.is_some() && !["create", "update"].contains(action) {
         return Err(format!("`set` goes with create or update, not {action}"));
@@ -456,6 +457,7 @@ fn saas_change(file: &SaasStepFile, store: &mut SaasStore) -> Result<SaasChange,
     if file.version.is_some() && *action != "replay" {
         return Err(format!("`version` goes with replay, not {action}"));
     }
+
     let change = match *action {
         "create" => {
             entity.validate_record(&set)?;

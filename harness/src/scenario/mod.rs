@@ -1,10 +1,10 @@
 //! Scenarios: a scripted run of an integration against one customer's
 //! Odoo, with the expectations that must hold at the end.
 //!
-//! [`load`] reads and validates a file. Everything a run needs is checked
-//! there, before any server starts: the profile and spec load, the SaaS
-//! data fits the entities, every step applies to the data and schema as
-//! they are at that point, and every query names a real model. An invalid
+//! [`load`] reads and validates a file before any server starts. It checks
+//! that the profile and spec load and that the SaaS data fits the
+//! entities. It also checks that every step applies to the data and schema
+//! as they are at that point, and that every query names a real model. An invalid
 //! scenario is an [`InvalidScenario`] that names the file, line and
 //! reason.
 
@@ -48,8 +48,8 @@ pub struct Scenario {
     pub expectations: Vec<Located<Expectation>>,
 }
 
-/// Where the spec comes from: a file the integration can read as it is,
-/// or a built-in spec the runner writes to a file.
+/// The source of the spec: a file the integration can read as it is, or a
+/// built-in spec that the runner writes to a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SpecSource {
     File(PathBuf),
@@ -127,7 +127,7 @@ pub enum ClockChange {
     Advance(chrono::Duration),
 }
 
-/// What must hold at the end of a scenario.
+/// A condition checked at the end of a scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expectation {
     Converged,
@@ -175,7 +175,7 @@ impl fmt::Display for Bounds {
     }
 }
 
-/// Which journal outcomes a call count includes.
+/// The journal outcomes that a call count includes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutcomeFilter {
     Any,

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::*;
 
-/// A path in this crate's folder, so relative profile and spec paths in
-/// the test text resolve against the repository.
+/// Returns a path in the scenario library, so that relative profile and
+/// spec paths in the test text resolve against the repository.
 fn path() -> &'static Path {
     Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -97,7 +97,7 @@ fn defaults_apply() {
 }
 
 #[test]
-fn profile_and_spec_paths_are_relative_to_the_file() {
+fn relative_paths_resolve_from_file() {
     let text = "name: x
 profile: ../fixtures/profiles/two-companies.yaml
 spec: ../fixtures/mappings/odoo-17.yaml

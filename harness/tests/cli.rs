@@ -321,3 +321,51 @@ fn naive_integration_bugs_are_named() {
     let hidden = found_text(&report, "record-rule-hides-customer");
     assert!(hidden.contains("unreported error: customer c9"), "{hidden}");
 }
+
+#[test]
+fn reference_engine_runs_in_process() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let json = dir.path().join("report.json");
+
+    let output = harness(&[
+        "run",
+        "--no-progress",
+        "--reference",
+        "--json",
+        &json.display().to_string(),
+        "scenarios/first-sync.yaml",
+    ]);
+
+    assert!(
+        matches!(output.status.code(), Some(0 | 100)),
+        "{}",
+        text(&output)
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON report"))
+            .expect("valid JSON");
+    assert_eq!(report["integration"], "reference");
+    let passes = report["scenarios"][0]["passes"].as_array().expect("passes");
+    assert_eq!(passes[0]["label"], "pass 1");
+    assert_ne!(passes[0]["status"]["status"], "not_started");
+}
+
+#[test]
+#[ignore = "odoo_sync::run_pass is a stub until the sync engine is merged"]
+fn reference_engine_holds_every_contract() {
+    let paths: Vec<String> = CAREFUL_PASSES
+        .iter()
+        .chain(&[
+            "marshal-none",
+            "customer-required-field-default",
+            "selection-value-removed",
+        ])
+        .map(|name| format!("scenarios/{name}.yaml"))
+        .collect();
+    let mut args = vec!["run", "--no-progress", "--reference"];
+    args.extend(paths.iter().map(String::as_str));
+
+    let output = harness(&args);
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}

@@ -185,6 +185,23 @@ fn check(args: &SelectArgs) -> Result<i32, Exit> {
     Ok(exit_codes::ALL_HELD)
 }
 
+/// Waits for `run`, or returns `None` at the first SIGINT or SIGTERM.
+async fn until_interrupted<T>(run: impl std::future::Future<Output = T>) -> Option<T> {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        results = run => Some(results),
+        _ = tokio::signal::ctrl_c() => None,
+        () = terminate => None,
+    }
+}
+
 fn run(args: RunArgs) -> Result<i32, Exit> {
     let scenarios = select(&args.select)?;
     let integration = match &args.integration {
@@ -208,7 +225,14 @@ fn run(args: RunArgs) -> Result<i32, Exit> {
         integration,
         seed: args.seed,
     };
-    let results = runtime.block_on(runner::run_all(scenarios, options, jobs, reporter.clone()));
+    let run = runner::run_all(scenarios, options, jobs, reporter.clone());
+    let Some(results) = runtime.block_on(until_interrupted(run)) else {
+        crate::integration::kill_running_passes();
+        return Err(Exit::new(
+            exit_codes::INTERRUPTED,
+            "interrupted: the running passes were killed and no report was written",
+        ));
+    };
     reporter.summary(&results);
 
     let label = args.integration.as_deref().unwrap_or("reference");

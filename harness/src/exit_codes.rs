@@ -16,6 +16,10 @@ pub const NO_SCENARIOS: i32 = 4;
 /// integration broke the contract.
 pub const CONTRACT_FAILED: i32 = 100;
 
+/// The run was interrupted by SIGINT or SIGTERM; the passes running then
+/// were killed. This is the shell's code for a process ended by SIGINT.
+pub const INTERRUPTED: i32 = 130;
+
 /// The harness itself failed: it could not bind a port, start a server,
 /// create a temporary folder or write a report. A panic also exits with
 /// this code, which is Rust's default for one.

@@ -13,9 +13,11 @@
 //! a reference pass past its timeout is reported as timed out and left to
 //! finish in the background.
 
+use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -28,6 +30,19 @@ pub const MAX_OUTPUT_BYTES: usize = 64 * 1024;
 /// How long the harness waits for output pipes to close after the pass
 /// ended, in case a helper left the process group and keeps them open.
 const PIPE_GRACE: Duration = Duration::from_secs(2);
+
+/// The process groups of the passes running now, so that an interrupted
+/// harness can end them: they do not receive the terminal's signals.
+static RUNNING_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// Kills the process group of every pass still running, as the harness
+/// does when it is interrupted.
+pub fn kill_running_passes() {
+    let groups = running_groups().clone();
+    for group in groups {
+        kill_group(group);
+    }
+}
 
 /// The integration under test.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +170,10 @@ async fn run_command(
     };
     let stdout = tokio::spawn(read_all(child.stdout.take()));
     let stderr = tokio::spawn(read_all(child.stderr.take()));
+    let group = child.id().and_then(|pid| i32::try_from(pid).ok());
+    if let Some(group) = group {
+        running_groups().insert(group);
+    }
     let status = match tokio::time::timeout(timeout, child.wait()).await {
         Ok(Ok(status)) => match (status.code(), status.signal()) {
             (Some(0), _) => PassStatus::Finished,
@@ -164,28 +183,34 @@ async fn run_command(
         },
         Ok(Err(error)) => PassStatus::NotStarted(error.to_string()),
         Err(_) => {
-            kill_group(&child);
+            if let Some(group) = group {
+                kill_group(group);
+            }
             let _ = child.wait().await;
             PassStatus::TimedOut
         }
     };
+    if let Some(group) = group {
+        running_groups().remove(&group);
+    }
     let stdout = collect(stdout).await;
     let stderr = collect(stderr).await;
     (status, stdout, stderr)
 }
 
-/// Kills the pass's whole process group: the shell, the integration and
-/// anything they started without leaving the group.
-fn kill_group(child: &tokio::process::Child) {
-    let Some(pid) = child.id() else {
-        return;
-    };
-    let Ok(pid) = i32::try_from(pid) else {
-        return;
-    };
-    let group = nix::unistd::Pid::from_raw(pid);
-    if let Err(error) = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL) {
-        tracing::warn!(%error, pid, "killing the pass's process group failed");
+fn running_groups() -> std::sync::MutexGuard<'static, BTreeSet<i32>> {
+    RUNNING_GROUPS
+        .lock()
+        .expect("the running-group lock is never poisoned")
+}
+
+/// Kills a pass's whole process group: the shell, the integration and
+/// anything they started without leaving the group. The group id is the
+/// shell's process id, because the shell leads the group.
+fn kill_group(group: i32) {
+    let pid = nix::unistd::Pid::from_raw(group);
+    if let Err(error) = nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGKILL) {
+        tracing::warn!(%error, group, "killing the pass's process group failed");
     }
 }
 

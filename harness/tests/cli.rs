@@ -369,3 +369,52 @@ fn reference_engine_holds_every_contract() {
 
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 }
+
+#[test]
+fn sigterm_kills_running_passes() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let marker = dir.path().join("sleeper.pid");
+    let file = dir.path().join("stuck.yaml");
+    std::fs::write(
+        &file,
+        "name: stuck\nsteps: [sync]\nexpect:\n  - odoo: {model: res.partner, domain: [], count: 0}\n",
+    )
+    .expect("write the scenario");
+    let command = format!("sleep 60 & echo $! > {}; wait", marker.display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_odoo-harness"))
+        .args(["run", "--no-progress", "--integration", &command])
+        .arg(&file)
+        .current_dir(repository())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the harness starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&marker)
+        .unwrap_or_default()
+        .trim()
+        .is_empty()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the pass never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let sleeper = std::fs::read_to_string(&marker)
+        .expect("the pid")
+        .trim()
+        .to_owned();
+
+    let harness_pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("a pid"));
+    nix::sys::signal::kill(harness_pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
+    let status = child.wait().expect("the harness ends");
+
+    assert_eq!(status.code(), Some(130));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let stat = std::fs::read_to_string(format!("/proc/{sleeper}/stat")).unwrap_or_default();
+    assert!(
+        stat.is_empty() || stat.contains(") Z"),
+        "the pass's child {sleeper} survived: {stat}"
+    );
+}

@@ -1,4 +1,5 @@
-//! The `odoo-emulator` command line: `odoo-emulator serve`.
+//! The `odoo-emulator` command line: `serve`, `exec`, `profile check` and
+//! `profile import`.
 //!
 //! Every option has an `ODOO_EMULATOR_*` environment variable with the same
 //! meaning, and `RUST_LOG` selects log detail (default `warn`, so a normal
@@ -7,11 +8,16 @@
 //!
 //! Exit codes: [`EXIT_SUCCESS`] after a clean stop (Ctrl-C or SIGTERM),
 //! [`EXIT_FAILURE`] when serving fails (address in use, port file not
-//! writable), [`EXIT_USAGE`] for invalid arguments, as clap uses.
+//! writable), [`EXIT_USAGE`] for invalid arguments, as clap uses. `exec`
+//! exits with its command's code, or with the codes of [`exec`] when the
+//! emulator or the command could not run.
 
+use std::ffi::OsString;
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -47,6 +53,11 @@ pub enum Command {
     /// Serve Odoo's external API until stopped with Ctrl-C or SIGTERM.
     #[command(after_help = EXIT_CODES_HELP)]
     Serve(ServeArgs),
+    /// Start the emulator on a free port, run a command against it with
+    /// ODOO_URL, ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD set, stop the
+    /// emulator and exit with the command's exit code.
+    #[command(after_help = exec::EXIT_CODES_HELP)]
+    Exec(ExecArgs),
     /// Work with profile files.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -63,6 +74,11 @@ pub enum ProfileCommand {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
     },
+    /// Read a live Odoo database over XML-RPC and write a profile that
+    /// extends the matching built-in base and lists only the differences:
+    /// models, fields, groups, access rows and record rules.
+    #[command(after_help = IMPORT_EXIT_CODES_HELP)]
+    Import(ImportArgs),
 }
 
 /// Options of `odoo-emulator serve`.
@@ -82,6 +98,38 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PATH", env = "ODOO_EMULATOR_PORT_FILE")]
     pub port_file: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub options: EmulatorOptions,
+}
+
+/// Options of `odoo-emulator exec`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct ExecArgs {
+    /// Address and port to listen on; the default port 0 picks a free port.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "ODOO_EMULATOR_BIND",
+        default_value = "127.0.0.1:0"
+    )]
+    pub bind: SocketAddr,
+
+    /// File to write the listening port to once the server accepts
+    /// connections.
+    #[arg(long, value_name = "PATH", env = "ODOO_EMULATOR_PORT_FILE")]
+    pub port_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub options: EmulatorOptions,
+
+    /// The command to run and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}
+
+/// The options that `serve` and `exec` share: what to serve and how.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct EmulatorOptions {
     /// Seed for every random choice the emulator makes, so that the same
     /// seed and the same calls give the same results.
     #[arg(
@@ -104,6 +152,42 @@ pub struct ServeArgs {
         value_parser = parse_profile
     )]
     pub profiles: Vec<ProfileArg>,
+
+    /// YAML file with a list of fault rules to install at start, in the
+    /// format that POST /_emulator/faults takes.
+    #[arg(long, value_name = "FILE", env = "ODOO_EMULATOR_FAULTS")]
+    pub faults: Option<PathBuf>,
+
+    /// Bearer token that every /_emulator/ route except health requires.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "ODOO_EMULATOR_CONTROL_TOKEN",
+        hide_env_values = true
+    )]
+    pub control_token: Option<ControlToken>,
+}
+
+/// The control API's bearer token. Its `Debug` output hides the value, so
+/// logging the options never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ControlToken(pub String);
+
+impl fmt::Debug for ControlToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ControlToken(<hidden>)")
+    }
+}
+
+impl FromStr for ControlToken {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("the control token must be non-empty, without spaces".to_owned());
+        }
+        Ok(ControlToken(text.to_owned()))
+    }
 }
 
 /// One `--profile` value.
@@ -140,17 +224,24 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() {
-                EXIT_USAGE
+            if !error.use_stderr() {
+                return ExitCode::from(EXIT_SUCCESS);
+            }
+            // `exec` keeps its command's exit codes apart from its own.
+            let is_exec = std::env::args_os().nth(1).is_some_and(|arg| arg == "exec");
+            return ExitCode::from(if is_exec {
+                exec::EXIT_EMULATOR_FAILED
             } else {
-                EXIT_SUCCESS
+                EXIT_USAGE
             });
         }
     };
     init_logging();
     match cli.command {
         Command::Serve(args) => exit_code(run_serve(&args)),
+        Command::Exec(args) => ExitCode::from(exec::run_exec(&args)),
         Command::Profile(ProfileCommand::Check { paths }) => exit_code(check_profiles(&paths)),
+        Command::Profile(ProfileCommand::Import(args)) => exit_code(run_import(&args)),
     }
 }
 
@@ -223,8 +314,11 @@ fn init_logging() {
         .init();
 }
 
+pub mod exec;
+mod import;
 mod serve;
 
+pub use import::{run_import, ImportArgs, IMPORT_EXIT_CODES_HELP};
 pub use serve::{run_serve, startup_line};
 
 #[cfg(test)]

@@ -44,6 +44,25 @@ impl Clock {
         state.offset += by;
     }
 
+    /// Moves the clock to a time. A frozen clock stays frozen there; a
+    /// running clock keeps running from there.
+    pub fn set(&self, at: NaiveDateTime) {
+        let mut state = self.state.lock().expect("the clock lock is never poisoned");
+        match state.frozen {
+            Some(_) => {
+                state.frozen = Some(at);
+                state.offset = Duration::zero();
+            }
+            None => state.offset = at - Utc::now().naive_utc(),
+        }
+    }
+
+    /// Tells whether the clock is frozen.
+    pub fn is_frozen(&self) -> bool {
+        let state = self.state.lock().expect("the clock lock is never poisoned");
+        state.frozen.is_some()
+    }
+
     /// Returns to real time.
     pub fn unfreeze(&self) {
         *self.state.lock().expect("the clock lock is never poisoned") = ClockState::default();

@@ -7,7 +7,10 @@
 //! calls in flight: each database is either fully reset or untouched when
 //! a call sees it.
 
+pub mod state_file;
+
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -30,6 +33,9 @@ pub enum ControlError {
     UnknownRule(u64),
     #[error("{0}")]
     Invalid(String),
+    /// A state file could not be written, read or applied.
+    #[error("{0}")]
+    File(String),
 }
 
 impl From<InvalidRule> for ControlError {
@@ -99,6 +105,7 @@ impl Emulator {
         name: &str,
         database: Option<&str>,
     ) -> Result<Vec<String>, ControlError> {
+        check_snapshot_name(name)?;
         let mut saved = BTreeMap::new();
         for (db_name, db) in self.selected(database)? {
             saved.insert(
@@ -238,6 +245,170 @@ impl Emulator {
             .expect("the journal lock is never poisoned")
             .record(entry)
     }
+}
+
+impl Emulator {
+    /// Writes the current state of one or every database, or a saved
+    /// snapshot, to a JSON state file. Returns the databases written.
+    pub fn export_state(
+        &self,
+        path: &Path,
+        database: Option<&str>,
+        snapshot: Option<&str>,
+    ) -> Result<Vec<String>, ControlError> {
+        let states = match snapshot {
+            Some(name) => self.snapshot_states(name, database)?,
+            None => self
+                .selected(database)?
+                .into_iter()
+                .map(|(name, db)| {
+                    let state = db.state.lock().expect("a database lock is never poisoned");
+                    (name.clone(), state.clone())
+                })
+                .collect(),
+        };
+        let mut databases = BTreeMap::new();
+        for (name, state) in &states {
+            let version = self.lookup(name)?.profile.version.to_string();
+            databases.insert(name.clone(), state_file::database_data(state, version));
+        }
+        let file = state_file::StateFile {
+            format: state_file::STATE_FILE_FORMAT,
+            written_by: format!("odoo-emulator {}", env!("CARGO_PKG_VERSION")),
+            databases,
+        };
+        state_file::write(path, &file).map_err(ControlError::File)?;
+        Ok(states.into_keys().collect())
+    }
+
+    fn snapshot_states(
+        &self,
+        name: &str,
+        database: Option<&str>,
+    ) -> Result<BTreeMap<String, DbState>, ControlError> {
+        let snapshots = self
+            .snapshots
+            .lock()
+            .expect("the snapshot lock is never poisoned");
+        let saved = snapshots
+            .get(name)
+            .ok_or_else(|| ControlError::UnknownSnapshot(name.to_owned()))?;
+        match database {
+            None => Ok(saved.clone()),
+            Some(db) => {
+                let state = saved.get(db).ok_or_else(|| {
+                    ControlError::Invalid(format!(
+                        "snapshot {name:?} does not contain database {db:?}"
+                    ))
+                })?;
+                Ok(BTreeMap::from([(db.to_owned(), state.clone())]))
+            }
+        }
+    }
+
+    /// Reads a state file and either restores its databases (when
+    /// `save_as` is `None`) or saves them as a snapshot of that name.
+    /// Every database of the file is checked before any changes, so a
+    /// file that does not fit leaves every database as it was.
+    pub fn import_state(
+        &self,
+        path: &Path,
+        save_as: Option<&str>,
+    ) -> Result<Vec<String>, ControlError> {
+        if let Some(name) = save_as {
+            check_snapshot_name(name)?;
+        }
+        let file = state_file::read(path).map_err(ControlError::File)?;
+        let mut restored = BTreeMap::new();
+        for (name, data) in &file.databases {
+            let db = self.lookup(name)?;
+            let version = db.profile.version.to_string();
+            if data.odoo_version != version {
+                return Err(ControlError::File(format!(
+                    "database {name:?} in {} is Odoo {}, but the served one is Odoo {version}",
+                    path.display(),
+                    data.odoo_version
+                )));
+            }
+            let live = db.state.lock().expect("a database lock is never poisoned");
+            let state = state_file::restore_data(&live, data)
+                .map_err(|error| ControlError::File(format!("database {name:?}: {error}")))?;
+            restored.insert(name.clone(), state);
+        }
+        let names: Vec<String> = restored.keys().cloned().collect();
+        match save_as {
+            Some(snapshot) => {
+                self.snapshots
+                    .lock()
+                    .expect("the snapshot lock is never poisoned")
+                    .insert(snapshot.to_owned(), restored);
+            }
+            None => {
+                for (name, state) in restored {
+                    *self
+                        .lookup(&name)?
+                        .state
+                        .lock()
+                        .expect("a database lock is never poisoned") = state;
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    /// Returns the login and password of a database's administrator (user
+    /// id 2, as in Odoo), when the profile gives that user a password.
+    pub fn admin_credentials(&self, database: &str) -> Option<(String, String)> {
+        let db = self.databases.get(database)?;
+        let state = db.state.lock().expect("a database lock is never poisoned");
+        let login = state
+            .stored("res.users", ADMIN_UID, "login")?
+            .as_str()?
+            .to_owned();
+        let password = state.credentials.get(&ADMIN_UID)?.password.clone()?;
+        Some((login, password))
+    }
+
+    /// Returns the number of journal entries dropped because the journal
+    /// was full.
+    pub fn journal_dropped(&self) -> u64 {
+        self.journal
+            .lock()
+            .expect("the journal lock is never poisoned")
+            .dropped()
+    }
+
+    /// Removes every journal entry; sequence numbers keep counting.
+    pub fn clear_journal(&self) {
+        self.journal
+            .lock()
+            .expect("the journal lock is never poisoned")
+            .clear();
+    }
+}
+
+/// The administrator's user id in every Odoo database (`base.user_admin`).
+const ADMIN_UID: i64 = 2;
+
+/// The names that the control API uses as routes under `snapshots/`.
+const RESERVED_SNAPSHOT_NAMES: [&str; 2] = ["export", "import"];
+
+/// Checks that a snapshot name can appear in a control API path.
+fn check_snapshot_name(name: &str) -> Result<(), ControlError> {
+    let valid_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if name.is_empty() || !valid_chars {
+        return Err(ControlError::Invalid(format!(
+            "invalid snapshot name {name:?}: use letters, digits, '-', '_' and '.'"
+        )));
+    }
+    if RESERVED_SNAPSHOT_NAMES.contains(&name) {
+        return Err(ControlError::Invalid(format!(
+            "snapshot name {name:?} is reserved for the export and import routes"
+        )));
+    }
+    Ok(())
 }
 
 /// Rebuilds `ir.model` and `ir.model.fields` rows after a schema change,

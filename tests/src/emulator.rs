@@ -47,6 +47,16 @@ pub fn default_binary_path() -> PathBuf {
     dir.join(name)
 }
 
+/// Returns the path of a file under the repository's `fixtures/`, such as
+/// `profiles/studio-acme.yaml`.
+pub fn fixture_path(relative: &str) -> PathBuf {
+    // As in `python::client_path`, the run-time CARGO_MANIFEST_DIR wins.
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    crate_dir.join("..").join("fixtures").join(relative)
+}
+
 /// Why an emulator could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

@@ -28,6 +28,24 @@ pub const DATABASE: &str = "demo";
 pub const USERNAME: &str = "admin";
 pub const PASSWORD: &str = "admin";
 
+/// The database and login a script receives as `ODOO_DB`,
+/// `ODOO_USERNAME` and `ODOO_PASSWORD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Connection {
+    pub database: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+}
+
+impl Connection {
+    /// The administrator of the built-in `odoo-17` profile's database.
+    pub const DEMO: Connection = Connection {
+        database: DATABASE,
+        username: USERNAME,
+        password: PASSWORD,
+    };
+}
+
 /// The outcome of one script run.
 #[derive(Debug)]
 pub struct ScriptRun {
@@ -75,6 +93,16 @@ pub fn python() -> String {
 /// Runs `script` with `args` and the connection variables of `emulator`
 /// (none when `emulator` is `None`), killing it after the script timeout.
 pub fn run_script(script: &str, args: &[&str], emulator: Option<&Emulator>) -> ScriptRun {
+    run_script_as(script, args, emulator.map(|e| (e, Connection::DEMO)))
+}
+
+/// Runs `script` like [`run_script`], with the URL of the emulator and the
+/// given database and login.
+pub fn run_script_as(
+    script: &str,
+    args: &[&str],
+    target: Option<(&Emulator, Connection)>,
+) -> ScriptRun {
     let path = client_path(script);
     let mut command = Command::new(python());
     command
@@ -85,12 +113,12 @@ pub fn run_script(script: &str, args: &[&str], emulator: Option<&Emulator>) -> S
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if let Some(emulator) = emulator {
+    if let Some((emulator, connection)) = target {
         command
             .env("ODOO_URL", emulator.url())
-            .env("ODOO_DB", DATABASE)
-            .env("ODOO_USERNAME", USERNAME)
-            .env("ODOO_PASSWORD", PASSWORD);
+            .env("ODOO_DB", connection.database)
+            .env("ODOO_USERNAME", connection.username)
+            .env("ODOO_PASSWORD", connection.password);
     }
     let mut child = command.spawn().unwrap_or_else(|error| {
         panic!(
@@ -115,12 +143,36 @@ pub fn run_script(script: &str, args: &[&str], emulator: Option<&Emulator>) -> S
 /// with the script's output when the scenario fails. The emulator's own
 /// output is printed too, because it is dropped while panicking.
 pub fn run_scenario(script: &str, scenario: &str) {
-    let emulator = Emulator::start();
-    let run = run_script(script, &[scenario], Some(&emulator));
+    run_scenario_with(script, scenario, Emulator::start, Connection::DEMO);
+}
+
+/// Runs one scenario like [`run_scenario`], against the emulator that
+/// `start` returns, such as one serving customer profiles, and with
+/// `connection` as the script's database and login.
+pub fn run_scenario_with(
+    script: &str,
+    scenario: &str,
+    start: impl FnOnce() -> Emulator,
+    connection: Connection,
+) {
+    let emulator = start();
+    let run = run_script_as(script, &[scenario], Some((&emulator, connection)));
     assert!(
         run.succeeded(),
         "scenario {scenario} of {script} failed: {}",
         run.describe()
+    );
+}
+
+/// Checks that `script --list` prints exactly the `expected` scenarios.
+pub fn check_scenario_list(script: &str, expected: &[&str]) {
+    let mut expected: Vec<String> = expected.iter().map(|name| (*name).to_owned()).collect();
+    let mut listed = list_scenarios(script);
+    expected.sort();
+    listed.sort();
+    assert_eq!(
+        listed, expected,
+        "the scenarios of {script} differ from the Rust tests"
     );
 }
 
@@ -177,27 +229,40 @@ fn wait_with_timeout(child: &mut Child, timeout: Duration) -> (Option<ExitStatus
 
 /// Defines one `#[test]` per scenario of a client script, plus a test that
 /// the script offers exactly these scenarios, so none is silently skipped.
+/// By default each test starts an emulator serving the built-in profile
+/// and connects as its administrator. A start function and a
+/// [`Connection`] before `;` serve something else.
 ///
 /// ```ignore
 /// odoo_e2e::client_scenarios!("xmlrpc_client.py": version, authenticate_admin);
+/// odoo_e2e::client_scenarios!("customers.py", serve_customers, ACME_ADMIN; db_list);
 /// ```
 #[macro_export]
 macro_rules! client_scenarios {
     ($script:literal: $($scenario:ident),+ $(,)?) => {
+        $crate::client_scenarios!(
+            $script,
+            $crate::emulator::Emulator::start,
+            $crate::python::Connection::DEMO;
+            $($scenario),+
+        );
+    };
+    ($script:literal, $start:expr, $connection:expr; $($scenario:ident),+ $(,)?) => {
         $(
             #[test]
             fn $scenario() {
-                $crate::python::run_scenario($script, stringify!($scenario));
+                $crate::python::run_scenario_with(
+                    $script,
+                    stringify!($scenario),
+                    $start,
+                    $connection,
+                );
             }
         )+
 
         #[test]
         fn scenario_list_matches() {
-            let mut expected = vec![$(stringify!($scenario).to_owned()),+];
-            let mut listed = $crate::python::list_scenarios($script);
-            expected.sort();
-            listed.sort();
-            assert_eq!(listed, expected, "the scenarios of {} differ from the Rust tests", $script);
+            $crate::python::check_scenario_list($script, &[$(stringify!($scenario)),+]);
         }
     };
 }

@@ -5,11 +5,12 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::faults::FaultRule;
 use crate::profile::Profile;
 use crate::server::{self, AppState, DEFAULT_MAX_BODY_BYTES};
 use crate::service::Emulator;
 
-use super::{CliError, ProfileArg, ServeArgs, DEFAULT_PROFILE};
+use super::{CliError, EmulatorOptions, ProfileArg, ServeArgs, DEFAULT_PROFILE};
 
 /// Runs `serve` until Ctrl-C or SIGTERM.
 ///
@@ -18,8 +19,8 @@ use super::{CliError, ProfileArg, ServeArgs, DEFAULT_PROFILE};
 /// Returns a usage error for profiles that cannot be served and a failure
 /// when the address cannot be bound or the port file written.
 pub fn run_serve(args: &ServeArgs) -> Result<(), CliError> {
-    let (emulator, database) = build_emulator(&args.profiles, args.seed)?;
-    tracing::info!(bind = %args.bind, seed = args.seed, database, "starting");
+    let (emulator, database) = prepare_emulator(&args.options)?;
+    tracing::info!(bind = %args.bind, seed = args.options.seed, database, "starting");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_stack_size(crate::server::WORKER_STACK_BYTES)
         .enable_all()
@@ -33,7 +34,7 @@ pub fn run_serve(args: &ServeArgs) -> Result<(), CliError> {
     ))
 }
 
-async fn serve_until_signal(
+pub(crate) async fn serve_until_signal(
     args: &ServeArgs,
     emulator: Emulator,
     database: &str,
@@ -52,7 +53,7 @@ async fn serve_until_signal(
     }
     println!("{}", startup_line(&emulator, address, database));
 
-    let state = AppState::new(emulator, DEFAULT_MAX_BODY_BYTES);
+    let state = app_state(emulator, &args.options);
     server::serve(listener, state, shutdown)
         .await
         .map_err(|error| CliError::failure(format!("serving on {address} failed: {error}")))
@@ -70,6 +71,52 @@ pub fn startup_line(emulator: &Emulator, address: SocketAddr, database: &str) ->
          password admin)",
         emulator.version().server_version()
     )
+}
+
+/// Builds the emulator for the options and installs the `--faults` rules.
+pub(crate) fn prepare_emulator(options: &EmulatorOptions) -> Result<(Emulator, String), CliError> {
+    let (emulator, database) = build_emulator(&options.profiles, options.seed)?;
+    if let Some(path) = &options.faults {
+        load_faults(&emulator, path)?;
+    }
+    Ok((emulator, database))
+}
+
+/// Returns the server state for an emulator, with the control token.
+pub(crate) fn app_state(emulator: Emulator, options: &EmulatorOptions) -> AppState {
+    let token = options.control_token.as_ref().map(|token| token.0.clone());
+    AppState::new(emulator, DEFAULT_MAX_BODY_BYTES).with_control_token(token)
+}
+
+/// Reads a YAML list of fault rules and installs them in order.
+pub(crate) fn load_faults(emulator: &Emulator, path: &Path) -> Result<(), CliError> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        CliError::usage(format!(
+            "failed to read the fault rules {}: {error}",
+            path.display()
+        ))
+    })?;
+    let rules: Vec<FaultRule> = serde_saphyr::from_str(&text).map_err(|error| {
+        CliError::usage(format!(
+            "invalid fault rules in {}: {error}",
+            path.display()
+        ))
+    })?;
+    for (index, rule) in rules.into_iter().enumerate() {
+        let rule = emulator.add_fault(rule).map_err(|error| {
+            CliError::usage(format!(
+                "invalid fault rule {} in {}: {error}",
+                index + 1,
+                path.display()
+            ))
+        })?;
+        tracing::info!(
+            rule_id = rule.id,
+            effect = rule.effect.name(),
+            "fault rule loaded"
+        );
+    }
+    Ok(())
 }
 
 /// Builds the emulator for the `--profile` values, one database each, and
@@ -102,7 +149,7 @@ pub(crate) fn build_emulator(
 
 /// Writes the port through a temporary file and a rename, so a script that
 /// polls the file never reads it half-written.
-fn write_port_file(path: &Path, port: u16) -> Result<(), CliError> {
+pub(crate) fn write_port_file(path: &Path, port: u16) -> Result<(), CliError> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".tmp");
     let temporary = PathBuf::from(temporary);

@@ -8,7 +8,7 @@ fn parse(args: &[&str]) -> Result<ServeArgs, clap::Error> {
     full.extend_from_slice(args);
     Cli::try_parse_from(full).map(|cli| match cli.command {
         Command::Serve(args) => args,
-        Command::Profile(_) => unreachable!("the arguments start with serve"),
+        Command::Profile(_) | Command::Exec(_) => unreachable!("the arguments start with serve"),
     })
 }
 
@@ -25,8 +25,8 @@ fn defaults() {
 
     assert_eq!(args.bind, "127.0.0.1:8069".parse().expect("an address"));
     assert_eq!(args.port_file, None);
-    assert_eq!(args.seed, 0);
-    assert!(args.profiles.is_empty());
+    assert_eq!(args.options.seed, 0);
+    assert!(args.options.profiles.is_empty());
 }
 
 #[test]
@@ -47,9 +47,9 @@ fn valid_invocations() {
 
     assert_eq!(args.bind.port(), 0);
     assert_eq!(args.port_file, Some(PathBuf::from("/tmp/port")));
-    assert_eq!(args.seed, 42);
+    assert_eq!(args.options.seed, 42);
     assert_eq!(
-        args.profiles,
+        args.options.profiles,
         vec![
             profile(None, "odoo-17"),
             profile(Some("acme"), "profiles/acme.yaml")
@@ -110,4 +110,73 @@ fn default_profile_serves_demo() {
         "odoo-emulator serving Odoo 17.0 at http://127.0.0.1:8069 (database demo, login admin, \
          password admin)"
     );
+}
+
+fn parse_import(args: &[&str]) -> Result<ImportArgs, clap::Error> {
+    let mut full = vec!["odoo-emulator", "profile", "import"];
+    full.extend_from_slice(args);
+    Cli::try_parse_from(full).map(|cli| match cli.command {
+        Command::Profile(ProfileCommand::Import(args)) => args,
+        _ => unreachable!("the arguments start with profile import"),
+    })
+}
+
+#[test]
+fn import_options() {
+    let args = parse_import(&[
+        "--url",
+        "http://127.0.0.1:8069",
+        "--db",
+        "acme",
+        "--username",
+        "admin",
+        "--password",
+        "s3cret",
+        "--models",
+        "res.partner,x_delivery.slot",
+        "-o",
+        "acme.yaml",
+    ])
+    .expect("valid options");
+
+    assert_eq!(args.url, "http://127.0.0.1:8069");
+    assert_eq!(args.db, "acme");
+    assert_eq!(args.username, "admin");
+    assert_eq!(
+        args.password,
+        crate::profile::import::Password::new("s3cret")
+    );
+    assert_eq!(args.models, vec!["res.partner", "x_delivery.slot"]);
+    assert_eq!(args.output, Some(PathBuf::from("acme.yaml")));
+    assert!(!format!("{args:?}").contains("s3cret"));
+}
+
+#[test]
+fn invalid_import_invocations() {
+    let cases: [&[&str]; 4] = [
+        &["--db", "acme", "--username", "admin", "--password", "x"],
+        &[
+            "--url",
+            "http://h",
+            "--username",
+            "admin",
+            "--password",
+            "x",
+        ],
+        &["--url", "http://h", "--db", "acme", "--password", "x"],
+        &[
+            "--url",
+            "http://h",
+            "--db",
+            "acme",
+            "--username",
+            "a",
+            "--password",
+            "",
+        ],
+    ];
+    for args in cases {
+        let error = parse_import(args).expect_err("invalid options");
+        assert!(error.use_stderr(), "{args:?}");
+    }
 }

@@ -21,13 +21,19 @@ pub struct Entry {
     pub route: String,
     pub service: Option<String>,
     pub uid: Option<i64>,
+    /// The user's login, when the call names it or its uid exists.
+    pub login: Option<String>,
     pub model: Option<String>,
     pub method: Option<String>,
-    /// `ok`, or the exception or transport failure the client saw.
+    /// What the client got: `ok`; the qualified name of an exception, such
+    /// as `odoo.exceptions.AccessError`; `http 502` for an error page; or
+    /// `reset`, `hang`, `truncated` or `malformed`.
     pub outcome: String,
     pub latency_ms: f64,
     /// The fault rule that fired, if any.
     pub rule_id: Option<u64>,
+    /// The fired rule's effect type, such as `response_lost`.
+    pub fault: Option<String>,
 }
 
 /// The entries in arrival order.

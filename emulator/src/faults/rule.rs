@@ -92,9 +92,11 @@ pub enum Effect {
     },
     /// Close the connection without a response; the call does not run.
     Reset,
-    /// Answer with the first half of the real response body.
+    /// Send the real headers, with the full `Content-Length`, and the
+    /// first half of the body, then close the connection.
     Truncated,
-    /// Answer with a body that is not valid XML or JSON.
+    /// Send half of the real body followed by a closing tag or brace that
+    /// does not match, so it is not valid XML or JSON.
     Malformed,
     /// Answer with an HTTP status and a proxy's HTML page: 502, 503, 504,
     /// or 429 with `Retry-After` seconds.
@@ -143,6 +145,25 @@ impl Effect {
                 | Effect::ResponseLost
                 | Effect::MarshalNone
         )
+    }
+
+    /// Returns the effect's `type` as rules write it, such as `reset`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Effect::Delay { .. } => "delay",
+            Effect::Hang { .. } => "hang",
+            Effect::Reset => "reset",
+            Effect::Truncated => "truncated",
+            Effect::Malformed => "malformed",
+            Effect::Http { .. } => "http",
+            Effect::SessionExpired => "session_expired",
+            Effect::ResultMissing => "result_missing",
+            Effect::WrongContentType => "wrong_content_type",
+            Effect::Error { .. } => "error",
+            Effect::SerializationFailure => "serialization_failure",
+            Effect::ResponseLost => "response_lost",
+            Effect::MarshalNone => "marshal_none",
+        }
     }
 
     /// Returns the exception kind of a domain error effect.

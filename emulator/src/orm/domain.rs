@@ -4,9 +4,9 @@
 //! Evaluation is set-based, as SQL is: each leaf yields the set of matching
 //! ids, and dotted paths become sub-searches on the comodel. Differences
 //! from Odoo a client could notice:
-//! - text comparisons use Unicode code points after a case-insensitive
-//!   comparison, close to PostgreSQL's `en_US.UTF-8` collation for ASCII
-//!   but not for accents;
+//! - text compares by Unicode code point, which is PostgreSQL's `C`
+//!   collation (Odoo creates its databases with `LC_COLLATE 'C'`) except
+//!   that PostgreSQL compares UTF-8 bytes, which orders the same;
 //! - `ilike` does not apply `unaccent`, which Odoo uses only when the
 //!   database has the extension;
 //! - negative operators on a dotted path are applied inside the sub-search
@@ -711,10 +711,8 @@ pub fn compare_values(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     }
 }
 
-/// Compares text case-insensitively first, then by code point, so `ada`
-/// sorts before `Bob` as in an `en_US` collation.
+/// Compares text in the `C` collation of Odoo's databases: by code point,
+/// so `Bob` sorts before `ada`.
 pub fn collate(a: &str, b: &str) -> std::cmp::Ordering {
-    a.to_lowercase()
-        .cmp(&b.to_lowercase())
-        .then_with(|| a.cmp(b))
+    a.cmp(b)
 }

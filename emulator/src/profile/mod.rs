@@ -2,6 +2,7 @@
 //! into a schema and a seed state.
 
 pub mod format;
+pub mod import;
 pub mod load;
 pub mod schema;
 pub mod seed;

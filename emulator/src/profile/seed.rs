@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::orm::business::BusinessMethod;
 use crate::orm::env::{Env, SUPERUSER_ID};
-use crate::orm::schema::{FieldType, Model, Schema};
+use crate::orm::schema::{FieldType, Model, OnDelete, Schema};
 use crate::orm::store::{Credentials, DbState};
 use crate::orm::{load, write};
 use crate::profile::load::{locate, Source};
@@ -189,7 +189,25 @@ fn methods(
 /// Creates a record as the superuser with an optional external id, and
 /// returns its id; an existing external id updates its record instead.
 fn upsert(env: &mut Env<'_>, model: &str, xmlid: Option<&str>, vals: Dict) -> Result<i64, String> {
+    upsert_with_id(env, model, xmlid, None, vals)
+}
+
+/// Creates or updates a seed record; a record without an external id may
+/// still ask for a fixed database id.
+fn upsert_with_id(
+    env: &mut Env<'_>,
+    model: &str,
+    xmlid: Option<&str>,
+    fixed: Option<i64>,
+    vals: Dict,
+) -> Result<i64, String> {
     let model = env.model(model).map_err(|e| e.message)?;
+    if let (None, Some(id)) = (xmlid, fixed) {
+        if env.exists(&model.name, id) {
+            return Err(format!("{}({id}) is defined twice", model.name));
+        }
+        return write::create_with_id(env, &model, Some(id), &vals).map_err(|e| e.message);
+    }
     if let Some((_, id)) = xmlid.and_then(|x| env.state.xmlid(x)).cloned() {
         if env.exists(&model.name, id) {
             write::write_one(env, &model, id, &vals).map_err(|e| e.message)?;
@@ -234,6 +252,13 @@ pub(crate) fn seed_reflection(env: &mut Env<'_>) -> crate::error::OdooResult<()>
             "state",
             Value::Str(if model.manual { "manual" } else { "base" }.into()),
         );
+        put_if(
+            &mut vals,
+            env,
+            "ir.model",
+            "order",
+            Value::Str(model.order.clone()),
+        );
         let id =
             upsert(env, "ir.model", Some(&xmlid), vals).map_err(crate::error::OdooError::value)?;
         seed_fields(env, model, id)?;
@@ -267,6 +292,20 @@ fn seed_fields(env: &mut Env<'_>, model: &Model, model_id: i64) -> crate::error:
             ("required", Value::Bool(field.required)),
             ("readonly", Value::Bool(field.readonly)),
             ("store", Value::Bool(field.store)),
+            ("index", Value::Bool(field.index)),
+            ("translate", Value::Bool(field.translate)),
+            (
+                "help",
+                field.help.clone().map_or(Value::Bool(false), Value::Str),
+            ),
+            ("size", Value::Int(field.size.map_or(0, i64::from))),
+            (
+                "related",
+                field
+                    .related
+                    .as_ref()
+                    .map_or(Value::Bool(false), |path| Value::Str(path.join("."))),
+            ),
             (
                 "state",
                 Value::Str(if field.manual { "manual" } else { "base" }.into()),
@@ -274,6 +313,22 @@ fn seed_fields(env: &mut Env<'_>, model: &Model, model_id: i64) -> crate::error:
         ];
         for (name, value) in entries {
             put_if(&mut vals, env, "ir.model.fields", name, value);
+        }
+        // Odoo 17's `_reflect_field_params` (ir_model.py) stores `on_delete`
+        // only for fields that have an `ondelete`, which are many2one fields.
+        if field.field_type == FieldType::Many2one {
+            let on_delete = match field.ondelete {
+                OnDelete::SetNull => "set null",
+                OnDelete::Restrict => "restrict",
+                OnDelete::Cascade => "cascade",
+            };
+            put_if(
+                &mut vals,
+                env,
+                "ir.model.fields",
+                "on_delete",
+                Value::Str(on_delete.to_owned()),
+            );
         }
         let xmlid = format!(
             "{}.field_{}__{}",
@@ -415,7 +470,8 @@ fn seed_records(env: &mut Env<'_>, source: &Source) -> Result<(), ProfileError> 
                     resolve_value(env, &model, field, value).map_err(&fail)?,
                 );
             }
-            upsert(env, model_name, record.xmlid.as_deref(), vals).map_err(fail)?;
+            upsert_with_id(env, model_name, record.xmlid.as_deref(), record.id, vals)
+                .map_err(fail)?;
         }
     }
     Ok(())
@@ -436,7 +492,14 @@ fn seed_users(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
         if let Some(name) = name {
             vals.insert("name".into(), Value::Str(name));
         }
-        vals.insert("active".into(), Value::Bool(user.active));
+        if users.has_field("active") {
+            vals.insert("active".into(), Value::Bool(user.active));
+        } else if !user.active {
+            return Err(format!(
+                "user {} is inactive, but res.users has no active field",
+                user.login
+            ));
+        }
         let groups = resolve_refs(env, &user.groups)?;
         if users.has_field("groups_id") {
             vals.insert("groups_id".into(), set_command(groups));
@@ -457,7 +520,7 @@ fn seed_users(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
         for (field, value) in &user.values {
             vals.insert(field.clone(), resolve_value(env, &users, field, value)?);
         }
-        let id = upsert(env, "res.users", user.xmlid.as_deref(), vals)?;
+        let id = upsert_with_id(env, "res.users", user.xmlid.as_deref(), user.id, vals)?;
         let credentials = Credentials {
             password: user.password.clone(),
             api_keys: user.api_keys.clone(),

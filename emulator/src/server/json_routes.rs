@@ -18,12 +18,14 @@ use crate::service::Protocol;
 use crate::value::{Dict, Value};
 use crate::wire::exception::PyException;
 use crate::wire::jsonrpc::{
-    error_body, parse_request, required_arguments, result_body, EnvelopeError, INVALID_JSON,
-    INVALID_JSON_RPC,
+    error_body, parse_request, required_arguments, result_body, EnvelopeError, JsonRpcRequest,
+    INVALID_JSON, INVALID_JSON_RPC,
 };
 
 use super::body::read_limited;
-use super::call::{record_rpc_call, rpc_span, run_blocking};
+use super::call::{rpc_span, run_blocking};
+use super::connection::ConnectionHandle;
+use super::faults::{outcome_of, Dialect, TrackedCall};
 use super::session::WebSession;
 use super::{pages, session_id, AppState};
 
@@ -44,6 +46,20 @@ pub struct JsonRoute {
     pub path: &'static str,
     pub function: &'static str,
     pub auth: Auth,
+    /// `jsonrpc` for `/jsonrpc`, `web` for the session routes, as fault
+    /// rules and the journal name them.
+    pub protocol: &'static str,
+    /// Fills the service, model and method of a call from its `params`,
+    /// for fault rules and the journal.
+    pub describe: fn(&mut TrackedCall, &Dict),
+}
+
+/// A `describe` for routes whose method is the last segment of their
+/// path, such as `/web/session/authenticate`.
+pub fn describe_by_path(call: &mut TrackedCall, _params: &Dict) {
+    let info = call.info_mut();
+    let name = info.route.rsplit('/').next().unwrap_or_default().to_owned();
+    info.method = Some(name);
 }
 
 /// The input of an endpoint.
@@ -85,60 +101,141 @@ where
     Fut: Future<Output = JsonReply>,
 {
     let span = rpc_span("jsonrpc", request.uri().path());
+    let connection = request.extensions().get::<ConnectionHandle>().cloned();
+    let mut call = TrackedCall::start(&state, route.protocol, request.uri().path(), connection);
     async move {
         if !is_json(request.headers()) {
-            return pages::not_a_json_request(route.path);
+            let page = pages::not_a_json_request(route.path);
+            return call.finish_unfaulted(page, "http 400");
         }
         let session = session_id(&request)
             .and_then(|id| state.sessions.get(&id).map(|session| (id, session)));
-        if route.auth == Auth::User && session.is_none() {
-            let expired = PyException::from(OdooError::session_expired());
-            return json_response(error_body(&Value::None, &expired, route.function), None);
-        }
-        if let Some((_, session)) = &session {
+        if let Some((id, session)) = &session {
             let span = tracing::Span::current();
             span.record("database", session.database.as_str());
             span.record("user", session.login.as_str());
+            call.set_web_session(id, &session.database, session.uid, &session.login);
+        }
+        if route.auth == Auth::User && session.is_none() {
+            let expired = PyException::from(OdooError::session_expired());
+            let body = error_body(&Value::None, &expired, route.function);
+            let outcome = expired.class.qualified_name();
+            return call.finish_unfaulted(json_response(body, None), outcome);
         }
 
         let (parts, body) = request.into_parts();
-        let bytes = match read_limited(body, &parts.headers, state.max_body_bytes).await {
-            Ok(bytes) => bytes,
-            Err(page) => return page,
-        };
-        let envelope = match parse_request(&bytes) {
+        let envelope = match read_envelope(&state, parts, body, route).await {
             Ok(envelope) => envelope,
-            Err(EnvelopeError::InvalidJson) => return pages::plain_bad_request(INVALID_JSON),
-            Err(EnvelopeError::InvalidJsonRpc) => {
-                return pages::plain_bad_request(INVALID_JSON_RPC)
-            }
-            Err(EnvelopeError::TooDeep) => {
-                let exception = PyException::new(
-                    crate::wire::exception::RECURSION_ERROR,
-                    "maximum recursion depth exceeded while decoding a JSON array from a unicode string",
-                );
-                return json_response(error_body(&Value::None, &exception, route.function), None);
-            }
-            Err(EnvelopeError::InvalidParams { id, exception }) => {
-                return json_response(error_body(&id, &exception, route.function), None)
-            }
+            Err((response, outcome)) => return call.finish_unfaulted(response, &outcome),
         };
+        (route.describe)(&mut call, &envelope.params);
+        let dialect = JsonDialect {
+            id: envelope.id.clone(),
+            function: route.function,
+        };
+        if let Some(response) = call.intercept(&dialect).await {
+            return response;
+        }
 
-        let call = JsonCall {
+        let reply = endpoint(JsonCall {
             state,
             params: envelope.params,
             session,
             route,
+        })
+        .await;
+        let result = call.after_call(reply.result, &dialect);
+        let outcome = outcome_of(&result);
+        let response = match &result {
+            _ if call.result_missing() => return_missing(&dialect, reply.set_cookie),
+            Ok(value) => json_response(result_body(&envelope.id, value), reply.set_cookie),
+            Err(exception) => json_response(
+                error_body(&envelope.id, exception, route.function),
+                reply.set_cookie,
+            ),
         };
-        let reply = endpoint(call).await;
-        let body = match &reply.result {
-            Ok(result) => result_body(&envelope.id, result),
-            Err(exception) => error_body(&envelope.id, exception, route.function),
-        };
-        json_response(body, reply.set_cookie)
+        call.finish(&dialect, response, outcome).await
     }
     .instrument(span)
     .await
+}
+
+/// Reads and parses the JSON-RPC envelope, or returns the response for a
+/// body that is too large or not JSON-RPC, with its journal outcome.
+async fn read_envelope(
+    state: &AppState,
+    parts: axum::http::request::Parts,
+    body: axum::body::Body,
+    route: JsonRoute,
+) -> Result<JsonRpcRequest, (Response, String)> {
+    let bytes = match read_limited(body, &parts.headers, state.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(page) => {
+            let outcome = format!("http {}", page.status().as_u16());
+            return Err((page, outcome));
+        }
+    };
+    let (id, exception) = match parse_request(&bytes) {
+        Ok(envelope) => return Ok(envelope),
+        Err(EnvelopeError::InvalidJson) => {
+            return Err((pages::plain_bad_request(INVALID_JSON), "http 400".into()))
+        }
+        Err(EnvelopeError::InvalidJsonRpc) => {
+            return Err((pages::plain_bad_request(INVALID_JSON_RPC), "http 400".into()))
+        }
+        Err(EnvelopeError::TooDeep) => (
+            Value::None,
+            PyException::new(
+                crate::wire::exception::RECURSION_ERROR,
+                "maximum recursion depth exceeded while decoding a JSON array from a unicode string",
+            ),
+        ),
+        Err(EnvelopeError::InvalidParams { id, exception }) => (*id, *exception),
+    };
+    let outcome = exception.class.qualified_name().to_owned();
+    let body = error_body(&id, &exception, route.function);
+    Err((json_response(body, None), outcome))
+}
+
+/// Returns a reply with neither `result` nor `error`, keeping a login's
+/// cookie.
+fn return_missing(dialect: &JsonDialect, set_cookie: Option<String>) -> Response {
+    let mut response = dialect.missing_result_response();
+    if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The JSON-RPC dialect of one request: its id and the Python function
+/// that Odoo's tracebacks name.
+#[derive(Debug)]
+struct JsonDialect {
+    id: Value,
+    function: &'static str,
+}
+
+impl Dialect for JsonDialect {
+    fn error_response(&self, exception: &PyException) -> Response {
+        json_response(error_body(&self.id, exception, self.function), None)
+    }
+
+    fn missing_result_response(&self) -> Response {
+        let mut reply = Dict::new();
+        reply.insert("jsonrpc".into(), Value::from("2.0"));
+        reply.insert("id".into(), self.id.clone());
+        let body = crate::wire::pyjson::to_json_text(&Value::Dict(reply))
+            .unwrap_or_else(|_| "{\"jsonrpc\": \"2.0\", \"id\": null}".to_owned());
+        json_response(body, None)
+    }
+
+    fn rejects_none(&self) -> bool {
+        false
+    }
+
+    fn malformed_suffix(&self) -> &'static str {
+        "}\n"
+    }
 }
 
 /// Tells whether the request's media type is one Odoo's JSON dispatcher
@@ -182,11 +279,27 @@ pub async fn jsonrpc(State(state): State<AppState>, request: Request) -> Respons
         path: "/jsonrpc",
         function: "RPC.jsonrpc",
         auth: Auth::None,
+        protocol: "jsonrpc",
+        describe: describe_jsonrpc,
     };
     serve_json(state, request, route, |call| async move {
         dispatch(call).await.into()
     })
     .await
+}
+
+/// Reads `service`, `method` and `args` as `/jsonrpc` takes them, leaving
+/// the call undescribed when they have the wrong types.
+fn describe_jsonrpc(call: &mut TrackedCall, params: &Dict) {
+    let text = |name: &str| params.get(name).and_then(Value::as_str);
+    let (Some(service), Some(method)) = (text("service"), text("method")) else {
+        return;
+    };
+    let args = params
+        .get("args")
+        .and_then(Value::as_list)
+        .unwrap_or_default();
+    call.describe_rpc(service, method, args);
 }
 
 async fn dispatch(call: JsonCall) -> Result<Value, PyException> {
@@ -201,7 +314,6 @@ async fn dispatch(call: JsonCall) -> Result<Value, PyException> {
     };
     let method = string_argument("method", method)?;
     let params = list_argument("args", args)?;
-    record_rpc_call(&tracing::Span::current(), &service, &method, &params);
 
     let emulator = call.state.emulator.clone();
     run_blocking(move || {
@@ -218,6 +330,12 @@ pub async fn version_info(State(state): State<AppState>, request: Request) -> Re
         path: "/web/webclient/version_info",
         function: "WebClient.version_info",
         auth: Auth::None,
+        protocol: "web",
+        describe: |call, _| {
+            let info = call.info_mut();
+            info.service = Some("common".into());
+            info.method = Some("version".into());
+        },
     };
     serve_json(state, request, route, |call| async move {
         let emulator = call.state.emulator.clone();

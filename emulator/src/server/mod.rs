@@ -9,7 +9,7 @@
 //! | `/web/session/authenticate`, `get_session_info`, `destroy` | web sessions |
 //! | `/web/dataset/call_kw`, `/web/dataset/call_kw/<path>` | ORM calls in a session |
 //! | `/web/webclient/version_info` | `common.version` |
-//! | `GET /_emulator/health` | `{"status": "ok", ...}` once serving |
+//! | `/_emulator/*` | the control API (see [`control`]) |
 //!
 //! Any other path gets werkzeug's 404 page, as on Odoo. Request bodies are
 //! limited to [`DEFAULT_MAX_BODY_BYTES`] unless [`ServerConfig`] sets
@@ -35,8 +35,12 @@
 
 mod body;
 mod call;
+pub mod connection;
+pub mod control;
+pub mod faults;
 mod json_routes;
 mod pages;
+pub mod proxy_pages;
 mod running;
 pub mod session;
 mod web_routes;
@@ -53,14 +57,12 @@ pub const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::extract::Request;
+use axum::http::header;
 use axum::routing::any;
 use axum::Router;
 
 use crate::service::Emulator;
-use crate::value::{Dict, Value};
 
 pub use body::DEFAULT_MAX_BODY_BYTES;
 pub use running::{serve, EmulatorServer};
@@ -74,6 +76,8 @@ pub struct ServerConfig {
     pub bind: SocketAddr,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The bearer token the control API requires, if any.
+    pub control_token: Option<String>,
 }
 
 impl ServerConfig {
@@ -92,6 +96,7 @@ impl Default for ServerConfig {
         ServerConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8069)),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            control_token: None,
         }
     }
 }
@@ -102,6 +107,8 @@ pub struct AppState {
     pub emulator: Emulator,
     pub sessions: Arc<SessionStore>,
     pub max_body_bytes: usize,
+    /// The bearer token the control API requires, if any.
+    pub control_token: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -111,12 +118,20 @@ impl AppState {
             emulator,
             sessions: Arc::default(),
             max_body_bytes,
+            control_token: None,
         }
+    }
+
+    /// Requires `token` as a bearer token on the control API.
+    pub fn with_control_token(mut self, token: Option<String>) -> Self {
+        self.control_token = token.map(Arc::from);
+        self
     }
 }
 
 /// Builds the router with every route.
 pub fn router(state: AppState) -> Router {
+    let control = control::router(&state);
     Router::new()
         .route("/xmlrpc/2/{service}", any(xmlrpc_routes::xmlrpc_2))
         .route("/xmlrpc/{service}", any(xmlrpc_routes::xmlrpc_1))
@@ -133,37 +148,9 @@ pub fn router(state: AppState) -> Router {
             "/web/webclient/version_info",
             any(json_routes::version_info),
         )
-        .route("/_emulator/health", any(health))
+        .nest("/_emulator", control)
         .fallback(|| async { pages::not_found() })
         .with_state(state)
-}
-
-/// Serves `GET /_emulator/health`: the version and databases served.
-async fn health(State(state): State<AppState>, method: Method) -> Response {
-    if method != Method::GET && method != Method::HEAD {
-        return pages::method_not_allowed("GET, HEAD");
-    }
-    let mut status = Dict::new();
-    status.insert("status".into(), Value::from("ok"));
-    status.insert(
-        "version".into(),
-        Value::Str(state.emulator.version().server_version()),
-    );
-    let databases = state
-        .emulator
-        .database_names()
-        .into_iter()
-        .map(Value::Str)
-        .collect();
-    status.insert("databases".into(), Value::List(databases));
-    let body = crate::wire::pyjson::to_json_text(&Value::Dict(status))
-        .expect("the health document is shallow");
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body,
-    )
-        .into_response()
 }
 
 /// Returns the session id a request names, looked up as Odoo 17 does: the

@@ -11,17 +11,18 @@ use tokio::sync::watch;
 
 use crate::service::Emulator;
 
+use super::connection::serve_connections;
 use super::{router, AppState, ServerConfig, SessionStore};
 
 /// How long a stopping server waits for open requests before closing them.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Serves every route on `listener` until `shutdown` completes, then waits
-/// for the requests in flight to finish.
+/// Serves every route on `listener` until `shutdown` completes, then gives
+/// the requests in flight [`SHUTDOWN_GRACE`] to finish before dropping them.
 ///
 /// # Errors
 ///
-/// Returns the listener's error if accepting connections fails for good.
+/// Returns the error of reading the listener's address.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -29,9 +30,12 @@ pub async fn serve(
 ) -> io::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "serving");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    serve_connections(listener, router(state), stopped, SHUTDOWN_GRACE).await;
     tracing::info!(%address, "stopped");
     Ok(())
 }
@@ -56,7 +60,8 @@ impl EmulatorServer {
         let listener = std::net::TcpListener::bind(config.bind)?;
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
-        let state = AppState::new(emulator, config.max_body_bytes);
+        let state =
+            AppState::new(emulator, config.max_body_bytes).with_control_token(config.control_token);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .thread_stack_size(crate::server::WORKER_STACK_BYTES)
             .worker_threads(2)
@@ -125,27 +130,14 @@ impl Drop for EmulatorServer {
     }
 }
 
-/// Serves until `stopped` turns true, then gives requests in flight
-/// [`SHUTDOWN_GRACE`] to finish before dropping them.
+/// Serves until `stopped` turns true.
 async fn serve_until_stopped(
     listener: tokio::net::TcpListener,
     state: AppState,
-    stopped: watch::Receiver<bool>,
+    mut stopped: watch::Receiver<bool>,
 ) -> io::Result<()> {
-    let mut shutdown = stopped.clone();
-    let mut grace = stopped;
-    let serving = serve(listener, state, async move {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-    });
-    let grace_over = async move {
-        let _ = grace.wait_for(|stop| *stop).await;
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
-    };
-    tokio::select! {
-        result = serving => result,
-        () = grace_over => {
-            tracing::warn!("requests still open after the shutdown grace period were dropped");
-            Ok(())
-        }
-    }
+    serve(listener, state, async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    })
+    .await
 }

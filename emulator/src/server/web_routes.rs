@@ -23,8 +23,10 @@ use crate::wire::exception::PyException;
 use crate::wire::jsonrpc::required_arguments;
 
 use super::call::run_blocking;
+use super::faults::TrackedCall;
 use super::json_routes::{
-    list_argument, serve_json, string_argument, Auth, JsonCall, JsonReply, JsonRoute,
+    describe_by_path, list_argument, serve_json, string_argument, Auth, JsonCall, JsonReply,
+    JsonRoute,
 };
 use super::session::WebSession;
 use super::AppState;
@@ -38,8 +40,27 @@ pub async fn authenticate(State(state): State<AppState>, request: Request) -> Re
         path: "/web/session/authenticate",
         function: "Session.authenticate",
         auth: Auth::None,
+        protocol: "web",
+        describe: describe_authenticate,
     };
     serve_json(state, request, route, login).await
+}
+
+/// Reads the database and login of `/web/session/authenticate`.
+fn describe_authenticate(call: &mut TrackedCall, params: &Dict) {
+    describe_by_path(call, params);
+    let text = |name: &str| params.get(name).and_then(Value::as_str).map(str::to_owned);
+    let info = call.info_mut();
+    info.database = text("db");
+    info.login = text("login");
+}
+
+/// Reads the model and method of `/web/dataset/call_kw`.
+fn describe_call_kw(call: &mut TrackedCall, params: &Dict) {
+    let text = |name: &str| params.get(name).and_then(Value::as_str).map(str::to_owned);
+    let info = call.info_mut();
+    info.model = text("model");
+    info.method = text("method");
 }
 
 async fn login(call: JsonCall) -> JsonReply {
@@ -120,6 +141,8 @@ pub async fn get_session_info(State(state): State<AppState>, request: Request) -
         path: "/web/session/get_session_info",
         function: "Session.get_session_info",
         auth: Auth::User,
+        protocol: "web",
+        describe: describe_by_path,
     };
     serve_json(state, request, route, |call| async move {
         let (session_id, session) = call.session.expect("auth=user routes have a session");
@@ -134,6 +157,8 @@ pub async fn destroy(State(state): State<AppState>, request: Request) -> Respons
         path: "/web/session/destroy",
         function: "Session.destroy",
         auth: Auth::User,
+        protocol: "web",
+        describe: describe_by_path,
     };
     serve_json(state, request, route, |call| async move {
         let (session_id, _) = call.session.expect("auth=user routes have a session");
@@ -149,6 +174,8 @@ pub async fn call_kw(State(state): State<AppState>, request: Request) -> Respons
         path: "/web/dataset/call_kw",
         function: "DataSet.call_kw",
         auth: Auth::User,
+        protocol: "web",
+        describe: describe_call_kw,
     };
     serve_json(state, request, route, |call| async move {
         orm_call(call).await.into()

@@ -17,12 +17,15 @@ use bytes::Bytes;
 use tracing::Instrument as _;
 
 use crate::service::Protocol;
+use crate::value::Value;
 use crate::wire::exception::PyException;
 use crate::wire::fault::{legacy_xmlrpc_fault, xmlrpc_fault, Fault};
 use crate::wire::xmlrpc::{decode_method_call, encode_fault, encode_response};
 
 use super::body::read_limited;
-use super::call::{record_rpc_call, rpc_span, run_blocking};
+use super::call::{rpc_span, run_blocking};
+use super::connection::ConnectionHandle;
+use super::faults::{outcome_of, Dialect as FaultDialect, TrackedCall};
 use super::{pages, AppState};
 
 /// The fault dialect of an XML-RPC route.
@@ -39,6 +42,14 @@ impl Dialect {
         match self {
             Dialect::IntegerCodes => Protocol::XmlRpc,
             Dialect::StringCodes => Protocol::XmlRpcLegacy,
+        }
+    }
+
+    /// Returns the protocol name that fault rules and the journal use.
+    fn name(self) -> &'static str {
+        match self {
+            Dialect::IntegerCodes => "xmlrpc",
+            Dialect::StringCodes => "xmlrpc-legacy",
         }
     }
 
@@ -65,28 +76,47 @@ async fn serve(state: AppState, service: String, request: Request, dialect: Dial
         return pages::method_not_allowed("POST");
     }
     let span = rpc_span("xmlrpc", request.uri().path());
+    let connection = request.extensions().get::<ConnectionHandle>().cloned();
+    let mut call = TrackedCall::start(&state, dialect.name(), request.uri().path(), connection);
     async move {
         let (parts, body) = request.into_parts();
         let bytes = match read_limited(body, &parts.headers, state.max_body_bytes).await {
             Ok(bytes) => bytes,
-            Err(page) => return page,
+            Err(page) => {
+                let outcome = format!("http {}", page.status().as_u16());
+                return call.finish_unfaulted(page, &outcome);
+            }
         };
-        let document = match call(&state, service, &bytes, dialect).await {
-            Ok(document) => document,
-            Err(exception) => encode_fault(&dialect.fault(&exception)),
+        let decoded = decode(&bytes);
+        match &decoded {
+            Ok((method, params)) => call.describe_rpc(&service, method, params),
+            Err(_) => call.info_mut().service = Some(service.clone()),
+        }
+        if let Some(response) = call.intercept(&dialect).await {
+            return response;
+        }
+
+        let result = match decoded {
+            Ok((method, params)) => run(&state, service, method, params, dialect).await,
+            Err(exception) => Err(exception),
         };
-        xml_response(document)
+        let encoded = call
+            .after_call(result, &dialect)
+            .and_then(|value| encode_response(&value));
+        let outcome = outcome_of(&encoded);
+        let response = match encoded {
+            _ if call.result_missing() => dialect.missing_result_response(),
+            Ok(document) => xml_response(document),
+            Err(exception) => dialect.error_response(&exception),
+        };
+        call.finish(&dialect, response, outcome).await
     }
     .instrument(span)
     .await
 }
 
-async fn call(
-    state: &AppState,
-    service: String,
-    body: &Bytes,
-    dialect: Dialect,
-) -> Result<String, PyException> {
+/// Decodes a `<methodCall>` into its method name and parameters.
+fn decode(body: &Bytes) -> Result<(String, Vec<Value>), PyException> {
     let decoded = decode_method_call(body)?;
     let method = decoded.method.ok_or_else(|| {
         PyException::new(
@@ -94,24 +124,48 @@ async fn call(
             "can only concatenate str (not \"NoneType\") to str",
         )
     })?;
-    record_rpc_call(
-        &tracing::Span::current(),
-        &service,
-        &method,
-        &decoded.params,
-    );
+    Ok((method, decoded.params))
+}
 
+async fn run(
+    state: &AppState,
+    service: String,
+    method: String,
+    params: Vec<Value>,
+    dialect: Dialect,
+) -> Result<Value, PyException> {
     let emulator = state.emulator.clone();
-    let params = decoded.params;
     let protocol = dialect.protocol();
-    let result = run_blocking(move || {
+    run_blocking(move || {
         emulator
             .dispatch_rpc(&service, &method, params, protocol)
             .map_err(PyException::from)
     })
-    .await?;
-    encode_response(&result)
+    .await
 }
+
+impl FaultDialect for Dialect {
+    fn error_response(&self, exception: &PyException) -> Response {
+        xml_response(encode_fault(&self.fault(exception)))
+    }
+
+    fn missing_result_response(&self) -> Response {
+        xml_response(EMPTY_PARAMS_RESPONSE.to_owned())
+    }
+
+    fn rejects_none(&self) -> bool {
+        true
+    }
+
+    fn malformed_suffix(&self) -> &'static str {
+        "</methodResponse>\n"
+    }
+}
+
+/// A `<methodResponse>` whose `<params>` contains no `<param>`: Python's
+/// `xmlrpc.client` returns an empty tuple for it.
+const EMPTY_PARAMS_RESPONSE: &str =
+    "<?xml version='1.0'?>\n<methodResponse>\n<params>\n</params>\n</methodResponse>\n";
 
 fn xml_response(document: String) -> Response {
     (

@@ -1,5 +1,7 @@
 //! XML-RPC: decoding `methodCall` requests and encoding `methodResponse`
-//! documents as Odoo 17 does through CPython's `xmlrpc.client`.
+//! documents as Odoo 17 does through CPython's `xmlrpc.client`, and the
+//! client side of the same codec ([`encode_method_call`] and
+//! [`decode_method_response`]) for `odoo-emulator profile import`.
 //!
 //! [`decode_method_call`] accepts everything Python's `xmlrpc.client`
 //! sends: `i4`, `int`, `i8`, `boolean`, `string`, `double`,
@@ -30,9 +32,9 @@ mod tests;
 
 use std::borrow::Cow;
 
-pub use marshal::{encode_fault, encode_response, MAX_RESPONSE_DEPTH};
+pub use marshal::{encode_fault, encode_method_call, encode_response, MAX_RESPONSE_DEPTH};
 pub use scan::MAX_ELEMENT_DEPTH;
-pub use unmarshal::MethodCall;
+pub use unmarshal::{MethodCall, MethodResponse};
 
 use super::exception::PyException;
 use scan::{ScanError, INVALID_TOKEN, PARTIAL_CHARACTER, UNCLOSED_TOKEN};
@@ -49,6 +51,24 @@ use scan::{ScanError, INVALID_TOKEN, PARTIAL_CHARACTER, UNCLOSED_TOKEN};
 ///   not parse;
 /// * `ValueError` for the emulator's own limits.
 pub fn decode_method_call(body: &[u8]) -> Result<MethodCall, PyException> {
+    unmarshal_document(body)?.finish()
+}
+
+/// Decodes a response body, for the client side: the returned value or
+/// the fault, as `xmlrpc.client.ServerProxy` reads it.
+///
+/// # Errors
+///
+/// Raises what [`decode_method_call`] raises for a body that is not
+/// well-formed XML or contains a value that does not parse, and a
+/// `ResponseError` for XML that is not a `methodResponse`.
+pub fn decode_method_response(body: &[u8]) -> Result<MethodResponse, PyException> {
+    unmarshal_document(body)?.finish_response()
+}
+
+/// Scans a whole document into the unmarshaller, reporting malformed XML
+/// as expat does.
+fn unmarshal_document(body: &[u8]) -> Result<unmarshal::Unmarshaller, PyException> {
     let without_bom = body.strip_prefix(b"\xEF\xBB\xBF");
     let mut document = Document::decode(without_bom.unwrap_or(body))?;
     document.has_bom = without_bom.is_some();
@@ -59,7 +79,7 @@ pub fn decode_method_call(body: &[u8]) -> Result<MethodCall, PyException> {
     let mut unmarshaller = unmarshal::Unmarshaller::default();
     let scanned = scan::scan(&document.text[..end], &mut unmarshaller);
     match (scanned, document.bad_character) {
-        (Ok(()), None) => unmarshaller.finish(),
+        (Ok(()), None) => Ok(unmarshaller),
         (Err(error), Some((offset, reason))) if error.is_end_of_input() => {
             Err(document.bad_character_error(reason, offset, Some(&error)))
         }

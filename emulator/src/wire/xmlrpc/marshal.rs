@@ -1,6 +1,7 @@
-//! The XML-RPC response encoder, byte for byte what Odoo 17's
+//! The XML-RPC encoder: responses byte for byte as Odoo 17's
 //! `OdooMarshaller` (CPython's `xmlrpc.client.Marshaller` with Odoo's
-//! overrides) writes through `xmlrpc.client.dumps(..., allow_none=False)`.
+//! overrides) writes them through `xmlrpc.client.dumps(..., allow_none=False)`,
+//! and requests, for the client side, with the same value rules.
 //!
 //! The rules, with their sources:
 //!
@@ -49,6 +50,29 @@ pub fn encode_response(value: &Value) -> Result<String, PyException> {
     write_value(&mut out, value, 0)?;
     out.push_str("</param>\n</params>\n");
     out.push_str(FOOTER);
+    Ok(out)
+}
+
+/// Encodes a request as a `methodCall` document, laid out as CPython's
+/// `xmlrpc.client.dumps(params, methodname)` writes it. The method name is
+/// escaped, which CPython leaves to the caller.
+///
+/// # Errors
+///
+/// Raises what the marshaller raises for a parameter XML-RPC cannot carry,
+/// as [`encode_response`] does.
+pub fn encode_method_call(method: &str, params: &[Value]) -> Result<String, PyException> {
+    let mut out = String::from("<?xml version='1.0'?>\n<methodCall>\n<methodName>");
+    for c in method.chars() {
+        push_escaped(&mut out, c, false);
+    }
+    out.push_str("</methodName>\n<params>\n");
+    for param in params {
+        out.push_str("<param>\n");
+        write_value(&mut out, param, 0)?;
+        out.push_str("</param>\n");
+    }
+    out.push_str("</params>\n</methodCall>\n");
     Ok(out)
 }
 

@@ -612,3 +612,101 @@ fn fault_documents_match_python() {
         "<?xml version='1.0'?>\n<methodResponse>\n<fault>\n<value><struct>\n<member>\n<name>faultCode</name>\n<value><string>warning -- X\n\nmsg</string></value>\n</member>\n<member>\n<name>faultString</name>\n<value><string></string></value>\n</member>\n</struct></value>\n</fault>\n</methodResponse>\n"
     );
 }
+
+// ------------------------------------------------------------ client side
+
+#[test]
+fn method_call_matches_python() {
+    let params = [
+        Value::Int(1),
+        Value::from("a&b"),
+        Value::List(vec![Value::Bool(true)]),
+        Value::Dict(Dict::from_iter([("k".to_owned(), Value::Float(2.5))])),
+    ];
+
+    let encoded = encode_method_call("execute_kw", &params).expect("encodable");
+
+    // Printed by xmlrpc.client.dumps((1, 'a&b', [True], {'k': 2.5}), 'execute_kw').
+    assert_eq!(
+        encoded,
+        "<?xml version='1.0'?>\n<methodCall>\n<methodName>execute_kw</methodName>\n<params>\n\
+         <param>\n<value><int>1</int></value>\n</param>\n\
+         <param>\n<value><string>a&amp;b</string></value>\n</param>\n\
+         <param>\n<value><array><data>\n<value><boolean>1</boolean></value>\n</data></array>\
+         </value>\n</param>\n\
+         <param>\n<value><struct>\n<member>\n<name>k</name>\n<value><double>2.5</double>\
+         </value>\n</member>\n</struct></value>\n</param>\n</params>\n</methodCall>\n"
+    );
+    let decoded = decode_method_call(encoded.as_bytes()).expect("decodable");
+    assert_eq!(decoded.method.as_deref(), Some("execute_kw"));
+    assert_eq!(decoded.params, params);
+}
+
+#[test]
+fn method_call_rejects_none() {
+    let error = encode_method_call("m", &[Value::None]).expect_err("None is not XML-RPC");
+    assert_eq!(
+        error.message,
+        "cannot marshal None unless allow_none is enabled"
+    );
+}
+
+#[test]
+fn response_decodes_the_value() {
+    let value = Value::Dict(Dict::from_iter([
+        ("server_version".to_owned(), Value::from("17.0")),
+        (
+            "ids".to_owned(),
+            Value::List(vec![Value::Int(1), Value::Bool(false)]),
+        ),
+    ]));
+    let body = encode_response(&value).expect("encodable");
+
+    let decoded = decode_method_response(body.as_bytes()).expect("decodable");
+
+    assert_eq!(decoded, MethodResponse::Value(value));
+}
+
+#[test]
+fn response_decodes_faults() {
+    let faults = [
+        Fault {
+            code: FaultCode::Int(4),
+            string: "Access <denied> & more".to_owned(),
+        },
+        Fault {
+            code: FaultCode::Str("warning -- UserError\n\nNo".to_owned()),
+            string: String::new(),
+        },
+    ];
+    for fault in faults {
+        let decoded = decode_method_response(encode_fault(&fault).as_bytes());
+        assert_eq!(decoded, Ok(MethodResponse::Fault(fault)));
+    }
+}
+
+#[test]
+fn response_rejects_other_documents() {
+    let html = b"<html><body><h1>Not Found</h1></body></html>";
+    let request = encode_method_call("version", &[]).expect("encodable");
+    let fault_without_code = "<methodResponse><fault><value><struct></struct></value></fault>\
+                              </methodResponse>";
+    for body in [&html[..], request.as_bytes(), fault_without_code.as_bytes()] {
+        let error = decode_method_response(body).expect_err("not a response");
+        assert!(
+            error.message.starts_with("ResponseError("),
+            "{}: {}",
+            String::from_utf8_lossy(body),
+            error.message
+        );
+    }
+}
+
+#[test]
+fn response_rejects_malformed_xml() {
+    let error = decode_method_response(b"<!DOCTYPE html><p>oops").expect_err("not XML-RPC");
+    assert_eq!(error.class.qualified_name(), "builtins.ValueError");
+
+    let error = decode_method_response(b"").expect_err("empty body");
+    assert_eq!(error.message, "no element found: line 1, column 0");
+}

@@ -20,6 +20,7 @@
 
 use crate::value::{Dict, Value};
 use crate::wire::exception::{PyException, XMLRPC_FAULT};
+use crate::wire::fault::{Fault, FaultCode};
 
 use super::pybase64;
 use super::scan::Handler;
@@ -31,6 +32,14 @@ enum DocumentKind {
     Params,
     Fault,
     MethodName,
+}
+
+/// A decoded response: the value a method returned, or the fault it
+/// raised.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MethodResponse {
+    Value(Value),
+    Fault(Fault),
 }
 
 /// A decoded request: the method name (absent when the document has no
@@ -160,6 +169,59 @@ impl Unmarshaller {
             params: self.stack,
         })
     }
+
+    /// Finishes decoding a response, as `Unmarshaller.close` does for
+    /// `xmlrpc.client.ServerProxy`: a fault becomes [`MethodResponse::Fault`]
+    /// and a single parameter is the returned value. Other parameter counts
+    /// give the list of parameters, as CPython returns its tuple. Unlike
+    /// CPython, a document with a `<methodName>` is rejected, because it
+    /// is a request.
+    pub(super) fn finish_response(self) -> Result<MethodResponse, PyException> {
+        if self.method.is_some() {
+            return Err(PyException::response_error(Some(
+                "a methodCall document where a methodResponse was expected",
+            )));
+        }
+        match self.kind {
+            Some(DocumentKind::Params) if self.marks.is_empty() => {
+                let mut params = self.stack;
+                if params.len() == 1 {
+                    return Ok(MethodResponse::Value(params.remove(0)));
+                }
+                Ok(MethodResponse::Value(Value::List(params)))
+            }
+            Some(DocumentKind::Fault) if self.marks.is_empty() => {
+                fault_in_response(&self.stack).map(MethodResponse::Fault)
+            }
+            _ => Err(PyException::response_error(None)),
+        }
+    }
+}
+
+/// Reads `{faultCode, faultString}`: an integer code on `/xmlrpc/2`, a
+/// string code on Odoo's legacy `/xmlrpc` routes.
+fn fault_in_response(stack: &[Value]) -> Result<Fault, PyException> {
+    let invalid = || {
+        PyException::response_error(Some(
+            "a fault without an integer or string faultCode and a string faultString",
+        ))
+    };
+    let Some(Value::Dict(fault)) = stack.first() else {
+        return Err(invalid());
+    };
+    let code = match fault.get("faultCode") {
+        Some(Value::Int(code)) => FaultCode::Int(*code),
+        Some(Value::Str(code)) => FaultCode::Str(code.clone()),
+        _ => return Err(invalid()),
+    };
+    let string = fault
+        .get("faultString")
+        .and_then(Value::as_str)
+        .ok_or_else(invalid)?;
+    Ok(Fault {
+        code,
+        string: string.to_owned(),
+    })
 }
 
 fn is_known_element(name: &str) -> bool {

@@ -248,9 +248,11 @@ fn partition_takes_its_share() {
     assert!(!stdout.contains("first-sync.yaml"), "{stdout}");
 }
 
-/// Scenarios on the built-in odoo-17 spec that a correct integration
-/// passes whether or not the emulator applies faults yet.
+/// The scenarios on the built-in odoo-17 spec, which the careful
+/// integration implements.
 const CAREFUL_PASSES: &[&str] = &[
+    "marshal-none",
+    "slow-call-client-timeout",
     "first-sync",
     "updates",
     "deletes-archive",
@@ -288,6 +290,9 @@ fn naive_integration_bugs_are_named() {
         "studio-required-field",
         "two-companies",
         "record-rule-hides-customer",
+        "lost-create-response",
+        "marshal-none",
+        "rate-limited-429",
     ];
 
     let (output, report) = run_json("examples/naive_sync.py", &scenarios);
@@ -300,6 +305,10 @@ fn naive_integration_bugs_are_named() {
         "out-of-order-versions",
         "studio-required-field",
         "two-companies",
+        "record-rule-hides-customer",
+        "lost-create-response",
+        "marshal-none",
+        "rate-limited-429",
     ] {
         assert_eq!(status(&report, name), "failed", "{name}: {}", text(&output));
     }
@@ -320,6 +329,47 @@ fn naive_integration_bugs_are_named() {
     );
     let hidden = found_text(&report, "record-rule-hides-customer");
     assert!(hidden.contains("unreported error: customer c9"), "{hidden}");
+    let lost_response = found_text(&report, "lost-create-response");
+    assert!(
+        lost_response.contains("duplicate res.partner records for customer c1"),
+        "{lost_response}"
+    );
+    let confirmed_twice = found_text(&report, "marshal-none");
+    assert!(confirmed_twice.contains("3 calls"), "{confirmed_twice}");
+    let impatient = found_text(&report, "rate-limited-429");
+    assert!(impatient.contains("which asked to wait 2 s"), "{impatient}");
+}
+
+#[test]
+fn failure_shows_the_journal_excerpt() {
+    let (_, report) = run_json("examples/naive_sync.py", &["lost-create-response"]);
+
+    let failures = report["lost-create-response"]["failures"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let duplicates = failures
+        .iter()
+        .find(|f| f["expectation"] == "no_duplicates")
+        .expect("a no_duplicates failure");
+    let journal: Vec<&str> = duplicates["journal"]
+        .as_array()
+        .expect("journal lines")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        journal
+            .iter()
+            .any(|line| line.contains("res.partner.create -> reset [fault rule 1]")),
+        "{journal:?}"
+    );
+    assert!(
+        journal
+            .iter()
+            .any(|line| line.contains("res.partner.create -> ok")),
+        "{journal:?}"
+    );
 }
 
 #[test]

@@ -32,14 +32,16 @@ pub async fn run_all(
     let options = Arc::new(options);
     let mut tasks = JoinSet::new();
     for (index, scenario) in scenarios.into_iter().enumerate() {
-        let slots = slots.clone();
+        // Taking the slot before spawning starts scenarios in list order.
+        let slot = slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
         let options = options.clone();
         let observer = observer.clone();
         tasks.spawn(async move {
-            let _slot = slots
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
+            let _slot = slot;
             observer.started(&scenario);
             let result = run_scenario(&scenario, &options).await;
             observer.finished(&result);

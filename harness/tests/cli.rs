@@ -186,7 +186,7 @@ fn failed_contract_exits_100_with_details() {
     assert_eq!(output.status.code(), Some(100), "{}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("expectation `converged` (line 20) did not hold"),
+        stdout.contains("expectation `converged` (line 23) did not hold"),
         "{stdout}"
     );
     assert!(

@@ -26,11 +26,18 @@ const CONTENT_TYPES: &[&str] = &[
 ];
 
 pub(super) fn reported(evidence: &Evidence, entity: Entity, id: &str) -> bool {
+    last_report(evidence, entity, id).is_some()
+}
+
+/// Returns the error text of the last report for a record.
+fn last_report<'a>(evidence: &'a Evidence, entity: Entity, id: &str) -> Option<&'a str> {
     evidence
         .saas
         .reports()
         .iter()
-        .any(|report| report.entity == entity.as_str() && report.id == id)
+        .rev()
+        .find(|report| report.entity == entity.as_str() && report.id == id)
+        .map(|report| report.error.as_str())
 }
 
 /// Checks that Odoo contains what the spec derives from every SaaS record.
@@ -62,7 +69,8 @@ pub(super) fn converged(evidence: &Evidence, world: &World) -> Result<(), Mismat
 
 fn record_problems(evidence: &Evidence, world: &World, record: &ExpectedRecord) -> Vec<String> {
     let label = format!("{} {}", record.entity, record.saas_id);
-    let was_reported = reported(evidence, record.entity, &record.saas_id);
+    let report = last_report(evidence, record.entity, &record.saas_id);
+    let was_reported = report.is_some();
     if let Some(reason) = &record.unsyncable {
         if was_reported {
             return Vec::new();
@@ -76,10 +84,9 @@ fn record_problems(evidence: &Evidence, world: &World, record: &ExpectedRecord) 
     let key = super::compare::describe_key(&record.key);
     match (record.presence, ids.as_slice()) {
         (Presence::Active, []) => {
-            let reporting = if was_reported {
-                "the integration reported an error for it"
-            } else {
-                "and the integration reported no error for it (unreported error)"
+            let reporting = match report {
+                Some(error) => format!("the integration reported {error:?}"),
+                None => "and the integration reported no error for it (unreported error)".into(),
             };
             vec![format!(
                 "{label} (version {}) is missing: no {} record with {key}, {reporting}",

@@ -9,7 +9,8 @@
 //! captured for the report.
 //!
 //! The reference engine runs in-process instead, through
-//! `odoo_sync::run_pass` on a blocking thread. A thread cannot be killed:
+//! `odoo_sync::run_pass` on a blocking thread, and its log lines (INFO and
+//! above) are captured as the pass's stderr. A thread cannot be killed, so
 //! a reference pass past its timeout is reported as timed out and left to
 //! finish in the background.
 
@@ -240,26 +241,57 @@ async fn run_reference(env: &PassEnv, timeout: Duration) -> (PassStatus, Vec<u8>
         state_dir: env.state_dir.clone(),
         spec_path: env.spec_path.clone(),
     };
-    let pass = tokio::task::spawn_blocking(move || odoo_sync::run_pass(&config));
+    let log = LogCapture::default();
+    let writer = log.clone();
+    let pass = tokio::task::spawn_blocking(move || {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || odoo_sync::run_pass(&config))
+    });
     match tokio::time::timeout(timeout, pass).await {
         Ok(Ok(Ok(summary))) => {
             let text = format!(
                 "read {} changes, applied {}, reported {}\n",
                 summary.changes, summary.applied, summary.reported
             );
-            (PassStatus::Finished, text.into_bytes(), Vec::new())
+            (PassStatus::Finished, text.into_bytes(), log.take())
         }
-        Ok(Ok(Err(error))) => (
-            PassStatus::GaveUp(1),
-            Vec::new(),
-            format!("{error}\n").into_bytes(),
-        ),
-        Ok(Err(panic)) => (
-            PassStatus::GaveUp(101),
-            Vec::new(),
-            format!("the reference pass panicked: {panic}\n").into_bytes(),
-        ),
-        Err(_) => (PassStatus::TimedOut, Vec::new(), Vec::new()),
+        Ok(Ok(Err(error))) => {
+            let mut stderr = log.take();
+            stderr.extend(format!("{error}\n").into_bytes());
+            (PassStatus::GaveUp(1), Vec::new(), stderr)
+        }
+        Ok(Err(panic)) => {
+            let mut stderr = log.take();
+            stderr.extend(format!("the reference pass panicked: {panic}\n").into_bytes());
+            (PassStatus::GaveUp(101), Vec::new(), stderr)
+        }
+        Err(_) => (PassStatus::TimedOut, Vec::new(), log.take()),
+    }
+}
+
+/// The log lines of a reference pass, collected in memory.
+#[derive(Debug, Clone, Default)]
+struct LogCapture(std::sync::Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().expect("the log lock is never poisoned"))
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let mut log = self.0.lock().expect("the log lock is never poisoned");
+        log.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -398,6 +398,11 @@ fn reference_engine_runs_in_process() {
     let passes = report["scenarios"][0]["passes"].as_array().expect("passes");
     assert_eq!(passes[0]["label"], "pass 1");
     assert_ne!(passes[0]["status"]["status"], "not_started");
+    let output_text = format!("{}{}", passes[0]["stdout"], passes[0]["stderr"]);
+    assert!(
+        output_text.len() > 4,
+        "the pass printed nothing: {output_text}"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The command line: `odoo-harness run` and `odoo-harness check`.
 //!
 //! [`main`] parses the arguments, runs the command and maps its outcome to
-//! one of the [`exit_codes`](crate::exit_codes); nothing else in the crate
+//! one of the [`exit_codes`](crate::exit_codes). Nothing else in the crate
 //! exits the process.
 
 use std::path::PathBuf;
@@ -26,9 +26,25 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The exit codes as `run --help` lists them; they must match
+/// [`exit_codes`](crate::exit_codes).
+const EXIT_CODES_HELP: &str = "Exit codes:
+  0    every expectation held
+  2    invalid input: a scenario, profile or spec was rejected; nothing ran
+  4    no scenario selected
+  100  an expectation did not hold
+  101  the harness failed
+  130  interrupted; the running passes were killed";
+
+/// Returns the exit-code table that `run --help` prints.
+pub fn exit_codes_help() -> &'static str {
+    EXIT_CODES_HELP
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scenarios against an integration and check their expectations.
+    #[command(after_help = EXIT_CODES_HELP)]
     Run(RunArgs),
     /// Validate scenario files without running them.
     Check(SelectArgs),
@@ -65,7 +81,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub reference: bool,
 
-    /// Scenarios run at once [default: the number of CPUs].
+    /// Maximum number of scenarios that run at once [default: the number
+    /// of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
 

@@ -24,3 +24,27 @@ pub const INTERRUPTED: i32 = 130;
 /// create a temporary folder or write a report. A panic also exits with
 /// this code, which is Rust's default for one.
 pub const HARNESS_ERROR: i32 = 101;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_lists_every_code() {
+        let help = crate::cli::exit_codes_help();
+        for code in [
+            ALL_HELD,
+            INVALID_INPUT,
+            NO_SCENARIOS,
+            CONTRACT_FAILED,
+            HARNESS_ERROR,
+            INTERRUPTED,
+        ] {
+            assert!(
+                help.lines()
+                    .any(|line| line.trim_start().starts_with(&format!("{code} "))),
+                "exit code {code} is missing from the help:\n{help}"
+            );
+        }
+    }
+}

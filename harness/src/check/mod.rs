@@ -110,3 +110,6 @@ pub fn truncate(mut items: Vec<String>) -> Vec<String> {
     }
     items
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::check::Failure;
 use crate::integration::PassOutcome;
+use crate::saas::Report;
 
 /// The final status of a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,6 +32,8 @@ pub struct ScenarioResult {
     pub seed: u64,
     pub duration_ms: u128,
     pub passes: Vec<PassOutcome>,
+    /// The changes the integration reported it could not apply.
+    pub reports: Vec<Report>,
     pub failures: Vec<Failure>,
     /// The harness error, for [`Status::Error`].
     pub error: Option<String>,

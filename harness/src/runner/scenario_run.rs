@@ -43,14 +43,21 @@ struct Session {
 pub async fn run_scenario(scenario: &Scenario, options: &RunOptions) -> ScenarioResult {
     let started = Instant::now();
     let seed = options.seed.or(scenario.seed).unwrap_or(0);
-    let (passes, outcome) = match Session::start(scenario, seed).await {
+    let (passes, reports, outcome) = match Session::start(scenario, seed).await {
         Ok(mut session) => {
             let outcome = session.run(scenario, options).await;
             let passes = std::mem::take(&mut session.passes);
+            let reports = session
+                .saas
+                .store()
+                .lock()
+                .expect("the SaaS store lock is never poisoned")
+                .reports()
+                .to_vec();
             session.stop().await;
-            (passes, outcome)
+            (passes, reports, outcome)
         }
-        Err(error) => (Vec::new(), Err(error)),
+        Err(error) => (Vec::new(), Vec::new(), Err(error)),
     };
     let (status, failures, error) = match outcome {
         Ok(failures) if failures.is_empty() => (Status::Passed, failures, None),
@@ -64,6 +71,7 @@ pub async fn run_scenario(scenario: &Scenario, options: &RunOptions) -> Scenario
         seed,
         duration_ms: started.elapsed().as_millis(),
         passes,
+        reports,
         failures,
         error,
     }

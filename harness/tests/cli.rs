@@ -317,7 +317,10 @@ fn naive_integration_bugs_are_named() {
         lost.contains("lost update: customer c1 shows version 1"),
         "{lost}"
     );
-    assert_eq!(report["studio-required-field"]["reports"], serde_json::json!([]));
+    assert_eq!(
+        report["studio-required-field"]["reports"],
+        serde_json::json!([])
+    );
     let swallowed = found_text(&report, "studio-required-field");
     assert!(
         swallowed.contains("unreported error: customer c2 could not sync"),

@@ -121,9 +121,6 @@ pub fn sort_first(
 #[derive(Debug, Clone)]
 struct SortKey {
     value: Option<Value>,
-    /// The lowercase form of a text value, computed once for the first
-    /// comparison of [`crate::orm::domain::collate`].
-    folded: Option<String>,
     descending: bool,
     nulls_first: bool,
 }
@@ -199,13 +196,8 @@ fn sort_keys(
         }
         let unset = matches!(value, Value::Bool(false) | Value::None)
             && !matches!(term.field.field_type, FieldType::Boolean);
-        let folded = match &value {
-            Value::Str(text) if !unset => Some(text.to_lowercase()),
-            _ => None,
-        };
         keys.push(SortKey {
             value: (!unset).then_some(value),
-            folded,
             descending: term.descending,
             nulls_first: term.nulls_first,
         });
@@ -232,14 +224,7 @@ fn compare_keys(a: &[SortKey], b: &[SortKey]) -> Ordering {
                 }
             }
             (Some(left), Some(right)) => {
-                let natural = match (&x.folded, &y.folded, left, right) {
-                    // The same result as `collate`, without lowercasing
-                    // both texts on every comparison.
-                    (Some(a), Some(b), Value::Str(left), Value::Str(right)) => {
-                        a.cmp(b).then_with(|| left.cmp(right))
-                    }
-                    _ => compare_values(left, right).unwrap_or(Ordering::Equal),
-                };
+                let natural = compare_values(left, right).unwrap_or(Ordering::Equal);
                 if x.descending {
                     natural.reverse()
                 } else {

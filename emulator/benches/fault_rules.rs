@@ -2,7 +2,7 @@
 //! `search_read` call with 50 installed rules that do not match it,
 //! against an engine with no rules.
 //!
-//! This measures the engine alone. `scripts/bench --faults` measures the
+//! This measures the engine alone. `scripts/bench --only faults` measures the
 //! same comparison over HTTP once the server consults the engine. Run it
 //! with `cargo bench -p odoo-emulator --bench fault_rules`.
 

@@ -13,7 +13,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use odoo_emulator::orm::SUPERUSER_ID;
 use odoo_emulator::value::Value;
 
-/// Partner counts to measure; comparing two sizes shows how the cost grows.
+/// Partner counts to measure. Comparing two sizes shows how the cost grows.
 const SIZES: [usize; 2] = [10_000, 100_000];
 
 fn search_read(c: &mut Criterion) {

@@ -16,7 +16,7 @@ use odoo_emulator::orm::SUPERUSER_ID;
 use odoo_emulator::service::Emulator;
 use odoo_emulator::value::{Dict, Value};
 
-/// Extra partners in the seed; 0 is the baseline.
+/// Extra partners in the seed, where 0 is the baseline.
 const SIZES: [usize; 3] = [0, 10_000, 100_000];
 
 /// Renames the partner with id 1, so the database differs from its seed.

@@ -1,5 +1,5 @@
-//! A baseline HTTP server for `scripts/bench`: it answers every request
-//! with the same canned body, on the same HTTP stack and runtime settings
+//! A baseline HTTP server for `scripts/bench`: it returns the same canned
+//! body for every request, on the same HTTP stack and runtime settings
 //! as `odoo-emulator serve` (axum over hyper, a multi-threaded tokio
 //! runtime with one worker per core). Its request rate is the floor that
 //! the emulator's rate is compared with.
@@ -59,7 +59,7 @@ fn run(body: Bytes, content_type: String, port: u16) -> std::io::Result<()> {
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
         println!("listening on {}", listener.local_addr()?);
         // The handler reads the whole request body, as the emulator does,
-        // before it answers.
+        // before it responds.
         let handler = move |_request: Bytes| {
             let body = body.clone();
             let content_type = content_type.clone();

@@ -1,5 +1,5 @@
 //! Measures the time from starting a server process to its first
-//! successful answer, for `scripts/bench`.
+//! successful response, for `scripts/bench`.
 //!
 //! Each run picks a free loopback port, starts the command with `{port}`
 //! replaced by that port, then sends the request until the response has
@@ -81,7 +81,8 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Starts the server once and returns the time to its first good answer.
+/// Starts the server once and returns the time to its first successful
+/// response.
 fn measure_once(args: &Args, body: &[u8]) -> Result<Duration, String> {
     let port = free_port()?;
     let command: Vec<String> = args

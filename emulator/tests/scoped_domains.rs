@@ -35,7 +35,8 @@ fn parse(domain: &str) -> Domain {
     Domain::parse(&Value::from(json)).expect("test domains are valid")
 }
 
-/// Every third subset of the partner ids, plus ids of no record.
+/// Returns every third subset of the partner ids, and a set of ids that
+/// are not records.
 fn scopes(all: &[i64]) -> Vec<BTreeSet<i64>> {
     let mut scopes: Vec<BTreeSet<i64>> = (0..1u32 << all.len())
         .step_by(3)

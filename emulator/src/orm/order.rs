@@ -141,6 +141,9 @@ struct TermPlan {
     depth: usize,
 }
 
+/// A comodel and the plan of its own order.
+type NestedPlan = (Arc<Model>, Vec<TermPlan>);
+
 /// Resolves the terms' fields. `parse` has checked that they exist.
 fn plan(model: &Model, terms: &[OrderTerm], depth: usize) -> Vec<TermPlan> {
     terms
@@ -163,7 +166,7 @@ fn plan(model: &Model, terms: &[OrderTerm], depth: usize) -> Vec<TermPlan> {
 
 /// Resolves the comodel order of a many2one term, with the directions
 /// flipped when the term is descending.
-fn plan_nested(env: &Env<'_>, term: &TermPlan) -> OdooResult<(Arc<Model>, Vec<TermPlan>)> {
+fn plan_nested(env: &Env<'_>, term: &TermPlan) -> OdooResult<NestedPlan> {
     let comodel = env.model(term.field.comodel())?;
     let mut nested = parse(&comodel, &comodel.order)?;
     for nested_term in &mut nested {

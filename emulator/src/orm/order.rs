@@ -141,9 +141,6 @@ struct TermPlan {
     depth: usize,
 }
 
-/// A comodel and the plan of its own order.
-type NestedPlan = (Arc<Model>, Vec<TermPlan>);
-
 /// Resolves the terms' fields. `parse` has checked that they exist.
 fn plan(model: &Model, terms: &[OrderTerm], depth: usize) -> Vec<TermPlan> {
     terms

@@ -37,6 +37,10 @@ pub struct Env<'a> {
     pub debug: bool,
     /// The user's groups with implied groups, computed on first use.
     pub(crate) groups_cache: std::cell::OnceCell<BTreeSet<i64>>,
+    /// Access-right answers by model and operation, computed on first use:
+    /// a call checks the same right several times (search, then read).
+    pub(crate) access_cache:
+        std::cell::RefCell<std::collections::BTreeMap<(String, &'static str), bool>>,
 }
 
 impl<'a> Env<'a> {
@@ -57,6 +61,7 @@ impl<'a> Env<'a> {
             defer_foreign_keys: false,
             debug: false,
             groups_cache: std::cell::OnceCell::new(),
+            access_cache: std::cell::RefCell::default(),
         }
     }
 

@@ -83,7 +83,8 @@ pub struct FieldMapping {
     #[serde(default)]
     pub transform: Option<Transform>,
     /// The value to write when the SaaS value is empty, such as a default
-    /// for a customer's required custom field.
+    /// for a customer's required custom field. External ids stand for
+    /// relational values, as in a constant.
     #[serde(default)]
     pub default: Option<serde_json::Value>,
 }
@@ -92,7 +93,9 @@ pub struct FieldMapping {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Transform {
-    /// Always this value, whatever the SaaS record contains.
+    /// Always this value, whatever the SaaS record contains. On a many2one
+    /// field, text is an external id (`base.main_company`), and on a
+    /// many2many field, a list of them.
     Constant(serde_json::Value),
     /// A many2one to the Odoo record of another SaaS entity, found by that
     /// entity's key: `{ref: customer}`.

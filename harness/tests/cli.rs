@@ -410,7 +410,6 @@ fn reference_engine_runs_in_process() {
 }
 
 #[test]
-#[ignore = "odoo_sync::run_pass is a stub until the sync engine is merged"]
 fn reference_engine_holds_every_contract() {
     let paths: Vec<String> = CAREFUL_PASSES
         .iter()

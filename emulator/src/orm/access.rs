@@ -188,13 +188,20 @@ impl Env<'_> {
         let Some(access) = self.state.schema.model("ir.model.access") else {
             return true;
         };
+        let key = (model.name.clone(), operation.column());
+        if let Some(known) = self.access_cache.borrow().get(&key) {
+            return *known;
+        }
         let groups = self.user_groups();
-        self.access_rows(access, model, operation)
+        let granted = self
+            .access_rows(access, model, operation)
             .into_iter()
             .any(|row| {
                 record_id(&self.get_by_name(access, row, "group_id"))
                     .is_none_or(|group| groups.contains(&group))
-            })
+            });
+        self.access_cache.borrow_mut().insert(key, granted);
+        granted
     }
 
     /// Returns the active access rows on a model that grant an operation.
@@ -393,7 +400,8 @@ impl Env<'_> {
                 return Err(self.missing_record_error(model, *first));
             }
         }
-        let allowed = domain::evaluate(self, model, &domain)?;
+        let scope: BTreeSet<i64> = existing.iter().copied().collect();
+        let allowed = domain::evaluate_within(self, model, &domain, &scope)?;
         let mut forbidden: Vec<i64> = Vec::new();
         for id in existing {
             if !allowed.contains(&id) && !forbidden.contains(&id) {
@@ -423,7 +431,8 @@ impl Env<'_> {
         match self.rule_domain(model, Operation::Read)? {
             None => Ok(ids),
             Some(domain) => {
-                let allowed = domain::evaluate(self, model, &domain)?;
+                let scope: BTreeSet<i64> = ids.iter().copied().collect();
+                let allowed = domain::evaluate_within(self, model, &domain, &scope)?;
                 Ok(ids.into_iter().filter(|id| allowed.contains(id)).collect())
             }
         }

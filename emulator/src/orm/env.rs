@@ -37,6 +37,10 @@ pub struct Env<'a> {
     pub debug: bool,
     /// The user's groups with implied groups, computed on first use.
     pub(crate) groups_cache: std::cell::OnceCell<BTreeSet<i64>>,
+    /// Access-right answers by model and operation, computed on first use:
+    /// a call checks the same right several times (search, then read).
+    pub(crate) access_cache:
+        std::cell::RefCell<std::collections::BTreeMap<(String, &'static str), bool>>,
 }
 
 impl<'a> Env<'a> {
@@ -57,6 +61,7 @@ impl<'a> Env<'a> {
             defer_foreign_keys: false,
             debug: false,
             groups_cache: std::cell::OnceCell::new(),
+            access_cache: std::cell::RefCell::default(),
         }
     }
 
@@ -331,6 +336,18 @@ impl<'a> Env<'a> {
     pub fn exists(&self, model: &str, id: i64) -> bool {
         self.state.exists(model, id)
     }
+}
+
+/// Tells whether [`Env::get`] returns the stored value of `field` as it is
+/// (or the type's empty value when unset), so a caller that scans many
+/// records may read their rows directly. Keep in step with `get`.
+pub fn reads_row_value(field: &Field) -> bool {
+    field.name != "id"
+        && field.name != "display_name"
+        && field.delegated.is_none()
+        && field.related.is_none()
+        && field.compute.is_none()
+        && field.field_type != FieldType::One2many
 }
 
 /// Returns the ids in a value: an id, a list of ids, or nothing.

@@ -5,13 +5,14 @@
 //! Ordering by a many2one orders by the comodel's own `_order`, as Odoo
 //! does; ties are broken by id so results are deterministic.
 
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::compare_values;
 use crate::orm::env::Env;
-use crate::orm::schema::{FieldType, Model};
+use crate::orm::schema::{Field, FieldType, Model};
 use crate::value::{python_str_repr, Value};
 
 /// One `ORDER BY` term.
@@ -77,11 +78,39 @@ pub fn sort(
     ids: &mut [i64],
     terms: &[OrderTerm],
 ) -> OdooResult<()> {
+    let count = ids.len();
+    sort_first(env, model, ids, terms, count)
+}
+
+/// Puts the `count` first ids in the order of [`sort`] at the start of
+/// `ids`, leaving the others after them in no particular order. The order
+/// is total (ties are broken by id), so the first `count` are the same as
+/// after a full sort, but a search with a `limit` avoids sorting them all.
+pub fn sort_first(
+    env: &Env<'_>,
+    model: &Arc<Model>,
+    ids: &mut [i64],
+    terms: &[OrderTerm],
+    count: usize,
+) -> OdooResult<()> {
+    let plan = plan(model, terms, 0);
     let mut keyed: Vec<(Vec<SortKey>, i64)> = Vec::with_capacity(ids.len());
     for id in ids.iter() {
-        keyed.push((sort_keys(env, model, *id, terms, 0)?, *id));
+        let mut keys = Vec::new();
+        sort_keys(env, model, &plan, *id, &mut keys)?;
+        keyed.push((keys, *id));
     }
-    keyed.sort_by(|(a, id_a), (b, id_b)| compare_keys(a, b).then(id_a.cmp(id_b)));
+    let compare = |(a, id_a): &(Vec<SortKey>, i64), (b, id_b): &(Vec<SortKey>, i64)| {
+        compare_keys(a, b).then(id_a.cmp(id_b))
+    };
+    if count < keyed.len() {
+        if count > 0 {
+            keyed.select_nth_unstable_by(count - 1, compare);
+        }
+        keyed[..count].sort_by(compare);
+    } else {
+        keyed.sort_by(compare);
+    }
     for (slot, (_, id)) in ids.iter_mut().zip(keyed) {
         *slot = id;
     }
@@ -96,41 +125,84 @@ struct SortKey {
     nulls_first: bool,
 }
 
+/// A comodel and the plan of its own order.
+type NestedPlan = (Arc<Model>, Vec<TermPlan>);
+
+/// One order term resolved against its model once for all records.
+#[derive(Debug)]
+struct TermPlan {
+    field: Arc<Field>,
+    descending: bool,
+    nulls_first: bool,
+    /// For a many2one above the depth bound: the comodel and its own
+    /// order, resolved on first use because a failure to resolve it is
+    /// only an error when a record points to the comodel.
+    nested: Option<OnceCell<OdooResult<NestedPlan>>>,
+    depth: usize,
+}
+
+/// Resolves the terms' fields. `parse` has checked that they exist.
+fn plan(model: &Model, terms: &[OrderTerm], depth: usize) -> Vec<TermPlan> {
+    terms
+        .iter()
+        .filter_map(|term| {
+            let field = model.field(&term.field)?.clone();
+            // A many2one sorts by its comodel's `_order`; the depth bound
+            // stops models whose order refers back to themselves.
+            let nested = (field.field_type == FieldType::Many2one && depth < 2).then(OnceCell::new);
+            Some(TermPlan {
+                field,
+                descending: term.descending,
+                nulls_first: term.nulls_first,
+                nested,
+                depth,
+            })
+        })
+        .collect()
+}
+
+/// Resolves the comodel order of a many2one term, with the directions
+/// flipped when the term is descending.
+fn plan_nested(env: &Env<'_>, term: &TermPlan) -> OdooResult<NestedPlan> {
+    let comodel = env.model(term.field.comodel())?;
+    let mut nested = parse(&comodel, &comodel.order)?;
+    for nested_term in &mut nested {
+        nested_term.descending ^= term.descending;
+        nested_term.nulls_first = nested_term.descending;
+    }
+    let plan = plan(&comodel, &nested, term.depth + 1);
+    Ok((comodel, plan))
+}
+
 fn sort_keys(
     env: &Env<'_>,
     model: &Model,
+    plan: &[TermPlan],
     id: i64,
-    terms: &[OrderTerm],
-    depth: usize,
-) -> OdooResult<Vec<SortKey>> {
-    let mut keys = Vec::new();
-    for term in terms {
-        let field = env.field(model, &term.field)?;
-        let value = env.get(model, id, &field);
+    keys: &mut Vec<SortKey>,
+) -> OdooResult<()> {
+    for term in plan {
+        let value = env.get(model, id, &term.field);
         let target = value
             .as_i64()
-            .filter(|_| field.field_type == FieldType::Many2one);
-        // A many2one sorts by its comodel's `_order`; the depth bound stops
-        // models whose order refers back to themselves.
-        if let (Some(target), true) = (target, depth < 2) {
-            let comodel = env.model(field.comodel())?;
-            let mut nested = parse(&comodel, &comodel.order)?;
-            for nested_term in &mut nested {
-                nested_term.descending ^= term.descending;
-                nested_term.nulls_first = nested_term.descending;
-            }
-            keys.extend(sort_keys(env, &comodel, target, &nested, depth + 1)?);
+            .filter(|_| term.field.field_type == FieldType::Many2one);
+        if let (Some(target), Some(nested)) = (target, &term.nested) {
+            let (comodel, nested_plan) = nested
+                .get_or_init(|| plan_nested(env, term))
+                .as_ref()
+                .map_err(Clone::clone)?;
+            sort_keys(env, comodel, nested_plan, target, keys)?;
             continue;
         }
         let unset = matches!(value, Value::Bool(false) | Value::None)
-            && !matches!(field.field_type, FieldType::Boolean);
+            && !matches!(term.field.field_type, FieldType::Boolean);
         keys.push(SortKey {
             value: (!unset).then_some(value),
             descending: term.descending,
             nulls_first: term.nulls_first,
         });
     }
-    Ok(keys)
+    Ok(())
 }
 
 fn compare_keys(a: &[SortKey], b: &[SortKey]) -> Ordering {

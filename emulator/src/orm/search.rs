@@ -6,7 +6,7 @@ use crate::error::OdooResult;
 use crate::orm::access::Operation;
 use crate::orm::convert;
 use crate::orm::domain::{self, Domain, Operator};
-use crate::orm::env::{invalid_field, Env};
+use crate::orm::env::{invalid_field, reads_row_value, Env};
 use crate::orm::order;
 use crate::orm::schema::Model;
 use crate::value::{Dict, Value};
@@ -31,11 +31,11 @@ pub fn search(env: &Env<'_>, model: &Arc<Model>, query: &Query) -> OdooResult<Ve
         .filter(|o| !o.trim().is_empty())
         .unwrap_or_else(|| model.order.clone());
     let terms = order::parse(model, &order_text)?;
-    order::sort(env, model, &mut ids, &terms)?;
     let end = match query.limit {
         Some(limit) => query.offset.saturating_add(limit).min(ids.len()),
         None => ids.len(),
     };
+    order::sort_first(env, model, &mut ids, &terms, end)?;
     Ok(ids
         .get(query.offset.min(ids.len())..end)
         .map(<[i64]>::to_vec)
@@ -142,12 +142,21 @@ fn field_names(env: &Env<'_>, model: &Model, fields: &[String]) -> OdooResult<Ve
 }
 
 fn read_record(env: &Env<'_>, model: &Model, id: i64, names: &[String], classic: bool) -> Dict {
+    // The row is looked up once for all the fields stored as they are read.
+    let row = env.state.row(&model.name, id);
     let mut record = Dict::with_capacity(names.len());
     for name in names {
         let Some(field) = model.field(name) else {
             continue;
         };
-        let value = convert::to_read(env, field, env.get(model, id, field), classic);
+        let value = match row {
+            Some(row) if reads_row_value(field) => match row.get(name) {
+                Some(value) => value.clone(),
+                None => field.field_type.empty_value(),
+            },
+            _ => env.get(model, id, field),
+        };
+        let value = convert::to_read(env, field, value, classic);
         record.insert(name.clone(), value);
     }
     record

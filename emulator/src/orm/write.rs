@@ -457,10 +457,12 @@ fn apply_many2many(
 pub fn check_constraints(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooResult<()> {
     for constraint in &model.constraints {
         if let Some(check) = &constraint.check {
-            let passing = crate::orm::domain::evaluate(
+            let checked: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+            let passing = crate::orm::domain::evaluate_within(
                 env,
                 model,
                 &crate::orm::domain::Domain::parse(check)?,
+                &checked,
             )?;
             if ids
                 .iter()

@@ -50,7 +50,7 @@
 //! because Odoo raises it after the method committed. Any other ambiguous
 //! failure without `done_when` is reported as
 //! [`ErrorKind::Unverifiable`], since the engine cannot tell whether the
-//! method ran.
+//! method ran, and the method counts as called, so it never runs twice.
 //!
 //! # References
 //!
@@ -112,6 +112,8 @@ pub struct Engine<'a> {
     /// The current page's records by model and key value, each result
     /// taken once; `None` when Odoo has no record for the key.
     prefetched: HashMap<(String, String), Option<find::Existing>>,
+    /// Problems of records that were applied all the same, to report.
+    notices: Vec<SyncError>,
 }
 
 /// How many references deep the engine pulls records before it gives up.
@@ -137,7 +139,14 @@ impl<'a> Engine<'a> {
             external_ids: HashMap::new(),
             pulling: Vec::new(),
             prefetched: HashMap::new(),
+            notices: Vec::new(),
         }
+    }
+
+    /// Takes the problems of the last applied record that the SaaS should
+    /// hear about although the record was applied.
+    pub fn take_notices(&mut self) -> Vec<SyncError> {
+        std::mem::take(&mut self.notices)
     }
 
     /// Forgets the prefetched records of the page just applied.

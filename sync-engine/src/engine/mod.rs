@@ -8,8 +8,8 @@
 //! A record that is already in sync costs reads and no write, and a retry
 //! after an ambiguous failure (one that may have committed) first reads
 //! what the failed call did. The first attempt of each change in a page
-//! takes its read from one batch read of the whole page (see `prefetch`);
-//! every later attempt reads Odoo afresh. The way a record is found and created depends
+//! takes its read from one batch read of the whole page (see `prefetch`).
+//! Every later attempt reads Odoo afresh. The way a record is found and created depends
 //! on the key strategy:
 //!
 //! * **External id** (`<module>.<prefix><saas id>` in `ir.model.data`):

@@ -329,7 +329,8 @@ impl Engine<'_> {
             }
             Err(error) if actions.done_when.is_empty() && error.may_have_applied() => {
                 // Calling it again could run it twice, so the method counts
-                // as called, and the SaaS hears that nobody knows.
+                // as called, and a report tells the SaaS that it may not
+                // have run.
                 tracing::warn!(%error, %method, "the business method may or may not have run");
                 self.notices.push(SyncError::new(
                     ErrorKind::Unverifiable,

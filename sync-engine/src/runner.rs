@@ -210,7 +210,12 @@ impl<'a> PassRunner<'a> {
             self.summary.skipped += 1;
             return Ok(());
         }
-        match self.engine.sync_record(&target) {
+        let result = self.engine.sync_record(&target);
+        for notice in self.engine.take_notices() {
+            tracing::warn!(entity = %target.entity, id = %target.id, error = %notice, "reporting a problem of an applied change");
+            self.report(&target, &notice.to_string(), false);
+        }
+        match result {
             Ok(applied) => {
                 self.engine
                     .state

@@ -458,3 +458,59 @@ fn damaged_create_responses_no_duplicate(protocol: Protocol) {
         assert_eq!(calls(&fixture, "product.product", "create"), 1, "{effect}");
     }
 }
+
+#[test]
+fn unverifiable_method_never_runs_twice() {
+    let spec = "\
+name: confirm-without-check
+entities:
+  customer:
+    model: res.partner
+    key: {strategy: external_id, prefix: customer_}
+    fields:
+      name: {from: name}
+  order:
+    model: sale.order
+    key: {strategy: field, field: client_order_ref, from: number}
+    fields:
+      client_order_ref: {from: number}
+      partner_id: {from: customer_id, transform: {ref: customer}}
+    actions:
+      from: state
+      call: {confirmed: action_confirm}
+    delete: unlink
+";
+    let fixture = Fixture::with_spec(Protocol::JsonRpc, spec);
+    add_fault(
+        &fixture,
+        json!({"match": {"model": "sale.order", "method": "action_confirm"}, "times": 1,
+               "effect": {"type": "response_lost"}}),
+    );
+    fixture.saas.upsert(
+        "customer",
+        "c1",
+        customer("Ada Lovelace", "ada@example.com", "BE"),
+    );
+    fixture
+        .saas
+        .upsert("order", "o1", order("SO-1", "c1", "confirmed", &[]));
+
+    let first = fixture.pass();
+    fixture
+        .saas
+        .upsert("order", "o1", order("SO-1", "c1", "confirmed", &[]));
+    let second = fixture.pass();
+
+    assert_eq!(first.applied, 2);
+    assert_eq!(second.applied, 1);
+    assert_eq!(
+        calls(&fixture, "sale.order", "action_confirm"),
+        1,
+        "never called again"
+    );
+    let reports = fixture.saas.reports_for("order", "o1");
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0]["retryable"], json!(false));
+    let text = reports[0]["error"].as_str().unwrap_or_default();
+    assert!(text.contains("no done_when"), "{text}");
+}

@@ -8,8 +8,8 @@
 //! A record that is already in sync costs reads and no write, and a retry
 //! after an ambiguous failure (one that may have committed) first reads
 //! what the failed call did. The first attempt of each change in a page
-//! takes its read from one batch read of the whole page (see `prefetch`);
-//! every later attempt reads Odoo afresh. The way a record is found and created depends
+//! takes its read from one batch read of the whole page (see `prefetch`).
+//! Every later attempt reads Odoo afresh. The way a record is found and created depends
 //! on the key strategy:
 //!
 //! * **External id** (`<module>.<prefix><saas id>` in `ir.model.data`):
@@ -50,7 +50,7 @@
 //! because Odoo raises it after the method committed. Any other ambiguous
 //! failure without `done_when` is reported as
 //! [`ErrorKind::Unverifiable`], since the engine cannot tell whether the
-//! method ran.
+//! method ran, and the method counts as called, so it never runs twice.
 //!
 //! # References
 //!
@@ -112,6 +112,8 @@ pub struct Engine<'a> {
     /// The current page's records by model and key value, each result
     /// taken once; `None` when Odoo has no record for the key.
     prefetched: HashMap<(String, String), Option<find::Existing>>,
+    /// Problems of records that were applied all the same, to report.
+    notices: Vec<SyncError>,
 }
 
 /// How many references deep the engine pulls records before it gives up.
@@ -137,7 +139,14 @@ impl<'a> Engine<'a> {
             external_ids: HashMap::new(),
             pulling: Vec::new(),
             prefetched: HashMap::new(),
+            notices: Vec::new(),
         }
+    }
+
+    /// Takes the problems of the last applied record that the SaaS should
+    /// hear about although the record was applied.
+    pub fn take_notices(&mut self) -> Vec<SyncError> {
+        std::mem::take(&mut self.notices)
     }
 
     /// Forgets the prefetched records of the page just applied.

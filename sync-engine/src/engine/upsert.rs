@@ -328,7 +328,11 @@ impl Engine<'_> {
                 tracing::info!(%error, %method, "the method committed before its None result failed to marshal");
             }
             Err(error) if actions.done_when.is_empty() && error.may_have_applied() => {
-                return Err(SyncError::new(
+                // Calling it again could run it twice, so the method counts
+                // as called, and a report tells the SaaS that it may not
+                // have run.
+                tracing::warn!(%error, %method, "the business method may or may not have run");
+                self.notices.push(SyncError::new(
                     ErrorKind::Unverifiable,
                     format!("{method} on {} {record_id}", entity.model),
                     format!("{error}; the spec gives no done_when to check whether the method ran, so check the record in Odoo"),

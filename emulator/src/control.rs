@@ -5,7 +5,7 @@
 //! Every database operation takes the database's lock, which a call holds
 //! for its whole duration, so a reset or restore is atomic with respect to
 //! calls in flight: each database is either fully reset or untouched when
-//! a call sees it.
+//! a call reads it.
 
 pub mod state_file;
 

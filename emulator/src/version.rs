@@ -1,7 +1,7 @@
 //! Odoo versions and the behaviour that differs between them.
 //!
-//! A profile's `odoo_version` selects a [`Version`]; code asks it questions
-//! such as [`Version::has_name_get`] instead of comparing numbers inline, so
+//! A profile's `odoo_version` selects a [`Version`]; code calls predicates such
+//! as [`Version::has_name_get`] instead of comparing numbers inline, so
 //! each version difference is written down once.
 
 use std::fmt;
@@ -38,7 +38,7 @@ impl Version {
         self.major < 18
     }
 
-    /// The `any` and `not any` domain operators arrived in 17.0.
+    /// Tells whether the `any` and `not any` domain operators exist (17.0 on).
     pub fn has_any_operator(self) -> bool {
         self.major >= 17
     }

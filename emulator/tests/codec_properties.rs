@@ -64,7 +64,7 @@ proptest! {
     }
 }
 
-/// A `search_read` call: a domain from a fixed set, a subset of fields.
+/// Generates a `search_read` call: a domain from a fixed set, a subset of fields.
 fn partner_call() -> impl Strategy<Value = (Value, Vec<&'static str>, Option<i64>)> {
     let domains = vec![
         serde_json::json!([]),

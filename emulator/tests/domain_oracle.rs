@@ -131,7 +131,7 @@ fn world() -> impl Strategy<Value = (Vec<Contact>, Node)> {
     })
 }
 
-/// The profile: one model, no reflection models, so access rights do not
+/// Writes the profile: one model, no reflection models, so access rights do not
 /// apply, and one admin user.
 fn profile_yaml(contacts: &[Contact]) -> String {
     let mut yaml = String::from(

@@ -103,8 +103,8 @@ struct PassArgs {
     /// requests a longer one with Retry-After.
     #[arg(long, env = "SYNC_BACKOFF_MAX_MS", default_value_t = 10_000)]
     backoff_max_ms: u64,
-    /// The maximum Retry-After honoured, in seconds. A call told to wait
-    /// longer is given up.
+    /// The maximum Retry-After honoured, in seconds. A call asked to wait
+    /// longer fails instead.
     #[arg(long, env = "SYNC_MAX_RETRY_AFTER", default_value_t = 60)]
     max_retry_after: u64,
     /// The seed of the retry jitter. Give each deployment its own.

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
-/// The most entries kept; older entries are dropped first, and
+/// The maximum number of entries kept; older entries are dropped first, and
 /// [`Journal::dropped`] counts them.
 pub const MAX_ENTRIES: usize = 100_000;
 

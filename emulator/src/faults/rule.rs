@@ -25,7 +25,7 @@ pub struct FaultRule {
     pub effect: Effect,
 }
 
-/// Which calls a rule applies to; an absent key matches anything.
+/// The calls a rule applies to. An absent key matches anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Match {
@@ -78,13 +78,13 @@ pub enum Schedule {
     Probability(f64),
 }
 
-/// What a firing rule does to the call.
+/// The effect of a firing rule on the call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type", deny_unknown_fields)]
 pub enum Effect {
     /// Serve the call normally after a delay.
     Delay { ms: u64 },
-    /// Hold the request without answering until the client gives up, for
+    /// Hold the request without a response until the client gives up, for
     /// at most `ms` (then close the connection).
     Hang {
         #[serde(default = "default_hang_ms")]
@@ -98,7 +98,7 @@ pub enum Effect {
     /// Send half of the real body followed by a closing tag or brace that
     /// does not match, so it is not valid XML or JSON.
     Malformed,
-    /// Answer with an HTTP status and a proxy's HTML page: 502, 503, 504,
+    /// Respond with an HTTP status and a proxy's HTML page: 502, 503, 504,
     /// or 429 with `Retry-After` seconds.
     Http {
         status: u16,
@@ -123,8 +123,8 @@ pub enum Effect {
     SerializationFailure,
     /// Run and commit the call, then reset the connection.
     ResponseLost,
-    /// Run and commit the call, then answer XML-RPC's `cannot marshal
-    /// None` fault (JSON-RPC answers normally).
+    /// Run and commit the call, then return XML-RPC's `cannot marshal
+    /// None` fault (JSON-RPC responds normally).
     MarshalNone,
 }
 

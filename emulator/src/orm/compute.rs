@@ -4,8 +4,8 @@
 //! as expressions instead of Python, such as
 //! `product_uom_qty * price_unit * (1 - discount / 100)` or
 //! `sum(order_line.price_subtotal)`. Odoo's real computations also apply
-//! taxes, currency rounding and more; the emulator computes only what the
-//! expression says.
+//! taxes, currency rounding and more; the emulator computes only the expression's
+//! value.
 
 use crate::error::{OdooError, OdooResult};
 

@@ -400,7 +400,7 @@ fn evaluate_leaf(
     }))
 }
 
-/// A leaf on a dotted path: search the comodel for the rest of the path,
+/// Evaluates a leaf on a dotted path: searches the comodel for the rest of the path,
 /// then match records whose relation points into that result.
 fn evaluate_path(
     env: &Env<'_>,
@@ -466,7 +466,7 @@ fn records_pointing_into(
     }))
 }
 
-/// A string compared to a relational field matches on the comodel's
+/// Matches a string compared to a relational field against the comodel's
 /// record name, as Odoo does through `_name_search`.
 fn evaluate_by_name(
     env: &Env<'_>,

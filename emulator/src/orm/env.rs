@@ -37,7 +37,7 @@ pub struct Env<'a> {
     pub debug: bool,
     /// The user's groups with implied groups, computed on first use.
     pub(crate) groups_cache: std::cell::OnceCell<BTreeSet<i64>>,
-    /// Access-right answers by model and operation, computed on first use:
+    /// Access-right results by model and operation, computed on first use:
     /// a call checks the same right several times (search, then read).
     pub(crate) access_cache:
         std::cell::RefCell<std::collections::BTreeMap<(String, &'static str), bool>>,

@@ -1,7 +1,7 @@
 //! `ORDER BY` clauses: parsing `order` strings and sorting ids.
 //!
 //! PostgreSQL's rules apply: `NULL` sorts last in ascending order and first
-//! in descending order unless `NULLS FIRST`/`NULLS LAST` says otherwise.
+//! in descending order unless `NULLS FIRST`/`NULLS LAST` is given.
 //! Ordering by a many2one orders by the comodel's own `_order`, as Odoo
 //! does; ties are broken by id so results are deterministic.
 

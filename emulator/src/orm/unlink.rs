@@ -103,7 +103,7 @@ fn apply_ondelete(
     Ok(())
 }
 
-/// The `ValidationError` Odoo 17 builds from PostgreSQL's foreign key
+/// Returns the `ValidationError` Odoo 17 builds from PostgreSQL's foreign key
 /// violation when a referenced record is deleted.
 fn restrict_violation(referrer: &Model, field: &str) -> OdooError {
     OdooError::validation(format!(

@@ -183,6 +183,7 @@ impl Emulator {
             for name in change.models.keys() {
                 state.table_mut(name);
             }
+            state.reindex();
             refresh_reflection(&mut state, db).map_err(ControlError::Invalid)?;
         }
         let now = self.clock.now_text();

@@ -160,7 +160,7 @@ pub fn restore_data(live: &DbState, data: &DatabaseData) -> Result<DbState, Stri
                     .map_err(|error| format!("{model_name} record {id}, field {field}: {error}"))?;
                 row.insert(field.clone(), value);
             }
-            restored.rows.insert(*id, std::sync::Arc::new(row));
+            restored.insert_row(*id, std::sync::Arc::new(row));
         }
         state.tables.insert(model_name.clone(), restored);
     }
@@ -185,6 +185,7 @@ pub fn restore_data(live: &DbState, data: &DatabaseData) -> Result<DbState, Stri
             (*uid, credentials)
         })
         .collect();
+    state.reindex();
     Ok(state)
 }
 

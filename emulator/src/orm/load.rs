@@ -115,8 +115,7 @@ pub fn register_xmlid(env: &mut Env<'_>, xmlid: &str, model: &str, id: i64) -> O
     // A profile without `ir.model.data` still resolves external ids.
     let Some(data_model) = env.state.schema.model("ir.model.data").cloned() else {
         env.state
-            .xmlids
-            .insert(format!("{module}.{name}"), (model.to_owned(), id));
+            .insert_xmlid(format!("{module}.{name}"), model.to_owned(), id);
         return Ok(());
     };
     let vals = Dict::from_iter([

@@ -11,6 +11,7 @@ pub mod compute;
 pub mod convert;
 pub mod domain;
 pub mod env;
+pub mod index;
 pub mod introspect;
 pub mod load;
 pub mod methods;

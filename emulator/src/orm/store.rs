@@ -6,10 +6,11 @@
 //! on a clone and replaces the original only when it succeeds, which makes
 //! each call one transaction; snapshots and resets are clones too.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::orm::business::BusinessMethod;
+use crate::orm::index::{self, FieldIndex};
 use crate::orm::schema::Schema;
 use crate::value::Value;
 
@@ -19,10 +20,14 @@ pub type Row = BTreeMap<String, Value>;
 /// The rows of one model and the model's id sequence.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
+    /// The rows by id. Change them through [`Table::insert_row`] and
+    /// [`Table::remove_row`], which keep the indexes in step.
     pub rows: imbl::OrdMap<i64, Arc<Row>>,
     pub next_id: i64,
     /// The next number of each field sequence (`S00001`, ...), by field.
     pub sequences: imbl::OrdMap<String, i64>,
+    /// The indexes of the fields that [`index::indexed_fields`] selects.
+    indexes: Vec<FieldIndex>,
 }
 
 impl Table {
@@ -31,7 +36,50 @@ impl Table {
             rows: imbl::OrdMap::new(),
             next_id: 1,
             sequences: imbl::OrdMap::new(),
+            indexes: Vec::new(),
         }
+    }
+
+    /// Inserts or replaces a row and updates the indexes.
+    pub fn insert_row(&mut self, id: i64, row: Arc<Row>) {
+        let previous = self.rows.insert(id, row.clone());
+        for index in &mut self.indexes {
+            index.replace(id, previous.as_deref(), Some(&row));
+        }
+    }
+
+    /// Removes a row and its index entries, and returns it.
+    pub fn remove_row(&mut self, id: i64) -> Option<Arc<Row>> {
+        let previous = self.rows.remove(&id)?;
+        for index in &mut self.indexes {
+            index.replace(id, Some(&previous), None);
+        }
+        Some(previous)
+    }
+
+    /// Returns the index of a field, when the table keeps one.
+    pub fn index(&self, field: &str) -> Option<&FieldIndex> {
+        self.indexes.iter().find(|index| index.field() == field)
+    }
+
+    /// Keeps an index for exactly these fields, building the missing ones
+    /// from the rows.
+    pub fn set_indexed_fields(&mut self, fields: &BTreeSet<String>) {
+        self.indexes.retain(|index| fields.contains(index.field()));
+        for field in fields {
+            if self.index(field).is_none() {
+                let rows = self.rows.iter().map(|(id, row)| (*id, &**row));
+                self.indexes.push(FieldIndex::build(field, rows));
+            }
+        }
+    }
+
+    /// Tells whether every index contains exactly the entries of the rows,
+    /// for tests.
+    pub fn indexes_match_rows(&self) -> bool {
+        self.indexes
+            .iter()
+            .all(|index| index.matches(self.rows.iter().map(|(id, row)| (*id, &**row))))
     }
 
     /// Takes the next id, as PostgreSQL's `id` sequence does: ids are never
@@ -63,8 +111,11 @@ pub struct Credentials {
 pub struct DbState {
     pub schema: Arc<Schema>,
     pub tables: imbl::OrdMap<String, Table>,
-    /// `module.name` to (model, id), mirroring `ir.model.data`.
+    /// `module.name` to (model, id), mirroring `ir.model.data`. Change it
+    /// through [`DbState::insert_xmlid`] and [`DbState::remove_xmlid`].
     pub xmlids: imbl::OrdMap<String, (String, i64)>,
+    /// The reverse of `xmlids`: the external ids of each record.
+    xmlids_by_record: imbl::OrdMap<(String, i64), imbl::OrdSet<String>>,
     pub credentials: imbl::OrdMap<i64, Credentials>,
     /// Declared business methods, by model then method name.
     pub methods: Arc<BTreeMap<String, BTreeMap<String, BusinessMethod>>>,
@@ -72,17 +123,31 @@ pub struct DbState {
 
 impl DbState {
     pub fn new(schema: Arc<Schema>) -> Self {
-        let tables = schema
-            .models
-            .keys()
-            .map(|name| (name.clone(), Table::new()))
-            .collect();
-        DbState {
+        let mut state = DbState {
             schema,
-            tables,
+            tables: imbl::OrdMap::new(),
             xmlids: imbl::OrdMap::new(),
+            xmlids_by_record: imbl::OrdMap::new(),
             credentials: imbl::OrdMap::new(),
             methods: Arc::default(),
+        };
+        state.reindex();
+        state
+    }
+
+    /// Brings the indexes in line with the schema and the stored data:
+    /// creates a table for every model, indexes the fields the schema
+    /// selects and rebuilds the reverse external-id map. Call it after
+    /// replacing the schema, `tables` or `xmlids` as a whole.
+    pub fn reindex(&mut self) {
+        let schema = self.schema.clone();
+        for (name, model) in &schema.models {
+            self.table_mut(name)
+                .set_indexed_fields(&index::indexed_fields(model));
+        }
+        self.xmlids_by_record = imbl::OrdMap::new();
+        for (name, (model, id)) in self.xmlids.clone() {
+            self.link_xmlid(name, model, id);
         }
     }
 
@@ -125,5 +190,40 @@ impl DbState {
     /// Resolves an external id (`base.main_company`) to its record.
     pub fn xmlid(&self, xmlid: &str) -> Option<&(String, i64)> {
         self.xmlids.get(xmlid)
+    }
+
+    /// Points an external id at a record, replacing its previous target.
+    pub fn insert_xmlid(&mut self, xmlid: String, model: String, id: i64) {
+        self.remove_xmlid(&xmlid);
+        self.xmlids.insert(xmlid.clone(), (model.clone(), id));
+        self.link_xmlid(xmlid, model, id);
+    }
+
+    fn link_xmlid(&mut self, xmlid: String, model: String, id: i64) {
+        self.xmlids_by_record
+            .entry((model, id))
+            .or_default()
+            .insert(xmlid);
+    }
+
+    /// Removes an external id; nothing happens when it is unknown.
+    pub fn remove_xmlid(&mut self, xmlid: &str) {
+        let Some(target) = self.xmlids.remove(xmlid) else {
+            return;
+        };
+        if let Some(names) = self.xmlids_by_record.get_mut(&target) {
+            names.remove(xmlid);
+            if names.is_empty() {
+                self.xmlids_by_record.remove(&target);
+            }
+        }
+    }
+
+    /// Returns the external ids of a record, in ascending order.
+    pub fn xmlids_of(&self, model: &str, id: i64) -> Vec<String> {
+        self.xmlids_by_record
+            .get(&(model.to_owned(), id))
+            .map(|names| names.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }

@@ -7,6 +7,7 @@ use crate::error::{OdooError, OdooResult};
 use crate::orm::access::Operation;
 use crate::orm::env::Env;
 use crate::orm::schema::{FieldType, Model, OnDelete};
+use crate::orm::store::Row;
 use crate::value::Value;
 
 /// Deletes records. Ids that no longer exist are skipped silently, unless
@@ -35,13 +36,13 @@ pub fn unlink_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64) -> OdooResult<
     if !env.exists(&model.name, id) {
         return Ok(());
     }
-    if let Some(row) = env.state.table_mut(&model.name).rows.remove(&id) {
+    if let Some(row) = env.state.table_mut(&model.name).remove_row(id) {
         if model.name == "ir.model.data" {
             if let (Some(module), Some(name)) = (
                 row.get("module").and_then(Value::as_str),
                 row.get("name").and_then(Value::as_str),
             ) {
-                env.state.xmlids.remove(&format!("{module}.{name}"));
+                env.state.remove_xmlid(&format!("{module}.{name}"));
             }
         }
     }
@@ -71,17 +72,9 @@ fn apply_ondelete(
     ondelete: OnDelete,
     id: i64,
 ) -> OdooResult<()> {
-    let pointing: Vec<i64> = env
-        .state
-        .table(&referrer.name)
-        .map(|t| {
-            t.rows
-                .iter()
-                .filter(|(_, row)| row.get(field).and_then(Value::as_i64) == Some(id))
-                .map(|(rid, _)| *rid)
-                .collect()
-        })
-        .unwrap_or_default();
+    let pointing = rows_where(env, &referrer.name, field, id, |row| {
+        row.get(field).and_then(Value::as_i64) == Some(id)
+    });
     for rid in pointing {
         match ondelete {
             OnDelete::Cascade => unlink_one(env, referrer, rid)?,
@@ -95,7 +88,7 @@ fn apply_ondelete(
                 if let Some(row) = table.rows.get(&rid).cloned() {
                     let mut row = (*row).clone();
                     row.remove(field);
-                    table.rows.insert(rid, Arc::new(row));
+                    table.insert_row(rid, Arc::new(row));
                 }
             }
         }
@@ -115,60 +108,61 @@ fn restrict_violation(referrer: &Model, field: &str) -> OdooError {
     ))
 }
 
+/// Returns the ids of a model's records for which `test` holds, looking
+/// only at the rows the index of `field` gives for `id` when the table
+/// indexes that field.
+fn rows_where(
+    env: &Env<'_>,
+    model: &str,
+    field: &str,
+    id: i64,
+    test: impl Fn(&Row) -> bool,
+) -> Vec<i64> {
+    let Some(table) = env.state.table(model) else {
+        return Vec::new();
+    };
+    let candidates = match table.index(field) {
+        Some(index) => index.candidates(&Value::Int(id)),
+        None => table.rows.keys().copied().collect(),
+    };
+    candidates
+        .into_iter()
+        .filter(|rid| table.rows.get(rid).is_some_and(|row| test(row)))
+        .collect()
+}
+
 fn remove_from_many2many(env: &mut Env<'_>, referrer: &Model, field: &str, id: i64) {
+    let affected = rows_where(env, &referrer.name, field, id, |row| {
+        row.get(field)
+            .and_then(Value::as_list)
+            .is_some_and(|l| l.contains(&Value::Int(id)))
+    });
     let table = env.state.table_mut(&referrer.name);
-    let affected: Vec<i64> = table
-        .rows
-        .iter()
-        .filter(|(_, row)| {
-            row.get(field)
-                .and_then(Value::as_list)
-                .is_some_and(|l| l.contains(&Value::Int(id)))
-        })
-        .map(|(rid, _)| *rid)
-        .collect();
     for rid in affected {
         if let Some(row) = table.rows.get(&rid).cloned() {
             let mut row = (*row).clone();
             if let Some(Value::List(ids)) = row.get_mut(field) {
                 ids.retain(|v| *v != Value::Int(id));
             }
-            table.rows.insert(rid, Arc::new(row));
+            table.insert_row(rid, Arc::new(row));
         }
     }
 }
 
 /// Drops the `ir.model.data` rows of a deleted record, as `unlink` does.
 fn remove_xmlids(env: &mut Env<'_>, model: &str, id: i64) {
-    let names: Vec<String> = env
-        .state
-        .xmlids
-        .iter()
-        .filter(|(_, (m, rid))| m == model && *rid == id)
-        .map(|(name, _)| name.clone())
-        .collect();
-    for name in names {
-        env.state.xmlids.remove(&name);
+    for name in env.state.xmlids_of(model, id) {
+        env.state.remove_xmlid(&name);
     }
     if model == "ir.model.data" {
         return;
     }
-    let data_rows: Vec<i64> = env
-        .state
-        .table("ir.model.data")
-        .map(|t| {
-            t.rows
-                .iter()
-                .filter(|(_, row)| {
-                    row.get("model").and_then(Value::as_str) == Some(model)
-                        && row.get("res_id").and_then(Value::as_i64) == Some(id)
-                })
-                .map(|(rid, _)| *rid)
-                .collect()
-        })
-        .unwrap_or_default();
+    let data_rows = rows_where(env, "ir.model.data", "res_id", id, |row| {
+        row.get("model").and_then(Value::as_str) == Some(model)
+            && row.get("res_id").and_then(Value::as_i64) == Some(id)
+    });
     let table = env.state.table_mut("ir.model.data");
     for rid in data_rows {
-        table.rows.remove(&rid);
+        table.remove_row(rid);
     }
 }

@@ -9,8 +9,8 @@ use crate::error::OdooResult;
 use crate::orm::access::Operation;
 use crate::orm::commands::{self, Command};
 use crate::orm::convert::{self, not_null_violation};
-use crate::orm::env::{ids_of, invalid_field, Env};
-use crate::orm::schema::{DefaultValue, Field, FieldType, Model};
+use crate::orm::env::{ids_of, invalid_field, reads_row_value, Env};
+use crate::orm::schema::{Constraint, DefaultValue, Field, FieldType, Model};
 use crate::orm::store::Row;
 use crate::orm::unlink;
 use crate::value::{Dict, Value};
@@ -70,8 +70,7 @@ pub fn create_with_id(
     check_required(env, model, &row)?;
     env.state
         .table_mut(&model.name)
-        .rows
-        .insert(id, Arc::new(row));
+        .insert_row(id, Arc::new(row));
     sync_xmlid_index(env, model, id, None);
     apply_x2many(env, model, id, x2many)?;
     Ok(id)
@@ -91,11 +90,11 @@ pub fn sync_xmlid_index(env: &mut Env<'_>, model: &Model, id: i64, previous: Opt
         Some((format!("{module}.{name}"), (target, res_id)))
     };
     if let Some((old_key, _)) = previous.and_then(key_of) {
-        env.state.xmlids.remove(&old_key);
+        env.state.remove_xmlid(&old_key);
     }
     let current = env.state.row(&model.name, id).and_then(|row| key_of(row));
-    if let Some((key, target)) = current {
-        env.state.xmlids.insert(key, target);
+    if let Some((key, (target, res_id))) = current {
+        env.state.insert_xmlid(key, target, res_id);
     }
 }
 
@@ -172,8 +171,7 @@ pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) ->
     check_required(env, model, &row)?;
     env.state
         .table_mut(&model.name)
-        .rows
-        .insert(id, Arc::new(row));
+        .insert_row(id, Arc::new(row));
     sync_xmlid_index(env, model, id, Some(&current));
     apply_x2many(env, model, id, x2many)
 }
@@ -446,8 +444,7 @@ fn apply_many2many(
     );
     env.state
         .table_mut(&model.name)
-        .rows
-        .insert(id, Arc::new(row));
+        .insert_row(id, Arc::new(row));
     Ok(())
 }
 
@@ -456,55 +453,98 @@ fn apply_many2many(
 /// values never conflict, as in SQL).
 pub fn check_constraints(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooResult<()> {
     for constraint in &model.constraints {
-        if let Some(check) = &constraint.check {
-            let checked: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
-            let passing = crate::orm::domain::evaluate_within(
-                env,
-                model,
-                &crate::orm::domain::Domain::parse(check)?,
-                &checked,
-            )?;
-            if ids
-                .iter()
-                .any(|id| env.exists(&model.name, *id) && !passing.contains(id))
-            {
-                return Err(crate::error::OdooError::validation(format!(
-                    "The operation cannot be completed: {}",
-                    constraint.message
-                )));
-            }
-            continue;
-        }
-        let key_of = |id: i64| -> Option<Vec<Value>> {
-            let key: Vec<Value> = constraint
-                .fields
-                .iter()
-                .map(|f| env.get_by_name(model, id, f))
-                .collect();
-            let has_null = key
-                .iter()
-                .any(|v| matches!(v, Value::Bool(false) | Value::None));
-            (!has_null).then_some(key)
-        };
-        let changed: Vec<(i64, Vec<Value>)> = ids
-            .iter()
-            .filter_map(|id| Some((*id, key_of(*id)?)))
-            .collect();
-        if changed.is_empty() {
-            continue;
-        }
-        for other in env.all_ids(&model.name) {
-            let Some(key) = key_of(other) else { continue };
-            if changed
-                .iter()
-                .any(|(id, changed_key)| *id != other && *changed_key == key)
-            {
-                return Err(crate::error::OdooError::validation(format!(
-                    "The operation cannot be completed: {}",
-                    constraint.message
-                )));
-            }
+        match &constraint.check {
+            Some(check) => check_domain(env, model, constraint, check, ids)?,
+            None => check_unique(env, model, constraint, ids)?,
         }
     }
     Ok(())
+}
+
+fn check_domain(
+    env: &Env<'_>,
+    model: &Model,
+    constraint: &Constraint,
+    check: &Value,
+    ids: &[i64],
+) -> OdooResult<()> {
+    let checked: BTreeSet<i64> = ids.iter().copied().collect();
+    let passing = crate::orm::domain::evaluate_within(
+        env,
+        model,
+        &crate::orm::domain::Domain::parse(check)?,
+        &checked,
+    )?;
+    if ids
+        .iter()
+        .any(|id| env.exists(&model.name, *id) && !passing.contains(id))
+    {
+        return Err(constraint_violation(constraint));
+    }
+    Ok(())
+}
+
+fn check_unique(
+    env: &Env<'_>,
+    model: &Model,
+    constraint: &Constraint,
+    ids: &[i64],
+) -> OdooResult<()> {
+    let key_of = |id: i64| -> Option<Vec<Value>> {
+        let key: Vec<Value> = constraint
+            .fields
+            .iter()
+            .map(|f| env.get_by_name(model, id, f))
+            .collect();
+        let has_null = key
+            .iter()
+            .any(|v| matches!(v, Value::Bool(false) | Value::None));
+        (!has_null).then_some(key)
+    };
+    for &id in ids {
+        let Some(key) = key_of(id) else { continue };
+        let conflict = unique_candidates(env, model, constraint, &key)
+            .into_iter()
+            .any(|other| other != id && key_of(other).as_ref() == Some(&key));
+        if conflict {
+            return Err(constraint_violation(constraint));
+        }
+    }
+    Ok(())
+}
+
+/// Returns the records that may hold `key`: the smallest set that the
+/// index of one of the constraint's fields gives, or every record when a
+/// field has no index or is not a scalar read from its row.
+fn unique_candidates(
+    env: &Env<'_>,
+    model: &Model,
+    constraint: &Constraint,
+    key: &[Value],
+) -> Vec<i64> {
+    let table = env.state.table(&model.name);
+    let mut best: Option<(usize, &crate::orm::index::FieldIndex, &Value)> = None;
+    for (name, value) in constraint.fields.iter().zip(key) {
+        let indexed = model
+            .field(name)
+            .filter(|field| reads_row_value(field) && !field.field_type.is_x2many());
+        let Some(index) = indexed.and(table.and_then(|t| t.index(name))) else {
+            return env.all_ids(&model.name);
+        };
+        let count = index.count(value);
+        if best.is_none_or(|(smallest, _, _)| count < smallest) {
+            best = Some((count, index, value));
+        }
+    }
+    match best {
+        Some((_, index, value)) => index.candidates(value),
+        None => env.all_ids(&model.name),
+    }
+}
+
+fn constraint_violation(constraint: &Constraint) -> crate::error::OdooError {
+    crate::error::OdooError::validation(format!(
+        "The operation cannot be completed: {}",
+        constraint.message
+    ))
 }

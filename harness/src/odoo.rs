@@ -130,9 +130,12 @@ impl OdooReader {
         Ok(self.search(model, domain, include_archived)?.len())
     }
 
-    /// Returns the external ids (`module.name`) pointing at records.
-    pub fn external_ids(&self, model: &str, ids: &[i64]) -> Result<Vec<(i64, String)>, ReadError> {
-        let domain = json!([["model", "=", model], ["res_id", "in", ids]]);
+    /// Returns every external id (`module.name`) of a model with the
+    /// record it points at, including records that no longer exist. One
+    /// search by model replaces a search by `res_id in [ids]`, whose cost
+    /// grows with the number of ids times the number of external ids.
+    pub fn all_external_ids(&self, model: &str) -> Result<Vec<(i64, String)>, ReadError> {
+        let domain = json!([["model", "=", model]]);
         let data_ids = self.search("ir.model.data", domain, true)?;
         let rows = self.read("ir.model.data", &data_ids, &["module", "name", "res_id"])?;
         Ok(rows

@@ -19,6 +19,12 @@ pub struct ModelState {
     pub rows: BTreeMap<i64, Map<String, Value>>,
     /// External ids (`module.name`) by record id.
     pub external_ids: HashMap<i64, Vec<String>>,
+    /// The records of each external id, the reverse of `external_ids`,
+    /// in ascending id order.
+    by_external_id: HashMap<String, Vec<i64>>,
+    /// The records of each text value of the fields that
+    /// [`ModelState::index_field`] indexed, in ascending id order.
+    by_field: HashMap<String, HashMap<String, Vec<i64>>>,
 }
 
 impl ModelState {
@@ -40,36 +46,60 @@ impl ModelState {
             }
         }
         let ids = odoo.search(model, Value::Array(Vec::new()), true)?;
-        let rows = odoo
+        let rows: BTreeMap<i64, Map<String, Value>> = odoo
             .read(model, &ids, &names)?
             .into_iter()
             .filter_map(|row| Some((row.get("id")?.as_i64()?, row)))
             .collect();
         let mut external_ids: HashMap<i64, Vec<String>> = HashMap::new();
-        for (id, name) in odoo.external_ids(model, &ids)? {
-            external_ids.entry(id).or_default().push(name);
+        let mut by_external_id: HashMap<String, Vec<i64>> = HashMap::new();
+        for (id, name) in odoo.all_external_ids(model)? {
+            if !rows.contains_key(&id) {
+                continue;
+            }
+            external_ids.entry(id).or_default().push(name.clone());
+            by_external_id.entry(name).or_default().push(id);
+        }
+        for records in by_external_id.values_mut() {
+            records.sort_unstable();
+            records.dedup();
         }
         Ok(ModelState {
             model: model.to_owned(),
             fields,
             rows,
             external_ids,
+            by_external_id,
+            by_field: HashMap::new(),
         })
     }
 
-    /// Returns the ids a key finds, archived records included.
+    /// Indexes the records by the text value of a field, so that
+    /// [`ModelState::find`] finds a key field's value without a scan.
+    pub fn index_field(&mut self, field: &str) {
+        let mut index: HashMap<String, Vec<i64>> = HashMap::new();
+        for (id, row) in &self.rows {
+            if let Some(Value::String(text)) = row.get(field) {
+                index.entry(text.clone()).or_default().push(*id);
+            }
+        }
+        self.by_field.insert(field.to_owned(), index);
+    }
+
+    /// Returns the ids a key finds, archived records included, in
+    /// ascending order.
     pub fn find(&self, key: &KeyLookup) -> Vec<i64> {
         match key {
-            KeyLookup::ExternalId { module, name } => {
-                let wanted = format!("{module}.{name}");
-                self.external_ids
-                    .iter()
-                    .filter(|(_, names)| names.contains(&wanted))
-                    .map(|(id, _)| *id)
-                    .filter(|id| self.rows.contains_key(id))
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect()
+            KeyLookup::ExternalId { module, name } => self
+                .by_external_id
+                .get(&format!("{module}.{name}"))
+                .cloned()
+                .unwrap_or_default(),
+            KeyLookup::Field {
+                field,
+                value: Value::String(text),
+            } if self.by_field.contains_key(field) => {
+                self.by_field[field].get(text).cloned().unwrap_or_default()
             }
             KeyLookup::Field { field, value } => self
                 .rows

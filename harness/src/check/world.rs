@@ -46,7 +46,10 @@ impl World {
                 let state = ModelState::load(odoo, &lines.model, &line_fields)?;
                 models.insert(lines.model.clone(), state);
             }
-            let state = ModelState::load(odoo, &entity_spec.model, &wanted)?;
+            let mut state = ModelState::load(odoo, &entity_spec.model, &wanted)?;
+            if let odoo_sync::spec::KeySpec::Field { field, .. } = &entity_spec.key {
+                state.index_field(field);
+            }
             models.insert(entity_spec.model.clone(), state);
         }
         let mut lookups = HashMap::new();

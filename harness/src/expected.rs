@@ -4,8 +4,8 @@
 //! integration finds it again (its key) and the value of each mapped
 //! field. This module computes that without touching Odoo: values that
 //! depend on Odoo records (a many2one to another synced record, a country
-//! looked up by code) stay symbolic, and the checks resolve them against
-//! the emulator. A record the spec cannot map, such as a selection value
+//! looked up by code, a constant naming a company by external id) stay
+//! symbolic, and the checks resolve them against the emulator. A record the spec cannot map, such as a selection value
 //! the value map lacks, is marked with the reason instead.
 
 use indexmap::IndexMap;
@@ -67,6 +67,11 @@ pub enum ExpectedValue {
         field: String,
         value: Value,
     },
+    /// A constant or default from the spec. On a many2one field the engine
+    /// reads text as an external id (`base.main_company`), and on a
+    /// many2many field each text of a list. The checks therefore resolve
+    /// it by the field's type. On other fields it is this value.
+    Constant(Value),
 }
 
 /// The expected lines of a record, such as an order's.
@@ -193,16 +198,19 @@ fn map_field(
         .as_ref()
         .and_then(|from| data.get(from))
         .filter(|value| !is_empty(value));
-    let fallback = || ExpectedValue::Literal(mapping.default.clone().unwrap_or(Value::Null));
+    let fallback = || match &mapping.default {
+        Some(default) => ExpectedValue::Constant(default.clone()),
+        None => ExpectedValue::Literal(Value::Null),
+    };
     let Some(raw) = raw else {
         return Ok(match &mapping.transform {
-            Some(Transform::Constant(value)) => ExpectedValue::Literal(value.clone()),
+            Some(Transform::Constant(value)) => ExpectedValue::Constant(value.clone()),
             _ => fallback(),
         });
     };
     match &mapping.transform {
         None => Ok(ExpectedValue::Literal(raw.clone())),
-        Some(Transform::Constant(value)) => Ok(ExpectedValue::Literal(value.clone())),
+        Some(Transform::Constant(value)) => Ok(ExpectedValue::Constant(value.clone())),
         Some(Transform::Map(map)) => {
             let key = scalar_text(raw);
             map.get(&key)

@@ -9,9 +9,6 @@
 
 use serde_json::{Map, Value};
 
-use crate::expected::ExpectedValue;
-use crate::odoo::{OdooReader, ReadError};
-
 /// Numbers closer than this are equal: Odoo rounds floats to the field's
 /// digits, and SaaS prices may carry more.
 const FLOAT_TOLERANCE: f64 = 1e-6;
@@ -27,37 +24,6 @@ pub enum Resolved {
         id: Option<i64>,
         what: String,
     },
-}
-
-/// Resolves the Odoo references of an expected value.
-///
-/// # Errors
-///
-/// Returns the read error of a lookup on a model that does not exist.
-pub fn resolve(odoo: &OdooReader, value: &ExpectedValue) -> Result<Resolved, ReadError> {
-    match value {
-        ExpectedValue::Literal(value) => Ok(Resolved::Literal(value.clone())),
-        ExpectedValue::Keyed { model, key } => {
-            let ids = odoo.find(model, key)?;
-            Ok(Resolved::Record {
-                model: model.clone(),
-                id: ids.first().copied(),
-                what: describe_key(key),
-            })
-        }
-        ExpectedValue::Lookup {
-            model,
-            field,
-            value,
-        } => {
-            let ids = odoo.search(model, serde_json::json!([[field, "=", value]]), true)?;
-            Ok(Resolved::Record {
-                model: model.clone(),
-                id: ids.first().copied(),
-                what: format!("{field} = {value}"),
-            })
-        }
-    }
 }
 
 /// Describes a key for messages: `saas.customer_c1` or `default_code =
@@ -168,6 +134,15 @@ pub fn field_type<'a>(fields: &'a Map<String, Value>, name: &str) -> &'a str {
         .and_then(|f| f.get("type"))
         .and_then(Value::as_str)
         .unwrap_or("char")
+}
+
+/// Returns the comodel of a relational field from `fields_get`.
+pub fn relation<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    fields
+        .get(name)
+        .and_then(|f| f.get("relation"))
+        .and_then(Value::as_str)
+        .filter(|model| !model.is_empty())
 }
 
 #[cfg(test)]

@@ -138,7 +138,7 @@ fn field_problems(
             problems.push(format!("{label}: {} has no field {field}", state.model));
             continue;
         }
-        let expected = world.resolve(expected);
+        let expected = world.resolve(state, field, expected);
         // A value the SaaS leaves empty cannot clear a required field, so
         // the field keeps Odoo's own default.
         if expected == Resolved::Literal(Value::Null) && is_required(&state.fields, field) {
@@ -190,7 +190,7 @@ fn line_problems(
             None => problems.push(format!(
                 "{label}: no {} matches the expected line {}",
                 lines.model,
-                show_line(world, expected)
+                show_line(world, state, expected)
             )),
         }
     }
@@ -209,17 +209,24 @@ fn line_matches(
     expected.iter().all(|(field, value)| {
         let actual = line.get(field).unwrap_or(&Value::Bool(false));
         matches(
-            &world.resolve(value),
+            &world.resolve(state, field, value),
             actual,
             field_type(&state.fields, field),
         )
     })
 }
 
-fn show_line(world: &World, expected: &IndexMap<String, ExpectedValue>) -> String {
+fn show_line(
+    world: &World,
+    state: &ModelState,
+    expected: &IndexMap<String, ExpectedValue>,
+) -> String {
     let parts: Vec<String> = expected
         .iter()
-        .map(|(field, value)| format!("{field}: {}", show_expected(&world.resolve(value))))
+        .map(|(field, value)| {
+            let resolved = world.resolve(state, field, value);
+            format!("{field}: {}", show_expected(&resolved))
+        })
         .collect();
     format!("{{{}}}", parts.join(", "))
 }
@@ -235,7 +242,10 @@ pub(super) fn content(
         .filter(|(name, _)| CONTENT_TYPES.contains(&field_type(&state.fields, name)))
         .filter(|(name, _)| state.has_field(name))
         .filter_map(|(name, value)| match value {
-            ExpectedValue::Literal(value) => Some((name.clone(), normalise(value))),
+            // Content fields are not relational, so a constant is its value.
+            ExpectedValue::Literal(value) | ExpectedValue::Constant(value) => {
+                Some((name.clone(), normalise(value)))
+            }
             _ => None,
         })
         .collect()

@@ -300,3 +300,92 @@ fn odoo_query_lists_what_it_found() {
     );
     assert_eq!(failures[0].found[0], "1 records");
 }
+
+/// The built-in spec with every customer placed in the main company by
+/// external id, as the engine writes a relational constant.
+const COMPANY_SPEC: &str = r#"
+name: company-constant
+entities:
+  customer:
+    model: res.partner
+    key: {strategy: external_id, prefix: customer_}
+    fields:
+      name: {from: name}
+      email: {from: email}
+      company_id: {transform: {constant: base.main_company}}
+"#;
+
+impl Fixture {
+    fn with_company_spec() -> Fixture {
+        let mut fixture = Fixture::new();
+        fixture.spec = serde_saphyr::from_str(COMPANY_SPEC).expect("the spec");
+        fixture
+    }
+
+    /// Returns the record an external id names, as `ir.model.data` has it.
+    fn xmlid_target(&self, module: &str, name: &str) -> i64 {
+        let domain = json!([["module", "=", module], ["name", "=", name]]);
+        let rows = self.call("ir.model.data", "search_read", vec![domain]);
+        rows[0]["res_id"].as_i64().expect("a res_id")
+    }
+}
+
+#[test]
+fn many2one_constant_matches_its_record() {
+    let mut fixture = Fixture::with_company_spec();
+    fixture.customer(
+        "c1",
+        json!({"name": "Ada Lovelace", "email": "ada@example.com"}),
+    );
+    let company = fixture.xmlid_target("base", "main_company");
+    let values = json!({"name": "Ada Lovelace", "email": "ada@example.com", "company_id": company});
+    fixture.partner(values, Some("customer_c1"));
+
+    let failures = fixture.check(Expectation::Converged);
+
+    assert_eq!(failures, Vec::new());
+}
+
+#[test]
+fn many2one_constant_mismatch_names_record() {
+    let mut fixture = Fixture::with_company_spec();
+    fixture.customer(
+        "c1",
+        json!({"name": "Ada Lovelace", "email": "ada@example.com"}),
+    );
+    let company = fixture.xmlid_target("base", "main_company");
+    let values = json!({"name": "Ada Lovelace", "email": "ada@example.com", "company_id": false});
+    fixture.partner(values, Some("customer_c1"));
+
+    let failures = fixture.check(Expectation::Converged);
+
+    let text = found(&failures);
+    assert!(text.contains("company_id of res.partner"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "expected res.company {company} (base.main_company)"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn many2one_constant_unknown_external_id_fails() {
+    let mut fixture = Fixture::new();
+    let spec = COMPANY_SPEC.replace("base.main_company", "base.no_such_company");
+    fixture.spec = serde_saphyr::from_str(&spec).expect("the spec");
+    fixture.customer(
+        "c1",
+        json!({"name": "Ada Lovelace", "email": "ada@example.com"}),
+    );
+    let values = json!({"name": "Ada Lovelace", "email": "ada@example.com"});
+    fixture.partner(values, Some("customer_c1"));
+
+    let failures = fixture.check(Expectation::Converged);
+
+    let text = found(&failures);
+    assert!(
+        text.contains("the res.company record with base.no_such_company, which does not exist"),
+        "{text}"
+    );
+}

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use odoo_sync::Spec;
 use serde_json::Value;
 
-use super::compare::{describe_key, Resolved};
+use super::compare::{describe_key, field_type, relation, Resolved};
 use super::snapshot::ModelState;
-use crate::expected::{self, ExpectedRecord, ExpectedValue};
+use crate::expected::{self, ExpectedRecord, ExpectedValue, KeyLookup};
 use crate::odoo::{OdooReader, ReadError};
 use crate::saas::SaasStore;
 
@@ -21,6 +21,9 @@ pub struct World {
     /// Lookups (`res.country` by `code`) resolved once, by
     /// `model/field/value`.
     lookups: HashMap<String, Option<i64>>,
+    /// External ids in constants on relational fields, resolved once, by
+    /// model and external id.
+    external_ids: HashMap<(String, String), Option<i64>>,
 }
 
 impl World {
@@ -67,17 +70,21 @@ impl World {
                 }
             }
         }
+        let external_ids = resolve_external_ids(odoo, &expected, &models)?;
         Ok(World {
             expected,
             models,
             lookups,
+            external_ids,
         })
     }
 
-    /// Resolves an expected value's references against the snapshots.
-    pub fn resolve(&self, value: &ExpectedValue) -> Resolved {
+    /// Resolves the references of an expected value of `field`, a field of
+    /// the model in `state`, against the snapshots.
+    pub fn resolve(&self, state: &ModelState, field: &str, value: &ExpectedValue) -> Resolved {
         match value {
             ExpectedValue::Literal(value) => Resolved::Literal(value.clone()),
+            ExpectedValue::Constant(value) => self.resolve_constant(state, field, value),
             ExpectedValue::Keyed { model, key } => Resolved::Record {
                 model: model.clone(),
                 id: self
@@ -102,11 +109,107 @@ impl World {
         }
     }
 
+    /// Resolves a constant as the engine does: text on a many2one field
+    /// and each text in a list on a many2many field are external ids.
+    fn resolve_constant(&self, state: &ModelState, field: &str, value: &Value) -> Resolved {
+        let Some(comodel) = relation(&state.fields, field) else {
+            return Resolved::Literal(value.clone());
+        };
+        let id_of = |xmlid: &str| {
+            let key = (comodel.to_owned(), xmlid.to_owned());
+            self.external_ids.get(&key).copied().flatten()
+        };
+        match (field_type(&state.fields, field), value) {
+            ("many2one", Value::String(xmlid)) if !xmlid.is_empty() => Resolved::Record {
+                model: comodel.to_owned(),
+                id: id_of(xmlid),
+                what: xmlid.clone(),
+            },
+            ("many2many", Value::Array(items)) => {
+                // An external id that Odoo lacks stays text, so it matches
+                // no id.
+                let ids = items
+                    .iter()
+                    .map(|item| match item {
+                        Value::String(xmlid) => id_of(xmlid).map_or(item.clone(), Value::from),
+                        other => other.clone(),
+                    })
+                    .collect();
+                Resolved::Literal(Value::Array(ids))
+            }
+            _ => Resolved::Literal(value.clone()),
+        }
+    }
+
     pub fn model(&self, name: &str) -> &ModelState {
         self.models
             .get(name)
             .expect("every model the spec names was read when the world was built")
     }
+}
+
+/// Resolves the external ids named by constants on the relational fields
+/// of the snapshot models, each once.
+fn resolve_external_ids(
+    odoo: &OdooReader,
+    expected: &[ExpectedRecord],
+    models: &BTreeMap<String, ModelState>,
+) -> Result<HashMap<(String, String), Option<i64>>, ReadError> {
+    let mut resolved = HashMap::new();
+    for (state, field, value) in expected.iter().flat_map(|r| constants(r, models)) {
+        let Some(comodel) = relation(&state.fields, field) else {
+            continue;
+        };
+        let texts = match value {
+            Value::String(text) => vec![text.as_str()],
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for xmlid in texts {
+            let key = (comodel.to_owned(), xmlid.to_owned());
+            if resolved.contains_key(&key) {
+                continue;
+            }
+            let id = match xmlid.split_once('.') {
+                Some((module, name)) => {
+                    let lookup = KeyLookup::ExternalId {
+                        module: module.to_owned(),
+                        name: name.to_owned(),
+                    };
+                    odoo.find(comodel, &lookup)?.first().copied()
+                }
+                None => None,
+            };
+            resolved.insert(key, id);
+        }
+    }
+    Ok(resolved)
+}
+
+/// Returns the constants of a record and of its lines, each with the
+/// snapshot of its model and its field name.
+fn constants<'a>(
+    record: &'a ExpectedRecord,
+    models: &'a BTreeMap<String, ModelState>,
+) -> Vec<(&'a ModelState, &'a str, &'a Value)> {
+    let mut found = Vec::new();
+    let mut collect = |model: &str, fields: &'a indexmap::IndexMap<String, ExpectedValue>| {
+        let Some(state) = models.get(model) else {
+            return;
+        };
+        for (field, value) in fields {
+            if let ExpectedValue::Constant(value) = value {
+                found.push((state, field.as_str(), value));
+            }
+        }
+    };
+    collect(&record.model, &record.fields);
+    if let Some(lines) = &record.lines {
+        for line in &lines.lines {
+            collect(&lines.model, line);
+        }
+    }
+    found
 }
 
 fn lookup_label(model: &str, field: &str, value: &Value) -> String {

@@ -61,7 +61,7 @@ fn customer_fields_follow_the_spec() {
     );
     assert_eq!(
         customer.fields["customer_rank"],
-        ExpectedValue::Literal(json!(1))
+        ExpectedValue::Constant(json!(1))
     );
     assert_eq!(
         customer.fields["country_id"],
@@ -206,7 +206,7 @@ entities:
             .cloned()
     };
     assert_eq!(segment("c1"), Some(ExpectedValue::Literal(json!("ent"))));
-    assert_eq!(segment("c3"), Some(ExpectedValue::Literal(json!("smb"))));
+    assert_eq!(segment("c3"), Some(ExpectedValue::Constant(json!("smb"))));
     assert_eq!(
         find(&records, Entity::Customer, "c2").unsyncable.as_deref(),
         Some("the value \"9\" for x_studio_segment has no entry in the spec's value map")

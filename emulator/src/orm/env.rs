@@ -229,7 +229,10 @@ impl<'a> Env<'a> {
             return Vec::new();
         };
         let points_here = |row: &Row| row.get(inverse).and_then(Value::as_i64) == Some(id);
-        let Some(index) = table.index(inverse) else {
+        let candidates = table
+            .index(inverse)
+            .and_then(|index| index.candidates(&Value::Int(id)));
+        let Some(candidates) = candidates else {
             return table
                 .rows
                 .iter()
@@ -237,8 +240,7 @@ impl<'a> Env<'a> {
                 .map(|(line, _)| *line)
                 .collect();
         };
-        index
-            .candidates(&Value::Int(id))
+        candidates
             .into_iter()
             .filter(|line| table.rows.get(line).is_some_and(|row| points_here(row)))
             .collect()

@@ -8,10 +8,12 @@
 //! record's external ids.
 //!
 //! An index narrows a lookup and never decides it. Values that compare
-//! equal always share a key, but unequal values may share one too (every
-//! empty value has the key [`IndexKey::Empty`]), so each caller checks the
-//! rows it gets back with the test it would apply in a full scan. The maps
-//! are persistent, like the rows, so cloning a table stays O(1).
+//! equal always share a key, but unequal values may share one too, so
+//! each caller checks the rows it gets back with the test it would apply
+//! in a full scan. Empty values are not indexed, because most rows leave
+//! most many2one fields empty and every write would then update a set of
+//! nearly every id. A lookup of an empty value falls back to a scan. The
+//! maps are persistent, like the rows, so cloning a table stays O(1).
 
 use std::collections::BTreeSet;
 
@@ -54,13 +56,17 @@ impl IndexKey {
 }
 
 /// Returns the keys a row's value is indexed under: one per element of a
-/// list (the ids of a many2many), else the value's own key.
+/// list (the ids of a many2many), else the value's own key, leaving out
+/// [`IndexKey::Empty`].
 fn keys_of(value: Option<&Value>) -> BTreeSet<IndexKey> {
-    match value {
-        None => BTreeSet::from([IndexKey::Empty]),
-        Some(Value::List(items)) if !items.is_empty() => items.iter().map(IndexKey::of).collect(),
+    let keys = match value {
+        None => BTreeSet::new(),
+        Some(Value::List(items)) => items.iter().map(IndexKey::of).collect(),
         Some(value) => BTreeSet::from([IndexKey::of(value)]),
-    }
+    };
+    keys.into_iter()
+        .filter(|key| *key != IndexKey::Empty)
+        .collect()
 }
 
 /// The index of one field of one table.
@@ -118,19 +124,28 @@ impl FieldIndex {
     }
 
     /// Returns the ids of the rows that may hold `value`, or an element
-    /// equal to it in a list, in ascending order.
-    pub fn candidates(&self, value: &Value) -> Vec<i64> {
-        self.entries
-            .get(&IndexKey::of(value))
-            .map(|ids| ids.iter().copied().collect())
-            .unwrap_or_default()
+    /// equal to it in a list, in ascending order. Returns `None` for an
+    /// empty value, which is not indexed.
+    pub fn candidates(&self, value: &Value) -> Option<Vec<i64>> {
+        let key = IndexKey::of(value);
+        if key == IndexKey::Empty {
+            return None;
+        }
+        let ids = self.entries.get(&key);
+        Some(
+            ids.map(|ids| ids.iter().copied().collect())
+                .unwrap_or_default(),
+        )
     }
 
-    /// Returns how many rows [`FieldIndex::candidates`] would return.
-    pub fn count(&self, value: &Value) -> usize {
-        self.entries
-            .get(&IndexKey::of(value))
-            .map_or(0, imbl::OrdSet::len)
+    /// Returns how many rows [`FieldIndex::candidates`] would return, or
+    /// `None` for an empty value.
+    pub fn count(&self, value: &Value) -> Option<usize> {
+        let key = IndexKey::of(value);
+        if key == IndexKey::Empty {
+            return None;
+        }
+        Some(self.entries.get(&key).map_or(0, imbl::OrdSet::len))
     }
 
     /// Tells whether the index contains exactly the entries of `rows`, for
@@ -143,12 +158,13 @@ impl FieldIndex {
 /// Returns the fields of a model that its table indexes: the many2one and
 /// many2many columns, the columns of unique constraints and, on
 /// `ir.model.data`, `res_id`, by which `unlink` finds a deleted record's
-/// external ids.
+/// external ids. `create_uid` and `write_uid` are left out because nearly
+/// every row points to one of a few users.
 pub fn indexed_fields(model: &Model) -> BTreeSet<String> {
     let mut fields: BTreeSet<String> = model
         .fields
         .values()
-        .filter(|field| field.is_column())
+        .filter(|field| field.is_column() && !field.automatic)
         .filter(|field| matches!(field.field_type, FieldType::Many2one | FieldType::Many2many))
         .map(|field| field.name.clone())
         .collect();
@@ -189,11 +205,13 @@ mod tests {
     }
 
     #[test]
-    fn absent_value_is_empty() {
+    fn empty_value_is_not_indexed() {
         let index = FieldIndex::build("parent_id", [(1, &Row::new())].into_iter());
 
-        assert_eq!(index.candidates(&Value::Bool(false)), vec![1]);
-        assert_eq!(index.candidates(&Value::Int(0)), vec![1]);
+        assert_eq!(index.candidates(&Value::Bool(false)), None);
+        assert_eq!(index.candidates(&Value::Int(0)), None);
+        assert_eq!(index.count(&Value::Int(0)), None);
+        assert_eq!(index.candidates(&Value::Int(1)), Some(Vec::new()));
     }
 
     #[test]
@@ -204,9 +222,9 @@ mod tests {
         );
         let index = FieldIndex::build("category_id", [(7, &tags)].into_iter());
 
-        assert_eq!(index.candidates(&Value::Int(3)), vec![7]);
-        assert_eq!(index.candidates(&Value::Int(4)), vec![7]);
-        assert!(index.candidates(&Value::Int(5)).is_empty());
+        assert_eq!(index.candidates(&Value::Int(3)), Some(vec![7]));
+        assert_eq!(index.candidates(&Value::Int(4)), Some(vec![7]));
+        assert_eq!(index.candidates(&Value::Int(5)), Some(Vec::new()));
     }
 
     #[test]
@@ -217,9 +235,9 @@ mod tests {
 
         index.replace(9, Some(&before), Some(&after));
 
-        assert!(index.candidates(&Value::Int(3)).is_empty());
-        assert_eq!(index.candidates(&Value::Int(4)), vec![9]);
-        assert_eq!(index.count(&Value::Int(4)), 1);
+        assert_eq!(index.candidates(&Value::Int(3)), Some(Vec::new()));
+        assert_eq!(index.candidates(&Value::Int(4)), Some(vec![9]));
+        assert_eq!(index.count(&Value::Int(4)), Some(1));
     }
 
     #[test]
@@ -229,7 +247,7 @@ mod tests {
 
         index.replace(9, Some(&before), None);
 
-        assert!(index.candidates(&Value::Int(3)).is_empty());
+        assert_eq!(index.candidates(&Value::Int(3)), Some(Vec::new()));
         assert!(index.matches(std::iter::empty()));
     }
 }

@@ -110,7 +110,7 @@ fn restrict_violation(referrer: &Model, field: &str) -> OdooError {
 
 /// Returns the ids of a model's records for which `test` holds, looking
 /// only at the rows the index of `field` gives for `id` when the table
-/// indexes that field.
+/// indexes that field and `id` is not 0.
 fn rows_where(
     env: &Env<'_>,
     model: &str,
@@ -121,10 +121,10 @@ fn rows_where(
     let Some(table) = env.state.table(model) else {
         return Vec::new();
     };
-    let candidates = match table.index(field) {
-        Some(index) => index.candidates(&Value::Int(id)),
-        None => table.rows.keys().copied().collect(),
-    };
+    let indexed = table
+        .index(field)
+        .and_then(|index| index.candidates(&Value::Int(id)));
+    let candidates = indexed.unwrap_or_else(|| table.rows.keys().copied().collect());
     candidates
         .into_iter()
         .filter(|rid| table.rows.get(rid).is_some_and(|row| test(row)))

@@ -514,8 +514,10 @@ fn check_unique(
 }
 
 /// Returns the records that may hold `key`: the smallest set that the
-/// index of one of the constraint's fields gives, or every record when a
-/// field has no index or is not a scalar read from its row.
+/// index of one of the constraint's fields gives for its value, since the
+/// whole key can only match where that field does. Returns every record
+/// when no field is a scalar read from its row with an index and a value
+/// that is not empty (0 and other empty values are not indexed).
 fn unique_candidates(
     env: &Env<'_>,
     model: &Model,
@@ -525,21 +527,21 @@ fn unique_candidates(
     let table = env.state.table(&model.name);
     let mut best: Option<(usize, &crate::orm::index::FieldIndex, &Value)> = None;
     for (name, value) in constraint.fields.iter().zip(key) {
-        let indexed = model
+        let scalar = model
             .field(name)
-            .filter(|field| reads_row_value(field) && !field.field_type.is_x2many());
-        let Some(index) = indexed.and(table.and_then(|t| t.index(name))) else {
-            return env.all_ids(&model.name);
+            .is_some_and(|field| reads_row_value(field) && !field.field_type.is_x2many());
+        let Some(index) = table.and_then(|t| t.index(name)).filter(|_| scalar) else {
+            continue;
         };
-        let count = index.count(value);
+        let Some(count) = index.count(value) else {
+            continue;
+        };
         if best.is_none_or(|(smallest, _, _)| count < smallest) {
             best = Some((count, index, value));
         }
     }
-    match best {
-        Some((_, index, value)) => index.candidates(value),
-        None => env.all_ids(&model.name),
-    }
+    best.and_then(|(_, index, value)| index.candidates(value))
+        .unwrap_or_else(|| env.all_ids(&model.name))
 }
 
 fn constraint_violation(constraint: &Constraint) -> crate::error::OdooError {

@@ -95,11 +95,21 @@ pub fn read(
         }
     }
     env.check_access_rule(model, &existing, Operation::Read)?;
-    let mut result = Vec::with_capacity(existing.len());
+    Ok(read_records(env, model, ids, &names, classic))
+}
+
+fn read_records(
+    env: &Env<'_>,
+    model: &Model,
+    ids: &[i64],
+    names: &[String],
+    classic: bool,
+) -> Vec<Value> {
+    let mut result = Vec::with_capacity(ids.len());
     for id in ids.iter().filter(|id| env.exists(&model.name, **id)) {
-        result.push(Value::Dict(read_record(env, model, *id, &names, classic)));
+        result.push(Value::Dict(read_record(env, model, *id, names, classic)));
     }
-    Ok(result)
+    result
 }
 
 /// `search_read`: the fields' `groups` are checked before the search, as
@@ -113,7 +123,13 @@ pub fn search_read(
 ) -> OdooResult<Vec<Value>> {
     env.check_field_access(model, fields, Operation::Read)?;
     let ids = search(env, model, query)?;
-    read(env, model, &ids, fields, classic)
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The search applied the read rules to this same state, so every id
+    // passes them and `read`'s rule check would only repeat that work.
+    let names = field_names(env, model, fields)?;
+    Ok(read_records(env, model, &ids, &names, classic))
 }
 
 /// Resolves the requested fields: all readable fields when empty, and

@@ -331,7 +331,7 @@ impl Emulator {
                 )));
             }
             let live = db.state.lock().expect("a database lock is never poisoned");
-            let state = state_file::restore_data(&live, data)
+            let state = state_file::restore_data(&live, data, db.profile.version)
                 .map_err(|error| ControlError::File(format!("database {name:?}: {error}")))?;
             restored.insert(name.clone(), state);
         }

@@ -23,6 +23,10 @@ use odoo_emulator::server::{router, AppState, DEFAULT_MAX_BODY_BYTES};
 use odoo_emulator::service::Emulator;
 use tower::ServiceExt as _;
 
+/// The allocator of `odoo-emulator`, so the counts match the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const XMLRPC_BODY: &str = "<?xml version=\"1.0\"?><methodCall><methodName>execute_kw</methodName><params><param><value><string>bench</string></value></param><param><value><int>2</int></value></param><param><value><string>admin</string></value></param><param><value><string>res.partner</string></value></param><param><value><string>search_read</string></value></param><param><value><array><data><value><array><data></data></array></value></data></array></value></param><param><value><struct><member><name>fields</name><value><array><data><value><string>name</string></value><value><string>email</string></value><value><string>phone</string></value><value><string>city</string></value><value><string>is_company</string></value></data></array></value></member><member><name>limit</name><value><int>80</int></value></member></struct></value></param></params></methodCall>";
 
 const JSONRPC_BODY: &str = r#"{"jsonrpc": "2.0", "method": "call", "id": 1, "params": {"service": "object", "method": "execute_kw", "args": ["bench", 2, "admin", "res.partner", "search_read", [[]], {"fields": ["name", "email", "phone", "city", "is_company"], "limit": 80}]}}"#;

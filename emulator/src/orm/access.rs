@@ -215,10 +215,11 @@ impl Env<'_> {
             .rows
             .iter()
             .filter(|(id, row)| {
+                // The model test comes first because it rejects most rows.
                 let value = |name: &str| self.row_field(access, **id, row, name);
-                value(operation.column()).is_truthy()
+                record_id(&value("model_id")) == model_id
+                    && value(operation.column()).is_truthy()
                     && (!access.has_field("active") || value("active").is_truthy())
-                    && record_id(&value("model_id")) == model_id
             })
             .map(|(id, _)| *id)
             .collect()
@@ -333,9 +334,9 @@ impl Env<'_> {
         };
         for (rule, row) in table.rows.iter() {
             let value = |name: &str| self.row_field(rules, *rule, row, name);
-            let applies = value(operation.column()).is_truthy()
-                && (!rules.has_field("active") || value("active").is_truthy())
-                && record_id(&value("model_id")) == model_id;
+            let applies = record_id(&value("model_id")) == model_id
+                && value(operation.column()).is_truthy()
+                && (!rules.has_field("active") || value("active").is_truthy());
             if !applies {
                 continue;
             }

@@ -1,4 +1,5 @@
-//! The command line: `odoo-harness run` and `odoo-harness check`.
+//! The command line: `odoo-harness run`, `odoo-harness check` and
+//! `odoo-harness prop`.
 //!
 //! [`main`] parses the arguments, runs the command and maps its outcome to
 //! one of the [`exit_codes`](crate::exit_codes). Nothing else in the crate
@@ -48,6 +49,7 @@ pub enum Command {
     Run(RunArgs),
     /// Validate scenario files without running them.
     Check(SelectArgs),
+    Prop(crate::prop::PropArgs),
 }
 
 /// The scenario selection.
@@ -112,7 +114,7 @@ pub struct Exit {
 }
 
 impl Exit {
-    fn new(code: i32, message: impl Into<String>) -> Exit {
+    pub(crate) fn new(code: i32, message: impl Into<String>) -> Exit {
         Exit {
             code,
             message: message.into(),
@@ -141,6 +143,7 @@ pub fn main(cli: Cli) -> i32 {
     let outcome = match command {
         Command::Run(args) => run(args),
         Command::Check(args) => check(&args),
+        Command::Prop(args) => crate::prop::run(args),
     };
     match outcome {
         Ok(code) => code,
@@ -203,7 +206,7 @@ fn check(args: &SelectArgs) -> Result<i32, Exit> {
 }
 
 /// Waits for `run`, or returns `None` at the first SIGINT or SIGTERM.
-async fn until_interrupted<T>(run: impl std::future::Future<Output = T>) -> Option<T> {
+pub(crate) async fn until_interrupted<T>(run: impl std::future::Future<Output = T>) -> Option<T> {
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {
@@ -219,6 +222,19 @@ async fn until_interrupted<T>(run: impl std::future::Future<Output = T>) -> Opti
     }
 }
 
+/// Builds the multi-threaded runtime that runs scenarios.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Exit::new(
+                exit_codes::HARNESS_ERROR,
+                format!("starting the runtime failed: {e}"),
+            )
+        })
+}
+
 fn run(args: RunArgs) -> Result<i32, Exit> {
     let scenarios = select(&args.select)?;
     let integration = match &args.integration {
@@ -228,19 +244,12 @@ fn run(args: RunArgs) -> Result<i32, Exit> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Exit::new(
-                exit_codes::HARNESS_ERROR,
-                format!("starting the runtime failed: {e}"),
-            )
-        })?;
+    let runtime = runtime()?;
     let reporter = Arc::new(TerminalReporter::new(scenarios.len(), !args.no_progress));
     let options = RunOptions {
         integration,
         seed: args.seed,
+        excusable: std::collections::BTreeSet::new(),
     };
     let run = runner::run_all(scenarios, options, jobs, reporter.clone());
     let Some(results) = runtime.block_on(until_interrupted(run)) else {

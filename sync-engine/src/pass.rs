@@ -155,10 +155,15 @@ pub fn run_pass(config: &PassConfig) -> Result<PassSummary, PassError> {
 ///
 /// See "When a pass gives up" in the module docs.
 pub fn run_pass_with(config: &PassConfig, options: &PassOptions) -> SyncResult<PassSummary> {
+    // The worker logs through the caller's subscriber, so that a caller
+    // that captures a pass's log with a scoped subscriber gets it.
+    let dispatch = tracing::dispatcher::get_default(Clone::clone);
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("odoo-sync-pass".to_owned())
-            .spawn_scoped(scope, || execute(config, options))
+            .spawn_scoped(scope, || {
+                tracing::dispatcher::with_default(&dispatch, || execute(config, options))
+            })
             .map_err(|e| {
                 SyncError::new(ErrorKind::Config, "start the pass thread", e.to_string())
             })?;

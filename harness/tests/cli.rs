@@ -3,45 +3,14 @@
 //! integrations, a careful one (`tests/fixtures/careful_sync.py`) and the
 //! naive example (`examples/naive_sync.py`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the crate is inside the workspace")
-        .to_path_buf()
-}
+mod support;
 
-/// Returns the interpreter for the Python integrations: the one that
-/// `scripts/test` installs, or `python3`.
-fn python() -> String {
-    std::env::var("ODOO_E2E_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_odoo-harness"))
-        .args(args)
-        .current_dir(repository())
-        .output()
-        .expect("the harness binary runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn integration(script: &str) -> String {
-    let path = repository().join("harness").join(script);
-    format!("{} {}", python(), path.display())
-}
+use support::{harness, integration, repository, text};
 
 /// Runs scenarios and returns the JSON report's scenarios by file name.
 fn run_json(script: &str, scenarios: &[&str]) -> (Output, serde_json::Map<String, Value>) {

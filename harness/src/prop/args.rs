@@ -37,12 +37,12 @@ same seed generates the same histories.";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 #[value(rename_all = "snake_case")]
 pub enum Property {
-    /// Odoo holds the latest mapped values of every SaaS record, and each
+    /// Odoo has the latest mapped values of every SaaS record, and each
     /// record that could not sync was reported.
     Converged,
     /// No SaaS record has more than one Odoo record.
     NoDuplicates,
-    /// No Odoo record holds an older version than the SaaS.
+    /// No Odoo record shows an older version than the SaaS.
     NoLostUpdates,
     /// One more pass writes nothing.
     Idempotent,

@@ -1,6 +1,6 @@
-//! What a generated history may touch, read once from the spec: the
-//! entities it maps, their Odoo models, the calls a fault can target and
-//! the customer drift that applies.
+//! The catalog of a `prop` run, read once from the spec: the entities it
+//! maps, their Odoo models, the calls a fault can target and the customer
+//! drift that applies.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -68,45 +68,9 @@ pub fn run(args: PropArgs) -> Result<i32, Exit> {
 
 /// Checks the options and loads the profile and spec.
 fn setup(args: &PropArgs) -> Result<Setup, Exit> {
-    let invalid = |message: &str| Exit::new(exit_codes::INVALID_INPUT, message);
-    if args.cases == 0 {
-        return Err(invalid("--cases must be at least 1"));
-    }
-    if args.max_steps == 0 {
-        return Err(invalid("--max-steps must be at least 1"));
-    }
-    if !(args.pass_timeout.is_finite() && args.pass_timeout > 0.0) {
-        return Err(invalid(
-            "--pass-timeout must be a positive number of seconds",
-        ));
-    }
-    if args.login.is_some() && args.password.is_none() && args.api_key.is_none() {
-        return Err(invalid("--login needs --password or --api-key"));
-    }
-    let mut properties = if args.properties.is_empty() {
-        Property::ALL.to_vec()
-    } else {
-        args.properties.clone()
-    };
-    properties.sort();
-    properties.dedup();
-    let target = Target {
-        profile: reference(&args.profile, is_builtin_profile(&args.profile), &args.out),
-        spec: reference(&args.spec, is_builtin_spec(&args.spec), &args.out),
-        user: args.login.as_ref().map(|login| {
-            let mut user = json!({"login": login});
-            if let Some(password) = &args.password {
-                user["password"] = json!(password);
-            }
-            if let Some(key) = &args.api_key {
-                user["api_key"] = json!(key);
-            }
-            user
-        }),
-        seed: args.seed.unwrap_or_else(random_seed),
-        pass_timeout: args.pass_timeout,
-        properties,
-    };
+    check_options(args).map_err(|message| Exit::new(exit_codes::INVALID_INPUT, message))?;
+    let target = target(args);
+
     let notes = Notes {
         name: "the run's profile and spec".into(),
         ..Notes::default()
@@ -114,6 +78,7 @@ fn setup(args: &PropArgs) -> Result<Setup, Exit> {
     let probe = scenario_text(&target, &notes, &[]);
     let scenario = crate::scenario::load_text(&args.out.join("generated.yaml"), &probe)
         .map_err(|invalid| Exit::new(exit_codes::INVALID_INPUT, invalid.to_string()))?;
+
     let integration = match &args.integration {
         Some(command) => Integration::Command(command.clone()),
         None => Integration::Reference,
@@ -130,6 +95,52 @@ fn setup(args: &PropArgs) -> Result<Setup, Exit> {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
     })
+}
+
+fn check_options(args: &PropArgs) -> Result<(), &'static str> {
+    if args.cases == 0 {
+        return Err("--cases must be at least 1");
+    }
+    if args.max_steps == 0 {
+        return Err("--max-steps must be at least 1");
+    }
+    if !(args.pass_timeout.is_finite() && args.pass_timeout > 0.0) {
+        return Err("--pass-timeout must be a positive number of seconds");
+    }
+    if args.login.is_some() && args.password.is_none() && args.api_key.is_none() {
+        return Err("--login needs --password or --api-key");
+    }
+    Ok(())
+}
+
+/// Builds the scenario settings the options give.
+fn target(args: &PropArgs) -> Target {
+    let mut properties = if args.properties.is_empty() {
+        Property::ALL.to_vec()
+    } else {
+        args.properties.clone()
+    };
+    properties.sort();
+    properties.dedup();
+
+    let user = args.login.as_ref().map(|login| {
+        let mut user = json!({"login": login});
+        if let Some(password) = &args.password {
+            user["password"] = json!(password);
+        }
+        if let Some(key) = &args.api_key {
+            user["api_key"] = json!(key);
+        }
+        user
+    });
+    Target {
+        profile: reference(&args.profile, is_builtin_profile(&args.profile), &args.out),
+        spec: reference(&args.spec, is_builtin_spec(&args.spec), &args.out),
+        user,
+        seed: args.seed.unwrap_or_else(random_seed),
+        pass_timeout: args.pass_timeout,
+        properties,
+    }
 }
 
 fn is_builtin_profile(name: &str) -> bool {

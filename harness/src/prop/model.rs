@@ -1,9 +1,11 @@
-//! The reference model of a generated history: which SaaS records exist
-//! at which version, which drift is active and which faults were
-//! installed. Its preconditions keep every history meaningful, also after
-//! shrinking removed steps: a record is updated, deleted or replayed only
-//! after its create, an order refers only to created customers and
-//! products, and a drift is undone only while it is active.
+//! The reference model of a generated history: the SaaS records with
+//! their versions, the drift in force and the models with fault rules that
+//! raise Odoo exceptions.
+//!
+//! Its preconditions keep every history meaningful, also after shrinking
+//! removed steps. A record is updated, deleted or replayed only after its
+//! create, and an order refers only to live customers and products. A
+//! drift is undone only while it is active.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,19 +80,38 @@ impl History {
             .collect()
     }
 
-    fn ids(&self, entity: Entity) -> Vec<String> {
+    /// Returns the SKUs of the products that are not deleted.
+    fn live_skus(&self) -> Vec<String> {
         self.records
-            .keys()
-            .filter(|(e, _)| *e == entity)
-            .map(|(_, id)| id.clone())
+            .iter()
+            .filter(|((entity, _), record)| *entity == Entity::Product && !record.deleted)
+            .filter_map(|(_, record)| record.data.get("sku")?.as_str().map(str::to_owned))
             .collect()
     }
 
-    fn skus(&self) -> Vec<String> {
+    /// Checks whether a live order refers to the record: its customer, or
+    /// the product of one of its lines.
+    fn is_referenced(&self, entity: Entity, id: &str) -> bool {
+        let sku = self
+            .records
+            .get(&(entity, id.to_owned()))
+            .and_then(|record| record.data.get("sku"));
         self.records
             .iter()
-            .filter(|((entity, _), _)| *entity == Entity::Product)
-            .filter_map(|(_, record)| record.data.get("sku")?.as_str().map(str::to_owned))
+            .filter(|((e, _), record)| *e == Entity::Order && !record.deleted)
+            .any(|(_, order)| match entity {
+                Entity::Customer => order.data.get("customer_id") == Some(&json!(id)),
+                Entity::Product => order_skus(&order.data).any(|s| Some(s) == sku),
+                Entity::Order => false,
+            })
+    }
+
+    /// Returns the live records of an entity that no live order refers
+    /// to, which a history may delete.
+    fn deletable(&self, entity: Entity) -> Vec<String> {
+        self.live(entity)
+            .into_iter()
+            .filter(|id| !self.is_referenced(entity, id))
             .collect()
     }
 
@@ -139,8 +160,11 @@ impl ReferenceStateMachine for HistoryMachine {
             }
             let live = state.live(entity);
             if !live.is_empty() {
-                options.push((4, update(entity, live.clone())));
-                options.push((1, delete(entity, live)));
+                options.push((4, update(entity, live)));
+            }
+            let deletable = state.deletable(entity);
+            if !deletable.is_empty() {
+                options.push((1, delete(entity, deletable)));
             }
         }
         if let Some(replay) = replay(state) {
@@ -186,14 +210,18 @@ impl ReferenceStateMachine for HistoryMachine {
 }
 
 fn saas_preconditions(state: &History, change: &SaasChange) -> bool {
+    let live = |entity: Entity, id: &str| {
+        state
+            .records
+            .get(&(entity, id.to_owned()))
+            .is_some_and(|record| !record.deleted)
+    };
     match change {
         SaasChange::Create { entity, id, data } => {
-            !state.records.contains_key(&(*entity, id.clone())) && references_exist(state, data)
+            !state.records.contains_key(&(*entity, id.clone())) && references_live(state, data)
         }
-        SaasChange::Update { entity, id, .. } | SaasChange::Delete { entity, id } => state
-            .records
-            .get(&(*entity, id.clone()))
-            .is_some_and(|record| !record.deleted),
+        SaasChange::Update { entity, id, .. } => live(*entity, id),
+        SaasChange::Delete { entity, id } => live(*entity, id) && !state.is_referenced(*entity, id),
         SaasChange::Replay {
             entity,
             id,
@@ -234,25 +262,38 @@ fn apply_saas(state: &mut History, change: &SaasChange) {
     }
 }
 
-/// Checks that an order's customer and products were created earlier in
-/// the history; other entities refer to nothing.
-fn references_exist(state: &History, data: &Map<String, Value>) -> bool {
-    let customer_known = data
+/// Checks that an order's customer and products are live; other entities
+/// refer to nothing.
+///
+/// NOTE: orders never refer to deleted records, and a record a live order
+/// refers to is never deleted. The checks derive an order's references
+/// from the final SaaS state and expect an order that refers to a deleted
+/// record to be reported, even when the order synced while the record was
+/// live. The reference engine links such an order to the archived Odoo
+/// record instead, so those histories would fail on the check's reading
+/// of the contract rather than on a sync bug.
+fn references_live(state: &History, data: &Map<String, Value>) -> bool {
+    let customer_live = data
         .get("customer_id")
         .and_then(Value::as_str)
         .is_none_or(|id| {
             state
                 .records
-                .contains_key(&(Entity::Customer, id.to_owned()))
+                .get(&(Entity::Customer, id.to_owned()))
+                .is_some_and(|record| !record.deleted)
         });
-    let skus = state.skus();
+    let skus = state.live_skus();
+    let products_live = order_skus(data).all(|sku| skus.iter().any(|known| known == sku));
+    customer_live && products_live
+}
+
+/// Returns the SKUs of an order's lines.
+fn order_skus(data: &Map<String, Value>) -> impl Iterator<Item = &Value> {
     let lines = data.get("lines").and_then(Value::as_array);
-    let products_known = lines.into_iter().flatten().all(|line| {
-        line.get("sku")
-            .and_then(Value::as_str)
-            .is_some_and(|sku| skus.iter().any(|known| known == sku))
-    });
-    customer_known && products_known
+    lines
+        .into_iter()
+        .flatten()
+        .filter_map(|line| line.get("sku"))
 }
 
 const NAMES: &[&str] = &[
@@ -268,7 +309,7 @@ const PRODUCT_NAMES: &[&str] = &["Widget", "Gadget", "Sprocket"];
 const PRICES: &[f64] = &[9.5, 12.0, 100.0];
 const DATES: &[&str] = &["2024-01-15", "2024-02-29"];
 
-/// A value from `options`, or `null` (which clears the field).
+/// Generates a value from `options`, or `null`, which clears the field.
 fn optional(options: &'static [&'static str]) -> BoxedStrategy<Value> {
     prop_oneof![Just(Value::Null), select(options).prop_map(|v| json!(v))].boxed()
 }
@@ -318,8 +359,8 @@ fn customer_data() -> BoxedStrategy<Map<String, Value>> {
         .boxed()
 }
 
-/// A product's SKU is its key in Odoo, so it comes from the id and never
-/// changes: two products never share one.
+/// Generates a product's data. The SKU is the product's key in Odoo, so it
+/// comes from the id and never changes, and two products never share one.
 fn product_data(id: &str) -> BoxedStrategy<Map<String, Value>> {
     let sku = format!("SKU-{}", id.to_ascii_uppercase());
     (select(PRODUCT_NAMES), select(PRICES))
@@ -334,14 +375,14 @@ fn product_data(id: &str) -> BoxedStrategy<Map<String, Value>> {
         .boxed()
 }
 
-/// An order of a created customer (deleted ones included, which makes the
-/// order unsyncable) with up to two lines of created products.
+/// Generates an order of a live customer, with up to two lines of live
+/// products.
 fn order_data(state: &History, id: &str) -> Option<BoxedStrategy<Map<String, Value>>> {
-    let customers = state.ids(Entity::Customer);
+    let customers = state.live(Entity::Customer);
     if customers.is_empty() {
         return None;
     }
-    let skus = state.skus();
+    let skus = state.live_skus();
     let line = if skus.is_empty() {
         Just(None).boxed()
     } else {
@@ -410,21 +451,31 @@ fn delete(entity: Entity, live: Vec<String>) -> BoxedStrategy<Transition> {
         .boxed()
 }
 
-/// Delivers any version of any record again; older versions arrive out
-/// of order, the latest one twice.
+/// One version of one SaaS record.
+type Version = (Entity, String, u64);
+
+/// Delivers a version of a record again: an older one out of order
+/// (three times as likely, since that is what loses updates), or the
+/// latest one twice.
 fn replay(state: &History) -> Option<BoxedStrategy<Transition>> {
-    let versions: Vec<(Entity, String, u64)> = state
-        .records
-        .iter()
-        .flat_map(|((entity, id), record)| {
-            (1..=record.version).map(move |version| (*entity, id.clone(), version))
-        })
-        .collect();
-    if versions.is_empty() {
+    let mut older: Vec<Version> = Vec::new();
+    let mut latest: Vec<Version> = Vec::new();
+    for ((entity, id), record) in &state.records {
+        older.extend((1..record.version).map(|version| (*entity, id.clone(), version)));
+        latest.push((*entity, id.clone(), record.version));
+    }
+    let mut options: Vec<(u32, BoxedStrategy<Version>)> = Vec::new();
+    if !older.is_empty() {
+        options.push((3, select(older).boxed()));
+    }
+    if !latest.is_empty() {
+        options.push((1, select(latest).boxed()));
+    }
+    if options.is_empty() {
         return None;
     }
     Some(
-        select(versions)
+        Union::new_weighted(options)
             .prop_map(|(entity, id, version)| {
                 Transition::Saas(SaasChange::Replay {
                     entity,
@@ -436,6 +487,9 @@ fn replay(state: &History) -> Option<BoxedStrategy<Transition>> {
     )
 }
 
+/// The ORM methods that write.
+const WRITE_METHODS: &[&str] = &["create", "write", "load"];
+
 /// Effects that make a call wait in real time. They get short schedules
 /// so that a case stays fast.
 const SLOW_EFFECTS: &[FaultEffect] = &[
@@ -445,14 +499,23 @@ const SLOW_EFFECTS: &[FaultEffect] = &[
 ];
 
 fn fault(catalog: &Catalog) -> BoxedStrategy<Transition> {
-    let targets: Vec<(String, Option<String>)> = catalog
-        .methods
-        .iter()
-        .flat_map(|(model, methods)| {
-            let any_method = std::iter::once((model.clone(), None));
-            any_method.chain(methods.iter().map(|m| (model.clone(), Some(m.clone()))))
-        })
-        .collect();
+    // Writes are listed twice: a fault on a write is the one that can
+    // leave a duplicate or half-applied change behind.
+    let mut targets: Vec<(String, Option<String>)> = Vec::new();
+    for (model, methods) in &catalog.methods {
+        targets.push((model.clone(), None));
+        for method in methods {
+            let copies = if WRITE_METHODS.contains(&method.as_str()) {
+                2
+            } else {
+                1
+            };
+            targets.extend(std::iter::repeat_n(
+                (model.clone(), Some(method.clone())),
+                copies,
+            ));
+        }
+    }
     let fast = (
         prop::sample::select(vec![
             FaultEffect::ResponseLost,

@@ -10,7 +10,7 @@ use super::transition::Transition;
 use super::yaml::flow;
 use crate::saas::Entity;
 
-/// What every scenario of one `prop` run shares.
+/// The settings every scenario of one `prop` run shares.
 #[derive(Debug, Clone)]
 pub struct Target {
     /// The profile as the scenario file names it: a built-in name, or a
@@ -55,7 +55,8 @@ pub fn scenario_text(target: &Target, notes: &Notes, history: &[Transition]) -> 
     }
     text.push_str(&format!("seed: {}\n", target.seed));
     text.push_str(&format!("pass_timeout_seconds: {}\n", target.pass_timeout));
-    if history.is_empty() {
+
+    if history.is_empty() && runs_final_pass(&target.properties) {
         text.push_str("steps: []\n");
     } else {
         text.push_str("steps:\n");
@@ -63,6 +64,13 @@ pub fn scenario_text(target: &Target, notes: &Notes, history: &[Transition]) -> 
     for transition in history {
         text.push_str(&format!("  - {}\n", step_line(&transition.step_value())));
     }
+    if !runs_final_pass(&target.properties) {
+        text.push_str(
+            "  # The settle pass, which the runner adds only for converged and idempotent.\n",
+        );
+        text.push_str("  - clear_faults\n  - sync\n");
+    }
+
     text.push_str("expect:\n");
     for property in &target.properties {
         text.push_str(&format!("  - {}\n", property.keyword()));
@@ -79,6 +87,14 @@ pub fn scenario_text(target: &Target, notes: &Notes, history: &[Transition]) -> 
         ));
     }
     text
+}
+
+/// Checks whether the runner runs its own final pass, with faults cleared,
+/// for these expectations.
+fn runs_final_pass(properties: &[Property]) -> bool {
+    properties
+        .iter()
+        .any(|p| matches!(p, Property::Converged | Property::Idempotent))
 }
 
 /// Writes a step as `sync` or `key: {flow mapping}`.
@@ -164,10 +180,10 @@ mod tests {
         };
         let history = [
             Transition::Sync,
-            Transition::Delete {
+            Transition::Saas(crate::scenario::SaasChange::Delete {
                 entity: Entity::Customer,
                 id: "c1".into(),
-            },
+            }),
         ];
 
         let text = scenario_text(&target, &notes, &history);
@@ -177,6 +193,26 @@ mod tests {
             "# found by prop\nname: \"a generated history\"\nprofile: odoo-17\nspec: odoo-17\n\
              seed: 7\npass_timeout_seconds: 60\nsteps:\n  - sync\n  - saas: {delete: customer, id: c1}\nexpect:\n\
              \x20 - converged\n  - no_duplicates\n  - errors_reported: {customer: [c1]}\n"
+        );
+    }
+
+    #[test]
+    fn settle_pass_is_written_without_a_final_pass() {
+        let target = Target {
+            profile: "odoo-17".into(),
+            spec: "odoo-17".into(),
+            user: None,
+            seed: 1,
+            pass_timeout: 60.0,
+            properties: vec![Property::NoDuplicates],
+        };
+
+        let text = scenario_text(&target, &Notes::default(), &[]);
+
+        assert!(text.contains("steps:\n  # The settle pass"), "{text}");
+        assert!(
+            text.ends_with("  - clear_faults\n  - sync\nexpect:\n  - no_duplicates\n"),
+            "{text}"
         );
     }
 }

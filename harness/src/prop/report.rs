@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -25,6 +25,7 @@ pub struct PropReporter {
     out: PathBuf,
     /// The command line that repeats the search, for the failure report.
     rerun: String,
+    started: Instant,
 }
 
 impl PropReporter {
@@ -50,6 +51,7 @@ impl PropReporter {
             integration: setup.integration.clone(),
             out: setup.out.clone(),
             rerun: rerun_command(setup, args),
+            started: Instant::now(),
         }
     }
 
@@ -73,9 +75,11 @@ impl PropReporter {
     /// Prints the summary of a run in which every property held.
     pub fn held(&self, cases: usize) {
         self.bar.finish_and_clear();
+        let seconds = self.started.elapsed().as_secs_f64();
         println!(
-            "all properties held in {cases} histories (seed {}, {cases} cases)",
-            self.seed
+            "all properties held in {cases} histories (seed {}, {cases} cases) in {seconds:.1} s, {:.1} cases/s",
+            self.seed,
+            cases as f64 / seconds.max(f64::EPSILON)
         );
     }
 

@@ -108,7 +108,8 @@ pub fn generate(setup: &Setup) -> Result<Vec<impl ValueTree<Value = HistoryValue
     .map_err(|reason| format!("generating histories failed: {reason}"))
 }
 
-/// What the state machine's value tree yields.
+/// The value of the state machine's tree: the initial state, the steps
+/// and proptest's counter of steps run.
 pub type HistoryValue = (
     History,
     Vec<Transition>,
@@ -243,6 +244,7 @@ pub async fn run_case(setup: &Setup, history: Vec<Transition>) -> Result<CaseRun
         ..Notes::default()
     };
     let text = scenario_text(&target, &notes, &history);
+
     let scenario = crate::scenario::load_text(&setup.out.join("generated.yaml"), &text).map_err(
         |invalid| format!("a generated history is not a valid scenario: {invalid}\n{text}"),
     )?;
@@ -252,12 +254,14 @@ pub async fn run_case(setup: &Setup, history: Vec<Transition>) -> Result<CaseRun
         excusable: blocked.clone(),
     };
     let result = run_scenario(&scenario, &options).await;
+
     if result.status == Status::Error {
         let error = result.error.clone().unwrap_or_default();
         return Err(format!(
             "running a generated history failed: {error}\n{text}"
         ));
     }
+
     let mut reported: BTreeMap<Entity, BTreeSet<String>> = BTreeMap::new();
     for report in &result.reports {
         let Some(entity) = Entity::parse(&report.entity) else {
@@ -300,4 +304,77 @@ fn case_target(target: &Target, end: &History) -> Target {
         target.properties.retain(|p| *p != Property::Idempotent);
     }
     target
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup(seed: u64) -> Setup {
+        let target = Target {
+            profile: "odoo-17".into(),
+            spec: "odoo-17".into(),
+            user: None,
+            seed,
+            pass_timeout: 60.0,
+            properties: Property::ALL.to_vec(),
+        };
+        let notes = Notes {
+            name: "probe".into(),
+            ..Notes::default()
+        };
+        let probe = scenario_text(&target, &notes, &[]);
+        let scenario = crate::scenario::load_text(std::path::Path::new("probe.yaml"), &probe)
+            .expect("the built-in profile and spec load");
+        Setup {
+            target,
+            catalog: Arc::new(Catalog::from_spec(&scenario.spec)),
+            integration: Integration::Reference,
+            out: PathBuf::from("."),
+            cases: 20,
+            max_steps: 12,
+            max_shrink_runs: 0,
+            jobs: 1,
+        }
+    }
+
+    fn histories(setup: &Setup) -> Vec<Vec<Transition>> {
+        generate(setup)
+            .expect("histories are generated")
+            .iter()
+            .map(|tree| tree.current().1)
+            .collect()
+    }
+
+    #[test]
+    fn same_seed_gives_same_histories() {
+        let first = histories(&setup(3));
+        let again = histories(&setup(3));
+        let other = histories(&setup(4));
+
+        assert_eq!(first, again);
+        assert_ne!(first, other);
+    }
+
+    #[test]
+    fn every_history_is_a_valid_scenario() {
+        let setup = setup(8);
+
+        for history in histories(&setup) {
+            let end = history
+                .iter()
+                .fold(History::new(setup.catalog.clone()), HistoryMachine::apply);
+            let target = case_target(&setup.target, &end);
+            let notes = Notes {
+                name: "generated".into(),
+                ..Notes::default()
+            };
+            let text = scenario_text(&target, &notes, &history);
+
+            let loaded = crate::scenario::load_text(std::path::Path::new("case.yaml"), &text);
+
+            let scenario = loaded.unwrap_or_else(|invalid| panic!("{invalid}\n{text}"));
+            assert_eq!(scenario.steps.len(), history.len(), "{text}");
+        }
+    }
 }

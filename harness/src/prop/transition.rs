@@ -34,7 +34,7 @@ pub struct FaultChoice {
     pub effect: FaultEffect,
 }
 
-/// Which of the matching calls a fault breaks.
+/// The schedule of a fault: the matching calls it breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultSchedule {
     /// The first N calls.

@@ -101,9 +101,20 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
+    /// The protocol the integration speaks to Odoo, over the spec's
+    /// `protocol`: xmlrpc, jsonrpc, or web (the web client's session
+    /// routes). The reference engine follows it; a command gets it as
+    /// SYNC_PROTOCOL.
+    #[arg(long, value_name = "NAME", value_parser = parse_protocol)]
+    pub protocol: Option<odoo_sync::rpc::Protocol>,
+
     /// Hide the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+fn parse_protocol(text: &str) -> Result<odoo_sync::rpc::Protocol, String> {
+    text.parse()
 }
 
 /// A failure that ends the command, with its exit code.
@@ -137,6 +148,7 @@ pub fn main(cli: Cli) -> i32 {
             junit: None,
             json: None,
             seed: None,
+            protocol: None,
             no_progress: false,
         })
     });
@@ -250,6 +262,7 @@ fn run(args: RunArgs) -> Result<i32, Exit> {
         integration,
         seed: args.seed,
         excusable: std::collections::BTreeSet::new(),
+        protocol: args.protocol,
     };
     let run = runner::run_all(scenarios, options, jobs, reporter.clone());
     let Some(results) = runtime.block_on(until_interrupted(run)) else {

@@ -237,11 +237,14 @@ fn odoo_client(
             .map_err(|e: String| SyncError::new(ErrorKind::Spec, "read the spec's protocol", e))?,
         (None, None) => Protocol::default(),
     };
-    let secret = config
-        .api_key
-        .clone()
-        .filter(|key| !key.is_empty())
-        .unwrap_or_else(|| config.password.clone());
+    let api_key = config.api_key.clone().filter(|key| !key.is_empty());
+    // Odoo's web login checks the password only; XML-RPC and `/jsonrpc`
+    // take an API key in its place, which is then the better choice.
+    let secret = match (protocol, api_key) {
+        (Protocol::Web, Some(key)) if config.password.is_empty() => key,
+        (Protocol::Web, _) | (_, None) => config.password.clone(),
+        (_, Some(key)) => key,
+    };
     let credentials = Credentials {
         database: config.database.clone(),
         login: config.username.clone(),

@@ -252,6 +252,7 @@ pub async fn run_case(setup: &Setup, history: Vec<Transition>) -> Result<CaseRun
         integration: setup.integration.clone(),
         seed: None,
         excusable: blocked.clone(),
+        protocol: None,
     };
     let result = run_scenario(&scenario, &options).await;
 

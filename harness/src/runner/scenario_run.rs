@@ -28,6 +28,8 @@ pub struct RunOptions {
     /// `no_lost_updates`, as if `errors_reported` listed it. `prop` sets
     /// this for the entities that active drift can block.
     pub excusable: BTreeSet<Entity>,
+    /// Overrides the spec's protocol.
+    pub protocol: Option<odoo_sync::rpc::Protocol>,
 }
 
 /// The servers and state of one running scenario.
@@ -48,22 +50,23 @@ struct Session {
 pub async fn run_scenario(scenario: &Scenario, options: &RunOptions) -> ScenarioResult {
     let started = Instant::now();
     let seed = options.seed.or(scenario.seed).unwrap_or(0);
-    let (passes, reports, outcome) = match Session::start(scenario, seed).await {
-        Ok(mut session) => {
-            let outcome = session.run(scenario, options).await;
-            let passes = std::mem::take(&mut session.passes);
-            let reports = session
-                .saas
-                .store()
-                .lock()
-                .expect("the SaaS store lock is never poisoned")
-                .reports()
-                .to_vec();
-            session.stop().await;
-            (passes, reports, outcome)
-        }
-        Err(error) => (Vec::new(), Vec::new(), Err(error)),
-    };
+    let (passes, reports, outcome) =
+        match Session::start(scenario, seed, scenario.protocol.or(options.protocol)).await {
+            Ok(mut session) => {
+                let outcome = session.run(scenario, options).await;
+                let passes = std::mem::take(&mut session.passes);
+                let reports = session
+                    .saas
+                    .store()
+                    .lock()
+                    .expect("the SaaS store lock is never poisoned")
+                    .reports()
+                    .to_vec();
+                session.stop().await;
+                (passes, reports, outcome)
+            }
+            Err(error) => (Vec::new(), Vec::new(), Err(error)),
+        };
     let (status, failures, error) = match outcome {
         Ok(failures) if failures.is_empty() => (Status::Passed, failures, None),
         Ok(failures) => (Status::Failed, failures, None),
@@ -83,7 +86,11 @@ pub async fn run_scenario(scenario: &Scenario, options: &RunOptions) -> Scenario
 }
 
 impl Session {
-    async fn start(scenario: &Scenario, seed: u64) -> Result<Session, String> {
+    async fn start(
+        scenario: &Scenario,
+        seed: u64,
+        protocol: Option<odoo_sync::rpc::Protocol>,
+    ) -> Result<Session, String> {
         let emulator = Emulator::from_profiles(vec![(None, scenario.profile.clone())])
             .map_err(|e| format!("building the emulator failed: {e}"))?
             .with_seed(seed);
@@ -102,7 +109,7 @@ impl Session {
             .prefix("odoo-harness-")
             .tempdir()
             .map_err(|e| format!("creating a temporary folder failed: {e}"))?;
-        let env = pass_env(scenario, &server, &saas, workdir.path())?;
+        let env = pass_env(scenario, &server, &saas, workdir.path(), protocol)?;
         Ok(Session {
             database: scenario.profile.database.clone(),
             emulator,
@@ -314,6 +321,7 @@ fn pass_env(
     server: &EmulatorServer,
     saas: &SaasServer,
     workdir: &std::path::Path,
+    protocol: Option<odoo_sync::rpc::Protocol>,
 ) -> Result<PassEnv, String> {
     let state_dir = workdir.join("state");
     std::fs::create_dir(&state_dir)
@@ -337,6 +345,7 @@ fn pass_env(
         saas_url: saas.url(),
         state_dir,
         spec_path,
+        protocol,
     })
 }
 

@@ -234,6 +234,16 @@ fn rerun_command(setup: &Setup, args: &PropArgs) -> String {
     if args.spec != "odoo-17" {
         command.push_str(&format!(" --spec {}", shell_quote(&args.spec)));
     }
+    if let Some(login) = &args.login {
+        command.push_str(&format!(" --login {}", shell_quote(login)));
+        // The secret stays out of the output; the user fills it in again.
+        if args.password.is_some() {
+            command.push_str(" --password PASSWORD");
+        }
+        if args.api_key.is_some() {
+            command.push_str(" --api-key KEY");
+        }
+    }
     if !args.properties.is_empty() {
         let names: Vec<&str> = setup
             .target

@@ -170,8 +170,11 @@ impl PropReporter {
 }
 
 impl Progress for PropReporter {
-    fn case_finished(&self, case: usize, run: &CaseRun) {
+    fn case_finished(&self, case: usize, run: Option<&CaseRun>) {
         self.bar.inc(1);
+        let Some(run) = run else {
+            return;
+        };
         if !run.broken.is_empty() {
             let broken: Vec<&str> = run.broken.iter().map(|p| p.keyword()).collect();
             self.bar.suspend(|| {

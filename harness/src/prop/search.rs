@@ -81,7 +81,9 @@ pub enum Outcome {
 
 /// Receives the events of a search as they happen.
 pub trait Progress: Send + Sync {
-    fn case_finished(&self, case: usize, run: &CaseRun);
+    /// Receives a finished case; `None` for a history that left no
+    /// selected property to check.
+    fn case_finished(&self, case: usize, run: Option<&CaseRun>);
     fn shrinking(&self, steps: usize, runs: usize);
 }
 
@@ -170,8 +172,8 @@ async fn first_failure(
             Err(error) => std::panic::resume_unwind(error.into_panic()),
         };
         let run = run?;
-        progress.case_finished(index + 1, &run);
-        if !run.broken.is_empty() {
+        progress.case_finished(index + 1, run.as_ref());
+        if let Some(run) = run.filter(|run| !run.broken.is_empty()) {
             failures.insert(index, run);
         }
     }
@@ -208,8 +210,8 @@ async fn shrink(
                 runs += 1;
                 progress.shrinking(best.history.len(), runs);
                 let run = run_case(setup, candidate).await?;
-                let fails = run.broken.contains(&property);
-                if fails && run.history.len() <= best.history.len() {
+                let fails = run.as_ref().is_some_and(|r| r.broken.contains(&property));
+                if let Some(run) = run.filter(|r| fails && r.history.len() <= best.history.len()) {
                     best = run;
                 }
                 seen.insert(key, fails);
@@ -228,17 +230,22 @@ async fn shrink(
     Ok((best, runs))
 }
 
-/// Runs one history as a scenario.
+/// Runs one history as a scenario. Returns `None` without running it when
+/// none of the selected properties applies to it: `idempotent` alone
+/// after a history that ends with drift in force.
 ///
 /// # Errors
 ///
 /// Returns why the history could not run to the end.
-pub async fn run_case(setup: &Setup, history: Vec<Transition>) -> Result<CaseRun, String> {
+pub async fn run_case(setup: &Setup, history: Vec<Transition>) -> Result<Option<CaseRun>, String> {
     let end = history
         .iter()
         .fold(History::new(setup.catalog.clone()), HistoryMachine::apply);
     let blocked = setup.catalog.blocked_entities(&end.blocking_models());
     let target = case_target(&setup.target, &end);
+    if target.properties.is_empty() {
+        return Ok(None);
+    }
     let notes = Notes {
         name: "a generated history".into(),
         ..Notes::default()
@@ -285,13 +292,13 @@ pub async fn run_case(setup: &Setup, history: Vec<Transition>) -> Result<CaseRun
                 .find(|p| p.keyword() == failure.expectation)
         })
         .collect();
-    Ok(CaseRun {
+    Ok(Some(CaseRun {
         history,
         target,
         result,
         reported,
         broken,
-    })
+    }))
 }
 
 /// Returns the run's settings with the expectations this history can

@@ -70,6 +70,14 @@ pub fn run(args: PropArgs) -> Result<i32, Exit> {
 fn setup(args: &PropArgs) -> Result<Setup, Exit> {
     check_options(args).map_err(|message| Exit::new(exit_codes::INVALID_INPUT, message))?;
     let target = target(args);
+    // Scenario paths such as `prop-failures/../fixtures/acme.yaml` only
+    // resolve through a folder that exists.
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        Exit::new(
+            exit_codes::HARNESS_ERROR,
+            format!("{}: creating the folder failed: {e}", args.out.display()),
+        )
+    })?;
 
     let notes = Notes {
         name: "the run's profile and spec".into(),

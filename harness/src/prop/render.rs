@@ -113,7 +113,7 @@ fn quoted(text: &str) -> String {
 }
 
 /// Returns `path` relative to the folder `base`, both made absolute
-/// first. Paths on different roots stay absolute.
+/// first. Paths that share no folder below the root stay absolute.
 pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
     let (Ok(path), Ok(base)) = (std::path::absolute(path), std::path::absolute(base)) else {
         return path.to_path_buf();
@@ -121,7 +121,7 @@ pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
     let path: Vec<Component> = normal(&path);
     let base: Vec<Component> = normal(&base);
     let shared = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
-    if shared == 0 {
+    if shared <= 1 {
         return path.iter().collect();
     }
     let mut relative = PathBuf::new();
@@ -161,6 +161,13 @@ mod tests {
         );
 
         assert_eq!(relative, PathBuf::from("../../fixtures/profiles/acme.yaml"));
+    }
+
+    #[test]
+    fn relative_path_stays_absolute_across_roots() {
+        let relative = relative_to(Path::new("/work/acme.yaml"), Path::new("/tmp/out"));
+
+        assert_eq!(relative, PathBuf::from("/work/acme.yaml"));
     }
 
     #[test]

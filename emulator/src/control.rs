@@ -195,6 +195,11 @@ impl Emulator {
         );
         crate::profile::seed::apply_access(&mut env, &change.grant, &change.revoke, &change.rules)
             .map_err(ControlError::Invalid)?;
+        if !change.models.is_empty() {
+            // A model may have gained a stored display name, or changed a
+            // field that one is built from.
+            crate::orm::stored_names::refresh_all(&mut env);
+        }
         *guard = state;
         Ok(())
     }

@@ -9,8 +9,9 @@
 //! when the parent of a record changes its name or its own stored name,
 //! as Odoo recomputes `complete_name` through its `parent_id.name`
 //! dependency. A record whose parent is deleted is recomputed when its
-//! link is cleared. Seeding and restoring a state file recompute every
-//! record once, because their rows may be written in any order.
+//! link is cleared. Seeding, restoring a state file and a runtime schema
+//! change recompute every record once, because their rows may be written
+//! in any order or lack the value.
 //!
 //! Where it differs from Odoo: Odoo 17's partner name also depends on
 //! the partner `type` and the commercial company name. The emulator's

@@ -196,6 +196,11 @@ impl Emulator {
         );
         crate::profile::seed::apply_access(&mut env, &change.grant, &change.revoke, &change.rules)
             .map_err(ControlError::Invalid)?;
+        if !change.models.is_empty() {
+            // A model may have gained a stored display name, or changed a
+            // field that one is built from.
+            crate::orm::stored_names::refresh_all(&mut env);
+        }
         *guard = state;
         Ok(())
     }
@@ -332,7 +337,7 @@ impl Emulator {
                 )));
             }
             let live = db.state.lock().expect("a database lock is never poisoned");
-            let state = state_file::restore_data(&live, data)
+            let state = state_file::restore_data(&live, data, db.profile.version)
                 .map_err(|error| ControlError::File(format!("database {name:?}: {error}")))?;
             restored.insert(name.clone(), state);
         }

@@ -12,7 +12,7 @@
 //! first database when several versions are served from one process.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::clock::Clock;
 use crate::error::{ErrorKind, OdooError, OdooResult};
@@ -55,6 +55,12 @@ impl Database {
             profile: Arc::new(profile),
             state,
         }
+    }
+
+    fn lock_state(&self) -> MutexGuard<'_, DbState> {
+        self.state
+            .lock()
+            .expect("a database lock is never poisoned")
     }
 }
 
@@ -273,7 +279,10 @@ impl Emulator {
     }
 
     /// Runs one ORM call as one transaction: the state changes only when
-    /// the method succeeds.
+    /// the method succeeds. Calls that write hold the database's lock for
+    /// their whole run, so they apply one at a time. Calls that only read
+    /// run on a snapshot taken under the lock, in parallel with any other
+    /// call.
     pub fn execute(
         &self,
         db: &str,
@@ -289,20 +298,19 @@ impl Emulator {
             _ => Dict::new(),
         };
         let now = self.clock.now_text();
-        let mut guard = database
-            .state
-            .lock()
-            .expect("a database lock is never poisoned");
-        let mut transaction = guard.clone();
-        let mut env = Env::new(
-            &mut transaction,
-            uid,
-            context,
-            now,
-            database.profile.version,
-        );
         let span = tracing::trace_span!("call", db, uid, model, method);
         let _entered = span.enter();
+        let version = database.profile.version;
+        if methods::is_read_only(method) {
+            // The state is persistent, so the copy is cheap, and calls that
+            // only read no longer wait for each other.
+            let mut snapshot = database.lock_state().clone();
+            let mut env = Env::new(&mut snapshot, uid, context, now, version);
+            return methods::call(&mut env, model, method, &args, &kwargs);
+        }
+        let mut guard = database.lock_state();
+        let mut transaction = guard.clone();
+        let mut env = Env::new(&mut transaction, uid, context, now, version);
         let result = methods::call(&mut env, model, method, &args, &kwargs)?;
         *guard = transaction;
         Ok(result)

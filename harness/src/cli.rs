@@ -1,4 +1,5 @@
-//! The command line: `odoo-harness run` and `odoo-harness check`.
+//! The command line: `odoo-harness run`, `odoo-harness check` and
+//! `odoo-harness prop`.
 //!
 //! [`main`] parses the arguments, runs the command and maps its outcome to
 //! one of the [`exit_codes`](crate::exit_codes). Nothing else in the crate
@@ -48,6 +49,7 @@ pub enum Command {
     Run(RunArgs),
     /// Validate scenario files without running them.
     Check(SelectArgs),
+    Prop(crate::prop::PropArgs),
 }
 
 /// The scenario selection.
@@ -99,9 +101,20 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
+    /// The protocol the integration speaks to Odoo, over the spec's
+    /// `protocol`: xmlrpc, jsonrpc, or web (the web client's session
+    /// routes). The reference engine follows it; a command gets it as
+    /// SYNC_PROTOCOL.
+    #[arg(long, value_name = "NAME", value_parser = parse_protocol)]
+    pub protocol: Option<odoo_sync::rpc::Protocol>,
+
     /// Hide the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+fn parse_protocol(text: &str) -> Result<odoo_sync::rpc::Protocol, String> {
+    text.parse()
 }
 
 /// A failure that ends the command, with its exit code.
@@ -112,7 +125,7 @@ pub struct Exit {
 }
 
 impl Exit {
-    fn new(code: i32, message: impl Into<String>) -> Exit {
+    pub(crate) fn new(code: i32, message: impl Into<String>) -> Exit {
         Exit {
             code,
             message: message.into(),
@@ -135,12 +148,14 @@ pub fn main(cli: Cli) -> i32 {
             junit: None,
             json: None,
             seed: None,
+            protocol: None,
             no_progress: false,
         })
     });
     let outcome = match command {
         Command::Run(args) => run(args),
         Command::Check(args) => check(&args),
+        Command::Prop(args) => crate::prop::run(args),
     };
     match outcome {
         Ok(code) => code,
@@ -203,7 +218,7 @@ fn check(args: &SelectArgs) -> Result<i32, Exit> {
 }
 
 /// Waits for `run`, or returns `None` at the first SIGINT or SIGTERM.
-async fn until_interrupted<T>(run: impl std::future::Future<Output = T>) -> Option<T> {
+pub(crate) async fn until_interrupted<T>(run: impl std::future::Future<Output = T>) -> Option<T> {
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {
@@ -219,6 +234,19 @@ async fn until_interrupted<T>(run: impl std::future::Future<Output = T>) -> Opti
     }
 }
 
+/// Builds the multi-threaded runtime that runs scenarios.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Exit::new(
+                exit_codes::HARNESS_ERROR,
+                format!("starting the runtime failed: {e}"),
+            )
+        })
+}
+
 fn run(args: RunArgs) -> Result<i32, Exit> {
     let scenarios = select(&args.select)?;
     let integration = match &args.integration {
@@ -228,19 +256,13 @@ fn run(args: RunArgs) -> Result<i32, Exit> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Exit::new(
-                exit_codes::HARNESS_ERROR,
-                format!("starting the runtime failed: {e}"),
-            )
-        })?;
+    let runtime = runtime()?;
     let reporter = Arc::new(TerminalReporter::new(scenarios.len(), !args.no_progress));
     let options = RunOptions {
         integration,
         seed: args.seed,
+        excusable: std::collections::BTreeSet::new(),
+        protocol: args.protocol,
     };
     let run = runner::run_all(scenarios, options, jobs, reporter.clone());
     let Some(results) = runtime.block_on(until_interrupted(run)) else {

@@ -3,7 +3,8 @@
 //! An integration is a command, run once per pass through `sh -c` with
 //! the contract's environment (`ODOO_URL`, `ODOO_DB`, `ODOO_USERNAME`,
 //! `ODOO_PASSWORD`, `ODOO_API_KEY`, `SAAS_URL`, `SYNC_STATE_DIR`,
-//! `SYNC_SPEC`) added to the harness's own. The command runs in a process
+//! `SYNC_SPEC`) added to the harness's own, and `SYNC_PROTOCOL` when the
+//! run chose a protocol. The command runs in a process
 //! group of its own, and past the timeout the whole group is killed, so a
 //! pass that starts helpers cannot leave them running. Its output is
 //! captured for the report.
@@ -65,13 +66,16 @@ pub struct PassEnv {
     pub saas_url: String,
     pub state_dir: PathBuf,
     pub spec_path: PathBuf,
+    /// The protocol chosen for the run, over the spec's. Process
+    /// integrations get it as `SYNC_PROTOCOL` and may ignore it.
+    pub protocol: Option<odoo_sync::rpc::Protocol>,
 }
 
 impl PassEnv {
     /// Returns the variables as the contract names them. `ODOO_API_KEY`
     /// is empty when the user has no API key.
     pub fn variables(&self) -> Vec<(&'static str, String)> {
-        vec![
+        [
             ("ODOO_URL", self.odoo_url.clone()),
             ("ODOO_DB", self.database.clone()),
             ("ODOO_USERNAME", self.username.clone()),
@@ -81,6 +85,12 @@ impl PassEnv {
             ("SYNC_STATE_DIR", self.state_dir.display().to_string()),
             ("SYNC_SPEC", self.spec_path.display().to_string()),
         ]
+        .into_iter()
+        .chain(
+            self.protocol
+                .map(|protocol| ("SYNC_PROTOCOL", protocol.to_string())),
+        )
+        .collect()
     }
 }
 
@@ -241,6 +251,7 @@ async fn run_reference(env: &PassEnv, timeout: Duration) -> (PassStatus, Vec<u8>
         state_dir: env.state_dir.clone(),
         spec_path: env.spec_path.clone(),
     };
+    let protocol = env.protocol;
     let log = LogCapture::default();
     let writer = log.clone();
     let pass = tokio::task::spawn_blocking(move || {
@@ -249,7 +260,13 @@ async fn run_reference(env: &PassEnv, timeout: Duration) -> (PassStatus, Vec<u8>
             .with_ansi(false)
             .with_max_level(tracing::Level::INFO)
             .finish();
-        tracing::subscriber::with_default(subscriber, || odoo_sync::run_pass(&config))
+        let options = odoo_sync::PassOptions {
+            protocol,
+            ..odoo_sync::PassOptions::default()
+        };
+        tracing::subscriber::with_default(subscriber, || {
+            odoo_sync::run_pass_with(&config, &options)
+        })
     });
     match tokio::time::timeout(timeout, pass).await {
         Ok(Ok(Ok(summary))) => {
@@ -319,6 +336,7 @@ mod tests {
             saas_url: "http://127.0.0.1:2".into(),
             state_dir: dir.to_path_buf(),
             spec_path: dir.join("spec.yaml"),
+            protocol: None,
         }
     }
 

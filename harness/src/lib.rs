@@ -8,7 +8,9 @@
 //! integration once per pass ([`integration`]), then [`check`]s the
 //! expectations against the state that [`expected`] derives from the spec.
 //! The [`report`] module renders the results for a terminal, JUnit and
-//! JSON, and [`exit_codes`] lists what the command exits with.
+//! JSON, and [`exit_codes`] lists what the command exits with. The
+//! [`prop`] module generates histories, runs them as scenarios and shrinks
+//! the first one that breaks a sync property.
 
 pub mod check;
 pub mod cli;
@@ -17,6 +19,7 @@ pub mod expected;
 pub mod integration;
 pub mod odoo;
 pub mod outcome;
+pub mod prop;
 pub mod report;
 pub mod runner;
 pub mod saas;

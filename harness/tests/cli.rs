@@ -3,45 +3,15 @@
 //! integrations, a careful one (`tests/fixtures/careful_sync.py`) and the
 //! naive example (`examples/naive_sync.py`).
 
-use std::path::{Path, PathBuf};
+use rstest::rstest;
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the crate is inside the workspace")
-        .to_path_buf()
-}
+mod support;
 
-/// Returns the interpreter for the Python integrations: the one that
-/// `scripts/test` installs, or `python3`.
-fn python() -> String {
-    std::env::var("ODOO_E2E_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_odoo-harness"))
-        .args(args)
-        .current_dir(repository())
-        .output()
-        .expect("the harness binary runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn integration(script: &str) -> String {
-    let path = repository().join("harness").join(script);
-    format!("{} {}", python(), path.display())
-}
+use support::{harness, integration, repository, text};
 
 /// Runs scenarios and returns the JSON report's scenarios by file name.
 fn run_json(script: &str, scenarios: &[&str]) -> (Output, serde_json::Map<String, Value>) {
@@ -265,7 +235,6 @@ const CAREFUL_PASSES: &[&str] = &[
     "out-of-order-versions",
     "serialization-failure",
     "gateway-timeout-504",
-    "session-expired",
     "write-access-revoked",
     "pagination-many-changes",
 ];
@@ -409,23 +378,53 @@ fn reference_engine_runs_in_process() {
     );
 }
 
-#[test]
-fn reference_engine_holds_every_contract() {
-    let paths: Vec<String> = CAREFUL_PASSES
-        .iter()
-        .chain(&[
-            "marshal-none",
-            "customer-required-field-default",
-            "selection-value-removed",
-        ])
-        .map(|name| format!("scenarios/{name}.yaml"))
+/// Lists every scenario of the library but the 10,000-customer load,
+/// which takes minutes in a debug build.
+fn library_without_large_load() -> Vec<String> {
+    let mut paths: Vec<String> = std::fs::read_dir(repository().join("scenarios"))
+        .expect("the scenario library")
+        .map(|entry| entry.expect("a folder entry").file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yaml") && name != "large-initial-load.yaml")
+        .map(|name| format!("scenarios/{name}"))
         .collect();
-    let mut args = vec!["run", "--no-progress", "--reference"];
+    paths.sort();
+    paths
+}
+
+#[rstest]
+#[case::xmlrpc("xmlrpc")]
+#[case::jsonrpc("jsonrpc")]
+fn reference_engine_holds_every_contract(#[case] protocol: &str) {
+    let paths = library_without_large_load();
+    assert!(paths.len() >= 20, "{paths:?}");
+    let mut args = vec![
+        "run",
+        "--no-progress",
+        "--reference",
+        "--protocol",
+        protocol,
+    ];
     args.extend(paths.iter().map(String::as_str));
 
     let output = harness(&args);
 
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[test]
+fn session_scenario_fails_xmlrpc_integration() {
+    // The careful integration speaks XML-RPC only, so it never logs in to
+    // a web session and the scenario's journal expectation cannot hold.
+    let (output, report) = run_json("tests/fixtures/careful_sync.py", &["session-expired"]);
+
+    assert_eq!(output.status.code(), Some(100), "{}", text(&output));
+    assert_eq!(status(&report, "session-expired"), "failed");
+    assert!(
+        text(&output).contains("/web/session/authenticate"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use reqwest::blocking::{Client, Response};
-use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE};
 
 use crate::error::{ErrorKind, SyncError, SyncResult};
 
@@ -27,6 +27,8 @@ pub struct HttpResponse {
     pub status: u16,
     pub content_type: Option<String>,
     pub retry_after: Option<Duration>,
+    /// The `session_id` cookie the response sets, if any.
+    pub session_id: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -55,14 +57,28 @@ impl HttpClient {
     /// Sends a POST with a body of `content_type` and returns the whole
     /// response, whatever its status.
     pub fn post(&self, url: &str, content_type: &str, body: Vec<u8>) -> SyncResult<HttpResponse> {
+        self.post_in_session(url, content_type, body, None)
+    }
+
+    /// Sends a POST like [`HttpClient::post`], with the `session_id`
+    /// cookie when a session is given.
+    pub fn post_in_session(
+        &self,
+        url: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        session_id: Option<&str>,
+    ) -> SyncResult<HttpResponse> {
         let context = format!("POST {url}");
-        let sent = self
+        let mut request = self
             .client
             .post(url)
             .header(CONTENT_TYPE, content_type)
-            .body(body)
-            .send();
-        read_response(&context, sent)
+            .body(body);
+        if let Some(session_id) = session_id {
+            request = request.header(COOKIE, format!("session_id={session_id}"));
+        }
+        read_response(&context, request.send())
     }
 
     /// Sends a GET and returns the whole response, whatever its status.
@@ -90,6 +106,7 @@ fn read_response(context: &str, sent: reqwest::Result<Response>) -> SyncResult<H
             header_text(&headers, RETRY_AFTER.as_str()).as_deref(),
             chrono::Utc::now(),
         ),
+        session_id: session_cookie(&headers),
         body,
     })
 }
@@ -117,6 +134,19 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Returns the value of the `session_id` cookie among the response's
+/// `Set-Cookie` headers.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|cookie| cookie.split(';').next())
+        .filter_map(|pair| pair.trim().strip_prefix("session_id="))
+        .find(|value| !value.is_empty())
         .map(str::to_owned)
 }
 
@@ -221,6 +251,7 @@ mod tests {
             status,
             content_type: None,
             retry_after: Some(Duration::from_secs(2)),
+            session_id: None,
             body: Vec::new(),
         };
         let error = response(429).transient_error("POST /jsonrpc");
@@ -234,5 +265,22 @@ mod tests {
         );
         assert!(response(200).transient_error("x").is_none());
         assert!(response(404).transient_error("x").is_none());
+    }
+
+    #[test]
+    fn session_cookie_is_found_among_cookies() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            SET_COOKIE,
+            "frontend_lang=en_US; Path=/".parse().expect("a header"),
+        );
+        headers.append(
+            SET_COOKIE,
+            "session_id=4f2a9c; Expires=Sat, 05 Dec 2026 10:00:00 GMT; HttpOnly; Path=/"
+                .parse()
+                .expect("a header"),
+        );
+        assert_eq!(session_cookie(&headers), Some("4f2a9c".to_owned()));
+        assert_eq!(session_cookie(&HeaderMap::new()), None);
     }
 }

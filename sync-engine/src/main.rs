@@ -85,7 +85,7 @@ struct PassArgs {
     #[arg(long, env = "SYNC_SPEC")]
     spec: PathBuf,
     /// The protocol spoken to Odoo, over the spec's `protocol`.
-    #[arg(long, env = "SYNC_PROTOCOL", value_parser = ["xmlrpc", "jsonrpc"])]
+    #[arg(long, env = "SYNC_PROTOCOL", value_parser = ["xmlrpc", "jsonrpc", "web"])]
     protocol: Option<String>,
     /// Changes read per feed page.
     #[arg(long, env = "SYNC_PAGE_SIZE", default_value_t = 100)]

@@ -155,10 +155,15 @@ pub fn run_pass(config: &PassConfig) -> Result<PassSummary, PassError> {
 ///
 /// See "When a pass gives up" in the module docs.
 pub fn run_pass_with(config: &PassConfig, options: &PassOptions) -> SyncResult<PassSummary> {
+    // The worker logs through the caller's subscriber, so that a caller
+    // that captures a pass's log with a scoped subscriber gets it.
+    let dispatch = tracing::dispatcher::get_default(Clone::clone);
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("odoo-sync-pass".to_owned())
-            .spawn_scoped(scope, || execute(config, options))
+            .spawn_scoped(scope, || {
+                tracing::dispatcher::with_default(&dispatch, || execute(config, options))
+            })
             .map_err(|e| {
                 SyncError::new(ErrorKind::Config, "start the pass thread", e.to_string())
             })?;
@@ -232,11 +237,14 @@ fn odoo_client(
             .map_err(|e: String| SyncError::new(ErrorKind::Spec, "read the spec's protocol", e))?,
         (None, None) => Protocol::default(),
     };
-    let secret = config
-        .api_key
-        .clone()
-        .filter(|key| !key.is_empty())
-        .unwrap_or_else(|| config.password.clone());
+    let api_key = config.api_key.clone().filter(|key| !key.is_empty());
+    // Odoo's web login checks the password only; XML-RPC and `/jsonrpc`
+    // take an API key in its place, which is then the better choice.
+    let secret = match (protocol, api_key) {
+        (Protocol::Web, Some(key)) if config.password.is_empty() => key,
+        (Protocol::Web, _) | (_, None) => config.password.clone(),
+        (_, Some(key)) => key,
+    };
     let credentials = Credentials {
         database: config.database.clone(),
         login: config.username.clone(),

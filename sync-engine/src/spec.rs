@@ -14,8 +14,8 @@ use serde::Deserialize;
 pub struct Spec {
     /// A short name for the customer.
     pub name: String,
-    /// The wire protocol the engine speaks: `xmlrpc` (default) or
-    /// `jsonrpc`.
+    /// The wire protocol the engine speaks: `xmlrpc` (default),
+    /// `jsonrpc`, or `web` (the web client's session routes).
     #[serde(default)]
     pub protocol: Option<String>,
     /// The module of the external ids the integration creates, such as
@@ -194,11 +194,7 @@ impl Spec {
             }
         }
         if let Some(protocol) = &self.protocol {
-            if protocol != "xmlrpc" && protocol != "jsonrpc" {
-                return Err(format!(
-                    "unknown protocol {protocol:?}: use xmlrpc or jsonrpc"
-                ));
-            }
+            protocol.parse::<crate::rpc::Protocol>()?;
         }
         Ok(())
     }

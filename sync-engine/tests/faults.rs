@@ -13,7 +13,7 @@ use odoo_sync::ErrorKind;
 use serde_json::{json, Value};
 use support::{customer, order, product, Fixture, DATABASE};
 
-macro_rules! both_protocols {
+macro_rules! every_protocol {
     ($($name:ident),* $(,)?) => {
         mod xmlrpc {
             $(#[test] fn $name() { super::$name(odoo_sync::rpc::Protocol::XmlRpc); })*
@@ -21,10 +21,13 @@ macro_rules! both_protocols {
         mod jsonrpc {
             $(#[test] fn $name() { super::$name(odoo_sync::rpc::Protocol::JsonRpc); })*
         }
+        mod web {
+            $(#[test] fn $name() { super::$name(odoo_sync::rpc::Protocol::Web); })*
+        }
     };
 }
 
-both_protocols!(
+every_protocol!(
     lost_load_response_no_duplicate,
     lost_create_response_no_duplicate,
     bad_gateway_on_create_retried,
@@ -248,9 +251,14 @@ fn timeout_on_create_no_duplicate(protocol: Protocol) {
 
 fn unavailable_odoo_gives_up(protocol: Protocol) {
     let fixture = Fixture::new(protocol);
+    // Every model method call: the web routes have no `object` service.
+    let calls = match protocol {
+        Protocol::Web => json!({"route": "/web/dataset/call_kw"}),
+        Protocol::XmlRpc | Protocol::JsonRpc => json!({"service": "object"}),
+    };
     add_fault(
         &fixture,
-        json!({"match": {"service": "object"}, "effect": {"type": "http", "status": 503}}),
+        json!({"match": calls, "effect": {"type": "http", "status": 503}}),
     );
     fixture.saas.upsert(
         "customer",
@@ -381,6 +389,41 @@ fn expired_session_reauthenticates() {
         .filter(|e| e.method.as_deref() == Some("authenticate"))
         .count();
     assert_eq!(logins, 2, "logged in again after the expiry");
+}
+
+#[test]
+fn expired_web_session_logs_in_again() {
+    let fixture = Fixture::new(Protocol::Web);
+    // The schema check makes the first call in the session, so a data
+    // call meets the expired session.
+    add_fault(
+        &fixture,
+        json!({"match": {"route": "/web/dataset/call_kw"}, "schedule": {"nth": 2},
+               "effect": {"type": "session_expired"}}),
+    );
+    fixture.saas.upsert(
+        "customer",
+        "c1",
+        customer("Ada Lovelace", "ada@example.com", "BE"),
+    );
+
+    let summary = fixture.pass();
+
+    assert_eq!(summary.applied, 1);
+    let journal = fixture.emulator.journal(0, None);
+    let expired: Vec<_> = journal.iter().filter(|e| e.outcome != "ok").collect();
+    assert_eq!(expired.len(), 1, "{journal:?}");
+    let logins = journal
+        .iter()
+        .filter(|e| e.route == "/web/session/authenticate")
+        .count();
+    assert_eq!(logins, 2, "logged in again after the expiry");
+    let partners = fixture.search_read(
+        "res.partner",
+        json!([["email", "=", "ada@example.com"]]),
+        &["id"],
+    );
+    assert_eq!(partners.len(), 1);
 }
 
 #[test]

@@ -25,8 +25,11 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value as Json};
 
+use crate::orm::schema::Model;
 use crate::orm::store::{Credentials, DbState, Row, Table};
+use crate::orm::{stored_names, Env, SUPERUSER_ID};
 use crate::value::{Dict, Value};
+use crate::version::Version;
 
 /// The version of the file layout; a reader rejects any other.
 pub const STATE_FILE_FORMAT: u32 = 1;
@@ -84,7 +87,14 @@ pub fn database_data(state: &DbState, odoo_version: String) -> DatabaseData {
     let tables = state
         .tables
         .iter()
-        .map(|(model, table)| (model.clone(), table_data(table)))
+        .map(|(model, table)| {
+            let stored_names = state
+                .schema
+                .model(model)
+                .map(|model| stored_name_fields(model))
+                .unwrap_or_default();
+            (model.clone(), table_data(table, &stored_names))
+        })
         .collect();
     let xmlids = state
         .xmlids
@@ -110,13 +120,17 @@ pub fn database_data(state: &DbState, odoo_version: String) -> DatabaseData {
     }
 }
 
-fn table_data(table: &Table) -> TableData {
+/// Describes a table's rows. Stored display names are left out because
+/// restoring recomputes them, and files written before the emulator
+/// stored them have none.
+fn table_data(table: &Table, stored_names: &[String]) -> TableData {
     let rows = table
         .rows
         .iter()
         .map(|(id, row)| {
             let values = row
                 .iter()
+                .filter(|(field, _)| !stored_names.contains(field))
                 .map(|(field, value)| (field.clone(), encode(value)))
                 .collect();
             (*id, values)
@@ -136,7 +150,11 @@ fn table_data(table: &Table) -> TableData {
 /// Builds the state that `data` describes on top of `live`, keeping the
 /// live schema and business methods. Fails on a model or field that the
 /// live schema lacks, naming it.
-pub fn restore_data(live: &DbState, data: &DatabaseData) -> Result<DbState, String> {
+pub fn restore_data(
+    live: &DbState,
+    data: &DatabaseData,
+    version: Version,
+) -> Result<DbState, String> {
     let mut state = live.clone();
     state.tables = imbl::OrdMap::new();
     for (model_name, table) in &data.tables {
@@ -186,7 +204,24 @@ pub fn restore_data(live: &DbState, data: &DatabaseData) -> Result<DbState, Stri
         })
         .collect();
     state.reindex();
+    let mut env = Env::new(
+        &mut state,
+        SUPERUSER_ID,
+        Dict::new(),
+        String::new(),
+        version,
+    );
+    stored_names::refresh_all(&mut env);
     Ok(state)
+}
+
+fn stored_name_fields(model: &Model) -> Vec<String> {
+    model
+        .fields
+        .values()
+        .filter(|field| stored_names::is_stored_name(field))
+        .map(|field| field.name.clone())
+        .collect()
 }
 
 /// Writes a state file as indented JSON, through a temporary file and a

@@ -10,7 +10,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::faults::rule::{Effect, FaultRule, InvalidRule, Schedule, UserMatch};
+use crate::faults::rule::{route_matches, Effect, FaultRule, InvalidRule, Schedule, UserMatch};
 
 /// What the engine knows of a call when it decides.
 #[derive(Debug, Clone, Default)]
@@ -121,7 +121,9 @@ fn matches(rule: &FaultRule, call: &CallInfo) -> bool {
     };
     same(&m.database, call.database.as_deref())
         && same(&m.protocol, Some(&call.protocol))
-        && same(&m.route, Some(&call.route))
+        && m.route
+            .as_deref()
+            .is_none_or(|w| route_matches(w, &call.route))
         && same(&m.service, call.service.as_deref())
         && same(&m.model, call.model.as_deref())
         && same(&m.method, call.method.as_deref())
@@ -173,6 +175,21 @@ mod tests {
         (0..calls)
             .map(|_| engine.decide(&call(method)).is_some())
             .collect()
+    }
+
+    #[test]
+    fn route_matches_the_path_and_paths_below_it() {
+        assert!(route_matches(
+            "/web/dataset/call_kw",
+            "/web/dataset/call_kw"
+        ));
+        assert!(route_matches(
+            "/web/dataset/call_kw",
+            "/web/dataset/call_kw/res.partner/create"
+        ));
+        assert!(route_matches("/xmlrpc/", "/xmlrpc/object"));
+        assert!(!route_matches("/xmlrpc/2/object", "/xmlrpc/2/objects"));
+        assert!(!route_matches("/xmlrpc/2/object", "/xmlrpc/2"));
     }
 
     #[test]

@@ -10,4 +10,4 @@ pub mod rule;
 
 pub use engine::{CallInfo, Decision, FaultEngine};
 pub use journal::{Entry, Journal};
-pub use rule::{Effect, FaultRule, InvalidRule, Match, Schedule};
+pub use rule::{route_matches, Effect, FaultRule, InvalidRule, Match, Schedule};

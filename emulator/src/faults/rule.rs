@@ -34,7 +34,10 @@ pub struct Match {
     /// `xmlrpc`, `xmlrpc-legacy`, `jsonrpc` or `web`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
-    /// The HTTP path, such as `/xmlrpc/2/object`.
+    /// The HTTP path, such as `/xmlrpc/2/object`. It also matches the
+    /// paths below it: `/web/dataset/call_kw` matches
+    /// `/web/dataset/call_kw/res.partner/create`, as Odoo routes both to
+    /// one endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
     /// `common`, `object` or `db`.
@@ -47,6 +50,13 @@ pub struct Match {
     /// A user id or login.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserMatch>,
+}
+
+/// Tells whether a rule's `route` matches a request path: the same path,
+/// or a path below it.
+pub fn route_matches(rule_route: &str, path: &str) -> bool {
+    path.strip_prefix(rule_route)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rule_route.ends_with('/'))
 }
 
 /// A user named by id or by login.

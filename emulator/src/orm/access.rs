@@ -35,9 +35,10 @@ use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::{self, Domain};
-use crate::orm::env::{ids_of, Env};
+use crate::orm::env::{ids_of, reads_row_value, Env};
 use crate::orm::rule_expr::{self, EvalContext};
 use crate::orm::schema::{Field, Model};
+use crate::orm::store::Row;
 use crate::value::{python_str_repr, Value};
 
 /// "Technical Features": every internal user belongs to it, and Odoo shows
@@ -207,24 +208,45 @@ impl Env<'_> {
     /// Returns the active access rows on a model that grant an operation.
     fn access_rows(&self, access: &Model, model: &Model, operation: Operation) -> Vec<i64> {
         let model_id = self.ir_model_id(&model.name);
-        self.all_ids(&access.name)
-            .into_iter()
-            .filter(|row| {
-                self.get_by_name(access, *row, operation.column())
-                    .is_truthy()
-                    && access
-                        .field("active")
-                        .is_none_or(|f| self.get(access, *row, f).is_truthy())
-                    && record_id(&self.get_by_name(access, *row, "model_id")) == model_id
+        let Some(table) = self.state.table(&access.name) else {
+            return Vec::new();
+        };
+        table
+            .rows
+            .iter()
+            .filter(|(id, row)| {
+                // The model test comes first because it rejects most rows.
+                let value = |name: &str| self.row_field(access, **id, row, name);
+                record_id(&value("model_id")) == model_id
+                    && value(operation.column()).is_truthy()
+                    && (!access.has_field("active") || value("active").is_truthy())
             })
+            .map(|(id, _)| *id)
             .collect()
     }
 
     fn ir_model_id(&self, model: &str) -> Option<i64> {
         let ir_model = self.state.schema.model("ir.model")?;
-        self.all_ids("ir.model")
-            .into_iter()
-            .find(|id| self.get_by_name(ir_model, *id, "model").as_str() == Some(model))
+        let table = self.state.table("ir.model")?;
+        table
+            .rows
+            .iter()
+            .find(|(id, row)| self.row_field(ir_model, **id, row, "model").as_str() == Some(model))
+            .map(|(id, _)| *id)
+    }
+
+    /// Returns a field's value as [`Env::get`] does, taking a plain
+    /// column from the row already at hand. The access checks scan whole
+    /// reflection tables on every call, so the lookups add up.
+    fn row_field(&self, model: &Model, id: i64, row: &Row, name: &str) -> Value {
+        match model.field(name) {
+            Some(field) if reads_row_value(field) => row
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| field.field_type.empty_value()),
+            Some(field) => self.get(model, id, field),
+            None => Value::Bool(false),
+        }
     }
 
     /// Builds the message of `ir.model.access.check` in Odoo 17.0.
@@ -307,24 +329,24 @@ impl Env<'_> {
         let groups = self.user_groups();
         let model_id = self.ir_model_id(&model.name);
         let mut result = Vec::new();
-        for rule in self.all_ids("ir.rule") {
-            let applies = self
-                .get_by_name(rules, rule, operation.column())
-                .is_truthy()
-                && rules
-                    .field("active")
-                    .is_none_or(|f| self.get(rules, rule, f).is_truthy())
-                && record_id(&self.get_by_name(rules, rule, "model_id")) == model_id;
+        let Some(table) = self.state.table("ir.rule") else {
+            return result;
+        };
+        for (rule, row) in table.rows.iter() {
+            let value = |name: &str| self.row_field(rules, *rule, row, name);
+            let applies = record_id(&value("model_id")) == model_id
+                && value(operation.column()).is_truthy()
+                && (!rules.has_field("active") || value("active").is_truthy());
             if !applies {
                 continue;
             }
-            let rule_groups = ids_of(&self.get_by_name(rules, rule, "groups"));
+            let rule_groups = ids_of(&value("groups"));
             let global = rule_groups.is_empty();
             if global || rule_groups.iter().any(|g| groups.contains(g)) {
                 result.push(RuleRow {
-                    name: text_of(&self.get_by_name(rules, rule, "name")),
+                    name: text_of(&value("name")),
                     global,
-                    domain_force: text_of(&self.get_by_name(rules, rule, "domain_force")),
+                    domain_force: text_of(&value("domain_force")),
                 });
             }
         }

@@ -505,9 +505,9 @@ fn evaluate_hierarchy(
 ) -> OdooResult<BTreeSet<i64>> {
     let field = env.field(model, &leaf.path[0])?;
     let target_model = if field.name == "id" {
-        model.clone()
+        env.model(&model.name)?
     } else {
-        (*env.model(field.comodel())?).clone()
+        env.model(field.comodel())?
     };
     let roots: BTreeSet<i64> = match &leaf.value {
         Value::Str(_) => {

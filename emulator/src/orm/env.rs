@@ -8,6 +8,7 @@ use crate::error::{OdooError, OdooResult};
 use crate::orm::compute;
 use crate::orm::schema::{Field, FieldType, Model};
 use crate::orm::store::{DbState, Row};
+use crate::orm::stored_names::is_stored_name;
 use crate::profile::format::DisplayName;
 use crate::value::{Dict, Value};
 use crate::version::Version;
@@ -106,6 +107,12 @@ impl<'a> Env<'a> {
         }
         if let Some(path) = &field.related {
             return self.get_related(model, id, path);
+        }
+        if is_stored_name(field) {
+            return match self.state.stored(&model.name, id, &field.name) {
+                Some(value) => value.clone(),
+                None => field.field_type.empty_value(),
+            };
         }
         if let Some(expression) = &field.compute {
             return match expression.as_str() {
@@ -355,7 +362,7 @@ pub fn reads_row_value(field: &Field) -> bool {
         && field.name != "display_name"
         && field.delegated.is_none()
         && field.related.is_none()
-        && field.compute.is_none()
+        && (field.compute.is_none() || is_stored_name(field))
         && field.field_type != FieldType::One2many
 }
 

@@ -40,6 +40,32 @@ pub fn call(
     )))
 }
 
+/// Returns whether a method never changes the database, so a call to it
+/// may run on a snapshot of the state without holding the database's
+/// lock. These names resolve to the ORM's own methods before any business
+/// method a profile declares, so a profile cannot make them write.
+pub fn is_read_only(method: &str) -> bool {
+    matches!(
+        method,
+        "search"
+            | "search_read"
+            | "search_count"
+            | "fields_get"
+            | "name_search"
+            | "default_get"
+            | "read_group"
+            | "check_access_rights"
+            | "context_get"
+            | "check_object_reference"
+            | "read"
+            | "exists"
+            | "check_access_rule"
+            | "get_metadata"
+            | "get_external_id"
+            | "name_get"
+    )
+}
+
 /// Rejects private methods (a leading underscore, and `init`), as
 /// `odoo.models.check_method_name` does in 17.0.
 pub fn check_method_name(method: &str) -> OdooResult<()> {

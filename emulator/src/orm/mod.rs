@@ -23,6 +23,7 @@ pub mod schema;
 pub mod search;
 pub mod signature;
 pub mod store;
+pub mod stored_names;
 pub mod unlink;
 pub mod write;
 

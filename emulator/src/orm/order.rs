@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::compare_values;
-use crate::orm::env::Env;
+use crate::orm::env::{reads_row_value, Env};
 use crate::orm::schema::{Field, FieldType, Model};
+use crate::orm::store::Row;
 use crate::value::{python_str_repr, Value};
 
 /// One `ORDER BY` term.
@@ -94,10 +95,12 @@ pub fn sort_first(
     count: usize,
 ) -> OdooResult<()> {
     let plan = plan(model, terms, 0);
+    let table = env.state.table(&model.name);
     let mut keyed: Vec<(Vec<SortKey>, i64)> = Vec::with_capacity(ids.len());
     for id in ids.iter() {
-        let mut keys = Vec::new();
-        sort_keys(env, model, &plan, *id, &mut keys)?;
+        let mut keys = Vec::with_capacity(plan.len());
+        let row = table.and_then(|table| table.rows.get(id));
+        sort_keys(env, model, &plan, *id, row, &mut keys)?;
         keyed.push((keys, *id));
     }
     let compare = |(a, id_a): &(Vec<SortKey>, i64), (b, id_b): &(Vec<SortKey>, i64)| {
@@ -174,15 +177,24 @@ fn plan_nested(env: &Env<'_>, term: &TermPlan) -> OdooResult<NestedPlan> {
     Ok((comodel, plan))
 }
 
+/// Appends the sort keys of record `id`. `row` is the record's row when
+/// the caller has it, so plain columns are read without a lookup.
 fn sort_keys(
     env: &Env<'_>,
     model: &Model,
     plan: &[TermPlan],
     id: i64,
+    row: Option<&Arc<Row>>,
     keys: &mut Vec<SortKey>,
 ) -> OdooResult<()> {
     for term in plan {
-        let value = env.get(model, id, &term.field);
+        let value = match row {
+            Some(row) if reads_row_value(&term.field) => row
+                .get(&term.field.name)
+                .cloned()
+                .unwrap_or_else(|| term.field.field_type.empty_value()),
+            _ => env.get(model, id, &term.field),
+        };
         let target = value
             .as_i64()
             .filter(|_| term.field.field_type == FieldType::Many2one);
@@ -191,7 +203,8 @@ fn sort_keys(
                 .get_or_init(|| plan_nested(env, term))
                 .as_ref()
                 .map_err(Clone::clone)?;
-            sort_keys(env, comodel, nested_plan, target, keys)?;
+            let target_row = env.state.row(&comodel.name, target);
+            sort_keys(env, comodel, nested_plan, target, target_row, keys)?;
             continue;
         }
         let unset = matches!(value, Value::Bool(false) | Value::None)

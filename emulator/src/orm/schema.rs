@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 
 use crate::profile::format::{DisplayName, SequenceSpec};
 use crate::value::Value;
@@ -229,6 +230,14 @@ impl Field {
     }
 }
 
+/// A model's fields by name. Every field read looks a name up here, and
+/// the names are the profile's own, so the hasher is Fx, which is faster
+/// than the standard SipHash and needs no protection against chosen keys.
+pub type FieldMap = IndexMap<String, Arc<Field>, FxBuildHasher>;
+
+/// The models of a schema by name, hashed as [`FieldMap`] is.
+pub type ModelMap = IndexMap<String, Arc<Model>, FxBuildHasher>;
+
 /// One model (`_name`) of the registry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -239,7 +248,7 @@ pub struct Model {
     pub parent_name: String,
     pub inherits: IndexMap<String, String>,
     pub display_name: DisplayName,
-    pub fields: IndexMap<String, Arc<Field>>,
+    pub fields: FieldMap,
     pub constraints: Vec<Constraint>,
     pub reflection: bool,
     pub module: String,
@@ -290,7 +299,7 @@ impl Model {
 /// Every model of one database.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Schema {
-    pub models: IndexMap<String, Arc<Model>>,
+    pub models: ModelMap,
 }
 
 impl Schema {

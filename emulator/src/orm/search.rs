@@ -8,7 +8,7 @@ use crate::orm::convert;
 use crate::orm::domain::{self, Domain, Operator};
 use crate::orm::env::{invalid_field, reads_row_value, Env};
 use crate::orm::order;
-use crate::orm::schema::Model;
+use crate::orm::schema::{Field, Model};
 use crate::value::{Dict, Value};
 
 /// The options of a search.
@@ -95,11 +95,46 @@ pub fn read(
         }
     }
     env.check_access_rule(model, &existing, Operation::Read)?;
-    let mut result = Vec::with_capacity(existing.len());
-    for id in ids.iter().filter(|id| env.exists(&model.name, **id)) {
-        result.push(Value::Dict(read_record(env, model, *id, &names, classic)));
+    Ok(read_records(env, model, ids, &names, classic))
+}
+
+fn read_records(
+    env: &Env<'_>,
+    model: &Model,
+    ids: &[i64],
+    names: &[String],
+    classic: bool,
+) -> Vec<Value> {
+    let Some(table) = env.state.table(&model.name) else {
+        return Vec::new();
+    };
+    // Field lookups and the choice between a row value and `Env::get` are
+    // made once per call, not once per record.
+    let fields: Vec<(&String, &Arc<Field>, bool)> = names
+        .iter()
+        .filter_map(|name| {
+            let field = model.field(name)?;
+            Some((name, field, reads_row_value(field)))
+        })
+        .collect();
+    let mut result = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(row) = table.rows.get(id) else {
+            continue;
+        };
+        let mut record = Dict::with_capacity(fields.len());
+        for (name, field, plain) in &fields {
+            let value = match row.get(*name) {
+                Some(value) if *plain => value.clone(),
+                None if *plain => field.field_type.empty_value(),
+                _ => env.get(model, *id, field),
+            };
+            let value = convert::to_read(env, field, value, classic);
+            record.insert((*name).clone(), value);
+        }
+        result.push(Value::Dict(record));
     }
-    Ok(result)
+    result
 }
 
 /// `search_read`: the fields' `groups` are checked before the search, as
@@ -113,7 +148,13 @@ pub fn search_read(
 ) -> OdooResult<Vec<Value>> {
     env.check_field_access(model, fields, Operation::Read)?;
     let ids = search(env, model, query)?;
-    read(env, model, &ids, fields, classic)
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The search applied the read rules to this same state, so every id
+    // passes them and `read`'s rule check would only repeat that work.
+    let names = field_names(env, model, fields)?;
+    Ok(read_records(env, model, &ids, &names, classic))
 }
 
 /// Resolves the requested fields: all readable fields when empty, and
@@ -139,25 +180,4 @@ fn field_names(env: &Env<'_>, model: &Model, fields: &[String]) -> OdooResult<Ve
         }
     }
     Ok(names)
-}
-
-fn read_record(env: &Env<'_>, model: &Model, id: i64, names: &[String], classic: bool) -> Dict {
-    // The row is looked up once for all the fields stored as they are read.
-    let row = env.state.row(&model.name, id);
-    let mut record = Dict::with_capacity(names.len());
-    for name in names {
-        let Some(field) = model.field(name) else {
-            continue;
-        };
-        let value = match row {
-            Some(row) if reads_row_value(field) => match row.get(name) {
-                Some(value) => value.clone(),
-                None => field.field_type.empty_value(),
-            },
-            _ => env.get(model, id, field),
-        };
-        let value = convert::to_read(env, field, value, classic);
-        record.insert(name.clone(), value);
-    }
-    record
 }

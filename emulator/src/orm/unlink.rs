@@ -8,6 +8,7 @@ use crate::orm::access::Operation;
 use crate::orm::env::Env;
 use crate::orm::schema::{FieldType, Model, OnDelete};
 use crate::orm::store::Row;
+use crate::orm::stored_names;
 use crate::value::Value;
 
 /// Deletes records. Ids that no longer exist are skipped silently, unless
@@ -85,10 +86,11 @@ fn apply_ondelete(
                     return Err(restrict_violation(referrer, field));
                 }
                 let table = env.state.table_mut(&referrer.name);
-                if let Some(row) = table.rows.get(&rid).cloned() {
-                    let mut row = (*row).clone();
+                if let Some(previous) = table.rows.get(&rid).cloned() {
+                    let mut row = (*previous).clone();
                     row.remove(field);
                     table.insert_row(rid, Arc::new(row));
+                    stored_names::refresh(env, referrer, rid, Some(&previous));
                 }
             }
         }

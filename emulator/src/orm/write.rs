@@ -12,6 +12,7 @@ use crate::orm::convert::{self, not_null_violation};
 use crate::orm::env::{ids_of, invalid_field, reads_row_value, Env};
 use crate::orm::schema::{Constraint, DefaultValue, Field, FieldType, Model};
 use crate::orm::store::Row;
+use crate::orm::stored_names;
 use crate::orm::unlink;
 use crate::value::{Dict, Value};
 
@@ -71,6 +72,7 @@ pub fn create_with_id(
     env.state
         .table_mut(&model.name)
         .insert_row(id, Arc::new(row));
+    stored_names::refresh(env, model, id, None);
     sync_xmlid_index(env, model, id, None);
     apply_x2many(env, model, id, x2many)?;
     Ok(id)
@@ -172,6 +174,7 @@ pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) ->
     env.state
         .table_mut(&model.name)
         .insert_row(id, Arc::new(row));
+    stored_names::refresh(env, model, id, Some(&current));
     sync_xmlid_index(env, model, id, Some(&current));
     apply_x2many(env, model, id, x2many)
 }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::orm::compute;
-use crate::orm::schema::{Constraint, DefaultValue, Field, FieldType, Model, OnDelete, Schema};
+use crate::orm::schema::{
+    Constraint, DefaultValue, Field, FieldMap, FieldType, Model, OnDelete, Schema,
+};
 use crate::profile::format::{DisplayName, FieldSpec, ModelSpec};
 use crate::profile::load::{locate, Source};
 use crate::profile::ProfileError;
@@ -101,7 +103,7 @@ fn new_model(name: &str, spec: &ModelSpec) -> Model {
         parent_name: "parent_id".to_owned(),
         inherits: IndexMap::new(),
         display_name: DisplayName::RecName,
-        fields: IndexMap::new(),
+        fields: FieldMap::default(),
         constraints: Vec::new(),
         reflection: false,
         module: if custom {

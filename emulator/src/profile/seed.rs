@@ -12,7 +12,7 @@ use crate::orm::business::BusinessMethod;
 use crate::orm::env::{Env, SUPERUSER_ID};
 use crate::orm::schema::{FieldType, Model, OnDelete, Schema};
 use crate::orm::store::{Credentials, DbState};
-use crate::orm::{load, write};
+use crate::orm::{load, stored_names, write};
 use crate::profile::load::{locate, Source};
 use crate::profile::ProfileError;
 use crate::value::{Dict, Value};
@@ -53,6 +53,9 @@ pub fn build(
         seed_access(&mut env, source).map_err(|e| fail(&["access"], e))?;
         seed_rules(&mut env, source).map_err(|e| fail(&["rules"], e))?;
     }
+    // Records may name a parent written after them, so the stored names
+    // computed while writing can miss the parent's name.
+    stored_names::refresh_all(&mut env);
     check_foreign_keys(&state).map_err(|m| ProfileError::at(&last.origin, None, m))?;
     check_required_fields(&state, chain)?;
     Ok(state)

@@ -17,7 +17,7 @@ use crate::value::{Dict, Value};
 
 use super::exception::PyException;
 use super::fault::jsonrpc_error;
-use super::pyjson::to_json_text;
+use super::pyjson::{self, to_json_text};
 
 /// The HTTP 400 body for a request body that is not JSON.
 pub const INVALID_JSON: &str = "Invalid JSON data";
@@ -212,12 +212,22 @@ fn missing_arguments_error(function: &str, missing: &[&str]) -> PyException {
 
 /// Writes a success response. A `None` result leaves out `result`.
 pub fn result_body(id: &Value, result: &Value) -> String {
-    let mut envelope = envelope(id);
-    if !matches!(result, Value::None) {
-        envelope.insert("result".into(), result.clone());
+    // Written in place rather than as an envelope dict, which would copy
+    // the whole result first. The keys are in the envelope's order.
+    let mut out = String::with_capacity(16 * 1024);
+    out.push_str("{\"jsonrpc\": \"2.0\", \"id\": ");
+    let mut written = pyjson::write_nested(&mut out, id, 1);
+    if written.is_ok() && !matches!(result, Value::None) {
+        out.push_str(", \"result\": ");
+        written = pyjson::write_nested(&mut out, result, 1);
     }
-    to_json_text(&Value::Dict(envelope))
-        .unwrap_or_else(|exception| error_body(id, &exception, "json_response"))
+    match written {
+        Ok(()) => {
+            out.push('}');
+            out
+        }
+        Err(exception) => error_body(id, &exception, "json_response"),
+    }
 }
 
 /// Writes an error response. `function` names the traceback's frame.

@@ -7,6 +7,8 @@
 //! as base64 text and datetimes as their text, as [`Value`]'s conversion to
 //! `serde_json` does.
 
+use std::fmt::Write as _;
+
 use base64::Engine as _;
 
 use crate::value::Value;
@@ -30,6 +32,17 @@ pub fn to_json_text(value: &Value) -> Result<String, PyException> {
     Ok(out)
 }
 
+/// Appends a value as [`to_json_text`] writes it, for a value nested
+/// `depth` levels inside a container that the caller writes itself.
+///
+/// # Errors
+///
+/// Raises `RecursionError` when the value reaches deeper than
+/// [`MAX_JSON_DEPTH`] counted from the outer container.
+pub fn write_nested(out: &mut String, value: &Value, depth: usize) -> Result<(), PyException> {
+    write_value(out, value, depth)
+}
+
 fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyException> {
     if depth > MAX_JSON_DEPTH {
         return Err(PyException::new(
@@ -41,7 +54,9 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
         Value::None => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
-        Value::Int(number) => out.push_str(&number.to_string()),
+        Value::Int(number) => {
+            let _ = write!(out, "{number}");
+        }
         Value::Float(number) => out.push_str(&json_float(*number)),
         Value::Str(text) | Value::DateTime(text) => write_string(out, text),
         Value::Binary(bytes) => write_string(
@@ -103,21 +118,32 @@ fn json_float(number: f64) -> String {
     }
 }
 
+/// Writes a string literal. Runs of text that need no escape are copied
+/// whole. Every byte escaped is ASCII, so each run ends on a char boundary.
 fn write_string(out: &mut String, text: &str) {
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    let mut plain_from = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            byte if byte < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&text[plain_from..index]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escape);
         }
+        plain_from = index + 1;
     }
+    out.push_str(&text[plain_from..]);
     out.push('"');
 }
 

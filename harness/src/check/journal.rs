@@ -101,7 +101,10 @@ pub fn entry_matches(evidence: &Evidence, matcher: &Match, entry: &Entry) -> boo
     };
     same(&matcher.database, entry.database.as_deref())
         && same(&matcher.protocol, Some(&entry.protocol))
-        && same(&matcher.route, Some(&entry.route))
+        && matcher
+            .route
+            .as_deref()
+            .is_none_or(|w| odoo_emulator::faults::route_matches(w, &entry.route))
         && same(&matcher.service, entry.service.as_deref())
         && same(&matcher.model, entry.model.as_deref())
         && same(&matcher.method, entry.method.as_deref())

@@ -14,7 +14,7 @@ use crate::check::{self, Evidence, Failure, World};
 use crate::integration::{self, Integration, PassEnv, PassOutcome};
 use crate::odoo::OdooReader;
 use crate::outcome::{ScenarioResult, Status};
-use crate::saas::{SaasServer, SaasStore};
+use crate::saas::{Entity, SaasServer, SaasStore};
 use crate::scenario::{ClockChange, Expectation, SaasChange, Scenario, SpecSource, Step};
 
 /// Options shared by every scenario of a run.
@@ -23,6 +23,13 @@ pub struct RunOptions {
     pub integration: Integration,
     /// Overrides each scenario's seed.
     pub seed: Option<u64>,
+    /// Entities whose records may be reported instead of synced: a
+    /// reported record of one of them is left out of `converged` and
+    /// `no_lost_updates`, as if `errors_reported` listed it. `prop` sets
+    /// this for the entities that active drift can block.
+    pub excusable: BTreeSet<Entity>,
+    /// Overrides the spec's protocol.
+    pub protocol: Option<odoo_sync::rpc::Protocol>,
 }
 
 /// The servers and state of one running scenario.
@@ -43,22 +50,23 @@ struct Session {
 pub async fn run_scenario(scenario: &Scenario, options: &RunOptions) -> ScenarioResult {
     let started = Instant::now();
     let seed = options.seed.or(scenario.seed).unwrap_or(0);
-    let (passes, reports, outcome) = match Session::start(scenario, seed).await {
-        Ok(mut session) => {
-            let outcome = session.run(scenario, options).await;
-            let passes = std::mem::take(&mut session.passes);
-            let reports = session
-                .saas
-                .store()
-                .lock()
-                .expect("the SaaS store lock is never poisoned")
-                .reports()
-                .to_vec();
-            session.stop().await;
-            (passes, reports, outcome)
-        }
-        Err(error) => (Vec::new(), Vec::new(), Err(error)),
-    };
+    let (passes, reports, outcome) =
+        match Session::start(scenario, seed, scenario.protocol.or(options.protocol)).await {
+            Ok(mut session) => {
+                let outcome = session.run(scenario, options).await;
+                let passes = std::mem::take(&mut session.passes);
+                let reports = session
+                    .saas
+                    .store()
+                    .lock()
+                    .expect("the SaaS store lock is never poisoned")
+                    .reports()
+                    .to_vec();
+                session.stop().await;
+                (passes, reports, outcome)
+            }
+            Err(error) => (Vec::new(), Vec::new(), Err(error)),
+        };
     let (status, failures, error) = match outcome {
         Ok(failures) if failures.is_empty() => (Status::Passed, failures, None),
         Ok(failures) => (Status::Failed, failures, None),
@@ -78,7 +86,11 @@ pub async fn run_scenario(scenario: &Scenario, options: &RunOptions) -> Scenario
 }
 
 impl Session {
-    async fn start(scenario: &Scenario, seed: u64) -> Result<Session, String> {
+    async fn start(
+        scenario: &Scenario,
+        seed: u64,
+        protocol: Option<odoo_sync::rpc::Protocol>,
+    ) -> Result<Session, String> {
         let emulator = Emulator::from_profiles(vec![(None, scenario.profile.clone())])
             .map_err(|e| format!("building the emulator failed: {e}"))?
             .with_seed(seed);
@@ -97,7 +109,7 @@ impl Session {
             .prefix("odoo-harness-")
             .tempdir()
             .map_err(|e| format!("creating a temporary folder failed: {e}"))?;
-        let env = pass_env(scenario, &server, &saas, workdir.path())?;
+        let env = pass_env(scenario, &server, &saas, workdir.path(), protocol)?;
         Ok(Session {
             database: scenario.profile.database.clone(),
             emulator,
@@ -142,7 +154,7 @@ impl Session {
             self.emulator.clear_faults();
             self.pass(scenario, options, "final pass".into()).await;
         }
-        let mut failures = self.check(scenario, &odoo, &journal, &baseline)?;
+        let mut failures = self.check(scenario, options, &odoo, &journal, &baseline)?;
         if let Some(expectation) = scenario
             .expectations
             .iter()
@@ -246,6 +258,7 @@ impl Session {
     fn check(
         &self,
         scenario: &Scenario,
+        options: &RunOptions,
         odoo: &OdooReader,
         journal: &[Entry],
         baseline: &BTreeMap<String, BTreeSet<i64>>,
@@ -256,7 +269,7 @@ impl Session {
             .lock()
             .expect("the SaaS store lock is never poisoned")
             .clone();
-        let declared = scenario
+        let mut declared: BTreeSet<(Entity, String)> = scenario
             .expectations
             .iter()
             .filter_map(|e| match &e.value {
@@ -265,6 +278,13 @@ impl Session {
             })
             .flatten()
             .collect();
+        declared.extend(saas.reports().iter().filter_map(|report| {
+            let entity = Entity::parse(&report.entity)?;
+            options
+                .excusable
+                .contains(&entity)
+                .then(|| (entity, report.id.clone()))
+        }));
         let world = tokio::task::block_in_place(|| World::build(odoo, &scenario.spec, &saas))
             .map_err(|e| format!("reading Odoo for the checks failed: {e}"))?;
         let evidence = Evidence {
@@ -301,6 +321,7 @@ fn pass_env(
     server: &EmulatorServer,
     saas: &SaasServer,
     workdir: &std::path::Path,
+    protocol: Option<odoo_sync::rpc::Protocol>,
 ) -> Result<PassEnv, String> {
     let state_dir = workdir.join("state");
     std::fs::create_dir(&state_dir)
@@ -324,6 +345,7 @@ fn pass_env(
         saas_url: saas.url(),
         state_dir,
         spec_path,
+        protocol,
     })
 }
 

@@ -34,6 +34,10 @@ pub struct ScenarioFile {
     /// Seeds the emulator's random choices; `--seed` overrides it.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// The protocol the integration must speak in this scenario, over
+    /// `--protocol` and the spec's.
+    #[serde(default)]
+    pub protocol: Option<Spanned<String>>,
     /// The time one sync pass may take before its process group is
     /// killed, in seconds.
     #[serde(default)]

@@ -138,6 +138,7 @@ impl Checker<'_> {
         let profile = self.profile(file.profile.as_ref(), profile_ref);
         let spec = self.spec(file.spec.as_ref());
         let pass_timeout = self.pass_timeout(file.pass_timeout_seconds.as_ref());
+        let protocol = self.protocol(file.protocol.as_ref());
         let saas = self.initial_records(&file.saas);
         let (profile, (spec, spec_source)) = (profile?, spec?);
 
@@ -180,6 +181,7 @@ impl Checker<'_> {
             spec_source,
             user: user?,
             seed: file.seed,
+            protocol,
             pass_timeout,
             saas,
             steps,
@@ -235,6 +237,15 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    fn protocol(&mut self, given: Option<&Spanned<String>>) -> Option<odoo_sync::rpc::Protocol> {
+        let spanned = given?;
+        spanned
+            .value
+            .parse()
+            .map_err(|reason: String| self.problem(spanned, reason))
+            .ok()
     }
 
     fn pass_timeout(&mut self, given: Option<&Spanned<f64>>) -> Duration {

@@ -41,6 +41,8 @@ pub struct Scenario {
     pub spec_source: SpecSource,
     pub user: Credentials,
     pub seed: Option<u64>,
+    /// The protocol the scenario requires of the integration.
+    pub protocol: Option<odoo_sync::rpc::Protocol>,
     pub pass_timeout: Duration,
     /// The SaaS records before the first step, in publication order.
     pub saas: Vec<InitialRecord>,

@@ -10,7 +10,8 @@
 //! happened before it writes again.
 //!
 //! An expired session (JSON-RPC code 100) makes the client authenticate
-//! again before the retry.
+//! again before the retry. Only [`Protocol::Web`] has sessions: XML-RPC
+//! and `/jsonrpc` send the credentials with every call.
 
 use serde_json::{json, Map, Value};
 
@@ -56,6 +57,8 @@ pub struct OdooClient {
     protocol: Protocol,
     credentials: Credentials,
     uid: Option<i64>,
+    /// The web session's `session_id` cookie, for [`Protocol::Web`].
+    session_id: Option<String>,
     backoff: Backoff,
     next_request_id: u64,
     writes: u64,
@@ -76,6 +79,7 @@ impl OdooClient {
             protocol,
             credentials,
             uid: None,
+            session_id: None,
             backoff,
             next_request_id: 0,
             writes: 0,
@@ -97,7 +101,9 @@ impl OdooClient {
         self.backoff.retries()
     }
 
-    /// Logs in with `common.authenticate` and keeps the uid.
+    /// Logs in and keeps the uid: `common.authenticate`, or for
+    /// [`Protocol::Web`] `/web/session/authenticate`, which also opens the
+    /// session.
     ///
     /// # Errors
     ///
@@ -105,19 +111,13 @@ impl OdooClient {
     /// database, login or password), or the transport's error once retries
     /// are used up.
     pub fn authenticate(&mut self) -> SyncResult<i64> {
-        let args = vec![
-            json!(self.credentials.database),
-            json!(self.credentials.login),
-            json!(self.credentials.secret),
-            json!({}),
-        ];
         let context = format!(
             "authenticate {} on database {}",
             self.credentials.login, self.credentials.database
         );
         let mut attempt = 1;
         let result = loop {
-            match self.send("common", "authenticate", args.clone(), &context) {
+            match self.send_login(&context) {
                 Err(error)
                     if error.is_retryable()
                         && self.backoff.wait_before_retry(&context, attempt, &error) =>
@@ -133,7 +133,10 @@ impl OdooClient {
                 return Err(SyncError::new(
                     ErrorKind::AuthenticationFailed,
                     context,
-                    "Odoo rejected the login: check ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD or ODOO_API_KEY",
+                    match self.protocol {
+                        Protocol::Web => "Odoo rejected the login: check ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD (the web routes take the password, not an API key)",
+                        _ => "Odoo rejected the login: check ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD or ODOO_API_KEY",
+                    },
                 ))
             }
             other => {
@@ -170,20 +173,26 @@ impl OdooClient {
                 Some(uid) => uid,
                 None => self.authenticate()?,
             };
-            let call_args = vec![
-                json!(self.credentials.database),
-                json!(uid),
-                json!(self.credentials.secret),
-                json!(model),
-                json!(method),
-                Value::Array(args.clone()),
-                Value::Object(kwargs.clone()),
-            ];
             if effect == Effect::Write {
                 self.writes += 1;
             }
             let _span = tracing::debug_span!("odoo_call", %model, %method, attempt).entered();
-            let error = match self.send("object", "execute_kw", call_args, &context) {
+            let sent = match self.protocol {
+                Protocol::Web => self.send_call_kw(model, method, &args, &kwargs, &context),
+                Protocol::XmlRpc | Protocol::JsonRpc => {
+                    let call_args = vec![
+                        json!(self.credentials.database),
+                        json!(uid),
+                        json!(self.credentials.secret),
+                        json!(model),
+                        json!(method),
+                        Value::Array(args.clone()),
+                        Value::Object(kwargs.clone()),
+                    ];
+                    self.send("object", "execute_kw", call_args, &context)
+                }
+            };
+            let error = match sent {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
@@ -199,9 +208,84 @@ impl OdooClient {
             }
             if error.kind() == ErrorKind::SessionExpired {
                 self.uid = None;
+                self.session_id = None;
             }
             attempt += 1;
         }
+    }
+
+    /// Sends the login request of the protocol and returns the uid, or
+    /// `False` when Odoo rejected the credentials.
+    fn send_login(&mut self, context: &str) -> SyncResult<Value> {
+        if self.protocol != Protocol::Web {
+            let args = vec![
+                json!(self.credentials.database),
+                json!(self.credentials.login),
+                json!(self.credentials.secret),
+                json!({}),
+            ];
+            return self.send("common", "authenticate", args, context);
+        }
+        let params = json!({
+            "db": self.credentials.database,
+            "login": self.credentials.login,
+            "password": self.credentials.secret,
+        });
+        let (result, session_id) = self.send_web("/web/session/authenticate", params, context);
+        match result {
+            // The session info names the user; a rejected login is an
+            // `AccessDenied` error rather than `False`.
+            Ok(info) => {
+                self.session_id = session_id;
+                Ok(info.get("uid").cloned().unwrap_or(Value::Bool(false)))
+            }
+            Err(error) if error.kind() == ErrorKind::AccessDenied => Ok(Value::Bool(false)),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Calls a method through `/web/dataset/call_kw` in the web session.
+    fn send_call_kw(
+        &mut self,
+        model: &str,
+        method: &str,
+        args: &[Value],
+        kwargs: &Map<String, Value>,
+        context: &str,
+    ) -> SyncResult<Value> {
+        let params = json!({
+            "model": model,
+            "method": method,
+            "args": args,
+            "kwargs": kwargs,
+        });
+        let route = format!("/web/dataset/call_kw/{model}/{method}");
+        self.send_web(&route, params, context).0
+    }
+
+    /// Posts a JSON-RPC request to a web route with the session cookie,
+    /// and returns the decoded result with the session cookie the
+    /// response sets.
+    fn send_web(
+        &mut self,
+        route: &str,
+        params: Value,
+        context: &str,
+    ) -> (SyncResult<Value>, Option<String>) {
+        self.next_request_id += 1;
+        let body = jsonrpc::encode_request(self.next_request_id, params);
+        let url = format!("{}{route}", self.base_url);
+        let response = match self.http.post_in_session(
+            &url,
+            "application/json",
+            body,
+            self.session_id.as_deref(),
+        ) {
+            Ok(response) => response,
+            Err(error) => return (Err(error), None),
+        };
+        let result = decode_jsonrpc(&response, context);
+        (result, response.session_id)
     }
 
     /// Sends one request and decodes the response.
@@ -214,7 +298,7 @@ impl OdooClient {
     ) -> SyncResult<Value> {
         match self.protocol {
             Protocol::XmlRpc => self.send_xmlrpc(service, method, &args, context),
-            Protocol::JsonRpc => self.send_jsonrpc(service, method, args, context),
+            Protocol::JsonRpc | Protocol::Web => self.send_jsonrpc(service, method, args, context),
         }
     }
 
@@ -248,12 +332,17 @@ impl OdooClient {
         let body = jsonrpc::encode_call(self.next_request_id, service, method, args);
         let url = format!("{}/jsonrpc", self.base_url);
         let response = self.http.post(&url, "application/json", body)?;
-        check_status(&response, context)?;
-        match jsonrpc::decode_response(&response.body) {
-            Ok(jsonrpc::RpcResponse::Result(value)) => Ok(value),
-            Ok(jsonrpc::RpcResponse::Error(e)) => Err(fault::from_jsonrpc(context, &e)),
-            Err(error) => Err(invalid_body(context, &response, &error.to_string())),
-        }
+        decode_jsonrpc(&response, context)
+    }
+}
+
+/// Decodes a JSON-RPC response, from `/jsonrpc` or a web route.
+fn decode_jsonrpc(response: &HttpResponse, context: &str) -> SyncResult<Value> {
+    check_status(response, context)?;
+    match jsonrpc::decode_response(&response.body) {
+        Ok(jsonrpc::RpcResponse::Result(value)) => Ok(value),
+        Ok(jsonrpc::RpcResponse::Error(e)) => Err(fault::from_jsonrpc(context, &e)),
+        Err(error) => Err(invalid_body(context, response, &error.to_string())),
     }
 }
 

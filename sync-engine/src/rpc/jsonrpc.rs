@@ -34,12 +34,21 @@ pub enum RpcResponse {
 #[error("invalid JSON-RPC response: {0}")]
 pub struct DecodeError(String);
 
-/// Encodes a `call` request to one of Odoo's services.
+/// Encodes a `call` request to one of Odoo's services, for `/jsonrpc`.
 pub fn encode_call(id: u64, service: &str, method: &str, args: Vec<Value>) -> Vec<u8> {
+    encode_request(
+        id,
+        json!({"service": service, "method": method, "args": args}),
+    )
+}
+
+/// Encodes a `call` request with these `params`, for any JSON route such
+/// as `/web/dataset/call_kw`.
+pub fn encode_request(id: u64, params: Value) -> Vec<u8> {
     let request = json!({
         "jsonrpc": "2.0",
         "method": "call",
-        "params": {"service": service, "method": method, "args": args},
+        "params": params,
         "id": id,
     });
     request.to_string().into_bytes()

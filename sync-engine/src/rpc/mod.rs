@@ -23,6 +23,12 @@ pub enum Protocol {
     XmlRpc,
     /// `/jsonrpc`, stateless: every call carries the uid and password.
     JsonRpc,
+    /// The web client's routes: `/web/session/authenticate` opens a
+    /// session (the `session_id` cookie) and `/web/dataset/call_kw` calls
+    /// methods in it. The session can expire (JSON-RPC error code 100);
+    /// the client then logs in again. Odoo accepts only the password
+    /// here, not an API key.
+    Web,
 }
 
 impl FromStr for Protocol {
@@ -32,7 +38,10 @@ impl FromStr for Protocol {
         match text {
             "xmlrpc" => Ok(Protocol::XmlRpc),
             "jsonrpc" => Ok(Protocol::JsonRpc),
-            other => Err(format!("unknown protocol {other:?}: use xmlrpc or jsonrpc")),
+            "web" => Ok(Protocol::Web),
+            other => Err(format!(
+                "unknown protocol {other:?}: use xmlrpc, jsonrpc or web"
+            )),
         }
     }
 }
@@ -42,6 +51,7 @@ impl fmt::Display for Protocol {
         f.write_str(match self {
             Protocol::XmlRpc => "xmlrpc",
             Protocol::JsonRpc => "jsonrpc",
+            Protocol::Web => "web",
         })
     }
 }

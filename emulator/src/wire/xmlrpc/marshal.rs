@@ -45,7 +45,10 @@ const FOOTER: &str = "</methodResponse>\n";
 /// cannot carry: `None`, an integer beyond 32 bits, or nesting deeper than
 /// [`MAX_RESPONSE_DEPTH`].
 pub fn encode_response(value: &Value) -> Result<String, PyException> {
-    let mut out = String::from(HEADER);
+    // A read of a page of records runs to tens of kilobytes; starting
+    // larger saves most of the copies that growing from empty makes.
+    let mut out = String::with_capacity(16 * 1024);
+    out.push_str(HEADER);
     out.push_str("<params>\n<param>\n");
     write_value(&mut out, value, 0)?;
     out.push_str("</param>\n</params>\n");
@@ -63,9 +66,7 @@ pub fn encode_response(value: &Value) -> Result<String, PyException> {
 /// as [`encode_response`] does.
 pub fn encode_method_call(method: &str, params: &[Value]) -> Result<String, PyException> {
     let mut out = String::from("<?xml version='1.0'?>\n<methodCall>\n<methodName>");
-    for c in method.chars() {
-        push_escaped(&mut out, c, false);
-    }
+    push_escaped(&mut out, method, false);
     out.push_str("</methodName>\n<params>\n");
     for param in params {
         out.push_str("<param>\n");
@@ -107,9 +108,8 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
                 "cannot marshal None unless allow_none is enabled",
             ))
         }
-        Value::Bool(flag) => {
-            let _ = writeln!(out, "<value><boolean>{}</boolean></value>", u8::from(*flag));
-        }
+        Value::Bool(true) => out.push_str("<value><boolean>1</boolean></value>\n"),
+        Value::Bool(false) => out.push_str("<value><boolean>0</boolean></value>\n"),
         Value::Int(number) => write_int(out, *number)?,
         Value::Float(number) => {
             let _ = writeln!(
@@ -152,21 +152,30 @@ fn write_int(out: &mut String, number: i64) -> Result<(), PyException> {
 
 fn write_string(out: &mut String, text: &str) {
     out.push_str("<value><string>");
-    for c in text.chars() {
-        push_escaped(out, c, true);
-    }
+    push_escaped(out, text, true);
     out.push_str("</string></value>\n");
 }
 
-fn push_escaped(out: &mut String, c: char, strip_controls: bool) {
-    match c {
-        '&' => out.push_str("&amp;"),
-        '<' => out.push_str("&lt;"),
-        '>' => out.push_str("&gt;"),
-        '\t' | '\n' | '\r' => out.push(c),
-        c if strip_controls && (c as u32) < 0x20 => {}
-        c => out.push(c),
+/// Appends `text` with `&`, `<` and `>` escaped and, when
+/// `strip_controls` is set, the control characters other than tab, line
+/// feed and carriage return removed. Runs of plain text are copied whole.
+fn push_escaped(out: &mut String, text: &str, strip_controls: bool) {
+    let mut plain_from = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let replacement = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'\t' | b'\n' | b'\r' => continue,
+            byte if strip_controls && byte < 0x20 => "",
+            _ => continue,
+        };
+        // Every byte matched above is ASCII, so `index` is a char boundary.
+        out.push_str(&text[plain_from..index]);
+        out.push_str(replacement);
+        plain_from = index + 1;
     }
+    out.push_str(&text[plain_from..]);
 }
 
 /// Writes base64 in lines of 76 characters, each ending with a newline, as
@@ -194,9 +203,7 @@ fn write_struct(out: &mut String, dict: &Dict, depth: usize) -> Result<(), PyExc
     out.push_str("<value><struct>\n");
     for (name, item) in dict {
         out.push_str("<member>\n<name>");
-        for c in name.chars() {
-            push_escaped(out, c, false);
-        }
+        push_escaped(out, name, false);
         out.push_str("</name>\n");
         write_value(out, item, depth + 1)?;
         out.push_str("</member>\n");

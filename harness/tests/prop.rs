@@ -1,0 +1,118 @@
+//! `odoo-harness prop` end to end: it finds the naive example's bugs,
+//! shrinks them to a short history whose scenario file replays the same
+//! failure, and finds nothing wrong with the reference engine.
+
+use std::path::PathBuf;
+
+mod support;
+
+use support::{harness, integration, text};
+
+fn naive() -> String {
+    integration("examples/naive_sync.py")
+}
+
+/// Reads `shrunk from N steps to M` from the report.
+fn shrunk_steps(stdout: &str) -> Option<usize> {
+    let rest = stdout.split("shrunk from ").nth(1)?;
+    let (_, after) = rest.split_once(" steps to ")?;
+    after.split_whitespace().next()?.parse().ok()
+}
+
+#[test]
+fn prop_finds_and_shrinks_naive_bugs() {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let out_arg = out.path().display().to_string();
+    let command = naive();
+
+    let output = harness(&[
+        "prop",
+        "--no-progress",
+        "--integration",
+        &command,
+        "--properties",
+        "no_duplicates,no_lost_updates",
+        "--seed",
+        "4",
+        "--cases",
+        "15",
+        "--max-steps",
+        "8",
+        "--jobs",
+        "2",
+        "--out",
+        &out_arg,
+    ]);
+
+    assert_eq!(output.status.code(), Some(100), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let property = ["no_duplicates", "no_lost_updates"]
+        .into_iter()
+        .find(|p| stdout.contains(&format!("broke {p}; shrunk")))
+        .unwrap_or_else(|| panic!("no duplicate or lost update found:\n{stdout}"));
+    let steps = shrunk_steps(&stdout).expect("the report gives the shrunk length");
+    assert!(steps <= 5, "{steps} steps after shrinking:\n{stdout}");
+    assert!(stdout.contains(" 1. "), "no numbered history:\n{stdout}");
+    assert!(stdout.contains("search again with seed 4"), "{stdout}");
+
+    let files: Vec<PathBuf> = std::fs::read_dir(out.path())
+        .expect("the output folder exists")
+        .map(|entry| entry.expect("a folder entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let scenario = files[0].display().to_string();
+    assert!(
+        stdout.contains(&scenario),
+        "the path is not shown:\n{stdout}"
+    );
+    let written = std::fs::read_to_string(&files[0]).expect("the scenario file");
+    assert!(written.contains("seed: 4\n"), "{written}");
+
+    let checked = harness(&["check", &scenario]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+
+    let replayed = harness(&["run", "--no-progress", "--integration", &command, &scenario]);
+    assert_eq!(replayed.status.code(), Some(100), "{}", text(&replayed));
+    let replay_stdout = String::from_utf8_lossy(&replayed.stdout);
+    assert!(
+        replay_stdout.contains(&format!("expectation `{property}`")),
+        "the replay does not break {property}:\n{replay_stdout}"
+    );
+}
+
+#[test]
+fn prop_finds_nothing_in_the_reference_engine() {
+    let out = tempfile::tempdir().expect("a temporary directory");
+
+    let output = harness(&[
+        "prop",
+        "--no-progress",
+        "--reference",
+        "--seed",
+        "11",
+        "--cases",
+        "24",
+        "--out",
+        &out.path().display().to_string(),
+    ]);
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("(seed 11, 24 cases)"), "{stdout}");
+}
+
+#[test]
+fn prop_rejects_zero_cases() {
+    let output = harness(&["prop", "--reference", "--cases", "0"]);
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--cases must be at least 1"));
+}
+
+#[test]
+fn prop_rejects_a_missing_profile() {
+    let output = harness(&["prop", "--reference", "--profile", "no/such/profile.yaml"]);
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("the profile is invalid"));
+}

@@ -16,6 +16,7 @@
 //! maps are persistent, like the rows, so cloning a table stays O(1).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::orm::schema::{FieldType, Model};
 use crate::orm::store::Row;
@@ -33,9 +34,11 @@ pub enum IndexKey {
     Int(i64),
     /// A float's bits.
     Float(u64),
-    Text(String),
+    /// Text, shared because a write copies the map nodes on its path and
+    /// each copy clones its keys.
+    Text(Arc<str>),
     /// Any other value by its debug form, which derived equality follows.
-    Other(String),
+    Other(Arc<str>),
 }
 
 impl IndexKey {
@@ -48,9 +51,9 @@ impl IndexKey {
             Value::Int(number) => IndexKey::Int(*number),
             Value::Float(number) if *number == 0.0 => IndexKey::Empty,
             Value::Float(number) => IndexKey::Float(number.to_bits()),
-            Value::Str(text) => IndexKey::Text(text.clone()),
+            Value::Str(text) => IndexKey::Text(Arc::from(text.as_str())),
             Value::List(items) if items.is_empty() => IndexKey::Empty,
-            other => IndexKey::Other(format!("{other:?}")),
+            other => IndexKey::Other(Arc::from(format!("{other:?}"))),
         }
     }
 }

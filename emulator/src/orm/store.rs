@@ -114,8 +114,10 @@ pub struct DbState {
     /// `module.name` to (model, id), mirroring `ir.model.data`. Change it
     /// through [`DbState::insert_xmlid`] and [`DbState::remove_xmlid`].
     pub xmlids: imbl::OrdMap<String, (String, i64)>,
-    /// The reverse of `xmlids`: the external ids of each record.
-    xmlids_by_record: imbl::OrdMap<(String, i64), imbl::OrdSet<String>>,
+    /// The reverse of `xmlids`: the external ids of each record. Text is
+    /// shared because a write copies the map nodes on its path and each
+    /// copy clones its keys.
+    xmlids_by_record: imbl::OrdMap<(Arc<str>, i64), imbl::OrdSet<Arc<str>>>,
     pub credentials: imbl::OrdMap<i64, Credentials>,
     /// Declared business methods, by model then method name.
     pub methods: Arc<BTreeMap<String, BTreeMap<String, BusinessMethod>>>,
@@ -201,16 +203,17 @@ impl DbState {
 
     fn link_xmlid(&mut self, xmlid: String, model: String, id: i64) {
         self.xmlids_by_record
-            .entry((model, id))
+            .entry((Arc::from(model), id))
             .or_default()
-            .insert(xmlid);
+            .insert(Arc::from(xmlid));
     }
 
     /// Removes an external id; nothing happens when it is unknown.
     pub fn remove_xmlid(&mut self, xmlid: &str) {
-        let Some(target) = self.xmlids.remove(xmlid) else {
+        let Some((model, id)) = self.xmlids.remove(xmlid) else {
             return;
         };
+        let target = (Arc::from(model), id);
         if let Some(names) = self.xmlids_by_record.get_mut(&target) {
             names.remove(xmlid);
             if names.is_empty() {
@@ -222,8 +225,8 @@ impl DbState {
     /// Returns the external ids of a record, in ascending order.
     pub fn xmlids_of(&self, model: &str, id: i64) -> Vec<String> {
         self.xmlids_by_record
-            .get(&(model.to_owned(), id))
-            .map(|names| names.iter().cloned().collect())
+            .get(&(Arc::from(model), id))
+            .map(|names| names.iter().map(|name| name.to_string()).collect())
             .unwrap_or_default()
     }
 }

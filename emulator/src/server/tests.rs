@@ -345,3 +345,61 @@ fn server_serves_on_a_real_socket() {
         "the port is closed after drop"
     );
 }
+
+fn control_post(path: &str, body: serde_json::Value) -> Request<Body> {
+    post(&format!("/_emulator{path}"), JSON, body.to_string())
+}
+
+#[tokio::test]
+async fn clock_advance_past_year_9999_rejected() {
+    let state = state();
+    let freeze = serde_json::json!({"at": "2026-01-01 00:00:00"});
+    let (status, _, _) = send(&state, control_post("/clock/freeze", freeze)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    for seconds in [315_360_000_000_i64, i64::MAX, -64_000_000_000] {
+        let body = serde_json::json!({ "seconds": seconds });
+        let (status, _, body) = send(&state, control_post("/clock/advance", body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{seconds}: {body}");
+        assert!(body.contains("9999-12-31 23:59:59"), "{seconds}: {body}");
+    }
+
+    let (_, _, body) = send(
+        &state,
+        Request::get("/_emulator/clock")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(parse(&body)["now"], "2026-01-01 00:00:00");
+}
+
+#[tokio::test]
+async fn clock_advance_to_year_9999_accepted() {
+    let state = state();
+    let freeze = serde_json::json!({"at": "9999-12-31 23:59:58"});
+    send(&state, control_post("/clock/freeze", freeze)).await;
+
+    let advance = serde_json::json!({"seconds": 1});
+    let (status, _, body) = send(&state, control_post("/clock/advance", advance)).await;
+
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(parse(&body)["now"], "9999-12-31 23:59:59");
+}
+
+#[tokio::test]
+async fn clock_set_outside_years_1_to_9999_rejected() {
+    let state = state();
+    for route in ["/clock/freeze", "/clock/set"] {
+        for at in [
+            "+12020-04-14 18:55:10",
+            "0000-12-31 23:59:59",
+            "-0001-01-01 00:00:00",
+        ] {
+            let body = serde_json::json!({ "at": at });
+            let (status, _, body) = send(&state, control_post(route, body)).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{route} {at}: {body}");
+            assert!(body.contains("0001-01-01 00:00:00"), "{route} {at}: {body}");
+        }
+    }
+}

@@ -403,3 +403,46 @@ async fn clock_set_outside_years_1_to_9999_rejected() {
         }
     }
 }
+
+#[tokio::test]
+async fn fault_durations_over_maximum_rejected() {
+    let state = state();
+    let cases = [
+        (
+            serde_json::json!({"type": "hang", "ms": u64::MAX}),
+            "hang ms 18446744073709551615 is more than the maximum of 3600000 ms (one hour)",
+        ),
+        (
+            serde_json::json!({"type": "delay", "ms": 3_600_001}),
+            "delay ms 3600001 is more than the maximum of 3600000 ms (one hour)",
+        ),
+        (
+            serde_json::json!({"type": "http", "status": 429, "retry_after": u64::MAX}),
+            "retry_after 18446744073709551615 is more than the maximum of 86400 seconds (one day)",
+        ),
+    ];
+    for (effect, message) in cases {
+        let rule = serde_json::json!({ "effect": effect });
+        let (status, _, body) = send(&state, control_post("/faults", rule)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{effect}: {body}");
+        assert_eq!(
+            parse(&body)["error"],
+            format!("invalid fault rule: {message}"),
+            "{effect}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn fault_durations_at_maximum_accepted() {
+    let state = state();
+    let effects = [
+        serde_json::json!({"type": "hang", "ms": 3_600_000}),
+        serde_json::json!({"type": "http", "status": 503, "retry_after": 86_400}),
+    ];
+    for effect in effects {
+        let rule = serde_json::json!({ "effect": effect });
+        let (status, _, body) = send(&state, control_post("/faults", rule)).await;
+        assert_eq!(status, StatusCode::CREATED, "{effect}: {body}");
+    }
+}

@@ -446,3 +446,26 @@ async fn fault_durations_at_maximum_accepted() {
         assert_eq!(status, StatusCode::CREATED, "{effect}: {body}");
     }
 }
+
+#[tokio::test]
+async fn instance_change_of_built_in_field_rejected() {
+    let state = state();
+    for field in crate::profile::import::AUTOMATIC_FIELDS {
+        for spec in [
+            serde_json::json!({"remove": true}),
+            serde_json::json!({"type": "char"}),
+        ] {
+            let change = serde_json::json!({"models": {"res.partner": {"fields": {field: spec}}}});
+            let (status, _, body) = send(&state, control_post("/instance", change)).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{field} {spec}: {body}");
+            let message = parse(&body)["error"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                message.contains(&format!("field res.partner.{field} is built in")),
+                "{field} {spec}: {message}"
+            );
+        }
+    }
+}

@@ -339,7 +339,7 @@ fn server_serves_on_a_real_socket() {
     drop(server);
 
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
-    assert!(response.ends_with(r#"{"status": "ok", "version": "17.0", "databases": ["demo"]}"#));
+    assert!(response.ends_with(r#"{"status":"ok","version":"17.0","databases":["demo"]}"#));
     assert!(
         std::net::TcpStream::connect(address).is_err(),
         "the port is closed after drop"

@@ -81,7 +81,8 @@ struct PassArgs {
     /// created if missing.
     #[arg(long, env = "SYNC_STATE_DIR")]
     state_dir: PathBuf,
-    /// The integration spec (YAML).
+    /// The integration spec: a YAML file, or the name of a built-in spec
+    /// (odoo-17) when no file of that name exists.
     #[arg(long, env = "SYNC_SPEC")]
     spec: PathBuf,
     /// The protocol spoken to Odoo, over the spec's `protocol`.
@@ -176,6 +177,7 @@ fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }
 

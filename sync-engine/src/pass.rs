@@ -272,7 +272,10 @@ fn validate(config: &PassConfig, options: &PassOptions) -> SyncResult<()> {
         }
     }
     if config.password.is_empty() && config.api_key.as_deref().unwrap_or_default().is_empty() {
-        return Err(config_error("set ODOO_PASSWORD or ODOO_API_KEY".to_owned()));
+        return Err(config_error(
+            "no password or API key: set ODOO_PASSWORD or ODOO_API_KEY (or --password or --api-key)"
+                .to_owned(),
+        ));
     }
     if config.state_dir.as_os_str().is_empty() {
         return Err(config_error("SYNC_STATE_DIR is empty: set it".to_owned()));

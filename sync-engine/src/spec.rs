@@ -8,6 +8,13 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
+/// The specs built into the engine, by name. `Spec::load` takes a name
+/// in place of a path when no file of that name exists.
+pub const BUILTIN_SPECS: &[(&str, &str)] = &[(
+    "odoo-17",
+    include_str!("../../fixtures/mappings/odoo-17.yaml"),
+)];
+
 /// A whole spec file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,8 +168,19 @@ impl Spec {
             path: path.display().to_string(),
             message,
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| fail(format!("cannot read the spec: {e}")))?;
+        let builtin = BUILTIN_SPECS
+            .iter()
+            .find(|(name, _)| path.as_os_str() == *name && !path.exists());
+        let text = match builtin {
+            Some((_, text)) => (*text).to_owned(),
+            None => std::fs::read_to_string(path).map_err(|e| {
+                let names: Vec<&str> = BUILTIN_SPECS.iter().map(|(name, _)| *name).collect();
+                fail(format!(
+                    "cannot read the spec: {e} (give a spec file, or a built-in name: {})",
+                    names.join(", ")
+                ))
+            })?,
+        };
         let spec: Spec = serde_saphyr::from_str(&text).map_err(|e| fail(e.to_string()))?;
         spec.validate().map_err(fail)?;
         Ok(spec)

@@ -27,11 +27,8 @@ use super::{
 use crate::saas::{Entity, SaasStore};
 
 /// The specs built into the harness, by name, for scenarios that use a
-/// built-in profile as it is.
-pub const BUILTIN_SPECS: &[(&str, &str)] = &[(
-    "odoo-17",
-    include_str!("../../../fixtures/mappings/odoo-17.yaml"),
-)];
+/// built-in profile as it is: those of the reference engine.
+pub use odoo_sync::spec::BUILTIN_SPECS;
 
 /// The user id that bypasses access rights and record rules.
 const SUPERUSER: i64 = 1;

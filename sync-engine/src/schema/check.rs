@@ -51,7 +51,8 @@ pub fn check(client: &mut OdooClient, spec: &Spec) -> SyncResult<SchemaCheck> {
         checker.check_entity(entity, entity_spec)?;
     }
     for drift in &checker.result.drifts {
-        tracing::warn!(entity = %drift.entity, model = %drift.model, field = ?drift.field, "schema drift: {}", drift.message);
+        let field = drift.field.as_deref().unwrap_or("(the model)");
+        tracing::warn!(entity = %drift.entity, model = %drift.model, field, "schema drift: {}", drift.message);
     }
     Ok(checker.result)
 }

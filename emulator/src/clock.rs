@@ -3,7 +3,56 @@
 
 use std::sync::Mutex;
 
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
+
+/// Returns the earliest time Odoo's `YYYY-MM-DD HH:MM:SS` format can write.
+pub fn earliest_time() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .expect("0001-01-01 00:00:00 is a valid time")
+}
+
+/// Returns the latest time Odoo's `YYYY-MM-DD HH:MM:SS` format can write.
+pub fn latest_time() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|date| date.and_hms_opt(23, 59, 59))
+        .expect("9999-12-31 23:59:59 is a valid time")
+}
+
+/// A clock change rejected because the clock would leave the years 1 to
+/// 9999, which Odoo's four-digit date format and string-compared date
+/// searches need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfRange {
+    /// The requested time, or `None` when chrono cannot represent it.
+    pub requested: Option<NaiveDateTime>,
+}
+
+impl std::fmt::Display for OutOfRange {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "the clock would move ")?;
+        if let Some(at) = self.requested {
+            write!(formatter, "to {}, ", at.format("%Y-%m-%d %H:%M:%S"))?;
+        }
+        write!(
+            formatter,
+            "outside {} to {} (UTC), the years 1 to 9999 that Odoo's \
+             YYYY-MM-DD HH:MM:SS format can store",
+            earliest_time().format("%Y-%m-%d %H:%M:%S"),
+            latest_time().format("%Y-%m-%d %H:%M:%S"),
+        )
+    }
+}
+
+impl std::error::Error for OutOfRange {}
+
+/// Returns `at` if Odoo's date format can store it.
+fn check_range(at: Option<NaiveDateTime>) -> Result<NaiveDateTime, OutOfRange> {
+    match at {
+        Some(at) if (earliest_time()..=latest_time()).contains(&at) => Ok(at),
+        requested => Err(OutOfRange { requested }),
+    }
+}
 
 /// A clock that can be frozen at a time or offset from real time.
 #[derive(Debug, Default)]
@@ -31,22 +80,32 @@ impl Clock {
         self.now().format("%Y-%m-%d %H:%M:%S").to_string()
     }
 
-    /// Freezes the clock at a time.
-    pub fn freeze(&self, at: NaiveDateTime) {
+    /// Freezes the clock at a time in the years 1 to 9999.
+    pub fn freeze(&self, at: NaiveDateTime) -> Result<(), OutOfRange> {
+        let at = check_range(Some(at))?;
         let mut state = self.state.lock().expect("the clock lock is never poisoned");
         state.frozen = Some(at);
         state.offset = Duration::zero();
+        Ok(())
     }
 
-    /// Moves the clock forward (or back, with a negative duration).
-    pub fn advance(&self, by: Duration) {
+    /// Moves the clock forward (or back, with a negative duration), unless
+    /// that leaves the years 1 to 9999.
+    // NOTE: a running clock moved close to 9999-12-31 23:59:59 still runs
+    // past it later.
+    pub fn advance(&self, by: Duration) -> Result<(), OutOfRange> {
         let mut state = self.state.lock().expect("the clock lock is never poisoned");
-        state.offset += by;
+        let base = state.frozen.unwrap_or_else(|| Utc::now().naive_utc());
+        let offset = state.offset.checked_add(&by);
+        check_range(offset.and_then(|offset| base.checked_add_signed(offset)))?;
+        state.offset = offset.expect("checked in range");
+        Ok(())
     }
 
-    /// Moves the clock to a time. A frozen clock stays frozen there; a
-    /// running clock keeps running from there.
-    pub fn set(&self, at: NaiveDateTime) {
+    /// Moves the clock to a time in the years 1 to 9999. A frozen clock
+    /// stays frozen there, and a running clock keeps running from there.
+    pub fn set(&self, at: NaiveDateTime) -> Result<(), OutOfRange> {
+        let at = check_range(Some(at))?;
         let mut state = self.state.lock().expect("the clock lock is never poisoned");
         match state.frozen {
             Some(_) => {
@@ -55,6 +114,7 @@ impl Clock {
             }
             None => state.offset = at - Utc::now().naive_utc(),
         }
+        Ok(())
     }
 
     /// Tells whether the clock is frozen.

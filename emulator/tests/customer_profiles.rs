@@ -210,7 +210,10 @@ fn acme_past_slots_are_read_only() {
     let today = chrono::NaiveDate::from_ymd_opt(2025, 6, 2)
         .and_then(|d| d.and_hms_opt(9, 0, 0))
         .expect("a valid date");
-    acme.emulator.clock().freeze(today);
+    acme.emulator
+        .clock()
+        .freeze(today)
+        .expect("2025 is in range");
     let uid = acme.id("acme.user_web_shop");
     let vals = Value::from(serde_json::json!({"x_studio_capacity": 2}));
     let past = acme.id("acme.slot_monday_north");

@@ -190,3 +190,105 @@ fn limit_and_offset_page_the_ordered_result() {
         .collect();
     assert_eq!(names, vec!["Ada", "Mitchell Admin"]);
 }
+
+/// Returns a domain of `prefix` followed by `leaves`, as a client sends it.
+fn prefix_domain(prefix: &[&str], leaves: &[serde_json::Value]) -> serde_json::Value {
+    let mut items: Vec<serde_json::Value> = prefix.iter().map(|op| serde_json::json!(op)).collect();
+    items.extend(leaves.iter().cloned());
+    serde_json::Value::Array(items)
+}
+
+/// Returns `&`/`|` operators that each nest the next one as their second
+/// operand, with `depth` levels in all counting the leaves.
+fn alternating_domain(depth: usize) -> serde_json::Value {
+    let leaf = serde_json::json!(["name", "!=", "nobody"]);
+    let mut items = Vec::new();
+    for level in 1..depth {
+        items.push(serde_json::json!(if level % 2 == 0 { "&" } else { "|" }));
+        items.push(leaf.clone());
+    }
+    items.push(serde_json::json!(["name", "=", "Ada"]));
+    serde_json::Value::Array(items)
+}
+
+#[test]
+fn many_negations_cancel_in_pairs() {
+    let emulator = emulator();
+    let ada = serde_json::json!(["name", "=", "Ada"]);
+    let even = prefix_domain(&["!"; 100_000], std::slice::from_ref(&ada));
+    assert_eq!(names(&emulator, even, serde_json::json!({})), vec!["Ada"]);
+
+    let odd = prefix_domain(&["!"; 100_001], &[ada]);
+    let found = names(&emulator, odd, serde_json::json!({}));
+    assert!(!found.contains(&"Ada".to_owned()), "{found:?}");
+    assert!(found.contains(&"Acme".to_owned()), "{found:?}");
+}
+
+#[test]
+fn long_or_chain_is_flattened() {
+    let emulator = emulator();
+    let mut leaves = vec![serde_json::json!(["name", "=", "nobody"]); 100_000];
+    leaves.push(serde_json::json!(["name", "=", "Ada"]));
+    let domain = prefix_domain(&["|"; 100_000], &leaves);
+    assert_eq!(names(&emulator, domain, serde_json::json!({})), vec!["Ada"]);
+}
+
+#[test]
+fn long_and_chain_is_flattened() {
+    let emulator = emulator();
+    let mut leaves = vec![serde_json::json!(["name", "!=", "nobody"]); 100_000];
+    leaves.push(serde_json::json!(["name", "=", "Ada"]));
+    let domain = prefix_domain(&["&"; 100_000], &leaves);
+    assert_eq!(names(&emulator, domain, serde_json::json!({})), vec!["Ada"]);
+}
+
+#[test]
+fn long_implicit_and_of_leaves() {
+    let emulator = emulator();
+    let mut leaves = vec![serde_json::json!(["name", "!=", "nobody"]); 100_000];
+    leaves.push(serde_json::json!(["name", "=", "Ada"]));
+    let domain = prefix_domain(&[], &leaves);
+    assert_eq!(names(&emulator, domain, serde_json::json!({})), vec!["Ada"]);
+}
+
+#[test]
+fn nesting_at_max_depth_is_evaluated() {
+    // The server's threads have this stack, and the emulator evaluates and
+    // drops the domain tree recursively on them.
+    let worker = std::thread::Builder::new()
+        .stack_size(odoo_emulator::server::WORKER_STACK_BYTES)
+        .spawn(|| {
+            let emulator = emulator();
+            let domain = alternating_domain(odoo_emulator::orm::domain::MAX_DOMAIN_DEPTH);
+            names(&emulator, domain, serde_json::json!({}))
+        })
+        .expect("spawn a thread");
+    let found = worker.join().expect("the search does not panic");
+    assert!(found.contains(&"Ada".to_owned()), "{found:?}");
+}
+
+#[test]
+fn nesting_over_max_depth_is_a_value_error() {
+    let emulator = emulator();
+    for depth in [odoo_emulator::orm::domain::MAX_DOMAIN_DEPTH + 1, 100_000] {
+        let error = call(
+            &emulator,
+            "search",
+            vec![Value::from(alternating_domain(depth))],
+            Dict::new(),
+        )
+        .expect_err("a domain nested too deeply");
+        assert_eq!(
+            error.kind,
+            odoo_emulator::ErrorKind::ValueError,
+            "depth {depth}"
+        );
+        assert!(
+            error
+                .message
+                .starts_with("Domain nesting is deeper than 2000 levels"),
+            "depth {depth}: {}",
+            error.message
+        );
+    }
+}

@@ -274,6 +274,77 @@ fn xmlrpc_body_50_mb() {
     assert_still_serving(&mut emulator, count);
 }
 
+/// Returns the result of `search_count` on partners over XML-RPC.
+fn search_count_xml(emulator: &Emulator, domain: Vec<Value>) -> Response {
+    let body = execute_kw(
+        "res.partner",
+        "search_count",
+        vec![Value::Array(domain)],
+        vec![],
+    );
+    post_xml(emulator, "/xmlrpc/2/object", body)
+}
+
+fn id_leaf(operator: &str, id: i64) -> Value {
+    Value::Array(vec!["id".into(), operator.into(), id.into()])
+}
+
+#[test]
+fn xmlrpc_deeply_nested_domain() {
+    let mut emulator = Emulator::start();
+    let count = partner_count(&emulator);
+
+    // Pairs of '!' cancel, so this is the domain [('id', '>', 0)].
+    let mut negations = vec![Value::from("!"); 100_000];
+    negations.push(id_leaf(">", 0));
+    let response = search_count_xml(&emulator, negations);
+    assert_eq!(response.result(), Some(&Value::Int(count)), "{response:?}");
+
+    let mut alternatives = vec![Value::from("|"); 100_000];
+    alternatives.extend(vec![id_leaf("<", 0); 100_000]);
+    alternatives.push(id_leaf(">", 0));
+    let response = search_count_xml(&emulator, alternatives);
+    assert_eq!(response.result(), Some(&Value::Int(count)), "{response:?}");
+
+    // Alternating '&' and '|' cannot be merged, and the emulator rejects
+    // such a tree once it is deeper than its limit.
+    let mut alternating = Vec::new();
+    for level in 0..100_000 {
+        alternating.push(Value::from(if level % 2 == 0 { "&" } else { "|" }));
+        alternating.push(id_leaf(">", 0));
+    }
+    alternating.push(id_leaf(">", 0));
+    let (code, last) = fault(&search_count_xml(&emulator, alternating));
+    assert_eq!(code, APPLICATION_ERROR);
+    assert!(
+        last.starts_with("ValueError: Domain nesting is deeper than"),
+        "{last}"
+    );
+    assert_still_serving(&mut emulator, count);
+}
+
+#[test]
+fn jsonrpc_deeply_nested_domain() {
+    let mut emulator = Emulator::start();
+    let count = partner_count(&emulator);
+    let mut domain = vec![json!("!"); 100_001];
+    domain.push(json!(["id", ">", 0]));
+    let body = json!({
+        "jsonrpc": "2.0",
+        "method": "call",
+        "id": 1,
+        "params": {
+            "service": "object",
+            "method": "execute_kw",
+            "args": [DB, ADMIN_UID, PASSWORD, "res.partner", "search_count", [domain]],
+        },
+    });
+    let reply = post_json(&emulator, body.to_string());
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["result"], json!(0), "{}", reply.text());
+    assert_still_serving(&mut emulator, count);
+}
+
 #[test]
 fn xmlrpc_unknown_service() {
     let mut emulator = Emulator::start();

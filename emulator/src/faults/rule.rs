@@ -138,6 +138,14 @@ pub enum Effect {
     MarshalNone,
 }
 
+/// The longest `delay` or `hang`, in milliseconds: one hour. A longer
+/// wait only keeps a connection and a server task open past any client's
+/// timeout.
+pub const MAX_WAIT_MS: u64 = 3_600_000;
+
+/// The largest `retry_after`, in seconds: one day.
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 86_400;
+
 fn default_hang_ms() -> u64 {
     30_000
 }
@@ -260,6 +268,18 @@ impl FaultRule {
                         "retry_after goes with status 429 or 503".into(),
                     ));
                 }
+                if let Some(seconds) = retry_after.filter(|s| *s > MAX_RETRY_AFTER_SECONDS) {
+                    return Err(InvalidRule(format!(
+                        "retry_after {seconds} is more than the maximum of \
+                         {MAX_RETRY_AFTER_SECONDS} seconds (one day)"
+                    )));
+                }
+            }
+            Effect::Delay { ms } | Effect::Hang { ms } if *ms > MAX_WAIT_MS => {
+                return Err(InvalidRule(format!(
+                    "{} ms {ms} is more than the maximum of {MAX_WAIT_MS} ms (one hour)",
+                    self.effect.name()
+                )));
             }
             Effect::Error { exception, .. } if exception_kind(exception).is_none() => {
                 return Err(InvalidRule(format!(

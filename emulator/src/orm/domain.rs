@@ -11,7 +11,11 @@
 //!   database has the extension;
 //! - negative operators on a dotted path are applied inside the sub-search
 //!   (`partner_id.name != 'x'` matches records whose partner's name is not
-//!   `x`), not as the complement of the positive search.
+//!   `x`), not as the complement of the positive search;
+//! - a domain whose tree is deeper than [`MAX_DOMAIN_DEPTH`] levels, after
+//!   merging `&` in `&`, `|` in `|` and cancelling `!` pairs, raises a
+//!   `ValueError`, because evaluation recurses once per level. Odoo's
+//!   domain normalization does not recurse and has no such limit.
 
 use std::collections::BTreeSet;
 
@@ -164,29 +168,140 @@ fn syntax_error(domain: &Value) -> OdooError {
     ))
 }
 
+/// Parses one term starting at `position`: a leaf, or an operator and its
+/// operands. It keeps the open operators on a heap stack instead of
+/// recursing, because clients can send thousands of prefix operators.
+/// An operator nested directly in one of the same kind joins it (`&` in
+/// `&`, `|` in `|`), and two `!` in a row cancel out. Neither changes the
+/// result or the errors, and both keep the tree shallow for [`evaluate`]
+/// and `Drop`, which do recurse.
 fn parse_term(items: &[Value], position: &mut usize, whole: &Value) -> OdooResult<Domain> {
-    let Some(item) = items.get(*position) else {
-        return Err(syntax_error(whole));
-    };
-    *position += 1;
-    match item {
-        Value::Str(op) if op == "&" || op == "|" => {
-            let left = parse_term(items, position, whole)?;
-            let right = parse_term(items, position, whole)?;
-            Ok(if op == "&" {
-                Domain::And(vec![left, right])
-            } else {
-                Domain::Or(vec![left, right])
-            })
+    let mut open: Vec<OpenOperator> = Vec::new();
+    loop {
+        let Some(item) = items.get(*position) else {
+            return Err(syntax_error(whole));
+        };
+        *position += 1;
+        let leaf = match item {
+            Value::Str(op) if op == "&" || op == "|" || op == "!" => {
+                let connective = match op.as_str() {
+                    "&" => Connective::And,
+                    "|" => Connective::Or,
+                    _ => Connective::Not,
+                };
+                open_operator(&mut open, connective);
+                continue;
+            }
+            Value::List(leaf) if leaf.len() == 3 => leaf,
+            other => {
+                return Err(OdooError::value(format!(
+                    "Invalid leaf {}",
+                    python_tuple_repr(other)
+                )))
+            }
+        };
+        let mut finished = Nested {
+            domain: parse_leaf(leaf)?,
+            depth: 1,
+        };
+        // Hand the finished term to the innermost open operator, and close
+        // every operator that this completes.
+        loop {
+            let Some(innermost) = open.last_mut() else {
+                return Ok(finished.domain);
+            };
+            innermost.push(finished);
+            if innermost.remaining > 0 {
+                break;
+            }
+            let closed = open.pop().expect("an open operator").close();
+            if closed.depth > MAX_DOMAIN_DEPTH {
+                return Err(OdooError::value(format!(
+                    "Domain nesting is deeper than {MAX_DOMAIN_DEPTH} levels of '&', '|' and '!' \
+                     after merging repeated operators. Flatten the domain, for example by listing \
+                     leaves one after another, which ANDs them."
+                )));
+            }
+            finished = closed;
         }
-        Value::Str(op) if op == "!" => {
-            Ok(Domain::Not(Box::new(parse_term(items, position, whole)?)))
+    }
+}
+
+/// Opens an operator in the innermost open one, merging it into an open
+/// operator of the same kind.
+fn open_operator(open: &mut Vec<OpenOperator>, connective: Connective) {
+    match open.last_mut() {
+        Some(innermost) if innermost.connective == connective => match connective {
+            // The nested operator's two operands take its one slot.
+            Connective::And | Connective::Or => innermost.remaining += 1,
+            Connective::Not => {
+                open.pop();
+            }
+        },
+        _ => open.push(OpenOperator::new(connective)),
+    }
+}
+
+/// The maximum depth of a parsed domain tree, counting a leaf as 1.
+/// The emulator evaluates and drops the tree recursively, so it rejects
+/// deeper domains with a `ValueError` instead of overflowing the stack.
+/// The nesting-at-max-depth test runs at this depth on a thread with the
+/// server's stack, in a debug build.
+pub const MAX_DOMAIN_DEPTH: usize = 2_000;
+
+/// A prefix operator of the domain syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Connective {
+    And,
+    Or,
+    Not,
+}
+
+/// A parsed term and the depth of its tree.
+struct Nested {
+    domain: Domain,
+    depth: usize,
+}
+
+/// An operator whose operands are still being parsed.
+struct OpenOperator {
+    connective: Connective,
+    parts: Vec<Domain>,
+    /// How many operands are still to be parsed.
+    remaining: usize,
+    /// The depth of the tree this operator closes into, so far.
+    depth: usize,
+}
+
+impl OpenOperator {
+    fn new(connective: Connective) -> Self {
+        OpenOperator {
+            connective,
+            parts: Vec::new(),
+            remaining: match connective {
+                Connective::And | Connective::Or => 2,
+                Connective::Not => 1,
+            },
+            depth: 1,
         }
-        Value::List(leaf) if leaf.len() == 3 => parse_leaf(leaf),
-        other => Err(OdooError::value(format!(
-            "Invalid leaf {}",
-            python_tuple_repr(other)
-        ))),
+    }
+
+    fn push(&mut self, operand: Nested) {
+        self.remaining -= 1;
+        self.depth = self.depth.max(operand.depth + 1);
+        self.parts.push(operand.domain);
+    }
+
+    fn close(mut self) -> Nested {
+        let domain = match self.connective {
+            Connective::And => Domain::And(self.parts),
+            Connective::Or => Domain::Or(self.parts),
+            Connective::Not => Domain::Not(Box::new(self.parts.pop().expect("one operand"))),
+        };
+        Nested {
+            domain,
+            depth: self.depth,
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use crate::orm::schema::{
     Constraint, DefaultValue, Field, FieldMap, FieldType, Model, OnDelete, Schema,
 };
 use crate::profile::format::{DisplayName, FieldSpec, ModelSpec};
+use crate::profile::import::AUTOMATIC_FIELDS;
 use crate::profile::load::{locate, Source};
 use crate::profile::ProfileError;
 use crate::value::Value;
@@ -148,6 +149,19 @@ fn apply_model_spec(
     model.reflection |= spec.reflection;
     model.copy_format.extend(spec.copy_format.clone());
     for (name, field_spec) in &spec.fields {
+        // Every schema change adds the automatic fields again, so removing
+        // one is silently undone, and the ORM relies on their types.
+        if AUTOMATIC_FIELDS.contains(&name.as_str()) {
+            return Err(error(
+                &["fields", name],
+                format!(
+                    "field {}.{name} is built in, so it cannot be declared, changed or \
+                     removed; the built-in fields are {}",
+                    model.name,
+                    AUTOMATIC_FIELDS.join(", ")
+                ),
+            ));
+        }
         if field_spec.remove {
             model.fields.shift_remove(name);
             continue;

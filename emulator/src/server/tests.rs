@@ -339,9 +339,133 @@ fn server_serves_on_a_real_socket() {
     drop(server);
 
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
-    assert!(response.ends_with(r#"{"status": "ok", "version": "17.0", "databases": ["demo"]}"#));
+    assert!(response.ends_with(r#"{"status":"ok","version":"17.0","databases":["demo"]}"#));
     assert!(
         std::net::TcpStream::connect(address).is_err(),
         "the port is closed after drop"
     );
+}
+
+fn control_post(path: &str, body: serde_json::Value) -> Request<Body> {
+    post(&format!("/_emulator{path}"), JSON, body.to_string())
+}
+
+#[tokio::test]
+async fn clock_advance_past_year_9999_rejected() {
+    let state = state();
+    let freeze = serde_json::json!({"at": "2026-01-01 00:00:00"});
+    let (status, _, _) = send(&state, control_post("/clock/freeze", freeze)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    for seconds in [315_360_000_000_i64, i64::MAX, -64_000_000_000] {
+        let body = serde_json::json!({ "seconds": seconds });
+        let (status, _, body) = send(&state, control_post("/clock/advance", body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{seconds}: {body}");
+        assert!(body.contains("9999-12-31 23:59:59"), "{seconds}: {body}");
+    }
+
+    let (_, _, body) = send(
+        &state,
+        Request::get("/_emulator/clock")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(parse(&body)["now"], "2026-01-01 00:00:00");
+}
+
+#[tokio::test]
+async fn clock_advance_to_year_9999_accepted() {
+    let state = state();
+    let freeze = serde_json::json!({"at": "9999-12-31 23:59:58"});
+    send(&state, control_post("/clock/freeze", freeze)).await;
+
+    let advance = serde_json::json!({"seconds": 1});
+    let (status, _, body) = send(&state, control_post("/clock/advance", advance)).await;
+
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(parse(&body)["now"], "9999-12-31 23:59:59");
+}
+
+#[tokio::test]
+async fn clock_set_outside_years_1_to_9999_rejected() {
+    let state = state();
+    for route in ["/clock/freeze", "/clock/set"] {
+        for at in [
+            "+12020-04-14 18:55:10",
+            "0000-12-31 23:59:59",
+            "-0001-01-01 00:00:00",
+        ] {
+            let body = serde_json::json!({ "at": at });
+            let (status, _, body) = send(&state, control_post(route, body)).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{route} {at}: {body}");
+            assert!(body.contains("0001-01-01 00:00:00"), "{route} {at}: {body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn fault_durations_over_maximum_rejected() {
+    let state = state();
+    let cases = [
+        (
+            serde_json::json!({"type": "hang", "ms": u64::MAX}),
+            "hang ms 18446744073709551615 is more than the maximum of 3600000 ms (one hour)",
+        ),
+        (
+            serde_json::json!({"type": "delay", "ms": 3_600_001}),
+            "delay ms 3600001 is more than the maximum of 3600000 ms (one hour)",
+        ),
+        (
+            serde_json::json!({"type": "http", "status": 429, "retry_after": u64::MAX}),
+            "retry_after 18446744073709551615 is more than the maximum of 86400 seconds (one day)",
+        ),
+    ];
+    for (effect, message) in cases {
+        let rule = serde_json::json!({ "effect": effect });
+        let (status, _, body) = send(&state, control_post("/faults", rule)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{effect}: {body}");
+        assert_eq!(
+            parse(&body)["error"],
+            format!("invalid fault rule: {message}"),
+            "{effect}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn fault_durations_at_maximum_accepted() {
+    let state = state();
+    let effects = [
+        serde_json::json!({"type": "hang", "ms": 3_600_000}),
+        serde_json::json!({"type": "http", "status": 503, "retry_after": 86_400}),
+    ];
+    for effect in effects {
+        let rule = serde_json::json!({ "effect": effect });
+        let (status, _, body) = send(&state, control_post("/faults", rule)).await;
+        assert_eq!(status, StatusCode::CREATED, "{effect}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn instance_change_of_built_in_field_rejected() {
+    let state = state();
+    for field in crate::profile::import::AUTOMATIC_FIELDS {
+        for spec in [
+            serde_json::json!({"remove": true}),
+            serde_json::json!({"type": "char"}),
+        ] {
+            let change = serde_json::json!({"models": {"res.partner": {"fields": {field: spec}}}});
+            let (status, _, body) = send(&state, control_post("/instance", change)).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{field} {spec}: {body}");
+            let message = parse(&body)["error"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                message.contains(&format!("field res.partner.{field} is built in")),
+                "{field} {spec}: {message}"
+            );
+        }
+    }
 }

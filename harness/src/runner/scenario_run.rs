@@ -202,8 +202,16 @@ impl Session {
                 .emulator
                 .change_instance(&self.database, change)
                 .map_err(|e| e.to_string())?,
-            Step::Clock(ClockChange::Freeze(at)) => self.emulator.clock().freeze(*at),
-            Step::Clock(ClockChange::Advance(by)) => self.emulator.clock().advance(*by),
+            Step::Clock(ClockChange::Freeze(at)) => self
+                .emulator
+                .clock()
+                .freeze(*at)
+                .map_err(|e| e.to_string())?,
+            Step::Clock(ClockChange::Advance(by)) => self
+                .emulator
+                .clock()
+                .advance(*by)
+                .map_err(|e| e.to_string())?,
             Step::Reset => {
                 self.emulator
                     .reset(Some(&self.database))

@@ -398,7 +398,10 @@ impl Fixture {
     /// Moves the emulator's clock forward, so that any later write shows
     /// in `write_date`.
     pub fn advance_clock(&self) {
-        self.emulator.clock().advance(chrono::Duration::hours(1));
+        self.emulator
+            .clock()
+            .advance(chrono::Duration::hours(1))
+            .expect("an hour ahead is in range");
     }
 }
 

@@ -33,6 +33,8 @@ mod rpc;
 mod snapshot;
 mod yaml;
 
+pub use snapshot::AUTOMATIC_FIELDS;
+
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;

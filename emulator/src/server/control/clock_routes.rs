@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{json_response, parse_body, ControlResult, Failure};
+use crate::clock::OutOfRange;
 use crate::server::AppState;
 
 /// Returns the clock's state as every clock route does.
@@ -48,6 +49,11 @@ fn parse_time(text: &str) -> Result<NaiveDateTime, Failure> {
         })
 }
 
+fn out_of_range(error: OutOfRange) -> Failure {
+    tracing::warn!(%error, "clock change rejected");
+    Failure::invalid(error.to_string())
+}
+
 /// Serves `POST /_emulator/clock/freeze`: stops the clock at `at`, or at
 /// the current time when the body is empty.
 pub async fn freeze(State(state): State<AppState>, body: Bytes) -> ControlResult {
@@ -56,7 +62,7 @@ pub async fn freeze(State(state): State<AppState>, body: Bytes) -> ControlResult
         Some(text) => parse_time(&text)?,
         None => state.emulator.clock().now(),
     };
-    state.emulator.clock().freeze(at);
+    state.emulator.clock().freeze(at).map_err(out_of_range)?;
     tracing::info!(%at, "clock frozen");
     clock_state(&state)
 }
@@ -69,7 +75,7 @@ pub async fn set(State(state): State<AppState>, body: Bytes) -> ControlResult {
         .at
         .ok_or_else(|| Failure::invalid("missing `at`: the time to set"))?;
     let at = parse_time(&text)?;
-    state.emulator.clock().set(at);
+    state.emulator.clock().set(at).map_err(out_of_range)?;
     tracing::info!(%at, "clock set");
     clock_state(&state)
 }
@@ -85,13 +91,9 @@ struct AdvanceRequest {
 /// Serves `POST /_emulator/clock/advance`.
 pub async fn advance(State(state): State<AppState>, body: Bytes) -> ControlResult {
     let request: AdvanceRequest = parse_body(&body, None)?;
-    let by = chrono::Duration::try_seconds(request.seconds).ok_or_else(|| {
-        Failure::invalid(format!(
-            "invalid `seconds` {}: out of range",
-            request.seconds
-        ))
-    })?;
-    state.emulator.clock().advance(by);
+    let by = chrono::Duration::try_seconds(request.seconds)
+        .ok_or_else(|| out_of_range(OutOfRange { requested: None }))?;
+    state.emulator.clock().advance(by).map_err(out_of_range)?;
     tracing::info!(seconds = request.seconds, "clock advanced");
     clock_state(&state)
 }

@@ -34,7 +34,6 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::control::ControlError;
-use crate::value::{Dict, Value};
 
 use super::AppState;
 
@@ -186,28 +185,17 @@ fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
 }
 
 /// Serves `GET /_emulator/health`: the version and databases served, in
-/// Python's JSON layout as before the control API existed.
+/// compact JSON as every control route returns.
 async fn health(State(state): State<AppState>, method: Method) -> ControlResult {
     if method != Method::GET && method != Method::HEAD {
         return Err(method_not_allowed_failure());
     }
-    let mut status = Dict::new();
-    status.insert("status".into(), Value::from("ok"));
-    status.insert(
-        "version".into(),
-        Value::Str(state.emulator.version().server_version()),
-    );
-    let databases = state
-        .emulator
-        .database_names()
-        .into_iter()
-        .map(Value::Str)
-        .collect();
-    status.insert("databases".into(), Value::List(databases));
-    let body = crate::wire::pyjson::to_json_text(&Value::Dict(status))
-        .expect("the health document is shallow");
-    let content_type = [(header::CONTENT_TYPE, "application/json; charset=utf-8")];
-    Ok((StatusCode::OK, content_type, body).into_response())
+    let body = json!({
+        "status": "ok",
+        "version": state.emulator.version().server_version(),
+        "databases": state.emulator.database_names(),
+    });
+    Ok(json_response(StatusCode::OK, body))
 }
 
 fn method_not_allowed_failure() -> Failure {

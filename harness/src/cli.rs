@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::exit_codes;
 use crate::integration::Integration;
 use crate::outcome::{Status, Totals};
+use crate::report::stdout::outln;
 use crate::report::terminal::TerminalReporter;
 use crate::runner::{self, RunOptions};
 use crate::scenario::discover::{self, Partition};
@@ -211,9 +212,9 @@ fn select(args: &SelectArgs) -> Result<Vec<Scenario>, Exit> {
 fn check(args: &SelectArgs) -> Result<i32, Exit> {
     let scenarios = select(args)?;
     for scenario in &scenarios {
-        println!("valid  {}  {}", scenario.path.display(), scenario.name);
+        outln!("valid  {}  {}", scenario.path.display(), scenario.name);
     }
-    println!("{} scenarios are valid", scenarios.len());
+    outln!("{} scenarios are valid", scenarios.len());
     Ok(exit_codes::ALL_HELD)
 }
 

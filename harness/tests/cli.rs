@@ -475,3 +475,37 @@ fn sigterm_kills_running_passes() {
         "the pass's child {sleeper} survived: {stat}"
     );
 }
+
+/// Runs the harness with a stdout pipe whose reader is closed at once, as
+/// `odoo-harness … | head -0` does, and returns the exit code and stderr.
+fn run_with_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_odoo-harness"))
+        .args(args)
+        .current_dir(repository())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the harness starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("the harness ends");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}
+
+#[rstest]
+#[case::run(&["run", "--no-progress", "scenarios/first-sync.yaml", "scenarios/updates.yaml"])]
+#[case::check(&["check", "scenarios"])]
+#[case::prop(&["prop", "--no-progress", "--cases", "1", "--max-steps", "2", "--seed", "1"])]
+fn closed_stdout_ends_quietly(#[case] args: &[&str]) {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let out_arg = out.path().display().to_string();
+    let mut args = args.to_vec();
+    if args[0] == "prop" {
+        args.extend(["--out", &out_arg]);
+    }
+
+    let (code, stderr) = run_with_closed_stdout(&args);
+
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -5,4 +5,5 @@
 
 pub mod json;
 pub mod junit;
+pub mod stdout;
 pub mod terminal;

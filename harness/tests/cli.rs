@@ -509,3 +509,54 @@ fn closed_stdout_ends_quietly(#[case] args: &[&str]) {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[rstest]
+#[case::huge_generate(
+    "saas: {generate: {customer: 18446744073709551615}}\nsteps: [sync]\n",
+    "maximum is 100000"
+)]
+#[case::large_generate(
+    "saas: {generate: {customer: 1000000000}}\nsteps: [sync]\n",
+    "maximum is 100000"
+)]
+#[case::far_advance(
+    "steps: [{clock: {advance_seconds: 9223372036854775807}}]\n",
+    "years 1 to 9999"
+)]
+#[case::far_rewind(
+    "steps: [{clock: {advance_seconds: -9223372036854775807}}]\n",
+    "years 1 to 9999"
+)]
+#[case::year_overflow(
+    "steps: [{clock: {freeze: \"9999-12-31 23:00:00\"}}, {clock: {advance_seconds: 7200}}]\n",
+    "years 1 to 9999"
+)]
+fn unbounded_values_are_invalid(#[case] body: &str, #[case] limit: &str) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("bounds.yaml");
+    let scenario = format!(
+        "name: bounds\n{body}expect:\n  - odoo: {{model: res.partner, domain: [], count: 0}}\n"
+    );
+    std::fs::write(&file, scenario).expect("write the scenario");
+    let path = file.display().to_string();
+
+    for command in ["check", "run"] {
+        let args = if command == "check" {
+            vec!["check", path.as_str()]
+        } else {
+            vec!["run", "--no-progress", path.as_str()]
+        };
+        let output = harness(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{command}: {}",
+            text(&output)
+        );
+        assert!(stderr.contains(&format!("{path}:")), "{command}: {stderr}");
+        assert!(stderr.contains(limit), "{command}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+    }
+}

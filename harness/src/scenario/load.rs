@@ -33,6 +33,14 @@ pub use odoo_sync::spec::BUILTIN_SPECS;
 /// The user id that bypasses access rights and record rules.
 const SUPERUSER: i64 = 1;
 
+/// The maximum number of records `saas.generate` creates per entity.
+/// Each generated record stays in memory for the whole run.
+pub const MAX_GENERATED: usize = 100_000;
+
+/// The latest year the emulator's clock may reach, because Odoo's dates
+/// have four-digit years.
+pub const MAX_CLOCK_YEAR: i32 = 9999;
+
 /// Reads and validates a scenario file.
 ///
 /// # Errors
@@ -104,6 +112,8 @@ struct DryRun {
     emulator: Emulator,
     database: String,
     store: SaasStore,
+    /// The time the emulator's clock shows after the steps so far.
+    clock: chrono::NaiveDateTime,
 }
 
 impl Checker<'_> {
@@ -142,8 +152,10 @@ impl Checker<'_> {
         let emulator = Emulator::from_profiles(vec![(None, profile.clone())])
             .map_err(|e| self.file_problem(e.to_string()))
             .ok()?;
+        let clock = emulator.clock().now();
         let mut dry_run = DryRun {
             database: profile.database.clone(),
+            clock,
             emulator,
             store: SaasStore::default(),
         };
@@ -334,6 +346,16 @@ impl Checker<'_> {
                     self.problem(generate, format!("cannot generate unknown entity {name:?}"));
                     continue;
                 };
+                if *count > MAX_GENERATED {
+                    self.problem(
+                        generate,
+                        format!(
+                            "invalid `generate` count {count} for {name}: the maximum is \
+                             {MAX_GENERATED} per entity"
+                        ),
+                    );
+                    continue;
+                }
                 records.extend((1..=*count).map(|index| {
                     let (id, data) = entity.generated(index);
                     InitialRecord { entity, id, data }
@@ -383,7 +405,7 @@ impl Checker<'_> {
                 .map_err(|e| e.to_string()),
             StepFile::Schema(change) => instance_step("schema", change, dry_run),
             StepFile::Access(change) => instance_step("access", change, dry_run),
-            StepFile::Clock(clock) => clock_change(clock).map(Step::Clock),
+            StepFile::Clock(clock) => clock_change(clock, &mut dry_run.clock).map(Step::Clock),
         };
         match step {
             Ok(value) => Some(Located {
@@ -536,13 +558,40 @@ fn instance_step(
     })
 }
 
-fn clock_change(file: &ClockFile) -> Result<ClockChange, String> {
-    match (&file.freeze, file.advance_seconds) {
-        (Some(at), None) => chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S")
-            .map(ClockChange::Freeze)
-            .map_err(|_| format!("`freeze` {at:?} is not YYYY-MM-DD HH:MM:SS")),
-        (None, Some(seconds)) => Ok(ClockChange::Advance(chrono::Duration::seconds(seconds))),
-        _ => Err("a clock step needs exactly one of `freeze` and `advance_seconds`".into()),
+/// Checks a clock step and moves `clock` to where the step leaves the
+/// emulator's clock, which must stay within years 1 to [`MAX_CLOCK_YEAR`].
+fn clock_change(
+    file: &ClockFile,
+    clock: &mut chrono::NaiveDateTime,
+) -> Result<ClockChange, String> {
+    use chrono::Datelike;
+
+    let (change, moved) = match (&file.freeze, file.advance_seconds) {
+        (Some(at), None) => {
+            let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S")
+                .map_err(|_| format!("`freeze` {at:?} is not YYYY-MM-DD HH:MM:SS"))?;
+            (ClockChange::Freeze(at), Some(at))
+        }
+        (None, Some(seconds)) => {
+            let by = chrono::Duration::try_seconds(seconds);
+            let moved = by.and_then(|by| clock.checked_add_signed(by));
+            match (by, moved) {
+                (Some(by), Some(moved)) => (ClockChange::Advance(by), Some(moved)),
+                _ => (ClockChange::Advance(chrono::Duration::zero()), None),
+            }
+        }
+        _ => return Err("a clock step needs exactly one of `freeze` and `advance_seconds`".into()),
+    };
+    match moved {
+        Some(moved) if (1..=MAX_CLOCK_YEAR).contains(&moved.year()) => {
+            *clock = moved;
+            Ok(change)
+        }
+        _ => Err(format!(
+            "invalid clock step: it moves the clock from {} outside years 1 to \
+             {MAX_CLOCK_YEAR}; use a smaller `advance_seconds` or an earlier `freeze`",
+            clock.format("%Y-%m-%d %H:%M:%S")
+        )),
     }
 }
 

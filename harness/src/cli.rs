@@ -84,9 +84,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub reference: bool,
 
-    /// Maximum number of scenarios that run at once [default: the number
-    /// of CPUs].
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Maximum number of scenarios that run at once, from 1 to 256
+    /// [default: the number of CPUs].
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 
     /// Write a JUnit XML report to this path.
@@ -112,6 +112,24 @@ pub struct RunArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// The maximum of `--jobs`, for `run` and `prop`.
+pub const MAX_JOBS: usize = 256;
+
+/// Parses a count that must be from 1 to `max`.
+pub(crate) fn parse_count(text: &str, max: usize) -> Result<usize, String> {
+    let invalid = || format!("give a whole number from 1 to {max}");
+    let count: usize = text.trim().parse().map_err(|_| invalid())?;
+    if (1..=max).contains(&count) {
+        Ok(count)
+    } else {
+        Err(invalid())
+    }
+}
+
+pub(crate) fn parse_jobs(text: &str) -> Result<usize, String> {
+    parse_count(text, MAX_JOBS)
 }
 
 fn parse_protocol(text: &str) -> Result<odoo_sync::rpc::Protocol, String> {

@@ -106,7 +106,7 @@ fn prop_rejects_zero_cases() {
     let output = harness(&["prop", "--reference", "--cases", "0"]);
 
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--cases must be at least 1"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("from 1 to 10000"));
 }
 
 #[test]
@@ -115,4 +115,68 @@ fn prop_rejects_a_missing_profile() {
 
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("the profile is invalid"));
+}
+
+#[test]
+fn out_of_range_options_are_invalid() {
+    let cases = [
+        ["--max-steps", "100000"],
+        ["--max-steps", "0"],
+        ["--cases", "0"],
+        ["--cases", "10001"],
+        ["--jobs", "0"],
+    ];
+    for [option, value] in cases {
+        let output = harness(&["prop", "--no-progress", option, value]);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{option} {value}: {}",
+            text(&output)
+        );
+        assert!(stderr.contains(option), "{option} {value}: {stderr}");
+    }
+    let output = harness(&["run", "--no-progress", "--jobs", "0"]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "run --jobs 0: {}",
+        text(&output)
+    );
+}
+
+#[test]
+fn sigterm_ends_generation_promptly() {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_odoo-harness"))
+        .args([
+            "prop",
+            "--no-progress",
+            "--cases",
+            "10000",
+            "--max-steps",
+            "200",
+        ])
+        .args(["--seed", "1", "--out"])
+        .arg(out.path())
+        .current_dir(support::repository())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the harness starts");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("a pid"));
+    let sent = std::time::Instant::now();
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
+    let status = child.wait().expect("the harness ends");
+
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(5),
+        "the harness took {:?} to end",
+        sent.elapsed()
+    );
 }

@@ -186,7 +186,11 @@ pub fn main(cli: Cli) -> i32 {
 }
 
 /// Loads the selected scenarios; any invalid one rejects the whole run.
-fn select(args: &SelectArgs) -> Result<Vec<Scenario>, Exit> {
+/// `protocol` is the `--protocol` of `run`.
+fn select(
+    args: &SelectArgs,
+    protocol: Option<odoo_sync::rpc::Protocol>,
+) -> Result<Vec<Scenario>, Exit> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("scenarios")]
     } else {
@@ -197,9 +201,14 @@ fn select(args: &SelectArgs) -> Result<Vec<Scenario>, Exit> {
     let mut scenarios = Vec::new();
     let mut problems = Vec::new();
     for file in files {
-        match scenario::load(&file) {
+        let loaded = scenario::load(&file).map_err(|invalid| invalid.problems);
+        let checked = loaded.and_then(|scenario| {
+            scenario::check_protocol(&scenario, protocol).map_err(|problem| vec![problem])?;
+            Ok(scenario)
+        });
+        match checked {
             Ok(scenario) => scenarios.push(scenario),
-            Err(invalid) => problems.extend(invalid.problems),
+            Err(found) => problems.extend(found),
         }
     }
     if !problems.is_empty() {
@@ -228,7 +237,7 @@ fn select(args: &SelectArgs) -> Result<Vec<Scenario>, Exit> {
 }
 
 fn check(args: &SelectArgs) -> Result<i32, Exit> {
-    let scenarios = select(args)?;
+    let scenarios = select(args, None)?;
     for scenario in &scenarios {
         outln!("valid  {}  {}", scenario.path.display(), scenario.name);
     }
@@ -267,7 +276,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
 }
 
 fn run(args: RunArgs) -> Result<i32, Exit> {
-    let scenarios = select(&args.select)?;
+    let scenarios = select(&args.select, args.protocol)?;
     let integration = match &args.integration {
         Some(command) => Integration::Command(command.clone()),
         None => Integration::Reference,

@@ -560,3 +560,36 @@ fn unbounded_values_are_invalid(#[case] body: &str, #[case] limit: &str) {
         assert!(!stderr.contains("panicked"), "{command}: {stderr}");
     }
 }
+
+#[test]
+fn web_protocol_needs_password() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("web.yaml");
+    let profile = repository().join("fixtures/profiles/studio-acme.yaml");
+    let scenario = format!(
+        "name: web with an API key\nprofile: {}\nprotocol: web\n\
+         integration_user: {{login: sync@acme.test, api_key: acme-web-shop-api-key}}\n\
+         steps: [sync]\nexpect:\n  - odoo: {{model: res.partner, domain: [], count: 0}}\n",
+        profile.display()
+    );
+    std::fs::write(&file, scenario).expect("write the scenario");
+    let path = file.display().to_string();
+
+    let output = harness(&["check", &path]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(stderr.contains(&format!("{path}:3:")), "{stderr}");
+    assert!(stderr.contains("needs the password"), "{stderr}");
+
+    let output = harness(&[
+        "run",
+        "--no-progress",
+        "--protocol",
+        "web",
+        "scenarios/renamed-field.yaml",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(stderr.contains("--protocol is web"), "{stderr}");
+    assert!(stderr.contains("needs the password"), "{stderr}");
+}

@@ -160,6 +160,12 @@ impl Checker<'_> {
             store: SaasStore::default(),
         };
         let user = self.credentials(file.integration_user.as_ref(), &dry_run);
+        if let Some(user) = &user {
+            let web = protocol == Some(odoo_sync::rpc::Protocol::Web);
+            if let (true, Some(spanned)) = (web && user.password.is_empty(), &file.protocol) {
+                self.problem(spanned, web_needs_password(&user.login));
+            }
+        }
         for record in &saas {
             let created = dry_run
                 .store
@@ -448,6 +454,52 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// Returns the protocol a spec names, if it names a valid one.
+fn spec_protocol(spec: &Spec) -> Option<odoo_sync::rpc::Protocol> {
+    spec.protocol.as_deref().and_then(|name| name.parse().ok())
+}
+
+/// Returns the message for a user with an API key and no password under
+/// the web protocol, whose login route accepts passwords only.
+fn web_needs_password(login: &str) -> String {
+    format!(
+        "the web protocol needs the password of the integration user {login:?}, because \
+         Odoo's web login rejects API keys; add a `password` to `integration_user` or use \
+         xmlrpc or jsonrpc"
+    )
+}
+
+/// Checks that the protocol a run uses lets the integration user log in.
+/// The scenario's `protocol` wins over `option` (`--protocol`), which wins
+/// over the spec's `protocol`.
+///
+/// # Errors
+///
+/// Returns the problem when that protocol is web and the user has an API
+/// key only.
+pub fn check_protocol(
+    scenario: &Scenario,
+    option: Option<odoo_sync::rpc::Protocol>,
+) -> Result<(), String> {
+    let protocol = scenario
+        .protocol
+        .or(option)
+        .or_else(|| spec_protocol(&scenario.spec));
+    if protocol != Some(odoo_sync::rpc::Protocol::Web) || !scenario.user.password.is_empty() {
+        return Ok(());
+    }
+    let source = match (scenario.protocol, option) {
+        (Some(_), _) => "the scenario's protocol is web",
+        (None, Some(_)) => "--protocol is web",
+        (None, None) => "the spec's protocol is web",
+    };
+    Err(format!(
+        "{}: {source}: {}",
+        scenario.path.display(),
+        web_needs_password(&scenario.user.login)
+    ))
 }
 
 fn parse_builtin_spec(name: &str, text: &str) -> Result<Spec, String> {

@@ -275,7 +275,47 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
         })
 }
 
+/// Checks that the `--junit` and `--json` reports can be written, so that
+/// a bad path fails before the scenarios run rather than after.
+fn check_report_paths(args: &RunArgs) -> Result<(), Exit> {
+    let reports = [("--junit", &args.junit), ("--json", &args.json)];
+    let problems: Vec<String> = reports
+        .into_iter()
+        .filter_map(|(option, path)| {
+            let path = path.as_ref()?;
+            let error = writable(path).err()?;
+            Some(format!(
+                "{option} {}: the report cannot be written ({error}). Give a path in an \
+                 existing, writable folder.",
+                path.display()
+            ))
+        })
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Exit::new(
+        exit_codes::INVALID_INPUT,
+        format!("{}\nnothing ran", problems.join("\n")),
+    ))
+}
+
+/// Opens `path` for writing without changing it, and removes it again
+/// when it did not exist before.
+fn writable(path: &std::path::Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Err(std::io::Error::other("the path is a folder"));
+    }
+    if path.exists() {
+        std::fs::OpenOptions::new().append(true).open(path)?;
+        return Ok(());
+    }
+    std::fs::File::create(path)?;
+    std::fs::remove_file(path)
+}
+
 fn run(args: RunArgs) -> Result<i32, Exit> {
+    check_report_paths(&args)?;
     let scenarios = select(&args.select, args.protocol)?;
     let integration = match &args.integration {
         Some(command) => Integration::Command(command.clone()),

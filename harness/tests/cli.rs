@@ -593,3 +593,25 @@ fn web_protocol_needs_password() {
     assert!(stderr.contains("--protocol is web"), "{stderr}");
     assert!(stderr.contains("needs the password"), "{stderr}");
 }
+
+#[test]
+fn bad_report_paths_stop_the_run() {
+    let output = harness(&[
+        "run",
+        "--no-progress",
+        "--json",
+        "/proc/x.json",
+        "--junit",
+        "/nonexistent/dir/j.xml",
+        "scenarios/first-sync.yaml",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(stderr.contains("--json /proc/x.json"), "{stderr}");
+    assert!(
+        stderr.contains("--junit /nonexistent/dir/j.xml"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "{}", text(&output));
+}

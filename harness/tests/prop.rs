@@ -180,3 +180,40 @@ fn sigterm_ends_generation_promptly() {
         sent.elapsed()
     );
 }
+
+#[test]
+fn invalid_options_are_named() {
+    let cases: [&[&str]; 3] = [
+        &["--profile", "/nope.yaml"],
+        &["--spec", "/nope.yaml"],
+        &[
+            "--profile",
+            "fixtures/profiles/studio-acme.yaml",
+            "--login",
+            "sync@acme.test",
+            "--api-key",
+            "wrong-key",
+        ],
+    ];
+    let expected = [
+        "--profile /nope.yaml:",
+        "--spec /nope.yaml:",
+        "--login sync@acme.test --api-key:",
+    ];
+    for (options, named) in cases.into_iter().zip(expected) {
+        let mut args = vec!["prop", "--no-progress"];
+        args.extend(options);
+        let output = harness(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{options:?}: {}",
+            text(&output)
+        );
+        assert!(stderr.contains(named), "{options:?}: {stderr}");
+        assert!(!stderr.contains("generated.yaml"), "{options:?}: {stderr}");
+        assert!(!stderr.contains("wrong-key"), "{options:?}: {stderr}");
+    }
+}

@@ -615,3 +615,26 @@ fn bad_report_paths_stop_the_run() {
     );
     assert!(output.stdout.is_empty(), "{}", text(&output));
 }
+
+#[rstest]
+#[case::negative_seed("seed: -1\n", "count: 0", "invalid `seed`")]
+#[case::negative_count("", "count: -1", "invalid `count`")]
+#[case::huge_timeout(
+    "pass_timeout_seconds: 18446744073709551615\n",
+    "count: 0",
+    "at most 86400"
+)]
+fn invalid_values_name_the_field(#[case] top: &str, #[case] count: &str, #[case] message: &str) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("values.yaml");
+    let scenario = format!(
+        "name: values\n{top}steps: [sync]\nexpect:\n  - odoo: {{model: res.partner, domain: [], {count}}}\n"
+    );
+    std::fs::write(&file, scenario).expect("write the scenario");
+
+    let output = harness(&["check", &file.display().to_string()]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(stderr.contains(message), "{stderr}");
+}

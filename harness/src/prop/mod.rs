@@ -135,6 +135,7 @@ fn option_problem(problem: &str, probe_path: &Path, probe: &str, args: &PropArgs
     match key {
         Some("profile") => format!("--profile {}: {message}", args.profile),
         Some("spec") => format!("--spec {}: {message}", args.spec),
+        Some("pass_timeout_seconds") => format!("--pass-timeout {}: {message}", args.pass_timeout),
         Some("integration_user") => format!("{}: {message}", user_options(args)),
         _ if message.contains("protocol is web") => format!(
             "--spec {} with {}: {message}",

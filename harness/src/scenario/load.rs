@@ -37,6 +37,9 @@ const SUPERUSER: i64 = 1;
 /// Each generated record stays in memory for the whole run.
 pub const MAX_GENERATED: usize = 100_000;
 
+/// The maximum `pass_timeout_seconds`: one day.
+pub const MAX_PASS_TIMEOUT: Duration = Duration::from_secs(86_400);
+
 /// The latest year the emulator's clock may reach, because Odoo's dates
 /// have four-digit years.
 pub const MAX_CLOCK_YEAR: i32 = 9999;
@@ -65,7 +68,7 @@ pub fn load(path: &Path) -> Result<Scenario, InvalidScenario> {
 /// Returns every problem found, as [`load`] does.
 pub fn load_text(path: &Path, text: &str) -> Result<Scenario, InvalidScenario> {
     let file: ScenarioFile = serde_saphyr::from_str(text).map_err(|error| InvalidScenario {
-        problems: vec![yaml_problem(path, &error)],
+        problems: vec![yaml_problem(path, text, &error)],
     })?;
     let mut checker = Checker {
         path,
@@ -81,7 +84,7 @@ pub fn load_text(path: &Path, text: &str) -> Result<Scenario, InvalidScenario> {
     }
 }
 
-fn yaml_problem(path: &Path, error: &serde_saphyr::Error) -> String {
+fn yaml_problem(path: &Path, text: &str, error: &serde_saphyr::Error) -> String {
     let message = error.to_string();
     let first_line = message.lines().next().unwrap_or_default();
     // The parser's text repeats the location as "error: line L column C: ".
@@ -89,15 +92,41 @@ fn yaml_problem(path: &Path, error: &serde_saphyr::Error) -> String {
         .strip_prefix("error: line ")
         .and_then(|rest| rest.split_once(": ").map(|(_, reason)| reason))
         .unwrap_or(first_line);
-    match error.location() {
-        Some(at) => format!(
-            "{}:{}:{}: {first_line}",
-            path.display(),
-            at.line(),
-            at.column()
-        ),
-        None => format!("{}: {first_line}", path.display()),
-    }
+    let Some(at) = error.location() else {
+        return format!("{}: {first_line}", path.display());
+    };
+    let reason = match key_before(text, at.line() as usize, at.column() as usize) {
+        Some(key) => value_problem(key, first_line),
+        None => first_line.to_owned(),
+    };
+    format!("{}:{}:{}: {reason}", path.display(), at.line(), at.column())
+}
+
+/// Returns the mapping key written just before the 1-based `line` and
+/// `column` of `text`, such as `count` for the value of `count: -1`.
+fn key_before(text: &str, line: usize, column: usize) -> Option<&str> {
+    let source = text.lines().nth(line.checked_sub(1)?)?;
+    let end = source
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(source.len(), |(index, _)| index);
+    let before = source[..end].trim_end().strip_suffix(':')?;
+    let start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |index| index + 1);
+    Some(&before[start..]).filter(|key| !key.is_empty())
+}
+
+/// Names the key in a parser message about its value, and spells out what
+/// an integer type such as `u64` accepts.
+fn value_problem(key: &str, reason: &str) -> String {
+    let expected = match reason {
+        "invalid u64" | "invalid usize" => "a whole number of 0 or more",
+        "invalid i64" => "a whole number",
+        "invalid u32" => "a whole number from 0 to 4294967295",
+        _ => return format!("`{key}`: {reason}"),
+    };
+    format!("invalid `{key}`: expected {expected}")
 }
 
 /// Collects problems with their locations while building the scenario.
@@ -268,9 +297,17 @@ impl Checker<'_> {
             return DEFAULT_PASS_TIMEOUT;
         };
         match Duration::try_from_secs_f64(spanned.value) {
-            Ok(timeout) if !timeout.is_zero() => timeout,
+            Ok(timeout) if !timeout.is_zero() && timeout <= MAX_PASS_TIMEOUT => timeout,
             _ => {
-                self.problem(spanned, "`pass_timeout_seconds` must be a positive number");
+                self.problem(
+                    spanned,
+                    format!(
+                        "invalid `pass_timeout_seconds` {}: give a positive number of seconds, \
+                         at most {}",
+                        spanned.value,
+                        MAX_PASS_TIMEOUT.as_secs()
+                    ),
+                );
                 DEFAULT_PASS_TIMEOUT
             }
         }

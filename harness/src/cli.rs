@@ -21,6 +21,10 @@ use crate::scenario::{self, Scenario};
 
 /// Contract tests for Odoo integrations: scripted scenarios against an
 /// emulated customer Odoo and a fake SaaS.
+///
+/// Without a command, `odoo-harness` runs every scenario under
+/// `scenarios/` against the reference engine, as `odoo-harness run
+/// --reference` does.
 #[derive(Debug, Parser)]
 #[command(name = "odoo-harness", version)]
 pub struct Cli {
@@ -212,13 +216,10 @@ fn select(
         }
     }
     if !problems.is_empty() {
-        let count = problems.len();
+        let count = crate::report::plural(problems.len(), "problem", "problems");
         return Err(Exit::new(
             exit_codes::INVALID_INPUT,
-            format!(
-                "{}\n{count} problems found; nothing ran",
-                problems.join("\n")
-            ),
+            format!("{}\n{count} found; nothing ran", problems.join("\n")),
         ));
     }
     if !args.filter.is_empty() {
@@ -241,7 +242,12 @@ fn check(args: &SelectArgs) -> Result<i32, Exit> {
     for scenario in &scenarios {
         outln!("valid  {}  {}", scenario.path.display(), scenario.name);
     }
-    outln!("{} scenarios are valid", scenarios.len());
+    let count = scenarios.len();
+    let verb = if count == 1 { "is" } else { "are" };
+    outln!(
+        "{} {verb} valid",
+        crate::report::plural(count, "scenario", "scenarios")
+    );
     Ok(exit_codes::ALL_HELD)
 }
 

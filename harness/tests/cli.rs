@@ -638,3 +638,22 @@ fn invalid_values_name_the_field(#[case] top: &str, #[case] count: &str, #[case]
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(stderr.contains(message), "{stderr}");
 }
+
+#[test]
+fn single_scenario_reads_singular() {
+    let output = harness(&["check", "scenarios/first-sync.yaml"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(stdout.contains("\n1 scenario is valid\n"), "{stdout}");
+}
+
+#[test]
+fn help_names_the_default_run() {
+    let output = harness(&["--help"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(stdout.contains("Without a command"), "{stdout}");
+    assert!(stdout.contains("reference engine"), "{stdout}");
+}

@@ -54,6 +54,10 @@ fn prop_finds_and_shrinks_naive_bugs() {
     assert!(steps <= 5, "{steps} steps after shrinking:\n{stdout}");
     assert!(stdout.contains(" 1. "), "no numbered history:\n{stdout}");
     assert!(stdout.contains("search again with seed 4"), "{stdout}");
+    assert!(
+        !stdout.contains("journal:  "),
+        "a journal heading per line:\n{stdout}"
+    );
 
     let files: Vec<PathBuf> = std::fs::read_dir(out.path())
         .expect("the output folder exists")

@@ -59,8 +59,8 @@ impl PropReporter {
     /// Prints what the run is about to do.
     pub fn start(&self) {
         outln!(
-            "prop: {} histories against {}, seed {}",
-            self.cases,
+            "prop: {} against {}, seed {}",
+            crate::report::plural(self.cases, "history", "histories"),
             self.integration_label(),
             self.seed
         );
@@ -78,8 +78,10 @@ impl PropReporter {
         self.bar.finish_and_clear();
         let seconds = self.started.elapsed().as_secs_f64();
         outln!(
-            "all properties held in {cases} histories (seed {}, {cases} cases) in {seconds:.1} s, {:.1} cases/s",
+            "all properties held in {} (seed {}, {}) in {seconds:.1} s, {:.1} cases/s",
+            crate::report::plural(cases, "history", "histories"),
             self.seed,
+            crate::report::plural(cases, "case", "cases"),
             cases as f64 / seconds.max(f64::EPSILON)
         );
     }
@@ -214,8 +216,11 @@ fn failures_text(run: &CaseRun) -> String {
         for found in &failure.found {
             text.push_str(&format!("  found:    {found}\n"));
         }
+        if !failure.journal.is_empty() {
+            text.push_str("  journal:\n");
+        }
         for entry in failure.journal.iter().take(10) {
-            text.push_str(&format!("  journal:  {entry}\n"));
+            text.push_str(&format!("    {entry}\n"));
         }
     }
     text

@@ -113,11 +113,11 @@ pub fn summary_table(results: &[ScenarioResult]) -> String {
     }
     let totals = Totals::of(results);
     text.push_str(&format!(
-        "\n{} passed, {} failed, {} errors, of {} scenarios\n",
+        "\n{} passed, {} failed, {}, of {}\n",
         totals.passed,
         totals.failed,
-        totals.errors,
-        results.len()
+        super::plural(totals.errors, "error", "errors"),
+        super::plural(results.len(), "scenario", "scenarios")
     ));
     text
 }

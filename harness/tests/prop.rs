@@ -221,3 +221,20 @@ fn invalid_options_are_named() {
         assert!(!stderr.contains("wrong-key"), "{options:?}: {stderr}");
     }
 }
+
+#[test]
+fn misfit_spec_is_invalid() {
+    let output = harness(&[
+        "prop",
+        "--no-progress",
+        "--profile",
+        "fixtures/profiles/studio-acme.yaml",
+        "--spec",
+        "odoo-17",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(stderr.contains("--spec odoo-17 does not fit"), "{stderr}");
+    assert!(stderr.contains("x_studio_segment"), "{stderr}");
+}

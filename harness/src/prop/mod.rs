@@ -11,6 +11,7 @@
 
 pub mod args;
 pub mod catalog;
+mod fit;
 pub mod model;
 pub mod render;
 mod report;
@@ -95,6 +96,20 @@ fn setup(args: &PropArgs) -> Result<Setup, Exit> {
     let scenario = crate::scenario::load_text(&probe_path, &probe)
         .map_err(|rejected| invalid(rejected.problems))?;
     crate::scenario::check_protocol(&scenario, None).map_err(|problem| invalid(vec![problem]))?;
+    let drifts = fit::schema_drifts(&scenario)
+        .map_err(|error| Exit::new(exit_codes::HARNESS_ERROR, error))?;
+    if !drifts.is_empty() {
+        return Err(Exit::new(
+            exit_codes::INVALID_INPUT,
+            format!(
+                "--spec {} does not fit --profile {}:\n  {}\ngive a spec written for this \
+                 profile; nothing ran",
+                args.spec,
+                args.profile,
+                drifts.join("\n  ")
+            ),
+        ));
+    }
 
     let integration = match &args.integration {
         Some(command) => Integration::Command(command.clone()),

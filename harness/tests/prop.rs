@@ -166,11 +166,18 @@ fn sigterm_ends_generation_promptly() {
         .args(["--seed", "1", "--out"])
         .arg(out.path())
         .current_dir(support::repository())
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("the harness starts");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The header comes just before the signal handlers are installed, so
+    // a short wait after it lets the signal reach them during generation.
+    let mut header = String::new();
+    let stdout = child.stdout.take().expect("a stdout pipe");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut header)
+        .expect("the header");
+    assert!(header.starts_with("prop: "), "{header}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
 
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("a pid"));
     let sent = std::time::Instant::now();

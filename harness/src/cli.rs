@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::exit_codes;
 use crate::integration::Integration;
 use crate::outcome::{Status, Totals};
+use crate::report::stdout::outln;
 use crate::report::terminal::TerminalReporter;
 use crate::runner::{self, RunOptions};
 use crate::scenario::discover::{self, Partition};
@@ -20,6 +21,10 @@ use crate::scenario::{self, Scenario};
 
 /// Contract tests for Odoo integrations: scripted scenarios against an
 /// emulated customer Odoo and a fake SaaS.
+///
+/// Without a command, `odoo-harness` runs every scenario under
+/// `scenarios/` against the reference engine, as `odoo-harness run
+/// --reference` does.
 #[derive(Debug, Parser)]
 #[command(name = "odoo-harness", version)]
 pub struct Cli {
@@ -83,9 +88,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub reference: bool,
 
-    /// Maximum number of scenarios that run at once [default: the number
-    /// of CPUs].
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Maximum number of scenarios that run at once, from 1 to 256
+    /// [default: the number of CPUs].
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 
     /// Write a JUnit XML report to this path.
@@ -111,6 +116,24 @@ pub struct RunArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// The maximum of `--jobs`, for `run` and `prop`.
+pub const MAX_JOBS: usize = 256;
+
+/// Parses a count that must be from 1 to `max`.
+pub(crate) fn parse_count(text: &str, max: usize) -> Result<usize, String> {
+    let invalid = || format!("give a whole number from 1 to {max}");
+    let count: usize = text.trim().parse().map_err(|_| invalid())?;
+    if (1..=max).contains(&count) {
+        Ok(count)
+    } else {
+        Err(invalid())
+    }
+}
+
+pub(crate) fn parse_jobs(text: &str) -> Result<usize, String> {
+    parse_count(text, MAX_JOBS)
 }
 
 fn parse_protocol(text: &str) -> Result<odoo_sync::rpc::Protocol, String> {
@@ -167,7 +190,11 @@ pub fn main(cli: Cli) -> i32 {
 }
 
 /// Loads the selected scenarios; any invalid one rejects the whole run.
-fn select(args: &SelectArgs) -> Result<Vec<Scenario>, Exit> {
+/// `protocol` is the `--protocol` of `run`.
+fn select(
+    args: &SelectArgs,
+    protocol: Option<odoo_sync::rpc::Protocol>,
+) -> Result<Vec<Scenario>, Exit> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("scenarios")]
     } else {
@@ -178,19 +205,21 @@ fn select(args: &SelectArgs) -> Result<Vec<Scenario>, Exit> {
     let mut scenarios = Vec::new();
     let mut problems = Vec::new();
     for file in files {
-        match scenario::load(&file) {
+        let loaded = scenario::load(&file).map_err(|invalid| invalid.problems);
+        let checked = loaded.and_then(|scenario| {
+            scenario::check_protocol(&scenario, protocol).map_err(|problem| vec![problem])?;
+            Ok(scenario)
+        });
+        match checked {
             Ok(scenario) => scenarios.push(scenario),
-            Err(invalid) => problems.extend(invalid.problems),
+            Err(found) => problems.extend(found),
         }
     }
     if !problems.is_empty() {
-        let count = problems.len();
+        let count = crate::report::plural(problems.len(), "problem", "problems");
         return Err(Exit::new(
             exit_codes::INVALID_INPUT,
-            format!(
-                "{}\n{count} problems found; nothing ran",
-                problems.join("\n")
-            ),
+            format!("{}\n{count} found; nothing ran", problems.join("\n")),
         ));
     }
     if !args.filter.is_empty() {
@@ -209,11 +238,16 @@ fn select(args: &SelectArgs) -> Result<Vec<Scenario>, Exit> {
 }
 
 fn check(args: &SelectArgs) -> Result<i32, Exit> {
-    let scenarios = select(args)?;
+    let scenarios = select(args, None)?;
     for scenario in &scenarios {
-        println!("valid  {}  {}", scenario.path.display(), scenario.name);
+        outln!("valid  {}  {}", scenario.path.display(), scenario.name);
     }
-    println!("{} scenarios are valid", scenarios.len());
+    let count = scenarios.len();
+    let verb = if count == 1 { "is" } else { "are" };
+    outln!(
+        "{} {verb} valid",
+        crate::report::plural(count, "scenario", "scenarios")
+    );
     Ok(exit_codes::ALL_HELD)
 }
 
@@ -247,8 +281,48 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
         })
 }
 
+/// Checks that the `--junit` and `--json` reports can be written, so that
+/// a bad path fails before the scenarios run rather than after.
+fn check_report_paths(args: &RunArgs) -> Result<(), Exit> {
+    let reports = [("--junit", &args.junit), ("--json", &args.json)];
+    let problems: Vec<String> = reports
+        .into_iter()
+        .filter_map(|(option, path)| {
+            let path = path.as_ref()?;
+            let error = writable(path).err()?;
+            Some(format!(
+                "{option} {}: the report cannot be written ({error}). Give a path in an \
+                 existing, writable folder.",
+                path.display()
+            ))
+        })
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Exit::new(
+        exit_codes::INVALID_INPUT,
+        format!("{}\nnothing ran", problems.join("\n")),
+    ))
+}
+
+/// Opens `path` for writing without changing it, and removes it again
+/// when it did not exist before.
+fn writable(path: &std::path::Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Err(std::io::Error::other("the path is a folder"));
+    }
+    if path.exists() {
+        std::fs::OpenOptions::new().append(true).open(path)?;
+        return Ok(());
+    }
+    std::fs::File::create(path)?;
+    std::fs::remove_file(path)
+}
+
 fn run(args: RunArgs) -> Result<i32, Exit> {
-    let scenarios = select(&args.select)?;
+    check_report_paths(&args)?;
+    let scenarios = select(&args.select, args.protocol)?;
     let integration = match &args.integration {
         Some(command) => Integration::Command(command.clone()),
         None => Integration::Reference,

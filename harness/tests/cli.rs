@@ -475,3 +475,185 @@ fn sigterm_kills_running_passes() {
         "the pass's child {sleeper} survived: {stat}"
     );
 }
+
+/// Runs the harness with a stdout pipe whose reader is closed at once, as
+/// `odoo-harness … | head -0` does, and returns the exit code and stderr.
+fn run_with_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_odoo-harness"))
+        .args(args)
+        .current_dir(repository())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the harness starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("the harness ends");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}
+
+#[rstest]
+#[case::run(&["run", "--no-progress", "scenarios/first-sync.yaml", "scenarios/updates.yaml"])]
+#[case::check(&["check", "scenarios"])]
+#[case::prop(&["prop", "--no-progress", "--cases", "1", "--max-steps", "2", "--seed", "1"])]
+fn closed_stdout_ends_quietly(#[case] args: &[&str]) {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let out_arg = out.path().display().to_string();
+    let mut args = args.to_vec();
+    if args[0] == "prop" {
+        args.extend(["--out", &out_arg]);
+    }
+
+    let (code, stderr) = run_with_closed_stdout(&args);
+
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[rstest]
+#[case::huge_generate(
+    "saas: {generate: {customer: 18446744073709551615}}\nsteps: [sync]\n",
+    "maximum is 100000"
+)]
+#[case::large_generate(
+    "saas: {generate: {customer: 1000000000}}\nsteps: [sync]\n",
+    "maximum is 100000"
+)]
+#[case::far_advance(
+    "steps: [{clock: {advance_seconds: 9223372036854775807}}]\n",
+    "years 1 to 9999"
+)]
+#[case::far_rewind(
+    "steps: [{clock: {advance_seconds: -9223372036854775807}}]\n",
+    "years 1 to 9999"
+)]
+#[case::year_overflow(
+    "steps: [{clock: {freeze: \"9999-12-31 23:00:00\"}}, {clock: {advance_seconds: 7200}}]\n",
+    "years 1 to 9999"
+)]
+fn unbounded_values_are_invalid(#[case] body: &str, #[case] limit: &str) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("bounds.yaml");
+    let scenario = format!(
+        "name: bounds\n{body}expect:\n  - odoo: {{model: res.partner, domain: [], count: 0}}\n"
+    );
+    std::fs::write(&file, scenario).expect("write the scenario");
+    let path = file.display().to_string();
+
+    for command in ["check", "run"] {
+        let args = if command == "check" {
+            vec!["check", path.as_str()]
+        } else {
+            vec!["run", "--no-progress", path.as_str()]
+        };
+        let output = harness(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{command}: {}",
+            text(&output)
+        );
+        assert!(stderr.contains(&format!("{path}:")), "{command}: {stderr}");
+        assert!(stderr.contains(limit), "{command}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+    }
+}
+
+#[test]
+fn web_protocol_needs_password() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("web.yaml");
+    let profile = repository().join("fixtures/profiles/studio-acme.yaml");
+    let scenario = format!(
+        "name: web with an API key\nprofile: {}\nprotocol: web\n\
+         integration_user: {{login: sync@acme.test, api_key: acme-web-shop-api-key}}\n\
+         steps: [sync]\nexpect:\n  - odoo: {{model: res.partner, domain: [], count: 0}}\n",
+        profile.display()
+    );
+    std::fs::write(&file, scenario).expect("write the scenario");
+    let path = file.display().to_string();
+
+    let output = harness(&["check", &path]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(stderr.contains(&format!("{path}:3:")), "{stderr}");
+    assert!(stderr.contains("needs the password"), "{stderr}");
+
+    let output = harness(&[
+        "run",
+        "--no-progress",
+        "--protocol",
+        "web",
+        "scenarios/renamed-field.yaml",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(stderr.contains("--protocol is web"), "{stderr}");
+    assert!(stderr.contains("needs the password"), "{stderr}");
+}
+
+#[test]
+fn bad_report_paths_stop_the_run() {
+    let output = harness(&[
+        "run",
+        "--no-progress",
+        "--json",
+        "/proc/x.json",
+        "--junit",
+        "/nonexistent/dir/j.xml",
+        "scenarios/first-sync.yaml",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(stderr.contains("--json /proc/x.json"), "{stderr}");
+    assert!(
+        stderr.contains("--junit /nonexistent/dir/j.xml"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "{}", text(&output));
+}
+
+#[rstest]
+#[case::negative_seed("seed: -1\n", "count: 0", "invalid `seed`")]
+#[case::negative_count("", "count: -1", "invalid `count`")]
+#[case::huge_timeout(
+    "pass_timeout_seconds: 18446744073709551615\n",
+    "count: 0",
+    "at most 86400"
+)]
+fn invalid_values_name_the_field(#[case] top: &str, #[case] count: &str, #[case] message: &str) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("values.yaml");
+    let scenario = format!(
+        "name: values\n{top}steps: [sync]\nexpect:\n  - odoo: {{model: res.partner, domain: [], {count}}}\n"
+    );
+    std::fs::write(&file, scenario).expect("write the scenario");
+
+    let output = harness(&["check", &file.display().to_string()]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(stderr.contains(message), "{stderr}");
+}
+
+#[test]
+fn single_scenario_reads_singular() {
+    let output = harness(&["check", "scenarios/first-sync.yaml"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(stdout.contains("\n1 scenario is valid\n"), "{stdout}");
+}
+
+#[test]
+fn help_names_the_default_run() {
+    let output = harness(&["--help"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(stdout.contains("Without a command"), "{stdout}");
+    assert!(stdout.contains("reference engine"), "{stdout}");
+}

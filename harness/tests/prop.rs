@@ -54,6 +54,10 @@ fn prop_finds_and_shrinks_naive_bugs() {
     assert!(steps <= 5, "{steps} steps after shrinking:\n{stdout}");
     assert!(stdout.contains(" 1. "), "no numbered history:\n{stdout}");
     assert!(stdout.contains("search again with seed 4"), "{stdout}");
+    assert!(
+        !stdout.contains("journal:  "),
+        "a journal heading per line:\n{stdout}"
+    );
 
     let files: Vec<PathBuf> = std::fs::read_dir(out.path())
         .expect("the output folder exists")
@@ -106,7 +110,7 @@ fn prop_rejects_zero_cases() {
     let output = harness(&["prop", "--reference", "--cases", "0"]);
 
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--cases must be at least 1"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("from 1 to 10000"));
 }
 
 #[test]
@@ -115,4 +119,129 @@ fn prop_rejects_a_missing_profile() {
 
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("the profile is invalid"));
+}
+
+#[test]
+fn out_of_range_options_are_invalid() {
+    let cases = [
+        ["--max-steps", "100000"],
+        ["--max-steps", "0"],
+        ["--cases", "0"],
+        ["--cases", "10001"],
+        ["--jobs", "0"],
+    ];
+    for [option, value] in cases {
+        let output = harness(&["prop", "--no-progress", option, value]);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{option} {value}: {}",
+            text(&output)
+        );
+        assert!(stderr.contains(option), "{option} {value}: {stderr}");
+    }
+    let output = harness(&["run", "--no-progress", "--jobs", "0"]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "run --jobs 0: {}",
+        text(&output)
+    );
+}
+
+#[test]
+fn sigterm_ends_generation_promptly() {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_odoo-harness"))
+        .args([
+            "prop",
+            "--no-progress",
+            "--cases",
+            "10000",
+            "--max-steps",
+            "200",
+        ])
+        .args(["--seed", "1", "--out"])
+        .arg(out.path())
+        .current_dir(support::repository())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the harness starts");
+    // The header comes just before the signal handlers are installed, so
+    // a short wait after it lets the signal reach them during generation.
+    let mut header = String::new();
+    let stdout = child.stdout.take().expect("a stdout pipe");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut header)
+        .expect("the header");
+    assert!(header.starts_with("prop: "), "{header}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("a pid"));
+    let sent = std::time::Instant::now();
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
+    let status = child.wait().expect("the harness ends");
+
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(5),
+        "the harness took {:?} to end",
+        sent.elapsed()
+    );
+}
+
+#[test]
+fn invalid_options_are_named() {
+    let cases: [&[&str]; 3] = [
+        &["--profile", "/nope.yaml"],
+        &["--spec", "/nope.yaml"],
+        &[
+            "--profile",
+            "fixtures/profiles/studio-acme.yaml",
+            "--login",
+            "sync@acme.test",
+            "--api-key",
+            "wrong-key",
+        ],
+    ];
+    let expected = [
+        "--profile /nope.yaml:",
+        "--spec /nope.yaml:",
+        "--login sync@acme.test --api-key:",
+    ];
+    for (options, named) in cases.into_iter().zip(expected) {
+        let mut args = vec!["prop", "--no-progress"];
+        args.extend(options);
+        let output = harness(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{options:?}: {}",
+            text(&output)
+        );
+        assert!(stderr.contains(named), "{options:?}: {stderr}");
+        assert!(!stderr.contains("generated.yaml"), "{options:?}: {stderr}");
+        assert!(!stderr.contains("wrong-key"), "{options:?}: {stderr}");
+    }
+}
+
+#[test]
+fn misfit_spec_is_invalid() {
+    let output = harness(&[
+        "prop",
+        "--no-progress",
+        "--profile",
+        "fixtures/profiles/studio-acme.yaml",
+        "--spec",
+        "odoo-17",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(stderr.contains("--spec odoo-17 does not fit"), "{stderr}");
+    assert!(stderr.contains("x_studio_segment"), "{stderr}");
 }

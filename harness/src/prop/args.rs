@@ -33,6 +33,23 @@ breaks the same property. It is printed as a numbered list and written as \
 a scenario file that `odoo-harness run` replays, with the seed in it. The \
 same seed generates the same histories.";
 
+/// The maximum of `--cases`. Every history is generated before any runs
+/// and stays in memory until the run ends.
+pub const MAX_CASES: usize = 10_000;
+
+/// The maximum of `--max-steps`. Generating a history takes time that
+/// grows faster than its length, and an interrupt ends the run only
+/// between two histories while they are generated.
+pub const MAX_STEPS: usize = 200;
+
+fn parse_cases(text: &str) -> Result<usize, String> {
+    crate::cli::parse_count(text, MAX_CASES)
+}
+
+fn parse_max_steps(text: &str) -> Result<usize, String> {
+    crate::cli::parse_count(text, MAX_STEPS)
+}
+
 /// A sync property that `prop` checks after each history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 #[value(rename_all = "snake_case")]
@@ -104,8 +121,8 @@ pub struct PropArgs {
     #[arg(long, value_name = "KEY", requires = "login")]
     pub api_key: Option<String>,
 
-    /// Number of histories to generate and run.
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    /// Number of histories to generate and run, from 1 to 10000.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = parse_cases)]
     pub cases: usize,
 
     /// Seed of the generator and of each emulator [default: drawn at
@@ -113,8 +130,8 @@ pub struct PropArgs {
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
 
-    /// Maximum number of steps in one history.
-    #[arg(long, value_name = "N", default_value_t = 12)]
+    /// Maximum number of steps in one history, from 1 to 200.
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = parse_max_steps)]
     pub max_steps: usize,
 
     /// Maximum number of shrunk histories to run while shrinking a failure.
@@ -125,9 +142,9 @@ pub struct PropArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub properties: Vec<Property>,
 
-    /// Maximum number of histories that run at once [default: the number
-    /// of CPUs]. Shrinking runs one at a time.
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Maximum number of histories that run at once, from 1 to 256
+    /// [default: the number of CPUs]. Shrinking runs one at a time.
+    #[arg(long, short = 'j', value_name = "N", value_parser = crate::cli::parse_jobs)]
     pub jobs: Option<usize>,
 
     /// The folder the shrunk scenario of a failure is written to.

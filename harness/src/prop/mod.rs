@@ -11,6 +11,7 @@
 
 pub mod args;
 pub mod catalog;
+mod fit;
 pub mod model;
 pub mod render;
 mod report;
@@ -84,8 +85,31 @@ fn setup(args: &PropArgs) -> Result<Setup, Exit> {
         ..Notes::default()
     };
     let probe = scenario_text(&target, &notes, &[]);
-    let scenario = crate::scenario::load_text(&args.out.join("generated.yaml"), &probe)
-        .map_err(|invalid| Exit::new(exit_codes::INVALID_INPUT, invalid.to_string()))?;
+    let probe_path = args.out.join("generated.yaml");
+    let invalid = |problems: Vec<String>| {
+        let messages: Vec<String> = problems
+            .iter()
+            .map(|problem| option_problem(problem, &probe_path, &probe, args))
+            .collect();
+        Exit::new(exit_codes::INVALID_INPUT, messages.join("\n"))
+    };
+    let scenario = crate::scenario::load_text(&probe_path, &probe)
+        .map_err(|rejected| invalid(rejected.problems))?;
+    crate::scenario::check_protocol(&scenario, None).map_err(|problem| invalid(vec![problem]))?;
+    let drifts = fit::schema_drifts(&scenario)
+        .map_err(|error| Exit::new(exit_codes::HARNESS_ERROR, error))?;
+    if !drifts.is_empty() {
+        return Err(Exit::new(
+            exit_codes::INVALID_INPUT,
+            format!(
+                "--spec {} does not fit --profile {}:\n  {}\ngive a spec written for this \
+                 profile; nothing ran",
+                args.spec,
+                args.profile,
+                drifts.join("\n  ")
+            ),
+        ));
+    }
 
     let integration = match &args.integration {
         Some(command) => Integration::Command(command.clone()),
@@ -105,13 +129,51 @@ fn setup(args: &PropArgs) -> Result<Setup, Exit> {
     })
 }
 
+/// Rewrites a problem the loader found in the probe scenario at
+/// `probe_path` to name the option and value it came from, because the
+/// probe file is never written and the user gave options, not a file.
+fn option_problem(problem: &str, probe_path: &Path, probe: &str, args: &PropArgs) -> String {
+    let Some(rest) = problem.strip_prefix(&format!("{}:", probe_path.display())) else {
+        return problem.to_owned();
+    };
+    // The rest is "LINE:COLUMN: message" or " message".
+    let mut parts = rest.splitn(3, ':');
+    let line: Option<usize> = parts.next().and_then(|l| l.trim().parse().ok());
+    let message = match line {
+        Some(_) => parts.nth(1).unwrap_or_default().trim(),
+        None => rest.trim(),
+    };
+    let key = line
+        .and_then(|l| probe.lines().nth(l.wrapping_sub(1)))
+        .and_then(|l| l.split_once(':'))
+        .map(|(key, _)| key.trim());
+    match key {
+        Some("profile") => format!("--profile {}: {message}", args.profile),
+        Some("spec") => format!("--spec {}: {message}", args.spec),
+        Some("pass_timeout_seconds") => format!("--pass-timeout {}: {message}", args.pass_timeout),
+        Some("integration_user") => format!("{}: {message}", user_options(args)),
+        _ if message.contains("protocol is web") => format!(
+            "--spec {} with {}: {message}",
+            args.spec,
+            user_options(args)
+        ),
+        _ => message.to_owned(),
+    }
+}
+
+/// Writes the user options as given, with the secrets left out.
+fn user_options(args: &PropArgs) -> String {
+    let mut text = format!("--login {}", args.login.as_deref().unwrap_or("admin"));
+    if args.password.is_some() {
+        text.push_str(" --password");
+    }
+    if args.api_key.is_some() {
+        text.push_str(" --api-key");
+    }
+    text
+}
+
 fn check_options(args: &PropArgs) -> Result<(), &'static str> {
-    if args.cases == 0 {
-        return Err("--cases must be at least 1");
-    }
-    if args.max_steps == 0 {
-        return Err("--max-steps must be at least 1");
-    }
     if !(args.pass_timeout.is_finite() && args.pass_timeout > 0.0) {
         return Err("--pass-timeout must be a positive number of seconds");
     }

@@ -14,6 +14,7 @@ use super::transition::Transition;
 use crate::cli::Exit;
 use crate::exit_codes;
 use crate::integration::Integration;
+use crate::report::stdout::{out, outln};
 
 /// Prints a `prop` run's progress and result.
 #[derive(Debug)]
@@ -57,9 +58,9 @@ impl PropReporter {
 
     /// Prints what the run is about to do.
     pub fn start(&self) {
-        println!(
-            "prop: {} histories against {}, seed {}",
-            self.cases,
+        outln!(
+            "prop: {} against {}, seed {}",
+            crate::report::plural(self.cases, "history", "histories"),
             self.integration_label(),
             self.seed
         );
@@ -76,9 +77,11 @@ impl PropReporter {
     pub fn held(&self, cases: usize) {
         self.bar.finish_and_clear();
         let seconds = self.started.elapsed().as_secs_f64();
-        println!(
-            "all properties held in {cases} histories (seed {}, {cases} cases) in {seconds:.1} s, {:.1} cases/s",
+        outln!(
+            "all properties held in {} (seed {}, {}) in {seconds:.1} s, {:.1} cases/s",
+            crate::report::plural(cases, "history", "histories"),
             self.seed,
+            crate::report::plural(cases, "case", "cases"),
             cases as f64 / seconds.max(f64::EPSILON)
         );
     }
@@ -141,7 +144,7 @@ impl PropReporter {
     pub fn broken(&self, found: &Found, path: &Path) {
         self.bar.finish_and_clear();
         let keyword = found.property.keyword();
-        println!(
+        outln!(
             "case {} of {} broke {keyword}; shrunk from {} steps to {} in {} runs:",
             found.case,
             self.cases,
@@ -150,22 +153,22 @@ impl PropReporter {
             found.shrink_runs
         );
         for line in numbered(&found.minimal.history) {
-            println!("  {line}");
+            outln!("  {line}");
         }
-        println!("  then: faults cleared, settle pass, checks");
-        println!();
-        print!("{}", failures_text(&found.minimal));
-        println!();
-        println!("scenario written to {}", path.display());
+        outln!("  then: faults cleared, settle pass, checks");
+        outln!();
+        out!("{}", failures_text(&found.minimal));
+        outln!();
+        outln!("scenario written to {}", path.display());
         let integration = match &self.integration {
             Integration::Reference => "--reference".to_owned(),
             Integration::Command(command) => format!("--integration {}", shell_quote(command)),
         };
-        println!(
+        outln!(
             "replay it:  odoo-harness run {} {integration}",
             shell_quote(&path.display().to_string())
         );
-        println!("search again with seed {}:  {}", self.seed, self.rerun);
+        outln!("search again with seed {}:  {}", self.seed, self.rerun);
     }
 }
 
@@ -178,7 +181,7 @@ impl Progress for PropReporter {
         if !run.broken.is_empty() {
             let broken: Vec<&str> = run.broken.iter().map(|p| p.keyword()).collect();
             self.bar.suspend(|| {
-                println!(
+                outln!(
                     "case {case} broke {} in {} steps",
                     broken.join(", "),
                     run.history.len()
@@ -213,8 +216,11 @@ fn failures_text(run: &CaseRun) -> String {
         for found in &failure.found {
             text.push_str(&format!("  found:    {found}\n"));
         }
+        if !failure.journal.is_empty() {
+            text.push_str("  journal:\n");
+        }
         for entry in failure.journal.iter().take(10) {
-            text.push_str(&format!("  journal:  {entry}\n"));
+            text.push_str(&format!("    {entry}\n"));
         }
     }
     text

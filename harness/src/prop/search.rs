@@ -87,12 +87,14 @@ pub trait Progress: Send + Sync {
     fn shrinking(&self, steps: usize, runs: usize);
 }
 
-/// Generates every history of the run from the seed.
+/// Generates every history of the run from the seed, yielding to the
+/// runtime after each one so that an interrupt can end the run during
+/// generation.
 ///
 /// # Errors
 ///
 /// Returns the generator's error, such as too many rejected steps.
-pub fn generate(setup: &Setup) -> Result<Vec<impl ValueTree<Value = HistoryValue>>, String> {
+pub async fn generate(setup: &Setup) -> Result<Vec<impl ValueTree<Value = HistoryValue>>, String> {
     let strategy = HistoryMachine::sequential_strategy(1..=setup.max_steps.max(1));
     let config = Config {
         failure_persistence: None,
@@ -102,12 +104,14 @@ pub fn generate(setup: &Setup) -> Result<Vec<impl ValueTree<Value = HistoryValue
     seed[..8].copy_from_slice(&setup.target.seed.to_le_bytes());
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
     let mut runner = TestRunner::new_with_rng(config, rng);
-    with_catalog(&setup.catalog, || {
-        (0..setup.cases)
-            .map(|_| strategy.new_tree(&mut runner))
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .map_err(|reason| format!("generating histories failed: {reason}"))
+    let mut trees = Vec::with_capacity(setup.cases);
+    for _ in 0..setup.cases {
+        let tree = with_catalog(&setup.catalog, || strategy.new_tree(&mut runner))
+            .map_err(|reason| format!("generating histories failed: {reason}"))?;
+        trees.push(tree);
+        tokio::task::yield_now().await;
+    }
+    Ok(trees)
 }
 
 /// The value of the state machine's tree: the initial state, the steps
@@ -125,7 +129,7 @@ pub type HistoryValue = (
 /// Returns a harness error: a history that is not a valid scenario, or a
 /// case the runner could not finish.
 pub async fn search(setup: Arc<Setup>, progress: Arc<dyn Progress>) -> Result<Outcome, String> {
-    let mut trees = generate(&setup)?;
+    let mut trees = generate(&setup).await?;
     let histories: Vec<Vec<Transition>> = trees.iter().map(|tree| tree.current().1).collect();
     let Some((index, first)) = first_failure(&setup, histories, &progress).await? else {
         return Ok(Outcome::Held { cases: setup.cases });
@@ -347,7 +351,11 @@ mod tests {
     }
 
     fn histories(setup: &Setup) -> Vec<Vec<Transition>> {
-        generate(setup)
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        runtime
+            .block_on(generate(setup))
             .expect("histories are generated")
             .iter()
             .map(|tree| tree.current().1)

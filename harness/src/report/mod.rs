@@ -5,4 +5,14 @@
 
 pub mod json;
 pub mod junit;
+pub mod stdout;
 pub mod terminal;
+
+/// Writes a count with the singular or plural noun, such as "1 scenario".
+pub fn plural(count: usize, singular: &str, plural: &str) -> String {
+    if count == 1 {
+        format!("{count} {singular}")
+    } else {
+        format!("{count} {plural}")
+    }
+}

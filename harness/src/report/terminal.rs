@@ -8,6 +8,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::outcome::{ScenarioResult, Status, Totals};
+use crate::report::stdout::out;
 use crate::runner::Observer;
 use crate::scenario::Scenario;
 
@@ -37,13 +38,13 @@ impl TerminalReporter {
     }
 
     fn print(&self, text: &str) {
-        self.bar.suspend(|| print!("{text}"));
+        self.bar.suspend(|| out!("{text}"));
     }
 
     /// Ends the bar and prints the summary table.
     pub fn summary(&self, results: &[ScenarioResult]) {
         self.bar.finish_and_clear();
-        print!("{}", summary_table(results));
+        out!("{}", summary_table(results));
     }
 }
 
@@ -112,11 +113,11 @@ pub fn summary_table(results: &[ScenarioResult]) -> String {
     }
     let totals = Totals::of(results);
     text.push_str(&format!(
-        "\n{} passed, {} failed, {} errors, of {} scenarios\n",
+        "\n{} passed, {} failed, {}, of {}\n",
         totals.passed,
         totals.failed,
-        totals.errors,
-        results.len()
+        super::plural(totals.errors, "error", "errors"),
+        super::plural(results.len(), "scenario", "scenarios")
     ));
     text
 }

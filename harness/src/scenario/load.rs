@@ -33,6 +33,17 @@ pub use odoo_sync::spec::BUILTIN_SPECS;
 /// The user id that bypasses access rights and record rules.
 const SUPERUSER: i64 = 1;
 
+/// The maximum number of records `saas.generate` creates per entity.
+/// Each generated record stays in memory for the whole run.
+pub const MAX_GENERATED: usize = 100_000;
+
+/// The maximum `pass_timeout_seconds`: one day.
+pub const MAX_PASS_TIMEOUT: Duration = Duration::from_secs(86_400);
+
+/// The latest year the emulator's clock may reach, because Odoo's dates
+/// have four-digit years.
+pub const MAX_CLOCK_YEAR: i32 = 9999;
+
 /// Reads and validates a scenario file.
 ///
 /// # Errors
@@ -57,7 +68,7 @@ pub fn load(path: &Path) -> Result<Scenario, InvalidScenario> {
 /// Returns every problem found, as [`load`] does.
 pub fn load_text(path: &Path, text: &str) -> Result<Scenario, InvalidScenario> {
     let file: ScenarioFile = serde_saphyr::from_str(text).map_err(|error| InvalidScenario {
-        problems: vec![yaml_problem(path, &error)],
+        problems: vec![yaml_problem(path, text, &error)],
     })?;
     let mut checker = Checker {
         path,
@@ -73,7 +84,7 @@ pub fn load_text(path: &Path, text: &str) -> Result<Scenario, InvalidScenario> {
     }
 }
 
-fn yaml_problem(path: &Path, error: &serde_saphyr::Error) -> String {
+fn yaml_problem(path: &Path, text: &str, error: &serde_saphyr::Error) -> String {
     let message = error.to_string();
     let first_line = message.lines().next().unwrap_or_default();
     // The parser's text repeats the location as "error: line L column C: ".
@@ -81,15 +92,41 @@ fn yaml_problem(path: &Path, error: &serde_saphyr::Error) -> String {
         .strip_prefix("error: line ")
         .and_then(|rest| rest.split_once(": ").map(|(_, reason)| reason))
         .unwrap_or(first_line);
-    match error.location() {
-        Some(at) => format!(
-            "{}:{}:{}: {first_line}",
-            path.display(),
-            at.line(),
-            at.column()
-        ),
-        None => format!("{}: {first_line}", path.display()),
-    }
+    let Some(at) = error.location() else {
+        return format!("{}: {first_line}", path.display());
+    };
+    let reason = match key_before(text, at.line() as usize, at.column() as usize) {
+        Some(key) => value_problem(key, first_line),
+        None => first_line.to_owned(),
+    };
+    format!("{}:{}:{}: {reason}", path.display(), at.line(), at.column())
+}
+
+/// Returns the mapping key written just before the 1-based `line` and
+/// `column` of `text`, such as `count` for the value of `count: -1`.
+fn key_before(text: &str, line: usize, column: usize) -> Option<&str> {
+    let source = text.lines().nth(line.checked_sub(1)?)?;
+    let end = source
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(source.len(), |(index, _)| index);
+    let before = source[..end].trim_end().strip_suffix(':')?;
+    let start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |index| index + 1);
+    Some(&before[start..]).filter(|key| !key.is_empty())
+}
+
+/// Names the key in a parser message about its value, and spells out what
+/// an integer type such as `u64` accepts.
+fn value_problem(key: &str, reason: &str) -> String {
+    let expected = match reason {
+        "invalid u64" | "invalid usize" => "a whole number of 0 or more",
+        "invalid i64" => "a whole number",
+        "invalid u32" => "a whole number from 0 to 4294967295",
+        _ => return format!("`{key}`: {reason}"),
+    };
+    format!("invalid `{key}`: expected {expected}")
 }
 
 /// Collects problems with their locations while building the scenario.
@@ -104,6 +141,8 @@ struct DryRun {
     emulator: Emulator,
     database: String,
     store: SaasStore,
+    /// The time the emulator's clock shows after the steps so far.
+    clock: chrono::NaiveDateTime,
 }
 
 impl Checker<'_> {
@@ -142,12 +181,20 @@ impl Checker<'_> {
         let emulator = Emulator::from_profiles(vec![(None, profile.clone())])
             .map_err(|e| self.file_problem(e.to_string()))
             .ok()?;
+        let clock = emulator.clock().now();
         let mut dry_run = DryRun {
             database: profile.database.clone(),
+            clock,
             emulator,
             store: SaasStore::default(),
         };
         let user = self.credentials(file.integration_user.as_ref(), &dry_run);
+        if let Some(user) = &user {
+            let web = protocol == Some(odoo_sync::rpc::Protocol::Web);
+            if let (true, Some(spanned)) = (web && user.password.is_empty(), &file.protocol) {
+                self.problem(spanned, web_needs_password(&user.login));
+            }
+        }
         for record in &saas {
             let created = dry_run
                 .store
@@ -250,9 +297,17 @@ impl Checker<'_> {
             return DEFAULT_PASS_TIMEOUT;
         };
         match Duration::try_from_secs_f64(spanned.value) {
-            Ok(timeout) if !timeout.is_zero() => timeout,
+            Ok(timeout) if !timeout.is_zero() && timeout <= MAX_PASS_TIMEOUT => timeout,
             _ => {
-                self.problem(spanned, "`pass_timeout_seconds` must be a positive number");
+                self.problem(
+                    spanned,
+                    format!(
+                        "invalid `pass_timeout_seconds` {}: give a positive number of seconds, \
+                         at most {}",
+                        spanned.value,
+                        MAX_PASS_TIMEOUT.as_secs()
+                    ),
+                );
                 DEFAULT_PASS_TIMEOUT
             }
         }
@@ -334,6 +389,16 @@ impl Checker<'_> {
                     self.problem(generate, format!("cannot generate unknown entity {name:?}"));
                     continue;
                 };
+                if *count > MAX_GENERATED {
+                    self.problem(
+                        generate,
+                        format!(
+                            "invalid `generate` count {count} for {name}: the maximum is \
+                             {MAX_GENERATED} per entity"
+                        ),
+                    );
+                    continue;
+                }
                 records.extend((1..=*count).map(|index| {
                     let (id, data) = entity.generated(index);
                     InitialRecord { entity, id, data }
@@ -383,7 +448,7 @@ impl Checker<'_> {
                 .map_err(|e| e.to_string()),
             StepFile::Schema(change) => instance_step("schema", change, dry_run),
             StepFile::Access(change) => instance_step("access", change, dry_run),
-            StepFile::Clock(clock) => clock_change(clock).map(Step::Clock),
+            StepFile::Clock(clock) => clock_change(clock, &mut dry_run.clock).map(Step::Clock),
         };
         match step {
             Ok(value) => Some(Located {
@@ -426,6 +491,52 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// Returns the protocol a spec names, if it names a valid one.
+fn spec_protocol(spec: &Spec) -> Option<odoo_sync::rpc::Protocol> {
+    spec.protocol.as_deref().and_then(|name| name.parse().ok())
+}
+
+/// Returns the message for a user with an API key and no password under
+/// the web protocol, whose login route accepts passwords only.
+fn web_needs_password(login: &str) -> String {
+    format!(
+        "the web protocol needs the password of the integration user {login:?}, because \
+         Odoo's web login rejects API keys; add a `password` to `integration_user` or use \
+         xmlrpc or jsonrpc"
+    )
+}
+
+/// Checks that the protocol a run uses lets the integration user log in.
+/// The scenario's `protocol` wins over `option` (`--protocol`), which wins
+/// over the spec's `protocol`.
+///
+/// # Errors
+///
+/// Returns the problem when that protocol is web and the user has an API
+/// key only.
+pub fn check_protocol(
+    scenario: &Scenario,
+    option: Option<odoo_sync::rpc::Protocol>,
+) -> Result<(), String> {
+    let protocol = scenario
+        .protocol
+        .or(option)
+        .or_else(|| spec_protocol(&scenario.spec));
+    if protocol != Some(odoo_sync::rpc::Protocol::Web) || !scenario.user.password.is_empty() {
+        return Ok(());
+    }
+    let source = match (scenario.protocol, option) {
+        (Some(_), _) => "the scenario's protocol is web",
+        (None, Some(_)) => "--protocol is web",
+        (None, None) => "the spec's protocol is web",
+    };
+    Err(format!(
+        "{}: {source}: {}",
+        scenario.path.display(),
+        web_needs_password(&scenario.user.login)
+    ))
 }
 
 fn parse_builtin_spec(name: &str, text: &str) -> Result<Spec, String> {
@@ -536,13 +647,40 @@ fn instance_step(
     })
 }
 
-fn clock_change(file: &ClockFile) -> Result<ClockChange, String> {
-    match (&file.freeze, file.advance_seconds) {
-        (Some(at), None) => chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S")
-            .map(ClockChange::Freeze)
-            .map_err(|_| format!("`freeze` {at:?} is not YYYY-MM-DD HH:MM:SS")),
-        (None, Some(seconds)) => Ok(ClockChange::Advance(chrono::Duration::seconds(seconds))),
-        _ => Err("a clock step needs exactly one of `freeze` and `advance_seconds`".into()),
+/// Checks a clock step and moves `clock` to where the step leaves the
+/// emulator's clock, which must stay within years 1 to [`MAX_CLOCK_YEAR`].
+fn clock_change(
+    file: &ClockFile,
+    clock: &mut chrono::NaiveDateTime,
+) -> Result<ClockChange, String> {
+    use chrono::Datelike;
+
+    let (change, moved) = match (&file.freeze, file.advance_seconds) {
+        (Some(at), None) => {
+            let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S")
+                .map_err(|_| format!("`freeze` {at:?} is not YYYY-MM-DD HH:MM:SS"))?;
+            (ClockChange::Freeze(at), Some(at))
+        }
+        (None, Some(seconds)) => {
+            let by = chrono::Duration::try_seconds(seconds);
+            let moved = by.and_then(|by| clock.checked_add_signed(by));
+            match (by, moved) {
+                (Some(by), Some(moved)) => (ClockChange::Advance(by), Some(moved)),
+                _ => (ClockChange::Advance(chrono::Duration::zero()), None),
+            }
+        }
+        _ => return Err("a clock step needs exactly one of `freeze` and `advance_seconds`".into()),
+    };
+    match moved {
+        Some(moved) if (1..=MAX_CLOCK_YEAR).contains(&moved.year()) => {
+            *clock = moved;
+            Ok(change)
+        }
+        _ => Err(format!(
+            "invalid clock step: it moves the clock from {} outside years 1 to \
+             {MAX_CLOCK_YEAR}; use a smaller `advance_seconds` or an earlier `freeze`",
+            clock.format("%Y-%m-%d %H:%M:%S")
+        )),
     }
 }
 

@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::saas::Entity;
 
-pub use load::{load, load_text, BUILTIN_SPECS};
+pub use load::{check_protocol, load, load_text, BUILTIN_SPECS};
 
 /// The pass timeout when a scenario sets none.
 pub const DEFAULT_PASS_TIMEOUT: Duration = Duration::from_secs(60);

@@ -229,8 +229,10 @@ fn map_field(
     }
 }
 
-/// Resolves a reference to another entity's record by its key value, and
-/// checks that the SaaS still has a live record with that key.
+/// Resolves a reference to another entity's record by its key value. The
+/// SaaS must still have a live record with that key, or a deleted one that
+/// the spec archives: its Odoo record remains, archived, and Odoo lets a
+/// many2one point to an archived record.
 fn reference(
     spec: &Spec,
     store: &SaasStore,
@@ -243,9 +245,16 @@ fn reference(
         .ok_or_else(|| format!("the spec does not map {target}"))?;
     let entity = Entity::parse(target).ok_or_else(|| format!("unknown entity {target}"))?;
     let key_value = scalar_text(raw);
-    let found = store.records(entity).find(|record| {
-        !record.deleted && key_value_of(target_spec, &record.id, &record.data) == key_value
+    let archives = target_spec.delete == DeletePolicy::Archive;
+    let mut candidates = store.records(entity).filter(|record| {
+        (!record.deleted || archives)
+            && key_value_of(target_spec, &record.id, &record.data) == key_value
     });
+    let first = candidates.next();
+    let found = match first {
+        Some(record) if record.deleted => candidates.find(|r| !r.deleted).or(Some(record)),
+        other => other,
+    };
     let Some(found) = found else {
         return Err(format!(
             "it refers to {target} {key_value:?}, which the SaaS does not have"

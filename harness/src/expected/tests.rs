@@ -162,6 +162,25 @@ fn deletes_follow_the_policy() {
 }
 
 #[test]
+fn reference_to_archived_record_resolves() {
+    let mut store = store();
+    store.delete(Entity::Customer, "c1").expect("delete c1");
+
+    let records = derive(&spec(), &store);
+
+    let order = find(&records, Entity::Order, "o1");
+    assert_eq!(order.unsyncable, None);
+    assert!(
+        matches!(
+            order.fields.get("partner_id"),
+            Some(ExpectedValue::Keyed { model, .. }) if model == "res.partner"
+        ),
+        "{:?}",
+        order.fields
+    );
+}
+
+#[test]
 fn reference_to_missing_record_is_unsyncable() {
     let mut store = store();
     let orphan = json!({"number": "SO-2", "customer_id": "c404"});

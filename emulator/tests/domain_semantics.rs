@@ -292,3 +292,60 @@ fn nesting_over_max_depth_is_a_value_error() {
         );
     }
 }
+
+/// Returns `depth` `parent_id any` leaves nested in one another around
+/// `inner`.
+fn nested_any(depth: usize, inner: serde_json::Value) -> serde_json::Value {
+    let mut domain = inner;
+    for _ in 0..depth {
+        domain = serde_json::json!([["parent_id", "any", domain]]);
+    }
+    domain
+}
+
+#[test]
+fn nested_any_at_limit_is_evaluated() {
+    let emulator = emulator();
+    let limit = odoo_emulator::orm::domain::MAX_ANY_DEPTH;
+    let domain = nested_any(limit, serde_json::json!([["name", "=", "nobody"]]));
+
+    assert_eq!(
+        names(&emulator, domain, serde_json::json!({})),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn nested_any_over_limit_is_a_value_error() {
+    let emulator = emulator();
+    let limit = odoo_emulator::orm::domain::MAX_ANY_DEPTH;
+    let domain = nested_any(limit + 1, serde_json::json!([["name", "=", "Ada"]]));
+
+    let error = call(&emulator, "search", vec![Value::from(domain)], Dict::new())
+        .expect_err("too many nested sub-domains");
+
+    assert_eq!(error.kind, odoo_emulator::ErrorKind::ValueError);
+    assert!(
+        error.message.contains("'any' or 'not any'"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn depth_counts_across_any_subdomains() {
+    // Each sub-domain alone is within the limit, but evaluation recurses
+    // through all of them.
+    let emulator = emulator();
+    let inner = alternating_domain(odoo_emulator::orm::domain::MAX_DOMAIN_DEPTH - 1);
+    let domain = nested_any(3, inner);
+
+    let error = call(&emulator, "search", vec![Value::from(domain)], Dict::new())
+        .expect_err("a tree nested too deeply");
+
+    assert!(
+        error.message.starts_with("Domain nesting is deeper than"),
+        "{}",
+        error.message
+    );
+}

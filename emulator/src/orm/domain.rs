@@ -15,7 +15,9 @@
 //! - a domain whose tree is deeper than [`MAX_DOMAIN_DEPTH`] levels, after
 //!   merging `&` in `&`, `|` in `|` and cancelling `!` pairs, raises a
 //!   `ValueError`, because evaluation recurses once per level. Odoo's
-//!   domain normalization does not recurse and has no such limit.
+//!   domain normalization does not recurse and has no such limit;
+//! - `any` and `not any` sub-domains nested more than [`MAX_ANY_DEPTH`]
+//!   deep raise a `ValueError`.
 
 use std::collections::BTreeSet;
 
@@ -110,9 +112,21 @@ impl Domain {
     /// items are `'&'`, `'|'`, `'!'` or `[field, operator, value]` leaves,
     /// with an implicit `'&'` between consecutive terms.
     pub fn parse(value: &Value) -> OdooResult<Domain> {
+        Domain::parse_within(value, 0).map(|nested| nested.domain)
+    }
+
+    /// Parses a domain that sits inside `any_depth` `any` or `not any`
+    /// leaves, and returns it with the depth of its tree, sub-domains
+    /// included.
+    fn parse_within(value: &Value, any_depth: usize) -> OdooResult<Nested> {
         let items = match value {
             Value::List(items) => items.as_slice(),
-            Value::Bool(false) | Value::None => return Ok(Domain::True),
+            Value::Bool(false) | Value::None => {
+                return Ok(Nested {
+                    domain: Domain::True,
+                    depth: 1,
+                })
+            }
             other => {
                 return Err(OdooError::value(format!(
                     "Domains to normalize must have a 'domain' form: a list or tuple of domain components, got {}",
@@ -123,12 +137,19 @@ impl Domain {
         let mut terms = Vec::new();
         let mut position = 0;
         while position < items.len() {
-            terms.push(parse_term(items, &mut position, value)?);
+            terms.push(parse_term(items, &mut position, value, any_depth)?);
         }
+        let depth = terms.iter().map(|term| term.depth).max().unwrap_or(0);
         Ok(match terms.len() {
-            0 => Domain::True,
+            0 => Nested {
+                domain: Domain::True,
+                depth: 1,
+            },
             1 => terms.pop().expect("one term"),
-            _ => Domain::And(terms),
+            _ => Nested {
+                domain: Domain::And(terms.into_iter().map(|term| term.domain).collect()),
+                depth: depth + 1,
+            },
         })
     }
 
@@ -175,7 +196,12 @@ fn syntax_error(domain: &Value) -> OdooError {
 /// `&`, `|` in `|`), and two `!` in a row cancel out. Neither changes the
 /// result or the errors, and both keep the tree shallow for [`evaluate`]
 /// and `Drop`, which do recurse.
-fn parse_term(items: &[Value], position: &mut usize, whole: &Value) -> OdooResult<Domain> {
+fn parse_term(
+    items: &[Value],
+    position: &mut usize,
+    whole: &Value,
+    any_depth: usize,
+) -> OdooResult<Nested> {
     let mut open: Vec<OpenOperator> = Vec::new();
     loop {
         let Some(item) = items.get(*position) else {
@@ -200,28 +226,19 @@ fn parse_term(items: &[Value], position: &mut usize, whole: &Value) -> OdooResul
                 )))
             }
         };
-        let mut finished = Nested {
-            domain: parse_leaf(leaf)?,
-            depth: 1,
-        };
+        let mut finished = parse_leaf(leaf, any_depth)?;
         // Hand the finished term to the innermost open operator, and close
         // every operator that this completes.
         loop {
             let Some(innermost) = open.last_mut() else {
-                return Ok(finished.domain);
+                return Ok(finished);
             };
             innermost.push(finished);
             if innermost.remaining > 0 {
                 break;
             }
             let closed = open.pop().expect("an open operator").close();
-            if closed.depth > MAX_DOMAIN_DEPTH {
-                return Err(OdooError::value(format!(
-                    "Domain nesting is deeper than {MAX_DOMAIN_DEPTH} levels of '&', '|' and '!' \
-                     after merging repeated operators. Flatten the domain, for example by listing \
-                     leaves one after another, which ANDs them."
-                )));
-            }
+            check_depth(closed.depth)?;
             finished = closed;
         }
     }
@@ -248,6 +265,12 @@ fn open_operator(open: &mut Vec<OpenOperator>, connective: Connective) {
 /// The nesting-at-max-depth test runs at this depth on a thread with the
 /// server's stack, in a debug build.
 pub const MAX_DOMAIN_DEPTH: usize = 2_000;
+
+/// The maximum nesting of `any` and `not any` sub-domains. Each level is
+/// parsed again when evaluated, so the cost grows with the square of the
+/// nesting, and real domains nest a few levels. Odoo sets no limit of its
+/// own.
+pub const MAX_ANY_DEPTH: usize = 100;
 
 /// A prefix operator of the domain syntax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,15 +328,28 @@ impl OpenOperator {
     }
 }
 
-fn parse_leaf(leaf: &[Value]) -> OdooResult<Domain> {
+/// Rejects a tree deeper than [`MAX_DOMAIN_DEPTH`].
+fn check_depth(depth: usize) -> OdooResult<()> {
+    if depth <= MAX_DOMAIN_DEPTH {
+        return Ok(());
+    }
+    Err(OdooError::value(format!(
+        "Domain nesting is deeper than {MAX_DOMAIN_DEPTH} levels of '&', '|', '!' and sub-domains \
+         after merging repeated operators. Flatten the domain, for example by listing \
+         leaves one after another, which ANDs them."
+    )))
+}
+
+fn parse_leaf(leaf: &[Value], any_depth: usize) -> OdooResult<Nested> {
     // The constant leaves TRUE_LEAF (1, '=', 1) and FALSE_LEAF (0, '=', 1).
     if let (Value::Int(left), Value::Str(op), Value::Int(1)) = (&leaf[0], &leaf[1], &leaf[2]) {
         if op == "=" {
-            return Ok(if *left == 1 {
+            let domain = if *left == 1 {
                 Domain::True
             } else {
                 Domain::False
-            });
+            };
+            return Ok(Nested { domain, depth: 1 });
         }
     }
     let whole = Value::List(leaf.to_vec());
@@ -330,19 +366,30 @@ fn parse_leaf(leaf: &[Value]) -> OdooResult<Domain> {
             python_tuple_repr(&whole)
         )));
     };
+    let mut depth = 1;
     let value = match (operator, &leaf[2]) {
         (Operator::Any | Operator::NotAny, sub) => {
+            if any_depth >= MAX_ANY_DEPTH {
+                return Err(OdooError::value(format!(
+                    "Domain nests more than {MAX_ANY_DEPTH} 'any' or 'not any' sub-domains \
+                     in one another."
+                )));
+            }
             // Sub-domains are validated now so errors name the whole leaf.
-            Domain::parse(sub)?;
+            // Evaluating the leaf recurses into the sub-domain, so its
+            // depth counts towards the whole tree's.
+            depth += Domain::parse_within(sub, any_depth + 1)?.depth;
+            check_depth(depth)?;
             sub.clone()
         }
         (_, value) => value.clone(),
     };
-    Ok(Domain::Leaf(Leaf {
+    let domain = Domain::Leaf(Leaf {
         path: path.split('.').map(str::to_owned).collect(),
         operator,
         value,
-    }))
+    });
+    Ok(Nested { domain, depth })
 }
 
 /// Renders a leaf as Python prints a tuple, for error messages.

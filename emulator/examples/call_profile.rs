@@ -1,5 +1,5 @@
 //! Sends the throughput benchmark's call to the emulator's router in
-//! process, without a socket, so a profiler sees one call's cost alone.
+//! process, without a socket, so a profiler measures one call's cost alone.
 //!
 //! Usage: `call_profile [xmlrpc|jsonrpc] [CALLS]` (default `xmlrpc`, 1,000
 //! calls). The database is `odoo-17` plus 80 partners, as in

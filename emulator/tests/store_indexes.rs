@@ -1,7 +1,7 @@
 //! The store's indexes after creates, writes, imports and deletes: every
 //! index contains exactly the entries of its table's rows, and the lookups
 //! that use them (unique constraints, one2many reads, `ondelete`,
-//! external ids) give the answers a full scan gives.
+//! external ids) return what a full scan returns.
 
 use odoo_emulator::service::{Emulator, Protocol};
 use odoo_emulator::{Dict, OdooResult, Value};

@@ -245,15 +245,16 @@ fn reference(
         .ok_or_else(|| format!("the spec does not map {target}"))?;
     let entity = Entity::parse(target).ok_or_else(|| format!("unknown entity {target}"))?;
     let key_value = scalar_text(raw);
-    let archives = target_spec.delete == DeletePolicy::Archive;
-    let mut candidates = store.records(entity).filter(|record| {
-        (!record.deleted || archives)
-            && key_value_of(target_spec, &record.id, &record.data) == key_value
-    });
-    let first = candidates.next();
-    let found = match first {
-        Some(record) if record.deleted => candidates.find(|r| !r.deleted).or(Some(record)),
-        other => other,
+    let has_key =
+        |record: &&Record| key_value_of(target_spec, &record.id, &record.data) == key_value;
+    let live = store
+        .records(entity)
+        .filter(has_key)
+        .find(|record| !record.deleted);
+    let found = match live {
+        Some(record) => Some(record),
+        None if target_spec.delete == DeletePolicy::Archive => store.records(entity).find(has_key),
+        None => None,
     };
     let Some(found) = found else {
         return Err(format!(

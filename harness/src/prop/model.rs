@@ -267,11 +267,11 @@ fn apply_saas(state: &mut History, change: &SaasChange) {
 ///
 /// NOTE: orders never refer to deleted records, and a record a live order
 /// refers to is never deleted. The checks derive an order's references
-/// from the final SaaS state: a deleted customer that the spec archives
-/// still resolves (the scenario `deleted-customer-keeps-orders` covers
-/// it), but under other policies the order must be reported even when it
-/// synced while the record was live. Generating those histories waits on
-/// settling that reading of the contract.
+/// from the final SaaS state. A deleted customer that the spec archives
+/// still resolves, as the scenario `deleted-customer-keeps-orders` shows.
+/// Under other policies the order must be reported, even when it synced
+/// while the record was live, and it is unsettled whether the contract
+/// should demand that, so such histories are not generated.
 fn references_live(state: &History, data: &Map<String, Value>) -> bool {
     let customer_live = data
         .get("customer_id")

@@ -21,7 +21,7 @@ const SIZES: [usize; 3] = [0, 10_000, 100_000];
 
 /// Renames the partner with id 1, so the database differs from its seed.
 fn change_one_partner(emulator: &Emulator) {
-    let mut vals = Dict::new();
+    let mut vals = Dict::default();
     vals.insert("name".into(), Value::from("Renamed"));
     emulator
         .execute(
@@ -30,7 +30,7 @@ fn change_one_partner(emulator: &Emulator) {
             "res.partner",
             "write",
             vec![Value::List(vec![Value::Int(1)]), Value::Dict(vals)],
-            Dict::new(),
+            Dict::default(),
         )
         .expect("renaming a partner succeeds");
 }

@@ -29,7 +29,7 @@ fn call(emulator: &Emulator, model: &str, method: &str, args: Vec<Value>) -> Val
             model,
             method,
             args,
-            Dict::new(),
+            Dict::default(),
         )
         .unwrap_or_else(|error| panic!("{model}.{method} failed: {}", error.message))
 }
@@ -46,7 +46,7 @@ fn load_partner(emulator: &Emulator) {
 }
 
 fn create_external_id(emulator: &Emulator) {
-    let mut vals = Dict::new();
+    let mut vals = Dict::default();
     vals.insert("module".into(), Value::from("bench"));
     vals.insert("name".into(), Value::from("direct"));
     vals.insert("model".into(), Value::from("res.partner"));
@@ -55,7 +55,7 @@ fn create_external_id(emulator: &Emulator) {
 }
 
 fn create_partner(emulator: &Emulator) -> i64 {
-    let mut vals = Dict::new();
+    let mut vals = Dict::default();
     vals.insert("name".into(), Value::from("To delete"));
     let id = call(emulator, "res.partner", "create", vec![Value::Dict(vals)]);
     id.as_i64().expect("create returns an id")

@@ -190,7 +190,7 @@ impl Emulator {
         let mut env = Env::new(
             &mut state,
             SUPERUSER_ID,
-            Dict::new(),
+            Dict::default(),
             now,
             db.profile.version,
         );
@@ -423,7 +423,7 @@ fn refresh_reflection(state: &mut DbState, db: &Database) -> Result<(), String> 
     let mut env = Env::new(
         state,
         SUPERUSER_ID,
-        Dict::new(),
+        Dict::default(),
         String::new(),
         db.profile.version,
     );

@@ -295,7 +295,7 @@ impl Emulator {
         let database = self.database(db)?;
         let context = match kwargs.shift_remove("context") {
             Some(Value::Dict(context)) => context,
-            _ => Dict::new(),
+            _ => Dict::default(),
         };
         let now = self.clock.now_text();
         let span = tracing::trace_span!("call", db, uid, model, method);
@@ -337,7 +337,7 @@ impl Emulator {
         let env = Env::new(
             env_state,
             crate::orm::SUPERUSER_ID,
-            Dict::new(),
+            Dict::default(),
             String::new(),
             database.profile.version,
         );
@@ -403,7 +403,7 @@ impl Emulator {
             .and_then(Value::as_dict)
             .cloned()
             .unwrap_or_default();
-        let context = self.execute(db, uid, "res.users", "context_get", vec![], Dict::new())?;
+        let context = self.execute(db, uid, "res.users", "context_get", vec![], Dict::default())?;
         let first = |key: &str| {
             user.get(key)
                 .and_then(Value::as_list)
@@ -411,7 +411,7 @@ impl Emulator {
                 .cloned()
                 .unwrap_or(Value::Bool(false))
         };
-        let mut info = Dict::new();
+        let mut info = Dict::default();
         info.insert("uid".into(), Value::Int(uid));
         info.insert("is_system".into(), Value::Bool(uid == 2));
         info.insert("is_admin".into(), Value::Bool(uid == 2));
@@ -494,7 +494,7 @@ fn split_execute(rest: &[Value]) -> OdooResult<Call> {
         text(&rest[0]),
         text(&rest[1]),
         rest[2..].to_vec(),
-        Dict::new(),
+        Dict::default(),
     ))
 }
 
@@ -513,7 +513,7 @@ fn split_execute_kw(rest: &[Value]) -> OdooResult<Call> {
     };
     let kwargs = match rest.get(3) {
         Some(Value::Dict(kwargs)) => kwargs.clone(),
-        None | Some(Value::None) | Some(Value::Bool(false)) => Dict::new(),
+        None | Some(Value::None) | Some(Value::Bool(false)) => Dict::default(),
         Some(other) => {
             return Err(OdooError::type_error(format!(
                 "odoo.service.model.execute() argument after ** must be a mapping, not {}",

@@ -247,7 +247,7 @@ impl RecordDef {
     }
 
     fn vals(&self, name: &str) -> Value {
-        let mut vals = Dict::new();
+        let mut vals = Dict::default();
         vals.insert("x_name".to_owned(), Value::from(name));
         vals.insert("x_level".to_owned(), Value::Int(self.level));
         vals.insert("x_color".to_owned(), Value::from(COLORS[self.color]));
@@ -532,7 +532,7 @@ impl Caller<'_> {
     }
 
     fn kwargs(&self) -> Dict {
-        let mut kwargs = Dict::new();
+        let mut kwargs = Dict::default();
         if let Some(ids) = self.context_companies() {
             let list = Value::List(ids.into_iter().map(Value::Int).collect());
             let context = Dict::from_iter([("allowed_company_ids".to_owned(), list)]);

@@ -98,7 +98,7 @@ fn read(emulator: &Emulator, uid: i64, model: &str, id: i64, fields: &[&str]) ->
         model,
         "read",
         vec![ids(&[id]), names(fields)],
-        Dict::new(),
+        Dict::default(),
     )
 }
 
@@ -121,7 +121,7 @@ fn call_in_debug(
     let mut env = Env::new(
         &mut state,
         uid,
-        Dict::new(),
+        Dict::default(),
         "2024-05-06 07:08:09".to_owned(),
         profile.version,
     );
@@ -149,7 +149,7 @@ fn search_is_filtered_silently_by_rules() {
         "res.partner",
         "search_count",
         vec![Value::List(vec![])],
-        Dict::new(),
+        Dict::default(),
     );
     assert_eq!(count, Ok(Value::Int(2)));
 }
@@ -233,7 +233,7 @@ fn writing_a_hidden_record_raises_and_changes_nothing() {
         "res.partner",
         "write",
         vec![ids(&[ADA, BOB]), vals],
-        Dict::new(),
+        Dict::default(),
     ));
     assert_eq!(
         error.message,
@@ -262,7 +262,7 @@ fn writing_a_permitted_record_succeeds() {
         "res.partner",
         "write",
         vec![ids(&[ADA]), vals],
-        Dict::new(),
+        Dict::default(),
     );
     assert_eq!(written, Ok(Value::Bool(true)));
 }
@@ -280,7 +280,7 @@ fn creating_a_record_outside_the_rules_raises() {
         "res.partner",
         "create",
         vec![vals],
-        Dict::new(),
+        Dict::default(),
     ));
     assert!(
         error
@@ -313,7 +313,7 @@ fn superuser_bypasses_rights_and_rules() {
         "res.partner",
         "unlink",
         vec![ids(&[BOB, 999])],
-        Dict::new(),
+        Dict::default(),
     );
     assert_eq!(removed, Ok(Value::Bool(true)));
 }
@@ -447,7 +447,7 @@ fn missing_unlink_right_uses_delete() {
         "res.partner",
         "unlink",
         vec![ids(&[ADA])],
-        Dict::new(),
+        Dict::default(),
     ));
     assert_eq!(
         error.message,
@@ -467,7 +467,7 @@ fn right_without_any_group_says_so() {
         "res.company",
         "write",
         vec![ids(&[1]), vals],
-        Dict::new(),
+        Dict::default(),
     ));
     assert_eq!(
         error.message,
@@ -501,7 +501,7 @@ fn empty_id_lists_skip_the_checks() {
         "res.partner",
         "read",
         vec![empty.clone()],
-        Dict::new(),
+        Dict::default(),
     );
     assert_eq!(read, Ok(Value::List(vec![])));
     let unlinked = call(
@@ -510,7 +510,7 @@ fn empty_id_lists_skip_the_checks() {
         "res.partner",
         "unlink",
         vec![empty],
-        Dict::new(),
+        Dict::default(),
     );
     assert_eq!(unlinked, Ok(Value::Bool(true)));
 }
@@ -526,7 +526,7 @@ fn unlink_deleted_record_under_rule() {
         "res.partner",
         "unlink",
         vec![ids(&[999])],
-        Dict::new(),
+        Dict::default(),
     )
     .expect_err("the rule reads company_id of the deleted record");
     assert_eq!(error.kind, ErrorKind::MissingError);
@@ -545,7 +545,7 @@ fn deleted_records_without_rules() {
         "res.country",
         "unlink",
         vec![ids(&[999])],
-        Dict::new(),
+        Dict::default(),
     );
     assert_eq!(unlinked, Ok(Value::Bool(true)));
     let vals = Value::Dict(kwargs(&[("name", Value::from("Nowhere"))]));
@@ -555,7 +555,7 @@ fn deleted_records_without_rules() {
         "res.country",
         "write",
         vec![ids(&[999]), vals],
-        Dict::new(),
+        Dict::default(),
     )
     .expect_err("the record is gone");
     assert_eq!(error.kind, ErrorKind::MissingError);
@@ -620,7 +620,7 @@ fn writing_a_restricted_field_raises() {
         "res.partner",
         "write",
         vec![ids(&[ADA]), vals],
-        Dict::new(),
+        Dict::default(),
     ));
     assert!(
         error.message.contains("\nOperation: write\nUser: 3\n"),
@@ -637,7 +637,7 @@ fn restricted_fields_hidden_by_default() {
         "res.partner",
         "fields_get",
         vec![],
-        Dict::new(),
+        Dict::default(),
     )
     .expect("fields_get succeeds");
     let fields = fields.as_dict().expect("a dict");
@@ -650,7 +650,7 @@ fn restricted_fields_hidden_by_default() {
         "res.partner",
         "read",
         vec![ids(&[ADA])],
-        Dict::new(),
+        Dict::default(),
     )
     .expect("read succeeds");
     let row = rows
@@ -708,7 +708,7 @@ fn without_context_all_user_companies_are_active() {
 fn evaluate(uid: i64, allowed: Option<&[i64]>, text: &str) -> OdooResult<Value> {
     let profile = profile();
     let mut state = profile.seed.clone();
-    let mut context = Dict::new();
+    let mut context = Dict::default();
     if let Some(allowed) = allowed {
         context.insert("allowed_company_ids".to_owned(), ids(allowed));
     }

@@ -167,7 +167,7 @@ fn same_call_same_value_over_both_protocols() {
     };
     let mut runner = proptest::test_runner::TestRunner::new(config);
     let result = runner.run(&partner_call(), |(domain, fields, limit)| {
-        let mut kwargs = Dict::new();
+        let mut kwargs = Dict::default();
         kwargs.insert(
             "fields".into(),
             Value::List(fields.iter().map(|f| Value::from(*f)).collect()),

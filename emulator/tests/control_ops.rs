@@ -25,7 +25,7 @@ fn execute_kw(
         model.into(),
         method.into(),
         Value::List(args),
-        Value::Dict(Dict::new()),
+        Value::Dict(Dict::default()),
     ];
     emulator.dispatch_rpc("object", "execute_kw", params, Protocol::XmlRpc)
 }

@@ -53,7 +53,7 @@ impl Customer {
             Value::from(self.profile.database.as_str()),
             Value::from(login),
             Value::from(secret),
-            Value::Dict(Dict::new()),
+            Value::Dict(Dict::default()),
         ];
         self.emulator
             .dispatch_rpc("common", "authenticate", params, Protocol::XmlRpc)
@@ -65,7 +65,13 @@ impl Customer {
     }
 
     fn create(&self, uid: i64, model: &str, vals: serde_json::Value) -> OdooResult<Value> {
-        self.call(uid, model, "create", vec![Value::from(vals)], Dict::new())
+        self.call(
+            uid,
+            model,
+            "create",
+            vec![Value::from(vals)],
+            Dict::default(),
+        )
     }
 
     fn field(&self, model: &str, field: &str) -> Dict {
@@ -132,7 +138,13 @@ fn acme_fields_get_shows_the_studio_field() {
 fn acme_fields_get_shows_the_studio_model() {
     let acme = Customer::load("studio-acme.yaml");
     let fields = acme
-        .call(ADMIN, "x_delivery.slot", "fields_get", vec![], Dict::new())
+        .call(
+            ADMIN,
+            "x_delivery.slot",
+            "fields_get",
+            vec![],
+            Dict::default(),
+        )
         .expect("fields_get succeeds");
     let fields = fields.as_dict().expect("a dict");
     for name in [
@@ -187,7 +199,7 @@ fn acme_web_shop_api_key_login() {
     let uid = acme.authenticate("sync@acme.test", "acme-web-shop-api-key");
     assert_eq!(uid, Value::Int(acme.id("acme.user_web_shop")));
     let Value::Int(uid) = uid else { unreachable!() };
-    let slots = acme.search(uid, "x_delivery.slot", Dict::new());
+    let slots = acme.search(uid, "x_delivery.slot", Dict::default());
     assert_eq!(
         slots,
         Ok(ids(&[
@@ -223,7 +235,7 @@ fn acme_past_slots_are_read_only() {
             "x_delivery.slot",
             "write",
             vec![ids(&[past]), vals.clone()],
-            Dict::new(),
+            Dict::default(),
         )
         .expect_err("the slot is over");
     assert_eq!(error.kind, ErrorKind::AccessError);
@@ -241,7 +253,7 @@ fn acme_past_slots_are_read_only() {
         "x_delivery.slot",
         "write",
         vec![ids(&[future]), vals],
-        Dict::new(),
+        Dict::default(),
     );
     assert_eq!(written, Ok(Value::Bool(true)));
 }
@@ -271,7 +283,7 @@ fn globex_sync_search_is_limited_to_its_company() {
         globex.search(sync, "res.partner", order.clone()),
         Ok(ids(&expected))
     );
-    let orders = globex.search(sync, "sale.order", Dict::new());
+    let orders = globex.search(sync, "sale.order", Dict::default());
     assert_eq!(
         orders,
         Ok(ids(&[
@@ -316,7 +328,7 @@ fn globex_sync_cannot_delete_contacts() {
             "res.partner",
             "unlink",
             vec![ids(&[dupont])],
-            Dict::new(),
+            Dict::default(),
         )
         .expect_err("no access row lets the sync user delete contacts");
     assert_eq!(error.kind, ErrorKind::AccessError);
@@ -495,7 +507,7 @@ fn initech_bookkeeping_may_not_create_contacts() {
             ids(&[initrode]),
             Value::from(serde_json::json!({"x_credit_tier": "prepay"})),
         ],
-        Dict::new(),
+        Dict::default(),
     );
     assert_eq!(written, Ok(Value::Bool(true)));
 }

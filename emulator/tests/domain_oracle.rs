@@ -284,7 +284,7 @@ fn check(contacts: &[Contact], node: &Node) -> Result<(), String> {
         "res.partner".into(),
         "search".into(),
         Value::List(vec![Value::List(domain.clone())]),
-        Value::Dict(Dict::new()),
+        Value::Dict(Dict::default()),
     ];
     let found = emulator
         .dispatch_rpc("object", "execute_kw", params, Protocol::JsonRpc)

@@ -113,7 +113,7 @@ fn malformed_domain_is_a_value_error() {
         &emulator,
         "search",
         vec![Value::from(serde_json::json!(["&", ["name", "=", "x"]]))],
-        Dict::new(),
+        Dict::default(),
     )
     .expect_err("one operand for '&'");
     assert_eq!(
@@ -129,7 +129,7 @@ fn invalid_operator_names_the_term() {
         &emulator,
         "search",
         vec![Value::from(serde_json::json!([["name", "~", "x"]]))],
-        Dict::new(),
+        Dict::default(),
     )
     .expect_err("unknown operator");
     assert_eq!(
@@ -179,7 +179,7 @@ fn limit_and_offset_page_the_ordered_result() {
         &emulator,
         "read",
         vec![ids, Value::List(vec!["name".into()])],
-        Dict::new(),
+        Dict::default(),
     )
     .expect("read");
     let names: Vec<&str> = names
@@ -275,7 +275,7 @@ fn nesting_over_max_depth_is_a_value_error() {
             &emulator,
             "search",
             vec![Value::from(alternating_domain(depth))],
-            Dict::new(),
+            Dict::default(),
         )
         .expect_err("a domain nested too deeply");
         assert_eq!(
@@ -321,8 +321,13 @@ fn nested_any_over_limit_is_a_value_error() {
     let limit = odoo_emulator::orm::domain::MAX_ANY_DEPTH;
     let domain = nested_any(limit + 1, serde_json::json!([["name", "=", "Ada"]]));
 
-    let error = call(&emulator, "search", vec![Value::from(domain)], Dict::new())
-        .expect_err("too many nested sub-domains");
+    let error = call(
+        &emulator,
+        "search",
+        vec![Value::from(domain)],
+        Dict::default(),
+    )
+    .expect_err("too many nested sub-domains");
 
     assert_eq!(error.kind, odoo_emulator::ErrorKind::ValueError);
     assert!(
@@ -340,8 +345,13 @@ fn depth_counts_across_any_subdomains() {
     let inner = alternating_domain(odoo_emulator::orm::domain::MAX_DOMAIN_DEPTH - 1);
     let domain = nested_any(3, inner);
 
-    let error = call(&emulator, "search", vec![Value::from(domain)], Dict::new())
-        .expect_err("a tree nested too deeply");
+    let error = call(
+        &emulator,
+        "search",
+        vec![Value::from(domain)],
+        Dict::default(),
+    )
+    .expect_err("a tree nested too deeply");
 
     assert!(
         error.message.starts_with("Domain nesting is deeper than"),

@@ -41,7 +41,7 @@ fn authenticate_returns_admin_uid() {
         "demo".into(),
         "admin".into(),
         "admin".into(),
-        Value::Dict(Dict::new()),
+        Value::Dict(Dict::default()),
     ];
     let uid = emulator.dispatch_rpc("common", "authenticate", params, Protocol::XmlRpc);
     assert_eq!(uid, Ok(Value::Int(2)));
@@ -54,7 +54,7 @@ fn authenticate_with_wrong_password_returns_false() {
         "demo".into(),
         "admin".into(),
         "wrong".into(),
-        Value::Dict(Dict::new()),
+        Value::Dict(Dict::default()),
     ];
     let uid = emulator.dispatch_rpc("common", "authenticate", params, Protocol::XmlRpc);
     assert_eq!(uid, Ok(Value::Bool(false)));
@@ -71,7 +71,7 @@ fn create_then_search_read_by_domain() {
             ("name", "Ada".into()),
             ("email", "ada@example.com".into()),
         ]))],
-        Dict::new(),
+        Dict::default(),
     );
     let Ok(Value::Int(id)) = created else {
         panic!("create returned {created:?}")
@@ -109,7 +109,7 @@ fn missing_required_field_is_a_validation_error() {
         "res.users",
         "create",
         vec![Value::Dict(vals(&[("name", "No login".into())]))],
-        Dict::new(),
+        Dict::default(),
     )
     .expect_err("login is required");
     assert_eq!(error.kind, ErrorKind::ValidationError);

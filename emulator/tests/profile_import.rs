@@ -59,7 +59,7 @@ fn model_names(instance: &dyn Instance) -> BTreeSet<String> {
 
 fn fields_get(instance: &dyn Instance, model: &str) -> Value {
     instance
-        .execute_kw(model, "fields_get", Vec::new(), Dict::new())
+        .execute_kw(model, "fields_get", Vec::new(), Dict::default())
         .unwrap_or_else(|error| panic!("{model}.fields_get fails: {error}"))
 }
 

@@ -18,7 +18,7 @@ fn call(emulator: &Emulator, model: &str, method: &str, args: Vec<Value>) -> Odo
         Value::from(model),
         Value::from(method),
         Value::List(args),
-        Value::Dict(Dict::new()),
+        Value::Dict(Dict::default()),
     ];
     emulator.dispatch_rpc("object", "execute_kw", params, Protocol::XmlRpc)
 }

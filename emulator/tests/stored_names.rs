@@ -41,7 +41,7 @@ fn create(emulator: &Emulator, model: &str, values: &[(&str, Value)]) -> i64 {
         model,
         "create",
         vec![Value::Dict(vals(values))],
-        Dict::new(),
+        Dict::default(),
     )
     .expect("create succeeds")
     .as_i64()
@@ -73,7 +73,7 @@ fn write(emulator: &Emulator, model: &str, id: i64, values: &[(&str, Value)]) {
         model,
         "write",
         vec![Value::List(vec![Value::Int(id)]), Value::Dict(vals(values))],
-        Dict::new(),
+        Dict::default(),
     )
     .expect("write succeeds");
 }
@@ -101,8 +101,8 @@ fn ordered(emulator: &Emulator, model: &str, ids: &[i64]) -> Vec<i64> {
         "in".into(),
         Value::List(ids.iter().copied().map(Value::Int).collect()),
     ])]);
-    let found =
-        execute_kw(emulator, model, "search", vec![domain], Dict::new()).expect("search succeeds");
+    let found = execute_kw(emulator, model, "search", vec![domain], Dict::default())
+        .expect("search succeeds");
     found
         .as_list()
         .expect("search returns a list")
@@ -162,7 +162,7 @@ fn contact_name_drops_deleted_parent() {
         "res.partner",
         "unlink",
         vec![Value::List(vec![Value::Int(company)])],
-        Dict::new(),
+        Dict::default(),
     );
 
     // `parent_id` is `ondelete: set null` in the base profile.

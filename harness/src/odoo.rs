@@ -42,7 +42,7 @@ impl OdooReader {
         let args = args.into_iter().map(OdooValue::from).collect();
         let kwargs = match OdooValue::from(kwargs) {
             OdooValue::Dict(dict) => dict,
-            _ => Dict::new(),
+            _ => Dict::default(),
         };
         self.emulator
             .execute(&self.database, SUPERUSER, model, method, args, kwargs)

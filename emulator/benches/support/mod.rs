@@ -43,7 +43,7 @@ pub fn emulator_with_partners(partners: usize) -> Emulator {
     let mut env = Env::new(
         &mut profile.seed,
         SUPERUSER_ID,
-        Dict::new(),
+        Dict::default(),
         String::new(),
         profile.version,
     );
@@ -86,7 +86,7 @@ fn xmlid_id(profile: &Profile, xmlid: &str) -> i64 {
 
 fn partner_values(index: usize, company_b: i64) -> Dict {
     let company = if index % 2 == 0 { 1 } else { company_b };
-    let mut vals = Dict::new();
+    let mut vals = Dict::default();
     vals.insert("name".into(), Value::Str(format!("Partner {index:06}")));
     vals.insert(
         "email".into(),
@@ -105,7 +105,7 @@ pub fn search_read_kwargs(limit: i64) -> Dict {
         .into_iter()
         .map(Value::from)
         .collect();
-    let mut kwargs = Dict::new();
+    let mut kwargs = Dict::default();
     kwargs.insert("fields".into(), Value::List(fields));
     kwargs.insert("limit".into(), Value::Int(limit));
     kwargs

@@ -207,7 +207,7 @@ pub fn restore_data(
     let mut env = Env::new(
         &mut state,
         SUPERUSER_ID,
-        Dict::new(),
+        Dict::default(),
         String::new(),
         version,
     );

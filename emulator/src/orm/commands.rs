@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn bare_dict_is_a_programming_error() {
         let (model, field) = fixture();
-        let value = Value::List(vec![Value::Dict(Dict::new())]);
+        let value = Value::List(vec![Value::Dict(Dict::default())]);
         let error = parse(&model, &field, &value).expect_err("dicts are not commands");
         assert_eq!(error.kind, ErrorKind::ProgrammingError);
         assert_eq!(error.message, "can't adapt type 'dict'");

@@ -15,7 +15,7 @@ use crate::value::{Dict, Value};
 pub fn fields_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<Value> {
     let wanted = string_list(bound.given("allfields"))?;
     let attributes = string_list(bound.given("attributes"))?;
-    let mut result = Dict::new();
+    let mut result = Dict::default();
     for field in model.fields.values() {
         if !wanted.is_empty() && !wanted.contains(&field.name) {
             continue;
@@ -34,7 +34,7 @@ pub fn fields_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
 
 /// Describes a field with the keys Odoo 17's `fields_get` returns.
 pub fn describe(field: &Field) -> Dict {
-    let mut d = Dict::new();
+    let mut d = Dict::default();
     let mut put = |key: &str, value: Value| {
         d.insert(key.to_owned(), value);
     };
@@ -92,7 +92,7 @@ fn describe_by_type(field: &Field, d: &mut Dict) {
         FieldType::Many2one | FieldType::One2many | FieldType::Many2many => {
             put("relation", Value::Str(field.comodel().to_owned()));
             put("domain", Value::List(Vec::new()));
-            put("context", Value::Dict(Dict::new()));
+            put("context", Value::Dict(Dict::default()));
             if let Some(inverse) = &field.inverse {
                 put("relation_field", Value::Str(inverse.clone()));
             }
@@ -111,7 +111,7 @@ fn describe_by_type(field: &Field, d: &mut Dict) {
 /// defaults, for the listed fields.
 pub fn default_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<Value> {
     let names = string_list(bound.get("fields_list"))?;
-    let mut result = Dict::new();
+    let mut result = Dict::default();
     for name in names {
         let Some(field) = model.field(&name) else {
             continue;
@@ -145,9 +145,9 @@ pub fn copy(
     env.check_access_rule(model, ids, crate::orm::access::Operation::Read)?;
     let overrides = match bound.given("default") {
         Some(Value::Dict(d)) => d.clone(),
-        _ => Dict::new(),
+        _ => Dict::default(),
     };
-    let mut vals = Dict::new();
+    let mut vals = Dict::default();
     for field in model.fields.values() {
         let copied = field.is_column()
             || field.field_type == FieldType::Many2many
@@ -258,7 +258,7 @@ pub fn check_access_rights(
 /// `res.users.context_get()`: the user's `lang` and `tz`.
 pub fn context_get(env: &mut Env<'_>) -> OdooResult<Value> {
     let users = env.model("res.users")?;
-    let mut context = Dict::new();
+    let mut context = Dict::default();
     for key in ["lang", "tz"] {
         let value = env.get_by_name(&users, env.uid, key);
         let value = convert::to_read(

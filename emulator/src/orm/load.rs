@@ -35,7 +35,7 @@ pub fn load(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<
             Err(error) => messages.push(message(index, &error.message)),
         }
     }
-    let mut result = Dict::new();
+    let mut result = Dict::default();
     if messages.is_empty() {
         result.insert("ids".into(), id_list(ids));
     } else {
@@ -67,7 +67,7 @@ fn load_row(
     cells: &[Value],
 ) -> OdooResult<i64> {
     let mut xmlid = None;
-    let mut vals = Dict::new();
+    let mut vals = Dict::default();
     for (column, cell) in columns.iter().zip(cells) {
         if column == "id" {
             xmlid = cell.as_str().filter(|s| !s.is_empty()).map(qualify);

@@ -69,7 +69,7 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
     };
     let mut rows = Vec::new();
     for (key, members) in groups {
-        let mut row = Dict::new();
+        let mut row = Dict::default();
         let mut group_domain = vec![domain.clone()];
         for (groupby, part) in groupbys.iter().zip(&key) {
             row.insert(groupby.spec.clone(), group_label(env, model, groupby, part));

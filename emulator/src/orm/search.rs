@@ -122,7 +122,7 @@ fn read_records(
         let Some(row) = table.rows.get(id) else {
             continue;
         };
-        let mut record = Dict::with_capacity(fields.len());
+        let mut record = Dict::with_capacity_and_hasher(fields.len(), Default::default());
         for (name, field, plain) in &fields {
             let value = match row.get(*name) {
                 Some(value) if *plain => value.clone(),

@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn too_many_positionals_count_self() {
         let args = [Value::Int(1), Value::Int(2), Value::Int(3)];
-        let error = READ.bind(&args, &Dict::new()).expect_err("too many");
+        let error = READ.bind(&args, &Dict::default()).expect_err("too many");
         assert_eq!(
             error.message,
             "BaseModel.read() takes from 1 to 3 positional arguments but 4 were given"
@@ -182,7 +182,7 @@ mod tests {
             params: &[required("vals")],
             var_keyword: false,
         };
-        let error = WRITE.bind(&[], &Dict::new()).expect_err("missing");
+        let error = WRITE.bind(&[], &Dict::default()).expect_err("missing");
         assert_eq!(
             error.message,
             "BaseModel.write() missing 1 required positional argument: 'vals'"

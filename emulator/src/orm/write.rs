@@ -139,7 +139,7 @@ fn check_deleted(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooResult<()> {
 
 /// Writes on one record without access checks.
 pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) -> OdooResult<()> {
-    let mut own = Dict::new();
+    let mut own = Dict::default();
     for (name, value) in vals {
         let field = model
             .field(name)
@@ -216,7 +216,7 @@ pub fn default_value(env: &Env<'_>, default: &DefaultValue) -> OdooResult<Value>
 fn create_delegated_parents(env: &mut Env<'_>, model: &Model, vals: &mut Dict) -> OdooResult<()> {
     for (parent, link) in &model.inherits {
         let parent_model = env.model(parent)?;
-        let mut parent_vals = Dict::new();
+        let mut parent_vals = Dict::default();
         let delegated: Vec<String> = vals
             .keys()
             .filter(|name| {

@@ -33,7 +33,7 @@ pub fn build(
     let mut env = Env::new(
         &mut state,
         SUPERUSER_ID,
-        Dict::new(),
+        Dict::default(),
         SEED_TIME.to_owned(),
         version,
     );
@@ -233,7 +233,7 @@ pub(crate) fn seed_reflection(env: &mut Env<'_>) -> crate::error::OdooResult<()>
     let schema = env.state.schema.clone();
     for model in schema.models.values() {
         let xmlid = format!("{}.model_{}", model.module, model.name.replace('.', "_"));
-        let mut vals = Dict::new();
+        let mut vals = Dict::default();
         put_if(
             &mut vals,
             env,
@@ -274,7 +274,7 @@ fn seed_fields(env: &mut Env<'_>, model: &Model, model_id: i64) -> crate::error:
         return Ok(());
     }
     for field in model.fields.values() {
-        let mut vals = Dict::new();
+        let mut vals = Dict::default();
         let entries = [
             ("name", Value::Str(field.name.clone())),
             ("model", Value::Str(model.name.clone())),
@@ -434,7 +434,7 @@ fn resolve_value(
                 let serde_json::Value::Object(values) = line else {
                     return Err(format!("{}.{field} lines must be mappings", model.name));
                 };
-                let mut vals = Dict::new();
+                let mut vals = Dict::default();
                 for (key, value) in values {
                     vals.insert(key.clone(), resolve_value(env, &comodel, key, value)?);
                 }
@@ -466,7 +466,7 @@ fn seed_records(env: &mut Env<'_>, source: &Source) -> Result<(), ProfileError> 
                 )
             };
             let model = env.model(model_name).map_err(|e| fail(e.message))?;
-            let mut vals = Dict::new();
+            let mut vals = Dict::default();
             for (field, value) in &record.values {
                 vals.insert(
                     field.clone(),
@@ -483,7 +483,7 @@ fn seed_records(env: &mut Env<'_>, source: &Source) -> Result<(), ProfileError> 
 fn seed_users(env: &mut Env<'_>, source: &Source) -> Result<(), String> {
     let users = env.model("res.users").map_err(|e| e.message)?;
     for user in &source.file.users {
-        let mut vals = Dict::new();
+        let mut vals = Dict::default();
         vals.insert("login".into(), Value::Str(user.login.clone()));
         // A user without a name takes its login, unless it links an
         // existing partner, whose name is then the user's.
@@ -564,7 +564,7 @@ fn revoke_access(
             Some(group) => Some(resolve_refs(env, std::slice::from_ref(group))?[0]),
             None => None,
         };
-        let mut vals = Dict::new();
+        let mut vals = Dict::default();
         for (wanted, column) in [
             (row.read, "perm_read"),
             (row.write, "perm_write"),

@@ -221,7 +221,7 @@ impl Dialect for JsonDialect {
     }
 
     fn missing_result_response(&self) -> Response {
-        let mut reply = Dict::new();
+        let mut reply = Dict::default();
         reply.insert("jsonrpc".into(), Value::from("2.0"));
         reply.insert("id".into(), self.id.clone());
         let body = crate::wire::pyjson::to_json_text(&Value::Dict(reply))

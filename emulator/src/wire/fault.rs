@@ -125,14 +125,14 @@ pub fn jsonrpc_error(exception: &PyException, function: &str) -> Value {
         ExceptionClass::Odoo(ErrorKind::NotFound) => (JSONRPC_NOT_FOUND, "404: Not Found"),
         _ => (JSONRPC_SERVER_ERROR, "Odoo Server Error"),
     };
-    let mut data = Dict::new();
+    let mut data = Dict::default();
     data.insert("name".into(), Value::from(exception.class.qualified_name()));
     data.insert("debug".into(), Value::Str(exception.traceback(function)));
     data.insert("message".into(), Value::Str(exception.message.clone()));
     data.insert("arguments".into(), Value::List(exception.args.clone()));
-    data.insert("context".into(), Value::Dict(Dict::new()));
+    data.insert("context".into(), Value::Dict(Dict::default()));
 
-    let mut error = Dict::new();
+    let mut error = Dict::default();
     error.insert("code".into(), Value::Int(code));
     error.insert("message".into(), Value::from(message));
     error.insert("data".into(), Value::Dict(data));
@@ -245,7 +245,7 @@ mod tests {
             data["arguments"],
             Value::List(vec![Value::from("Session expired")])
         );
-        assert_eq!(data["context"], Value::Dict(Dict::new()));
+        assert_eq!(data["context"], Value::Dict(Dict::default()));
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub fn parse_request(body: &[u8]) -> Result<JsonRpcRequest, EnvelopeError> {
     };
     let id = object.remove("id").map(Value::from).unwrap_or(Value::None);
     let params = match object.remove("params") {
-        None => Dict::new(),
+        None => Dict::default(),
         Some(params) => keyword_arguments(Value::from(params)).map_err(|exception| {
             EnvelopeError::InvalidParams {
                 id: Box::new(id.clone()),
@@ -124,7 +124,7 @@ fn keyword_arguments(params: Value) -> Result<Dict, PyException> {
     match params {
         Value::Dict(dict) => Ok(dict),
         Value::List(items) => pairs_to_dict(items),
-        Value::Str(text) if text.is_empty() => Ok(Dict::new()),
+        Value::Str(text) if text.is_empty() => Ok(Dict::default()),
         Value::Str(_) => Err(PyException::new(
             "builtins.ValueError",
             "dictionary update sequence element #0 has length 1; 2 is required",
@@ -138,7 +138,7 @@ fn keyword_arguments(params: Value) -> Result<Dict, PyException> {
 }
 
 fn pairs_to_dict(items: Vec<Value>) -> Result<Dict, PyException> {
-    let mut dict = Dict::new();
+    let mut dict = Dict::default();
     for (index, item) in items.into_iter().enumerate() {
         let Value::List(pair) = item else {
             return Err(PyException::new(
@@ -238,7 +238,7 @@ pub fn error_body(id: &Value, exception: &PyException, function: &str) -> String
 }
 
 fn envelope(id: &Value) -> Dict {
-    let mut envelope = Dict::new();
+    let mut envelope = Dict::default();
     envelope.insert("jsonrpc".into(), Value::from("2.0"));
     envelope.insert("id".into(), id.clone());
     envelope
@@ -334,7 +334,7 @@ mod tests {
 
     #[test]
     fn missing_arguments_texts() {
-        let params = Dict::new();
+        let params = Dict::default();
         let cases = [
             (vec!["args"], "RPC.jsonrpc() missing 1 required positional argument: 'args'"),
             (vec!["method", "args"], "RPC.jsonrpc() missing 2 required positional arguments: 'method' and 'args'"),

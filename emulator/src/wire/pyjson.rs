@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn matches_python_dumps() {
-        let mut dict = Dict::new();
+        let mut dict = Dict::default();
         dict.insert(
             "a".into(),
             Value::List(vec![Value::Int(1), Value::Float(1e20)]),

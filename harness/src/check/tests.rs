@@ -63,7 +63,7 @@ impl Fixture {
         let args = args.into_iter().map(OdooValue::from).collect();
         let result = self
             .emulator
-            .execute("demo", 1, model, method, args, Dict::new())
+            .execute("demo", 1, model, method, args, Dict::default())
             .unwrap_or_else(|e| panic!("{model}.{method}: {}", e.message));
         Value::from(&result)
     }

@@ -348,7 +348,7 @@ impl Checker<'_> {
             OdooValue::from(dry_run.database.as_str()),
             OdooValue::from(credentials.login.as_str()),
             OdooValue::from(secret),
-            OdooValue::Dict(Dict::new()),
+            OdooValue::Dict(Dict::default()),
         ];
         let uid = dry_run
             .emulator
@@ -714,7 +714,7 @@ fn odoo_query(query: &OdooQueryFile, dry_run: &DryRun) -> Result<Expectation, St
         &query.model,
         "search_count",
         vec![OdooValue::from(domain.clone())],
-        Dict::new(),
+        Dict::default(),
     );
     if let Err(error) = checked {
         return Err(format!(

@@ -58,8 +58,12 @@ pub fn add_defaults(live: &dyn Instance, changes: &mut Changes) -> Result<(), Im
         if added.is_empty() {
             continue;
         }
-        let answer =
-            live.execute_kw(model, "default_get", vec![Value::List(added)], Dict::new())?;
+        let answer = live.execute_kw(
+            model,
+            "default_get",
+            vec![Value::List(added)],
+            Dict::default(),
+        )?;
         let Value::Dict(defaults) = answer else {
             continue;
         };
@@ -219,7 +223,12 @@ fn read_values(
 
     let ids = wanted.keys().map(|id| Value::Int(*id)).collect();
     let columns = Value::List(vec![Value::from(name.as_str())]);
-    let answer = live.execute_kw(model, "read", vec![Value::List(ids), columns], Dict::new())?;
+    let answer = live.execute_kw(
+        model,
+        "read",
+        vec![Value::List(ids), columns],
+        Dict::default(),
+    )?;
     let mut values = BTreeMap::new();
     let mut targets = BTreeMap::new();
     for row in rows(model, "read", answer)? {

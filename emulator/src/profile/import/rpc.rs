@@ -273,7 +273,7 @@ impl RemoteInstance {
             Value::from(database),
             Value::from(login),
             Value::from(password.expose()),
-            Value::Dict(Dict::new()),
+            Value::Dict(Dict::default()),
         ];
         let answer = client
             .call("common", "authenticate", &params, "common.authenticate")
@@ -399,7 +399,7 @@ impl BuiltinInstance {
             Value::from(database.as_str()),
             Value::from(login),
             Value::from(password),
-            Value::Dict(Dict::new()),
+            Value::Dict(Dict::default()),
         ];
         let answer = emulator.dispatch_rpc("common", "authenticate", params, Protocol::XmlRpc);
         let Ok(Value::Int(uid)) = answer else {

@@ -134,7 +134,7 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
                 "dictionary key must be string",
             ))
         }
-        Value::IntMap(_) => write_struct(out, &crate::Dict::new(), depth)?,
+        Value::IntMap(_) => write_struct(out, &crate::Dict::default(), depth)?,
     }
     Ok(())
 }

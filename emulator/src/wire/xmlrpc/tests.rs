@@ -67,12 +67,12 @@ fn decodes_containers() {
 
     let value = decode_one(xml);
 
-    let mut inner = Dict::new();
+    let mut inner = Dict::default();
     inner.insert(
         "a".into(),
         Value::List(vec![Value::Int(1), Value::from("x")]),
     );
-    inner.insert("b".into(), Value::Dict(Dict::new()));
+    inner.insert("b".into(), Value::Dict(Dict::default()));
     assert_eq!(value, Value::Dict(inner));
 }
 
@@ -510,7 +510,7 @@ fn very_deep_nesting_does_not_overflow() {
 
 #[test]
 fn encodes_like_python_dumps() {
-    let mut dict = Dict::new();
+    let mut dict = Dict::default();
     dict.insert("a".into(), Value::Int(2));
     let value = Value::List(vec![
         Value::Int(1),
@@ -518,7 +518,7 @@ fn encodes_like_python_dumps() {
         Value::Bool(true),
         Value::from("a<&>\"'\r"),
         Value::List(vec![Value::Int(1), Value::Dict(dict)]),
-        Value::Dict(Dict::new()),
+        Value::Dict(Dict::default()),
         Value::List(vec![]),
         Value::Binary(b"xy".to_vec()),
         Value::Float(1e20),
@@ -574,7 +574,7 @@ fn large_ints_overflow() {
 
 #[test]
 fn round_trips_through_decoder() {
-    let mut dict = Dict::new();
+    let mut dict = Dict::default();
     dict.insert("name".into(), Value::from("Ünïcode & <tags>"));
     dict.insert(
         "ids".into(),

@@ -148,7 +148,7 @@ impl Unmarshaller {
                 "list index out of range",
             ));
         }
-        let mut dict = Dict::new();
+        let mut dict = Dict::default();
         let mut items = items.into_iter();
         while let (Some(key), Some(value)) = (items.next(), items.next()) {
             dict.insert(struct_key(key)?, value);

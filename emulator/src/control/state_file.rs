@@ -128,9 +128,15 @@ fn table_data(table: &Table, stored_names: &[String]) -> TableData {
         .rows
         .iter()
         .map(|(id, row)| {
-            let values = row
+            // Rows keep fields in the order they were set; files list
+            // them by name so that the same data always reads the same.
+            let mut fields: Vec<(&String, &Value)> = row
                 .iter()
                 .filter(|(field, _)| !stored_names.contains(field))
+                .collect();
+            fields.sort_unstable_by_key(|(field, _)| *field);
+            let values = fields
+                .into_iter()
                 .map(|(field, value)| (field.clone(), encode(value)))
                 .collect();
             (*id, values)
@@ -167,7 +173,7 @@ pub fn restore_data(
             restored.sequences.insert(field.clone(), *next);
         }
         for (id, values) in &table.rows {
-            let mut row = Row::new();
+            let mut row = Row::default();
             for (field, value) in values {
                 if !model.has_field(field) {
                     return Err(format!(

@@ -38,7 +38,7 @@ use crate::orm::domain::{self, Domain};
 use crate::orm::env::{ids_of, reads_row_value, Env};
 use crate::orm::rule_expr::{self, EvalContext};
 use crate::orm::schema::{Field, Model};
-use crate::orm::store::Row;
+use crate::orm::store::{Row, Table};
 use crate::value::{python_str_repr, Value};
 
 /// "Technical Features": every internal user belongs to it, and Odoo shows
@@ -211,27 +211,35 @@ impl Env<'_> {
         let Some(table) = self.state.table(&access.name) else {
             return Vec::new();
         };
-        table
-            .rows
-            .iter()
+        rows_of_model(table, model_id)
             .filter(|(id, row)| {
                 // The model test comes first because it rejects most rows.
-                let value = |name: &str| self.row_field(access, **id, row, name);
+                let value = |name: &str| self.row_field(access, *id, row, name);
                 record_id(&value("model_id")) == model_id
                     && value(operation.column()).is_truthy()
                     && (!access.has_field("active") || value("active").is_truthy())
             })
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
             .collect()
     }
 
     fn ir_model_id(&self, model: &str) -> Option<i64> {
         let ir_model = self.state.schema.model("ir.model")?;
         let table = self.state.table("ir.model")?;
+        let is_model = |id: i64, row: &Row| self.row_field(ir_model, id, row, "model").as_str() == Some(model);
+        // `model` is unique, so profiles with the constraint index it.
+        if let Some(candidates) = table
+            .index("model")
+            .and_then(|index| index.candidates(&Value::Str(model.to_owned())))
+        {
+            return candidates
+                .into_iter()
+                .find(|id| table.rows.get(id).is_some_and(|row| is_model(*id, row)));
+        }
         table
             .rows
             .iter()
-            .find(|(id, row)| self.row_field(ir_model, **id, row, "model").as_str() == Some(model))
+            .find(|(id, row)| is_model(**id, row))
             .map(|(id, _)| *id)
     }
 
@@ -332,8 +340,8 @@ impl Env<'_> {
         let Some(table) = self.state.table("ir.rule") else {
             return result;
         };
-        for (rule, row) in table.rows.iter() {
-            let value = |name: &str| self.row_field(rules, *rule, row, name);
+        for (rule, row) in rows_of_model(table, model_id) {
+            let value = |name: &str| self.row_field(rules, rule, row, name);
             let applies = record_id(&value("model_id")) == model_id
                 && value(operation.column()).is_truthy()
                 && (!rules.has_field("active") || value("active").is_truthy());
@@ -614,6 +622,24 @@ impl Env<'_> {
 
 /// Tells whether evaluating a domain record by record reads a field, which
 /// fails on a deleted record. Leaves on `id` alone and constants do not.
+/// Returns the rows of a reflection table (`ir.model.access`, `ir.rule`)
+/// that may belong to a model, through the `model_id` index when there is
+/// one, so that each call does not scan every access row and rule. The
+/// caller still tests `model_id` on each row.
+fn rows_of_model(
+    table: &Table,
+    model_id: Option<i64>,
+) -> Box<dyn Iterator<Item = (i64, &Arc<Row>)> + '_> {
+    let candidates = model_id.and_then(|id| table.index("model_id")?.candidates(&Value::Int(id)));
+    match candidates {
+        Some(ids) => Box::new(
+            ids.into_iter()
+                .filter_map(|id| table.rows.get(&id).map(|row| (id, row))),
+        ),
+        None => Box::new(table.rows.iter().map(|(id, row)| (*id, row))),
+    }
+}
+
 fn reads_fields(domain: &Domain) -> bool {
     match domain {
         Domain::True | Domain::False => false,

@@ -192,7 +192,7 @@ mod tests {
     use super::*;
 
     fn row(field: &str, value: Value) -> Row {
-        Row::from([(field.to_owned(), value)])
+        Row::from_iter([(field.to_owned(), value)])
     }
 
     #[test]
@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn empty_value_is_not_indexed() {
-        let index = FieldIndex::build("parent_id", [(1, &Row::new())].into_iter());
+        let index = FieldIndex::build("parent_id", [(1, &Row::default())].into_iter());
 
         assert_eq!(index.candidates(&Value::Bool(false)), None);
         assert_eq!(index.candidates(&Value::Int(0)), None);

@@ -5,6 +5,7 @@
 //! Ordering by a many2one orders by the comodel's own `_order`, as Odoo
 //! does; ties are broken by id so results are deterministic.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -96,14 +97,14 @@ pub fn sort_first(
 ) -> OdooResult<()> {
     let plan = plan(model, terms, 0);
     let table = env.state.table(&model.name);
-    let mut keyed: Vec<(Vec<SortKey>, i64)> = Vec::with_capacity(ids.len());
+    let mut keyed: Vec<(Vec<SortKey<'_>>, i64)> = Vec::with_capacity(ids.len());
     for id in ids.iter() {
         let mut keys = Vec::with_capacity(plan.len());
         let row = table.and_then(|table| table.rows.get(id));
         sort_keys(env, model, &plan, *id, row, &mut keys)?;
         keyed.push((keys, *id));
     }
-    let compare = |(a, id_a): &(Vec<SortKey>, i64), (b, id_b): &(Vec<SortKey>, i64)| {
+    let compare = |(a, id_a): &(Vec<SortKey<'_>>, i64), (b, id_b): &(Vec<SortKey<'_>>, i64)| {
         compare_keys(a, b).then(id_a.cmp(id_b))
     };
     if count < keyed.len() {
@@ -121,9 +122,10 @@ pub fn sort_first(
 }
 
 /// A sort value with its direction, flattened through many2one fields.
+/// Stored values are borrowed from their rows rather than copied.
 #[derive(Debug, Clone)]
-struct SortKey {
-    value: Option<Value>,
+struct SortKey<'r> {
+    value: Option<Cow<'r, Value>>,
     descending: bool,
     nulls_first: bool,
 }
@@ -179,21 +181,21 @@ fn plan_nested(env: &Env<'_>, term: &TermPlan) -> OdooResult<NestedPlan> {
 
 /// Appends the sort keys of record `id`. `row` is the record's row when
 /// the caller has it, so plain columns are read without a lookup.
-fn sort_keys(
-    env: &Env<'_>,
+fn sort_keys<'r>(
+    env: &'r Env<'_>,
     model: &Model,
     plan: &[TermPlan],
     id: i64,
-    row: Option<&Arc<Row>>,
-    keys: &mut Vec<SortKey>,
+    row: Option<&'r Arc<Row>>,
+    keys: &mut Vec<SortKey<'r>>,
 ) -> OdooResult<()> {
     for term in plan {
         let value = match row {
-            Some(row) if reads_row_value(&term.field) => row
-                .get(&term.field.name)
-                .cloned()
-                .unwrap_or_else(|| term.field.field_type.empty_value()),
-            _ => env.get(model, id, &term.field),
+            Some(row) if reads_row_value(&term.field) => match row.get(&term.field.name) {
+                Some(value) => Cow::Borrowed(value),
+                None => Cow::Owned(term.field.field_type.empty_value()),
+            },
+            _ => Cow::Owned(env.get(model, id, &term.field)),
         };
         let target = value
             .as_i64()
@@ -207,7 +209,7 @@ fn sort_keys(
             sort_keys(env, comodel, nested_plan, target, target_row, keys)?;
             continue;
         }
-        let unset = matches!(value, Value::Bool(false) | Value::None)
+        let unset = matches!(*value, Value::Bool(false) | Value::None)
             && !matches!(term.field.field_type, FieldType::Boolean);
         keys.push(SortKey {
             value: (!unset).then_some(value),

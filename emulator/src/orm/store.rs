@@ -7,6 +7,9 @@
 //! each call one transaction; snapshots and resets are clones too.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 use std::sync::Arc;
 
 use crate::orm::business::BusinessMethod;
@@ -15,7 +18,13 @@ use crate::orm::schema::Schema;
 use crate::value::Value;
 
 /// The stored values of one record, by field name. Unset fields are absent.
-pub type Row = BTreeMap<String, Value>;
+///
+/// A hash map rather than an ordered one: reads, searches and sorts look
+/// values up by name once per record and field, and hashing a short name
+/// costs less than the several string comparisons of a tree search. The
+/// names are the profile's own, so the fast Fx hasher is safe here. The
+/// order is insertion order; nothing reaches output in a row's order.
+pub type Row = IndexMap<String, Value, FxBuildHasher>;
 
 /// The rows of one model and the model's id sequence.
 #[derive(Debug, Clone, Default)]

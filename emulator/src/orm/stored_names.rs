@@ -98,7 +98,7 @@ fn update(env: &mut Env<'_>, model: &Model, fields: &[Arc<Field>], id: i64) -> b
     for field in stale {
         match stored_form(&name) {
             Some(value) => row.insert(field.name.clone(), value.clone()),
-            None => row.remove(&field.name),
+            None => row.shift_remove(&field.name),
         };
     }
     env.state

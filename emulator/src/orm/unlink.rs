@@ -88,7 +88,7 @@ fn apply_ondelete(
                 let table = env.state.table_mut(&referrer.name);
                 if let Some(previous) = table.rows.get(&rid).cloned() {
                     let mut row = (*previous).clone();
-                    row.remove(field);
+                    row.shift_remove(field);
                     table.insert_row(rid, Arc::new(row));
                     stored_names::refresh(env, referrer, rid, Some(&previous));
                 }

@@ -54,7 +54,7 @@ pub fn create_with_id(
         }
         None => env.state.table_mut(&model.name).allocate_id(),
     };
-    let mut row = Row::new();
+    let mut row = Row::default();
     let audit = [
         ("create_uid", Value::Int(env.uid)),
         ("create_date", Value::Str(env.now.clone())),

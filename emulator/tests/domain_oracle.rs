@@ -8,6 +8,11 @@
 //! `False` means unset, integers read as 0 when unset, `ilike` is a
 //! case-insensitive substring test and `=?` with `False` is always true.
 //!
+//! The emulator tests a domain row by row when every leaf reads the
+//! record's own columns, and set by set when a leaf has a dotted path
+//! (`parent_id.name`). The generated domains mix both kinds of leaf, so
+//! the oracle checks both evaluators. `child_of` leaves cover hierarchies.
+//!
 //! The seed is random unless `PROPTEST_RNG_SEED` is set; a failure prints
 //! it with the shrunk case.
 
@@ -42,6 +47,10 @@ enum Leaf {
     Employees(&'static str, i64),
     Company(bool),
     Parent(Option<usize>),
+    /// `parent_id.name = name`: a dotted path.
+    ParentName(&'static str),
+    /// `id child_of contact`: the contact and its descendants.
+    ChildOf(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +89,8 @@ fn leaf(contacts: usize) -> impl Strategy<Value = Leaf> {
             .prop_map(|(op, v)| Leaf::Employees(op, v)),
         any::<bool>().prop_map(Leaf::Company),
         prop::option::of(0..contacts).prop_map(Leaf::Parent),
+        prop::sample::select(NAMES.to_vec()).prop_map(Leaf::ParentName),
+        (0..contacts).prop_map(Leaf::ChildOf),
     ]
 }
 
@@ -179,6 +190,8 @@ fn leaf_value(leaf: &Leaf) -> Value {
             "=",
             p.map_or(Value::Bool(false), |i| Value::Int(i as i64 + 1)),
         ),
+        Leaf::ParentName(name) => triple("parent_id.name", "=", Value::from(*name)),
+        Leaf::ChildOf(i) => triple("id", "child_of", Value::Int(*i as i64 + 1)),
     }
 }
 
@@ -234,7 +247,8 @@ fn text_matches(op: &str, actual: Option<&str>, wanted: Option<&str>) -> bool {
     }
 }
 
-fn oracle_leaf(leaf: &Leaf, contact: &Contact) -> bool {
+fn oracle_leaf(leaf: &Leaf, contacts: &[Contact], index: usize) -> bool {
+    let contact = &contacts[index];
     match leaf {
         Leaf::Name(op, v) => text_matches(op, contact.name, *v),
         Leaf::NameIn(negate, vs) => {
@@ -259,15 +273,29 @@ fn oracle_leaf(leaf: &Leaf, contact: &Contact) -> bool {
         }
         Leaf::Company(flag) => contact.is_company == *flag,
         Leaf::Parent(p) => contact.parent == *p,
+        Leaf::ParentName(name) => contact
+            .parent
+            .is_some_and(|parent| contacts[parent].name == Some(*name)),
+        // Parents always come earlier, so walking up ends.
+        Leaf::ChildOf(root) => {
+            let mut current = Some(index);
+            while let Some(at) = current {
+                if at == *root {
+                    return true;
+                }
+                current = contacts[at].parent;
+            }
+            false
+        }
     }
 }
 
-fn oracle(node: &Node, contact: &Contact) -> bool {
+fn oracle(node: &Node, contacts: &[Contact], index: usize) -> bool {
     match node {
-        Node::Leaf(leaf) => oracle_leaf(leaf, contact),
-        Node::Not(inner) => !oracle(inner, contact),
-        Node::And(a, b) => oracle(a, contact) && oracle(b, contact),
-        Node::Or(a, b) => oracle(a, contact) || oracle(b, contact),
+        Node::Leaf(leaf) => oracle_leaf(leaf, contacts, index),
+        Node::Not(inner) => !oracle(inner, contacts, index),
+        Node::And(a, b) => oracle(a, contacts, index) && oracle(b, contacts, index),
+        Node::Or(a, b) => oracle(a, contacts, index) || oracle(b, contacts, index),
     }
 }
 
@@ -295,11 +323,9 @@ fn check(contacts: &[Contact], node: &Node) -> Result<(), String> {
         .iter()
         .filter_map(Value::as_i64)
         .collect();
-    let expected: BTreeSet<i64> = contacts
-        .iter()
-        .enumerate()
-        .filter(|(_, contact)| oracle(node, contact))
-        .map(|(i, _)| i as i64 + 1)
+    let expected: BTreeSet<i64> = (0..contacts.len())
+        .filter(|index| oracle(node, contacts, *index))
+        .map(|index| index as i64 + 1)
         .collect();
     if found == expected {
         return Ok(());

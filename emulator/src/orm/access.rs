@@ -226,7 +226,8 @@ impl Env<'_> {
     fn ir_model_id(&self, model: &str) -> Option<i64> {
         let ir_model = self.state.schema.model("ir.model")?;
         let table = self.state.table("ir.model")?;
-        let is_model = |id: i64, row: &Row| self.row_field(ir_model, id, row, "model").as_str() == Some(model);
+        let is_model =
+            |id: i64, row: &Row| self.row_field(ir_model, id, row, "model").as_str() == Some(model);
         // `model` is unique, so profiles with the constraint index it.
         if let Some(candidates) = table
             .index("model")

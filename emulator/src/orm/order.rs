@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
-use crate::orm::domain::compare_values;
+use crate::orm::domain::collate;
 use crate::orm::env::{reads_row_value, Env};
 use crate::orm::schema::{Field, FieldType, Model};
 use crate::orm::store::Row;
@@ -122,12 +122,47 @@ pub fn sort_first(
 }
 
 /// A sort value with its direction, flattened through many2one fields.
-/// Stored values are borrowed from their rows rather than copied.
 #[derive(Debug, Clone)]
 struct SortKey<'r> {
-    value: Option<Cow<'r, Value>>,
+    /// `None` for SQL's `NULL`.
+    value: Option<SortValue<'r>>,
     descending: bool,
     nulls_first: bool,
+}
+
+/// A set value in the form [`crate::orm::domain::compare_values`] compares it, worked out
+/// once per record rather than once per comparison. Text is borrowed from
+/// the row when the value is stored.
+#[derive(Debug, Clone)]
+enum SortValue<'r> {
+    Text(Cow<'r, str>),
+    Number(f64),
+    /// A value that `compare_values` finds equal to every other.
+    Unordered,
+}
+
+impl<'r> SortValue<'r> {
+    fn of(value: Cow<'r, Value>) -> SortValue<'r> {
+        match value {
+            Cow::Borrowed(Value::Str(text)) => SortValue::Text(Cow::Borrowed(text)),
+            Cow::Owned(Value::Str(text)) => SortValue::Text(Cow::Owned(text)),
+            other => other
+                .as_f64()
+                .map_or(SortValue::Unordered, SortValue::Number),
+        }
+    }
+
+    /// Orders two values as `compare_values` does, equal when it finds
+    /// them incomparable.
+    fn compare(&self, other: &SortValue<'_>) -> Ordering {
+        match (self, other) {
+            (SortValue::Text(a), SortValue::Text(b)) => collate(a, b),
+            (SortValue::Number(a), SortValue::Number(b)) => {
+                a.partial_cmp(b).unwrap_or(Ordering::Equal)
+            }
+            _ => Ordering::Equal,
+        }
+    }
 }
 
 /// A comodel and the plan of its own order.
@@ -212,7 +247,7 @@ fn sort_keys<'r>(
         let unset = matches!(*value, Value::Bool(false) | Value::None)
             && !matches!(term.field.field_type, FieldType::Boolean);
         keys.push(SortKey {
-            value: (!unset).then_some(value),
+            value: (!unset).then(|| SortValue::of(value)),
             descending: term.descending,
             nulls_first: term.nulls_first,
         });
@@ -239,7 +274,7 @@ fn compare_keys(a: &[SortKey], b: &[SortKey]) -> Ordering {
                 }
             }
             (Some(left), Some(right)) => {
-                let natural = compare_values(left, right).unwrap_or(Ordering::Equal);
+                let natural = left.compare(right);
                 if x.descending {
                     natural.reverse()
                 } else {

@@ -19,7 +19,10 @@
 //! - `any` and `not any` sub-domains nested more than [`MAX_ANY_DEPTH`]
 //!   deep raise a `ValueError`.
 
+mod predicate;
+
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::env::{ids_of, reads_row_value, Env};
@@ -406,7 +409,21 @@ fn python_tuple_repr(value: &Value) -> String {
 /// Evaluates a domain over every record of `model`, with no implicit
 /// `active` filter and no record rules: callers add those.
 pub fn evaluate(env: &Env<'_>, model: &Model, domain: &Domain) -> OdooResult<BTreeSet<i64>> {
-    evaluate_in(env, model, domain, Scope::All)
+    evaluate_top(env, model, domain, Scope::All)
+}
+
+/// Evaluates a whole domain: in one pass over the rows when every leaf
+/// is a test of the record's own row (see [`predicate`]), else set by set.
+fn evaluate_top(
+    env: &Env<'_>,
+    model: &Model,
+    domain: &Domain,
+    scope: Scope<'_>,
+) -> OdooResult<BTreeSet<i64>> {
+    match predicate::compile(env, model, domain)? {
+        Some(test) => Ok(predicate::filter(env, model, &test, scope)),
+        None => evaluate_in(env, model, domain, scope),
+    }
 }
 
 /// Evaluates a domain over the given records only: the result is
@@ -418,7 +435,7 @@ pub fn evaluate_within(
     domain: &Domain,
     ids: &BTreeSet<i64>,
 ) -> OdooResult<BTreeSet<i64>> {
-    evaluate_in(env, model, domain, Scope::Ids(ids))
+    evaluate_top(env, model, domain, Scope::Ids(ids))
 }
 
 /// The records a domain is evaluated over.
@@ -665,6 +682,23 @@ fn evaluate_hierarchy(
     leaf: &Leaf,
     scope: Scope<'_>,
 ) -> OdooResult<BTreeSet<i64>> {
+    let (field, related) = hierarchy_targets(env, model, leaf)?;
+    if field.name == "id" {
+        return Ok(match scope {
+            Scope::All => related,
+            Scope::Ids(ids) => related.intersection(ids).copied().collect(),
+        });
+    }
+    records_pointing_into(env, model, &field.name, &related, scope)
+}
+
+/// Returns the field of a `child_of` or `parent_of` leaf and the records
+/// it relates to: the given records and their descendants (or ancestors).
+fn hierarchy_targets(
+    env: &Env<'_>,
+    model: &Model,
+    leaf: &Leaf,
+) -> OdooResult<(Arc<Field>, BTreeSet<i64>)> {
     let field = env.field(model, &leaf.path[0])?;
     let target_model = if field.name == "id" {
         env.model(&model.name)?
@@ -687,13 +721,7 @@ fn evaluate_hierarchy(
     } else {
         ancestors(env, &target_model, &roots)
     };
-    if field.name == "id" {
-        return Ok(match scope {
-            Scope::All => related,
-            Scope::Ids(ids) => related.intersection(ids).copied().collect(),
-        });
-    }
-    records_pointing_into(env, model, &field.name, &related, scope)
+    Ok((field, related))
 }
 
 fn descendants(env: &Env<'_>, model: &Model, roots: &BTreeSet<i64>) -> BTreeSet<i64> {

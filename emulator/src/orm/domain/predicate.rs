@@ -1,0 +1,200 @@
+//! Row-at-a-time evaluation of the domains whose every leaf tests a
+//! record's own stored values.
+//!
+//! Set-based evaluation builds a set of ids per leaf and combines the
+//! sets, which looks every record up once per leaf. Most domains, and the
+//! record rules added to nearly every search, only compare a record's own
+//! columns with constants, so they can be tested on each row in turn
+//! instead: one pass over the table and no intermediate sets. Because
+//! every leaf is a test of one record, the two evaluations select the
+//! same records. A domain with any other leaf (a dotted path, `any`, a
+//! name search on a relational field, a computed field) is left to the
+//! set-based evaluator as a whole.
+//!
+//! Compiling visits the leaves in the order the set-based evaluator does
+//! and prepares each one as that evaluator would, so a domain raises the
+//! same error either way.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use super::{hierarchy_targets, Domain, Leaf, Matcher, Operator, Scope};
+use crate::error::OdooResult;
+use crate::orm::env::{ids_of, reads_row_value, Env};
+use crate::orm::schema::{Field, Model};
+use crate::orm::store::Row;
+use crate::value::Value;
+
+/// A domain prepared for testing one record at a time.
+pub(super) enum Predicate<'d> {
+    True,
+    False,
+    And(Vec<Predicate<'d>>),
+    Or(Vec<Predicate<'d>>),
+    Not(Box<Predicate<'d>>),
+    /// A comparison of a stored column, or of `id`, with the leaf's value.
+    Compare {
+        column: Column,
+        matcher: Matcher<'d>,
+        x2many: bool,
+    },
+    /// A relational column or `id` pointing into a set of records: a
+    /// `child_of` or `parent_of` leaf once its hierarchy is resolved.
+    PointsInto {
+        column: Column,
+        targets: BTreeSet<i64>,
+    },
+}
+
+/// The source of a leaf's value.
+pub(super) enum Column {
+    /// The record's id.
+    Id,
+    /// A stored value, read from the row as [`Env::get`] would return it.
+    Stored(Arc<Field>, Value),
+}
+
+impl Column {
+    fn of(field: Arc<Field>) -> Option<Column> {
+        if field.name == "id" {
+            return Some(Column::Id);
+        }
+        if !reads_row_value(&field) {
+            return None;
+        }
+        let empty = field.field_type.empty_value();
+        Some(Column::Stored(field, empty))
+    }
+
+    /// Applies `test` to the record's value of this column.
+    fn test(&self, id: i64, row: &Row, test: impl FnOnce(&Value) -> bool) -> bool {
+        match self {
+            Column::Id => test(&Value::Int(id)),
+            Column::Stored(field, empty) => test(row.get(&field.name).unwrap_or(empty)),
+        }
+    }
+}
+
+/// Prepares `domain` for row-at-a-time testing, or returns `None` when a
+/// leaf needs the set-based evaluator.
+///
+/// # Errors
+///
+/// Raises what the set-based evaluator raises for the first invalid leaf:
+/// an unknown field or a value its operator cannot take.
+pub(super) fn compile<'d>(
+    env: &Env<'_>,
+    model: &Model,
+    domain: &'d Domain,
+) -> OdooResult<Option<Predicate<'d>>> {
+    let compile_all = |parts: &'d [Domain]| -> OdooResult<Option<Vec<Predicate<'d>>>> {
+        let mut compiled = Vec::with_capacity(parts.len());
+        for part in parts {
+            match compile(env, model, part)? {
+                Some(predicate) => compiled.push(predicate),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(compiled))
+    };
+    Ok(match domain {
+        Domain::True => Some(Predicate::True),
+        Domain::False => Some(Predicate::False),
+        Domain::And(parts) => compile_all(parts)?.map(Predicate::And),
+        Domain::Or(parts) => compile_all(parts)?.map(Predicate::Or),
+        Domain::Not(inner) => compile(env, model, inner)?.map(|p| Predicate::Not(Box::new(p))),
+        Domain::Leaf(leaf) => compile_leaf(env, model, leaf)?,
+    })
+}
+
+/// Mirrors the checks of the set-based `evaluate_leaf`, in its order.
+fn compile_leaf<'d>(
+    env: &Env<'_>,
+    model: &Model,
+    leaf: &'d Leaf,
+) -> OdooResult<Option<Predicate<'d>>> {
+    let field = env.field(model, &leaf.path[0])?;
+    if leaf.path.len() > 1 || matches!(leaf.operator, Operator::Any | Operator::NotAny) {
+        return Ok(None);
+    }
+    if matches!(leaf.operator, Operator::ChildOf | Operator::ParentOf) {
+        if Column::of(field).is_none() {
+            return Ok(None);
+        }
+        let (field, targets) = hierarchy_targets(env, model, leaf)?;
+        return Ok(Column::of(field).map(|column| Predicate::PointsInto { column, targets }));
+    }
+    if field.field_type.is_relational() && matches!(leaf.value, Value::Str(_)) {
+        return Ok(None);
+    }
+    let x2many = field.field_type.is_x2many();
+    let field_type = field.field_type;
+    let Some(column) = Column::of(field) else {
+        return Ok(None);
+    };
+    let matcher = Matcher::new(leaf.operator, &leaf.value, field_type)?;
+    Ok(Some(Predicate::Compare {
+        column,
+        matcher,
+        x2many,
+    }))
+}
+
+impl Predicate<'_> {
+    fn test(&self, id: i64, row: &Row) -> bool {
+        match self {
+            Predicate::True => true,
+            Predicate::False => false,
+            Predicate::And(parts) => parts.iter().all(|part| part.test(id, row)),
+            Predicate::Or(parts) => parts.iter().any(|part| part.test(id, row)),
+            Predicate::Not(inner) => !inner.test(id, row),
+            Predicate::Compare {
+                column,
+                matcher,
+                x2many,
+            } => column.test(id, row, |value| {
+                if *x2many {
+                    matcher.matches_set(&ids_of(value))
+                } else {
+                    matcher.matches(value)
+                }
+            }),
+            Predicate::PointsInto { column, targets } => {
+                column.test(id, row, |value| match value {
+                    Value::Int(target) => targets.contains(target),
+                    other => ids_of(other).iter().any(|t| targets.contains(t)),
+                })
+            }
+        }
+    }
+}
+
+/// Returns the records of `scope` that pass `predicate`.
+pub(super) fn filter(
+    env: &Env<'_>,
+    model: &Model,
+    predicate: &Predicate<'_>,
+    scope: Scope<'_>,
+) -> BTreeSet<i64> {
+    let Some(table) = env.state.table(&model.name) else {
+        return BTreeSet::new();
+    };
+    match scope {
+        Scope::All => table
+            .rows
+            .iter()
+            .filter(|(id, row)| predicate.test(**id, row))
+            .map(|(id, _)| *id)
+            .collect(),
+        Scope::Ids(ids) => ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                table
+                    .rows
+                    .get(id)
+                    .is_some_and(|row| predicate.test(*id, row))
+            })
+            .collect(),
+    }
+}

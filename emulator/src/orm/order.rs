@@ -14,7 +14,7 @@ use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::collate;
 use crate::orm::env::{reads_row_value, Env};
 use crate::orm::schema::{Field, FieldType, Model};
-use crate::orm::store::Row;
+use crate::orm::store::{FieldPosition, Row};
 use crate::value::{python_str_repr, Value};
 
 /// One `ORDER BY` term.
@@ -179,6 +179,7 @@ struct TermPlan {
     /// only an error when a record points to the comodel.
     nested: Option<OnceCell<OdooResult<NestedPlan>>>,
     depth: usize,
+    position: FieldPosition,
 }
 
 /// Resolves the terms' fields. `parse` has checked that they exist.
@@ -196,6 +197,7 @@ fn plan(model: &Model, terms: &[OrderTerm], depth: usize) -> Vec<TermPlan> {
                 nulls_first: term.nulls_first,
                 nested,
                 depth,
+                position: FieldPosition::default(),
             })
         })
         .collect()
@@ -226,10 +228,12 @@ fn sort_keys<'r>(
 ) -> OdooResult<()> {
     for term in plan {
         let value = match row {
-            Some(row) if reads_row_value(&term.field) => match row.get(&term.field.name) {
-                Some(value) => Cow::Borrowed(value),
-                None => Cow::Owned(term.field.field_type.empty_value()),
-            },
+            Some(row) if reads_row_value(&term.field) => {
+                match term.position.get(row, &term.field.name) {
+                    Some(value) => Cow::Borrowed(value),
+                    None => Cow::Owned(term.field.field_type.empty_value()),
+                }
+            }
             _ => Cow::Owned(env.get(model, id, &term.field)),
         };
         let target = value

@@ -9,6 +9,7 @@ use crate::orm::domain::{self, Domain, Operator};
 use crate::orm::env::{invalid_field, reads_row_value, Env};
 use crate::orm::order;
 use crate::orm::schema::{Field, Model};
+use crate::orm::store::FieldPosition;
 use crate::value::{Dict, Value};
 
 /// The options of a search.
@@ -110,27 +111,37 @@ fn read_records(
     };
     // Field lookups and the choice between a row value and `Env::get` are
     // made once per call, not once per record.
-    let fields: Vec<(&String, &Arc<Field>, bool)> = names
+    let fields: Vec<(&String, &Arc<Field>, bool, FieldPosition)> = names
         .iter()
         .filter_map(|name| {
             let field = model.field(name)?;
-            Some((name, field, reads_row_value(field)))
+            Some((
+                name,
+                field,
+                reads_row_value(field),
+                FieldPosition::default(),
+            ))
         })
         .collect();
+    // Every record has the same keys, so the map is built and hashed once
+    // and each record starts as a copy whose values are then replaced.
+    let mut template = Dict::with_capacity_and_hasher(fields.len(), Default::default());
+    for (name, ..) in &fields {
+        template.insert((*name).clone(), Value::Bool(false));
+    }
     let mut result = Vec::with_capacity(ids.len());
     for id in ids {
         let Some(row) = table.rows.get(id) else {
             continue;
         };
-        let mut record = Dict::with_capacity_and_hasher(fields.len(), Default::default());
-        for (name, field, plain) in &fields {
-            let value = match row.get(*name) {
+        let mut record = template.clone();
+        for ((_, slot), (_, field, plain, position)) in record.iter_mut().zip(&fields) {
+            let value = match position.get(row, &field.name) {
                 Some(value) if *plain => value.clone(),
                 None if *plain => field.field_type.empty_value(),
                 _ => env.get(model, *id, field),
             };
-            let value = convert::to_read(env, field, value, classic);
-            record.insert((*name).clone(), value);
+            *slot = convert::to_read(env, field, value, classic);
         }
         result.push(Value::Dict(record));
     }

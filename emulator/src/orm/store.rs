@@ -6,6 +6,7 @@
 //! on a clone and replaces the original only when it succeeds, which makes
 //! each call one transaction; snapshots and resets are clones too.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
@@ -25,6 +26,31 @@ use crate::value::Value;
 /// names are the profile's own, so the fast Fx hasher is safe here. The
 /// order is insertion order; nothing reaches output in a row's order.
 pub type Row = IndexMap<String, Value, FxBuildHasher>;
+
+/// Where the previous row kept a field, for reading that field from many
+/// rows.
+///
+/// Rows of one model are mostly built the same way, so a field tends to
+/// sit at the same position in each. Checking the key at that position
+/// costs one short string comparison, where a lookup hashes the name and
+/// probes the map. A row that keeps the field elsewhere, or not at all,
+/// falls back to the lookup.
+#[derive(Debug, Clone, Default)]
+pub struct FieldPosition(Cell<usize>);
+
+impl FieldPosition {
+    /// Returns the row's value of field `name`, as `row.get(name)` does.
+    pub fn get<'r>(&self, row: &'r Row, name: &str) -> Option<&'r Value> {
+        if let Some((key, value)) = row.get_index(self.0.get()) {
+            if key == name {
+                return Some(value);
+            }
+        }
+        let (position, _, value) = row.get_full(name)?;
+        self.0.set(position);
+        Some(value)
+    }
+}
 
 /// The rows of one model and the model's id sequence.
 #[derive(Debug, Clone, Default)]
@@ -237,5 +263,45 @@ impl DbState {
             .get(&(Arc::from(model), id))
             .map(|names| names.iter().map(|name| name.to_string()).collect())
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(fields: &[(&str, i64)]) -> Row {
+        fields
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), Value::Int(*value)))
+            .collect()
+    }
+
+    #[test]
+    fn field_position_any_key_order() {
+        let rows = [
+            row(&[("name", 1), ("city", 2)]),
+            row(&[("name", 3), ("city", 4)]),
+            row(&[("city", 5), ("name", 6)]),
+            row(&[("name", 7)]),
+            row(&[]),
+            row(&[("zip", 8), ("name", 9), ("city", 10)]),
+        ];
+        let position = FieldPosition::default();
+        for row in &rows {
+            assert_eq!(position.get(row, "city"), row.get("city"));
+        }
+        let read: Vec<Option<&Value>> = rows.iter().map(|row| position.get(row, "city")).collect();
+        assert_eq!(
+            read,
+            [
+                Some(&Value::Int(2)),
+                Some(&Value::Int(4)),
+                Some(&Value::Int(5)),
+                None,
+                None,
+                Some(&Value::Int(10)),
+            ]
+        );
     }
 }

@@ -22,7 +22,7 @@ use super::{hierarchy_targets, Domain, Leaf, Matcher, Operator, Scope};
 use crate::error::OdooResult;
 use crate::orm::env::{ids_of, reads_row_value, Env};
 use crate::orm::schema::{Field, Model};
-use crate::orm::store::Row;
+use crate::orm::store::{FieldPosition, Row};
 use crate::value::Value;
 
 /// A domain prepared for testing one record at a time.
@@ -50,8 +50,13 @@ pub(super) enum Predicate<'d> {
 pub(super) enum Column {
     /// The record's id.
     Id,
-    /// A stored value, read from the row as [`Env::get`] would return it.
-    Stored(Arc<Field>, Value),
+    /// A stored value, read from the row as [`Env::get`] would return it,
+    /// or the field's empty value when the row does not hold it.
+    Stored {
+        field: Arc<Field>,
+        empty: Value,
+        position: FieldPosition,
+    },
 }
 
 impl Column {
@@ -63,14 +68,22 @@ impl Column {
             return None;
         }
         let empty = field.field_type.empty_value();
-        Some(Column::Stored(field, empty))
+        Some(Column::Stored {
+            field,
+            empty,
+            position: FieldPosition::default(),
+        })
     }
 
     /// Applies `test` to the record's value of this column.
     fn test(&self, id: i64, row: &Row, test: impl FnOnce(&Value) -> bool) -> bool {
         match self {
             Column::Id => test(&Value::Int(id)),
-            Column::Stored(field, empty) => test(row.get(&field.name).unwrap_or(empty)),
+            Column::Stored {
+                field,
+                empty,
+                position,
+            } => test(position.get(row, &field.name).unwrap_or(empty)),
         }
     }
 }

@@ -191,13 +191,14 @@ fn plan(model: &Model, terms: &[OrderTerm], depth: usize) -> Vec<TermPlan> {
             // A many2one sorts by its comodel's `_order`; the depth bound
             // stops models whose order refers back to themselves.
             let nested = (field.field_type == FieldType::Many2one && depth < 2).then(OnceCell::new);
+            let position = FieldPosition::new(&field.name);
             Some(TermPlan {
                 field,
                 descending: term.descending,
                 nulls_first: term.nulls_first,
                 nested,
                 depth,
-                position: FieldPosition::default(),
+                position,
             })
         })
         .collect()

@@ -119,7 +119,7 @@ fn read_records(
                 name,
                 field,
                 reads_row_value(field),
-                FieldPosition::default(),
+                FieldPosition::new(name),
             ))
         })
         .collect();

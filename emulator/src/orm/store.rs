@@ -9,6 +9,9 @@
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::hash::BuildHasher as _;
+
+use indexmap::map::RawEntryApiV1 as _;
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 use std::sync::Arc;
@@ -27,27 +30,41 @@ use crate::value::Value;
 /// order is insertion order; nothing reaches output in a row's order.
 pub type Row = IndexMap<String, Value, FxBuildHasher>;
 
-/// Where the previous row kept a field, for reading that field from many
-/// rows.
+/// A field's position in the previous row read, kept for reading that
+/// field from many rows.
 ///
 /// Rows of one model are mostly built the same way, so a field tends to
 /// sit at the same position in each. Checking the key at that position
 /// costs one short string comparison, where a lookup hashes the name and
 /// probes the map. A row that keeps the field elsewhere, or not at all,
 /// falls back to the lookup.
-#[derive(Debug, Clone, Default)]
-pub struct FieldPosition(Cell<usize>);
+#[derive(Debug, Clone)]
+pub struct FieldPosition {
+    /// The field name's hash, computed once rather than once per row.
+    hash: u64,
+    position: Cell<usize>,
+}
 
 impl FieldPosition {
+    pub fn new(name: &str) -> Self {
+        FieldPosition {
+            hash: FxBuildHasher.hash_one(name),
+            position: Cell::new(0),
+        }
+    }
+
     /// Returns the row's value of field `name`, as `row.get(name)` does.
+    /// `name` is the one this position was created for.
     pub fn get<'r>(&self, row: &'r Row, name: &str) -> Option<&'r Value> {
-        if let Some((key, value)) = row.get_index(self.0.get()) {
+        if let Some((key, value)) = row.get_index(self.position.get()) {
             if key == name {
                 return Some(value);
             }
         }
-        let (position, _, value) = row.get_full(name)?;
-        self.0.set(position);
+        let (position, _, value) = row
+            .raw_entry_v1()
+            .from_hash_full(self.hash, |key| key == name)?;
+        self.position.set(position);
         Some(value)
     }
 }
@@ -287,7 +304,7 @@ mod tests {
             row(&[]),
             row(&[("zip", 8), ("name", 9), ("city", 10)]),
         ];
-        let position = FieldPosition::default();
+        let position = FieldPosition::new("city");
         for row in &rows {
             assert_eq!(position.get(row, "city"), row.get("city"));
         }

@@ -68,10 +68,11 @@ impl Column {
             return None;
         }
         let empty = field.field_type.empty_value();
+        let position = FieldPosition::new(&field.name);
         Some(Column::Stored {
             field,
             empty,
-            position: FieldPosition::default(),
+            position,
         })
     }
 

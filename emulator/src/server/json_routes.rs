@@ -23,7 +23,7 @@ use crate::wire::jsonrpc::{
 };
 
 use super::body::read_limited;
-use super::call::{rpc_span, run_blocking};
+use super::call::{rpc_span, run_call};
 use super::connection::ConnectionHandle;
 use super::faults::{outcome_of, Dialect, TrackedCall};
 use super::session::WebSession;
@@ -316,7 +316,7 @@ async fn dispatch(call: JsonCall) -> Result<Value, PyException> {
     let params = list_argument("args", args)?;
 
     let emulator = call.state.emulator.clone();
-    run_blocking(move || {
+    run_call(move || {
         emulator
             .dispatch_rpc(&service, &method, params, Protocol::JsonRpc)
             .map_err(PyException::from)
@@ -339,7 +339,7 @@ pub async fn version_info(State(state): State<AppState>, request: Request) -> Re
     };
     serve_json(state, request, route, |call| async move {
         let emulator = call.state.emulator.clone();
-        let result = run_blocking(move || {
+        let result = run_call(move || {
             emulator
                 .dispatch_rpc("common", "version", Vec::new(), Protocol::Web)
                 .map_err(Into::into)

@@ -22,7 +22,7 @@ use crate::value::{Dict, Value};
 use crate::wire::exception::PyException;
 use crate::wire::jsonrpc::required_arguments;
 
-use super::call::run_blocking;
+use super::call::run_call;
 use super::faults::TrackedCall;
 use super::json_routes::{
     describe_by_path, list_argument, serve_json, string_argument, Auth, JsonCall, JsonReply,
@@ -91,7 +91,7 @@ async fn start_session(call: JsonCall) -> Result<(Value, String), PyException> {
 
     let emulator = call.state.emulator.clone();
     let (db_for_login, login_for_call) = (db.clone(), login.clone());
-    let uid = run_blocking(move || {
+    let uid = run_call(move || {
         emulator
             .web_login(&db_for_login, &login_for_call, &password)
             .map_err(Into::into)
@@ -117,7 +117,7 @@ async fn session_info(
     session_id: String,
 ) -> Result<Value, PyException> {
     let emulator = state.emulator.clone();
-    let info = run_blocking(move || {
+    let info = run_call(move || {
         emulator
             .session_info(&session.database, session.uid, &session_id)
             .map_err(Into::into)
@@ -199,7 +199,7 @@ async fn orm_call(call: JsonCall) -> Result<Value, PyException> {
 
     let (_, session) = call.session.expect("auth=user routes have a session");
     let emulator = call.state.emulator.clone();
-    run_blocking(move || {
+    run_call(move || {
         emulator
             .call_kw(
                 &session.database,

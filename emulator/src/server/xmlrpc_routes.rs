@@ -23,7 +23,7 @@ use crate::wire::fault::{legacy_xmlrpc_fault, xmlrpc_fault, Fault};
 use crate::wire::xmlrpc::{decode_method_call, encode_fault, encode_response};
 
 use super::body::read_limited;
-use super::call::{rpc_span, run_blocking};
+use super::call::{rpc_span, run_call};
 use super::connection::ConnectionHandle;
 use super::faults::{outcome_of, Dialect as FaultDialect, TrackedCall};
 use super::{pages, AppState};
@@ -136,7 +136,7 @@ async fn run(
 ) -> Result<Value, PyException> {
     let emulator = state.emulator.clone();
     let protocol = dialect.protocol();
-    run_blocking(move || {
+    run_call(move || {
         emulator
             .dispatch_rpc(&service, &method, params, protocol)
             .map_err(PyException::from)

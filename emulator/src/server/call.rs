@@ -5,9 +5,11 @@
 //! Calls run on the runtime's worker thread rather than on the blocking
 //! pool. They do no I/O and most take well under a millisecond, whereas
 //! handing each one to a pool thread and back cost about a third of a
-//! `search_read`'s CPU time in the throughput benchmark. A long call (a search over 100,000 records takes about half
-//! a second) keeps its worker for that time, and the runtime's other
-//! workers go on serving the other connections.
+//! `search_read`'s CPU time in the throughput benchmark. A long call (a
+//! search over 100,000 records takes about half a second) keeps its
+//! worker for that time, and so does a call waiting for the database lock
+//! that the long call holds. While every worker is held that way, other
+//! connections and timers (a `delay` fault's included) wait too.
 //!
 //! Spans never carry passwords or API keys. For `common.login`,
 //! `common.authenticate` and `object.*`, only the database, login or uid,

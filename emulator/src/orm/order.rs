@@ -73,6 +73,9 @@ fn parse_term(model: &Model, whole: &str, words: &[String]) -> OdooResult<OrderT
     })
 }
 
+/// A record's id with its row, or `None` when the record has no row.
+pub type RecordRow<'r> = (i64, Option<&'r Arc<Row>>);
+
 /// Sorts ids by the terms, then by id.
 pub fn sort(
     env: &Env<'_>,
@@ -95,16 +98,36 @@ pub fn sort_first(
     terms: &[OrderTerm],
     count: usize,
 ) -> OdooResult<()> {
-    let plan = plan(model, terms, 0);
     let table = env.state.table(&model.name);
-    let mut keyed: Vec<(Vec<SortKey<'_>>, i64)> = Vec::with_capacity(ids.len());
-    for id in ids.iter() {
-        let mut keys = Vec::with_capacity(plan.len());
-        let row = table.and_then(|table| table.rows.get(id));
-        sort_keys(env, model, &plan, *id, row, &mut keys)?;
-        keyed.push((keys, *id));
+    let mut rows: Vec<RecordRow<'_>> = ids
+        .iter()
+        .map(|id| (*id, table.and_then(|table| table.rows.get(id))))
+        .collect();
+    sort_first_rows(env, model, &mut rows, terms, count)?;
+    for (slot, (id, _)) in ids.iter_mut().zip(rows) {
+        *slot = id;
     }
-    let compare = |(a, id_a): &(Vec<SortKey<'_>>, i64), (b, id_b): &(Vec<SortKey<'_>>, i64)| {
+    Ok(())
+}
+
+/// Orders records given with their rows as [`sort_first`] orders ids. The
+/// values of a record without a row are read through [`Env::get`].
+pub fn sort_first_rows<'r>(
+    env: &'r Env<'_>,
+    model: &Arc<Model>,
+    rows: &mut [RecordRow<'r>],
+    terms: &[OrderTerm],
+    count: usize,
+) -> OdooResult<()> {
+    let plan = plan(model, terms, 0);
+    let mut keyed: Vec<(Vec<SortKey<'r>>, RecordRow<'r>)> = Vec::with_capacity(rows.len());
+    for (id, row) in rows.iter() {
+        let mut keys = Vec::with_capacity(plan.len());
+        sort_keys(env, model, &plan, *id, *row, &mut keys)?;
+        keyed.push((keys, (*id, *row)));
+    }
+    let compare = |(a, (id_a, _)): &(Vec<SortKey<'_>>, RecordRow<'_>),
+                   (b, (id_b, _)): &(Vec<SortKey<'_>>, RecordRow<'_>)| {
         compare_keys(a, b).then(id_a.cmp(id_b))
     };
     if count < keyed.len() {
@@ -115,8 +138,8 @@ pub fn sort_first(
     } else {
         keyed.sort_by(compare);
     }
-    for (slot, (_, id)) in ids.iter_mut().zip(keyed) {
-        *slot = id;
+    for (slot, (_, record)) in rows.iter_mut().zip(keyed) {
+        *slot = record;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `search` and `read`: the query side of the ORM.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::error::OdooResult;
@@ -7,9 +8,9 @@ use crate::orm::access::Operation;
 use crate::orm::convert;
 use crate::orm::domain::{self, Domain, Operator};
 use crate::orm::env::{invalid_field, reads_row_value, Env};
-use crate::orm::order;
+use crate::orm::order::{self, RecordRow};
 use crate::orm::schema::{Field, Model};
-use crate::orm::store::FieldPosition;
+use crate::orm::store::{FieldPosition, Table};
 use crate::value::{Dict, Value};
 
 /// The options of a search.
@@ -24,8 +25,23 @@ pub struct Query {
 /// Searches as the calling user: access rights, record rules and the
 /// implicit `active` filter apply.
 pub fn search(env: &Env<'_>, model: &Arc<Model>, query: &Query) -> OdooResult<Vec<i64>> {
+    let found = search_rows(env, model, query)?;
+    Ok(found.into_iter().map(|(id, _)| id).collect())
+}
+
+/// Searches as [`search`] does and returns each record with its row, so
+/// sorting and reading the records need not look the rows up again.
+fn search_rows<'s>(
+    env: &'s Env<'_>,
+    model: &Arc<Model>,
+    query: &Query,
+) -> OdooResult<Vec<RecordRow<'s>>> {
     env.check_access_rights(model, Operation::Read)?;
-    let mut ids: Vec<i64> = matching(env, model, &query.domain)?.into_iter().collect();
+    let ids = matching(env, model, &query.domain)?;
+    let mut found = match env.state.table(&model.name) {
+        Some(table) => rows_in_id_order(table, &ids),
+        None => ids.iter().map(|id| (*id, None)).collect(),
+    };
     let order_text = query
         .order
         .clone()
@@ -33,23 +49,35 @@ pub fn search(env: &Env<'_>, model: &Arc<Model>, query: &Query) -> OdooResult<Ve
         .unwrap_or_else(|| model.order.clone());
     let terms = order::parse(model, &order_text)?;
     let end = match query.limit {
-        Some(limit) => query.offset.saturating_add(limit).min(ids.len()),
-        None => ids.len(),
+        Some(limit) => query.offset.saturating_add(limit).min(found.len()),
+        None => found.len(),
     };
-    order::sort_first(env, model, &mut ids, &terms, end)?;
-    Ok(ids
-        .get(query.offset.min(ids.len())..end)
-        .map(<[i64]>::to_vec)
-        .unwrap_or_default())
+    order::sort_first_rows(env, model, &mut found, &terms, end)?;
+    found.truncate(end);
+    found.drain(..query.offset.min(end));
+    Ok(found)
+}
+
+/// Pairs ascending ids with their rows. When the ids are a large part of
+/// the table, one walk through the table in id order costs less than a
+/// tree lookup per id.
+fn rows_in_id_order<'s>(table: &'s Table, ids: &BTreeSet<i64>) -> Vec<RecordRow<'s>> {
+    if ids.len().saturating_mul(4) < table.rows.len() {
+        return ids.iter().map(|id| (*id, table.rows.get(id))).collect();
+    }
+    let mut rows = table.rows.iter().peekable();
+    ids.iter()
+        .map(|id| {
+            while rows.next_if(|(row_id, _)| *row_id < id).is_some() {}
+            let row = rows.next_if(|(row_id, _)| *row_id == id);
+            (*id, row.map(|(_, row)| row))
+        })
+        .collect()
 }
 
 /// Returns the ids matching a domain, with rules and `active_test`, in id
 /// order.
-pub fn matching(
-    env: &Env<'_>,
-    model: &Arc<Model>,
-    domain: &Domain,
-) -> OdooResult<std::collections::BTreeSet<i64>> {
+pub fn matching(env: &Env<'_>, model: &Arc<Model>, domain: &Domain) -> OdooResult<BTreeSet<i64>> {
     let mut parts = vec![domain.clone()];
     if model.has_active() && env.context_flag("active_test", true) && !domain.mentions("active") {
         parts.push(Domain::leaf("active", Operator::Eq, Value::Bool(true)));
@@ -96,19 +124,23 @@ pub fn read(
         }
     }
     env.check_access_rule(model, &existing, Operation::Read)?;
-    Ok(read_records(env, model, ids, &names, classic))
+    let table = env.state.table(&model.name);
+    let found: Vec<RecordRow<'_>> = ids
+        .iter()
+        .map(|id| (*id, table.and_then(|table| table.rows.get(id))))
+        .collect();
+    Ok(read_records(env, model, &found, &names, classic))
 }
 
+/// Reads the fields `names` of records given with their rows, skipping
+/// records without a row.
 fn read_records(
     env: &Env<'_>,
     model: &Model,
-    ids: &[i64],
+    found: &[RecordRow<'_>],
     names: &[String],
     classic: bool,
 ) -> Vec<Value> {
-    let Some(table) = env.state.table(&model.name) else {
-        return Vec::new();
-    };
     // Field lookups and the choice between a row value and `Env::get` are
     // made once per call, not once per record.
     let fields: Vec<(&String, &Arc<Field>, bool, FieldPosition)> = names
@@ -129,9 +161,9 @@ fn read_records(
     for (name, ..) in &fields {
         template.insert((*name).clone(), Value::Bool(false));
     }
-    let mut result = Vec::with_capacity(ids.len());
-    for id in ids {
-        let Some(row) = table.rows.get(id) else {
+    let mut result = Vec::with_capacity(found.len());
+    for (id, row) in found {
+        let Some(row) = row else {
             continue;
         };
         let mut record = template.clone();
@@ -158,14 +190,14 @@ pub fn search_read(
     classic: bool,
 ) -> OdooResult<Vec<Value>> {
     env.check_field_access(model, fields, Operation::Read)?;
-    let ids = search(env, model, query)?;
-    if ids.is_empty() {
+    let found = search_rows(env, model, query)?;
+    if found.is_empty() {
         return Ok(Vec::new());
     }
     // The search applied the read rules to this same state, so every id
     // passes them and `read`'s rule check would only repeat that work.
     let names = field_names(env, model, fields)?;
-    Ok(read_records(env, model, &ids, &names, classic))
+    Ok(read_records(env, model, &found, &names, classic))
 }
 
 /// Resolves the requested fields: all readable fields when empty, and

@@ -9,6 +9,7 @@
 //! administrator), 3 Chen (company 2, salesman), 4 Dana (no company,
 //! salesman). Employees 1 and 2 delegate to Ada and Bob.
 
+use odoo_emulator::orm::domain::Domain;
 use odoo_emulator::orm::env::Env;
 use odoo_emulator::orm::methods;
 use odoo_emulator::orm::rule_expr::{self, EvalContext};
@@ -706,6 +707,24 @@ fn without_context_all_user_companies_are_active() {
 // -------------------------------------------------------- rule expressions
 
 fn evaluate(uid: i64, allowed: Option<&[i64]>, text: &str) -> OdooResult<Value> {
+    with_names(uid, allowed, |env, names| {
+        rule_expr::evaluate(env, names, text)
+    })
+}
+
+fn evaluate_domain(uid: i64, allowed: Option<&[i64]>, text: &str) -> OdooResult<Domain> {
+    with_names(uid, allowed, |env, names| {
+        rule_expr::evaluate_domain(env, names, text)
+    })
+}
+
+/// Runs `evaluate` on the permissions profile's seed, as `uid` with the
+/// companies `allowed` active.
+fn with_names<T>(
+    uid: i64,
+    allowed: Option<&[i64]>,
+    evaluate: impl FnOnce(&Env<'_>, &EvalContext) -> OdooResult<T>,
+) -> OdooResult<T> {
     let profile = profile();
     let mut state = profile.seed.clone();
     let mut context = Dict::default();
@@ -720,7 +739,39 @@ fn evaluate(uid: i64, allowed: Option<&[i64]>, text: &str) -> OdooResult<Value> 
         profile.version,
     );
     let names = EvalContext::for_user(&env)?;
-    rule_expr::evaluate(&env, &names, text)
+    evaluate(&env, &names)
+}
+
+#[test]
+fn rule_domain_repeated_follows_companies() {
+    let text = "[('company_id', 'in', company_ids)]";
+    let expected = |companies: &[i64]| {
+        Domain::parse(&Value::from(serde_json::json!([[
+            "company_id",
+            "in",
+            companies
+        ]])))
+    };
+    // Both contexts have company 1 as the current company. The second round
+    // reads the domains that the first one kept.
+    for _ in 0..2 {
+        assert_eq!(evaluate_domain(ADMIN, Some(&[1]), text), expected(&[1]));
+        assert_eq!(
+            evaluate_domain(ADMIN, Some(&[1, 2]), text),
+            expected(&[1, 2])
+        );
+    }
+}
+
+#[test]
+fn rule_domain_repeated_follows_user() {
+    let text = "[('user_id', '=', user.id)]";
+    let expected =
+        |user: i64| Domain::parse(&Value::from(serde_json::json!([["user_id", "=", user]])));
+    for _ in 0..2 {
+        assert_eq!(evaluate_domain(ADMIN, None, text), expected(ADMIN));
+        assert_eq!(evaluate_domain(SALES, None, text), expected(SALES));
+    }
 }
 
 #[test]

@@ -24,6 +24,9 @@
 //! (comprehensions, conditionals, comparisons, other functions) is rejected
 //! with a `ValueError` that names the construct, rather than guessed.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::Domain;
 use crate::orm::env::{ids_of, Env};
@@ -58,8 +61,43 @@ pub fn evaluate_domain(env: &Env<'_>, context: &EvalContext, text: &str) -> Odoo
     if text.trim().is_empty() {
         return Ok(Domain::True);
     }
-    let value = evaluate(env, context, text)?;
-    Domain::parse(&value)
+    // Only `user` and `time` read the database or the clock. A text that
+    // names neither gives the same domain for the same companies, so that
+    // domain is kept rather than parsed again on every call.
+    let constant = !text.contains("user") && !text.contains("time");
+    if !constant {
+        return Domain::parse(&evaluate(env, context, text)?);
+    }
+    let key = (
+        text.to_owned(),
+        context.company_id.as_i64(),
+        context.company_ids.clone(),
+    );
+    if let Some(domain) = CONSTANT_DOMAINS.with(|cache| cache.borrow().get(&key).cloned()) {
+        return Ok(domain);
+    }
+    let domain = Domain::parse(&evaluate(env, context, text)?)?;
+    CONSTANT_DOMAINS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CONSTANT_DOMAINS_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(key, domain.clone());
+    });
+    Ok(domain)
+}
+
+/// The maximum number of domains that [`CONSTANT_DOMAINS`] keeps per
+/// thread. The base profile has a few dozen rules, so the cache fills only
+/// when many company sets are used, and clearing it then costs little.
+const CONSTANT_DOMAINS_CAPACITY: usize = 256;
+
+/// A rule text with the current company and the active companies.
+type ConstantKey = (String, Option<i64>, Vec<i64>);
+
+thread_local! {
+    /// The domains of rule texts that name neither `user` nor `time`.
+    static CONSTANT_DOMAINS: RefCell<HashMap<ConstantKey, Domain>> = RefCell::new(HashMap::new());
 }
 
 /// Evaluates an expression to a value. Records become ids: one record its

@@ -24,6 +24,7 @@ mod chars;
 mod marshal;
 mod pybase64;
 mod scan;
+mod simple_scan;
 mod syntax;
 mod unmarshal;
 
@@ -76,6 +77,15 @@ fn unmarshal_document(body: &[u8]) -> Result<unmarshal::Unmarshaller, PyExceptio
         .bad_character
         .map_or(document.text.len(), |(offset, _)| offset);
 
+    // A request with only the tokens that `simple_scan` reads skips
+    // quick-xml. Any other is scanned again by the full scanner, which
+    // reports errors as expat does.
+    if document.bad_character.is_none() {
+        let mut unmarshaller = unmarshal::Unmarshaller::default();
+        if simple_scan::scan_simple(&document.text, &mut unmarshaller) {
+            return Ok(unmarshaller);
+        }
+    }
     let mut unmarshaller = unmarshal::Unmarshaller::default();
     let scanned = scan::scan(&document.text[..end], &mut unmarshaller);
     match (scanned, document.bad_character) {

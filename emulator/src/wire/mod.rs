@@ -6,6 +6,7 @@
 //! JSON-RPC error objects. The codecs never panic on input and never
 //! recurse without a depth limit.
 
+mod byteset;
 pub mod exception;
 pub mod fault;
 pub mod jsonrpc;

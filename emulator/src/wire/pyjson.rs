@@ -7,12 +7,11 @@
 //! as base64 text and datetimes as their text, as [`Value`]'s conversion to
 //! `serde_json` does.
 
-use std::fmt::Write as _;
-
 use base64::Engine as _;
 
 use crate::value::Value;
 
+use super::byteset::ByteSet;
 use super::exception::{PyException, RECURSION_ERROR};
 use super::pyfloat::float_repr;
 
@@ -43,6 +42,9 @@ pub fn write_nested(out: &mut String, value: &Value, depth: usize) -> Result<(),
     write_value(out, value, depth)
 }
 
+// `write_value` is inlined into the container writers and they are not, so
+// that a scalar costs no call of its own.
+#[inline(always)]
 fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyException> {
     if depth > MAX_JSON_DEPTH {
         return Err(PyException::new(
@@ -54,9 +56,7 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
         Value::None => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
-        Value::Int(number) => {
-            let _ = write!(out, "{number}");
-        }
+        Value::Int(number) => out.push_str(itoa::Buffer::new().format(*number)),
         Value::Float(number) => out.push_str(&json_float(*number)),
         Value::Str(text) | Value::DateTime(text) => write_string(out, text),
         Value::Binary(bytes) => write_string(
@@ -65,18 +65,12 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
         ),
         Value::List(items) => write_list(out, items, depth)?,
         Value::Dict(dict) => write_dict(out, dict, depth)?,
-        Value::IntMap(entries) => {
-            // `json.dumps` writes integer keys as their decimal text.
-            let dict = entries
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect();
-            write_dict(out, &dict, depth)?;
-        }
+        Value::IntMap(entries) => write_int_map(out, entries, depth)?,
     }
     Ok(())
 }
 
+#[inline(never)]
 fn write_list(out: &mut String, items: &[Value], depth: usize) -> Result<(), PyException> {
     out.push('[');
     for (index, item) in items.iter().enumerate() {
@@ -89,6 +83,7 @@ fn write_list(out: &mut String, items: &[Value], depth: usize) -> Result<(), PyE
     Ok(())
 }
 
+#[inline(never)]
 fn write_dict(out: &mut String, dict: &crate::Dict, depth: usize) -> Result<(), PyException> {
     out.push('{');
     for (index, (key, item)) in dict.iter().enumerate() {
@@ -97,6 +92,28 @@ fn write_dict(out: &mut String, dict: &crate::Dict, depth: usize) -> Result<(), 
         }
         write_string(out, key);
         out.push_str(": ");
+        write_value(out, item, depth + 1)?;
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// Writes a dict with integer keys, which `json.dumps` writes as their
+/// decimal text.
+#[inline(never)]
+fn write_int_map(
+    out: &mut String,
+    entries: &[(i64, Value)],
+    depth: usize,
+) -> Result<(), PyException> {
+    out.push('{');
+    for (index, (key, item)) in entries.iter().enumerate() {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        out.push('"');
+        out.push_str(itoa::Buffer::new().format(*key));
+        out.push_str("\": ");
         write_value(out, item, depth + 1)?;
     }
     out.push('}');
@@ -118,33 +135,50 @@ fn json_float(number: f64) -> String {
     }
 }
 
+/// The bytes that a string literal escapes: `"`, `\` and the control
+/// characters below U+0020.
+const ESCAPED: ByteSet = ByteSet::EMPTY.with(b"\"\\").with_range(0x00, 0x1F);
+
 /// Writes a string literal. Runs of text that need no escape are copied
 /// whole. Every byte escaped is ASCII, so each run ends on a char boundary.
+#[inline(always)]
 fn write_string(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
     out.push('"');
+    let bytes = text.as_bytes();
     let mut plain_from = 0;
-    for (index, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            byte if byte < 0x20 => "",
-            _ => continue,
-        };
+    while let Some(offset) = ESCAPED.find_in(&bytes[plain_from..]) {
+        let index = plain_from + offset;
         out.push_str(&text[plain_from..index]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{byte:04x}");
-        } else {
-            out.push_str(escape);
-        }
+        push_escape(out, bytes[index]);
         plain_from = index + 1;
     }
     out.push_str(&text[plain_from..]);
     out.push('"');
+}
+
+/// Appends the escape of one byte of [`ESCAPED`], as Python's
+/// `json.dumps` writes it: a short escape where JSON has one, otherwise
+/// `\u` and four lowercase hex digits.
+fn push_escape(out: &mut String, byte: u8) {
+    let short = match byte {
+        b'"' => "\\\"",
+        b'\\' => "\\\\",
+        b'\n' => "\\n",
+        b'\r' => "\\r",
+        b'\t' => "\\t",
+        0x08 => "\\b",
+        0x0c => "\\f",
+        _ => "",
+    };
+    if !short.is_empty() {
+        out.push_str(short);
+        return;
+    }
+    const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\u00");
+    out.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
+    out.push(char::from(HEX_DIGITS[usize::from(byte & 0x0f)]));
 }
 
 #[cfg(test)]
@@ -184,6 +218,79 @@ mod tests {
             to_json_text(&list).expect("shallow"),
             "[NaN, Infinity, -Infinity]"
         );
+    }
+
+    #[test]
+    fn string_escapes_as_python() {
+        // Each expected text was printed by CPython 3.11's
+        // json.dumps(text, ensure_ascii=False).
+        let cases = [
+            ("", r#""""#),
+            (
+                "plain text longer than a block",
+                r#""plain text longer than a block""#,
+            ),
+            ("q\"b\\s/", r#""q\"b\\s/""#),
+            ("\n\r\t\u{8}\u{c}", r#""\n\r\t\b\f""#),
+            ("\u{0}\u{1}\u{1f}", r#""\u0000\u0001\u001f""#),
+            ("\u{7f} é€😀", "\"\u{7f} é€😀\""),
+            ("0123456789abcdef\"", r#""0123456789abcdef\"""#),
+            ("0123456\n89abcdef", r#""0123456\n89abcdef""#),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                to_json_text(&Value::from(text)).expect("a string"),
+                expected,
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn int_map_keys_as_text() {
+        let map = Value::IntMap(vec![
+            (1, Value::from("a")),
+            (-2, Value::List(vec![Value::Bool(true)])),
+        ]);
+
+        // Printed by CPython 3.11's json.dumps({1: "a", -2: [True]}).
+        assert_eq!(
+            to_json_text(&map).expect("shallow"),
+            r#"{"1": "a", "-2": [true]}"#
+        );
+    }
+
+    /// Writes a string literal one char at a time, as a reference for the
+    /// writer's search for bytes to escape.
+    fn string_literal_by_chars(text: &str) -> String {
+        let mut out = String::from('"');
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if c < ' ' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn string_matches_char_reference(
+            text in "\\PC{0,40}|[\\x00-\\x7f]{0,40}|[\\x00-\\x1f\"\\\\a\u{e9}\u{1f600}]{0,40}"
+        ) {
+            let mut out = String::new();
+            write_string(&mut out, &text);
+
+            proptest::prop_assert_eq!(out, string_literal_by_chars(&text));
+        }
     }
 
     #[test]

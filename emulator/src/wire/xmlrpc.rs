@@ -24,6 +24,7 @@ mod chars;
 mod marshal;
 mod pybase64;
 mod scan;
+mod simple_scan;
 mod syntax;
 mod unmarshal;
 
@@ -76,6 +77,15 @@ fn unmarshal_document(body: &[u8]) -> Result<unmarshal::Unmarshaller, PyExceptio
         .bad_character
         .map_or(document.text.len(), |(offset, _)| offset);
 
+    // A request with only the tokens that `simple_scan` reads skips
+    // quick-xml. Any other is scanned again by the full scanner, which
+    // reports errors as expat does.
+    if document.bad_character.is_none() {
+        let mut unmarshaller = unmarshal::Unmarshaller::default();
+        if simple_scan::scan_simple(&document.text, &mut unmarshaller) {
+            return Ok(unmarshaller);
+        }
+    }
     let mut unmarshaller = unmarshal::Unmarshaller::default();
     let scanned = scan::scan(&document.text[..end], &mut unmarshaller);
     match (scanned, document.bad_character) {
@@ -139,10 +149,7 @@ impl<'a> Document<'a> {
     }
 
     fn from_text(text: Cow<'a, str>) -> Self {
-        let bad_character = text
-            .char_indices()
-            .find(|(_, c)| !chars::is_xml_char(*c))
-            .map(|(offset, _)| (offset, INVALID_TOKEN));
+        let bad_character = chars::find_non_xml_char(&text).map(|offset| (offset, INVALID_TOKEN));
         Document {
             text,
             bad_character,
@@ -209,9 +216,11 @@ fn line_and_column(prefix: &str) -> (usize, usize) {
 /// Returns the lowercased `encoding` of a leading XML declaration.
 fn declared_encoding(body: &[u8]) -> Option<String> {
     let head = body.get(..body.len().min(256))?;
-    let head = String::from_utf8_lossy(head);
-    let declaration = head.strip_prefix("<?xml")?;
-    let declaration = &declaration[..declaration.find("?>")?];
+    let declaration = head.strip_prefix(b"<?xml")?;
+    let end = declaration.windows(2).position(|pair| pair == b"?>")?;
+    // Invalid UTF-8 cannot hide or fake the ASCII `?>`, so converting only
+    // the declaration gives the text that converting the head would.
+    let declaration = String::from_utf8_lossy(&declaration[..end]);
     let after = &declaration[declaration.find("encoding")? + "encoding".len()..];
     let after = after.trim_start().strip_prefix('=')?.trim_start();
     let quote = after.chars().next().filter(|c| matches!(c, '"' | '\''))?;

@@ -79,7 +79,7 @@ const DUPLICATE_ATTRIBUTE: &str = "duplicate attribute";
 
 /// The scanner's position relative to the root element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
+pub(super) enum Phase {
     Prolog,
     Root,
     Epilog,
@@ -117,11 +117,11 @@ struct Scanner<'t, 'h, H> {
     text: &'t str,
     handler: &'h mut H,
     /// Qualified names of the open elements.
-    stack: Vec<String>,
+    stack: Vec<&'t str>,
     phase: Phase,
 }
 
-impl<H: Handler> Scanner<'_, '_, H> {
+impl<'t, H: Handler> Scanner<'t, '_, H> {
     /// Handles the event read from `self.text[offset..end]`.
     fn event(&mut self, event: Event<'_>, offset: usize, end: usize) -> Result<(), ScanError> {
         let token = &self.text[offset..end];
@@ -129,13 +129,13 @@ impl<H: Handler> Scanner<'_, '_, H> {
             Event::Start(tag) => self.start(&tag, token, offset),
             Event::Empty(tag) => {
                 self.start(&tag, token, offset)?;
-                self.end(&qualified_name(&tag), offset)
+                self.end(qualified_name(token, 1, tag.name().as_ref().len()), offset)
             }
             // Outside the root, expat rejects `</` before reading the name.
             Event::End(_) if self.stack.is_empty() => Err(expat(INVALID_TOKEN, offset + 1)),
             Event::End(tag) => {
                 located(offset, syntax::check_end_tag(token))?;
-                self.end(&String::from_utf8_lossy(tag.name().as_ref()), offset)
+                self.end(qualified_name(token, 2, tag.name().as_ref().len()), offset)
             }
             Event::Text(_) => self.text(token, offset),
             Event::CData(_) if self.phase != Phase::Root => Err(self.markup_outside_root(offset)),
@@ -164,7 +164,12 @@ impl<H: Handler> Scanner<'_, '_, H> {
         }
     }
 
-    fn start(&mut self, tag: &BytesStart<'_>, token: &str, offset: usize) -> Result<(), ScanError> {
+    fn start(
+        &mut self,
+        tag: &BytesStart<'_>,
+        token: &'t str,
+        offset: usize,
+    ) -> Result<(), ScanError> {
         located(offset, syntax::check_start_tag(token))?;
         check_duplicate_attributes(tag, offset)?;
         match self.phase {
@@ -181,8 +186,8 @@ impl<H: Handler> Scanner<'_, '_, H> {
                 ),
             )));
         }
-        let name = qualified_name(tag);
-        self.handler.start(local_name(&name))?;
+        let name = qualified_name(token, 1, tag.name().as_ref().len());
+        self.handler.start(local_name(name))?;
         self.stack.push(name);
         Ok(())
     }
@@ -191,7 +196,7 @@ impl<H: Handler> Scanner<'_, '_, H> {
         let Some(open) = self.stack.last() else {
             return Err(expat(INVALID_TOKEN, offset + 1));
         };
-        if open != name {
+        if *open != name {
             // expat points at the name inside `</name>`.
             return Err(expat(MISMATCHED_TAG, offset + 2));
         }
@@ -204,7 +209,7 @@ impl<H: Handler> Scanner<'_, '_, H> {
     }
 
     fn text(&mut self, raw: &str, offset: usize) -> Result<(), ScanError> {
-        if let Some(index) = raw.find("]]>").filter(|_| self.phase == Phase::Root) {
+        if let Some(index) = find_cdata_end(raw).filter(|_| self.phase == Phase::Root) {
             return Err(expat(INVALID_TOKEN, offset + index + 2));
         }
         self.character_data(raw, offset)
@@ -336,19 +341,47 @@ fn unclosed(offset: usize, checked: Result<(), TokenError>) -> ScanError {
     }
 }
 
-fn qualified_name(tag: &BytesStart<'_>) -> String {
-    String::from_utf8_lossy(tag.name().as_ref()).into_owned()
+/// Returns the tag's name, `name_len` bytes from `name_start` (after `<`
+/// or `</`), as a slice of its token. Slicing the UTF-8 token saves
+/// converting the name that quick-xml returns as bytes.
+fn qualified_name(token: &str, name_start: usize, name_len: usize) -> &str {
+    &token[name_start..name_start + name_len]
 }
 
 /// Returns the name without its namespace prefix, as `xmlrpc.client` does.
-fn local_name(name: &str) -> &str {
-    name.rsplit(':').next().unwrap_or(name)
+pub(super) fn local_name(name: &str) -> &str {
+    // Names are short, so a plain loop beats `rsplit`'s searcher.
+    match name.bytes().rposition(|byte| byte == b':') {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
+}
+
+/// Returns the offset of the first `]]>` in text, which expat rejects
+/// outside a CDATA section.
+pub(super) fn find_cdata_end(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = bytes[from..].iter().position(|byte| *byte == b']') {
+        let index = from + offset;
+        if bytes[index..].starts_with(b"]]>") {
+            return Some(index);
+        }
+        from = index + 1;
+    }
+    None
 }
 
 /// Rejects a repeated attribute name. Attribute positions count from the
 /// first byte after `<`.
 fn check_duplicate_attributes(tag: &BytesStart<'_>, offset: usize) -> Result<(), ScanError> {
     use quick_xml::events::attributes::AttrError;
+    // XML-RPC tags have no attributes, and reading none still costs more
+    // than this test.
+    let is_space = |byte: &u8| matches!(byte, b' ' | b'\t' | b'\n' | b'\r');
+    if tag.attributes_raw().iter().all(is_space) {
+        return Ok(());
+    }
     for attribute in tag.attributes() {
         if let Err(AttrError::Duplicated(position, _)) = attribute {
             return Err(expat(DUPLICATE_ATTRIBUTE, offset + 1 + position));

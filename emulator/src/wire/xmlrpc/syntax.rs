@@ -6,7 +6,7 @@
 //! reports. The positions follow expat 2's tokenizer (`xmltok_impl.c` and
 //! `doParseXmlDecl` in `xmltok.c`), checked against CPython 3.11.
 
-use super::chars::{is_name_char, is_name_start, is_space};
+use super::chars::{is_name_char, is_name_start, is_space, name_len};
 use super::scan::INVALID_TOKEN;
 
 /// expat's reason for a malformed `<?xml ...?>` declaration.
@@ -19,14 +19,15 @@ pub(super) type TokenError = (&'static str, usize);
 
 /// Returns the offset just after the name that starts at `start`.
 fn name_end(token: &str, start: usize) -> usize {
-    token[start..]
-        .find(|c: char| !is_name_char(c))
-        .map_or(token.len(), |length| start + length)
+    start + name_len(&token[start..])
 }
 
 fn skip_spaces(token: &str, start: usize) -> usize {
-    token[start..]
-        .find(|c: char| !is_space(c))
+    // Spaces are ASCII, and any other byte ends them, so the search can
+    // run over bytes.
+    token.as_bytes()[start..]
+        .iter()
+        .position(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
         .map_or(token.len(), |length| start + length)
 }
 

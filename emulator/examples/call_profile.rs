@@ -1,10 +1,10 @@
 //! Sends the throughput benchmark's call to the emulator's router in
 //! process, without a socket, so a profiler measures one call's cost alone.
 //!
-//! Usage: `call_profile [xmlrpc|jsonrpc] [CALLS]` (default `xmlrpc`, 1,000
-//! calls). The database is `odoo-17` plus 80 partners, as in
-//! `scripts/bench`, and the call is `search_read` on `res.partner` as
-//! `admin` (uid 2, not the superuser). One warm-up call runs before the
+//! Usage: `call_profile [xmlrpc|jsonrpc] [CALLS] [PARTNERS]` (default
+//! `xmlrpc`, 1,000 calls, 80 partners). The database is `odoo-17` plus
+//! `PARTNERS` partners (80 in `scripts/bench`), and the call is
+//! `search_read` on `res.partner` as `admin` (uid 2, not the superuser). One warm-up call runs before the
 //! counted ones. For instructions per call, run it under callgrind twice
 //! with different counts and divide the difference:
 //!
@@ -42,6 +42,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let partners: usize = match args.get(2).map(|text| text.parse()) {
+        None => 80,
+        Some(Ok(partners)) => partners,
+        Some(Err(error)) => {
+            eprintln!("error: invalid partner count {:?}: {error}", args[2]);
+            return ExitCode::from(2);
+        }
+    };
     let (path, content_type, body) = match protocol {
         "xmlrpc" => ("/xmlrpc/2/object", "text/xml", XMLRPC_BODY),
         "jsonrpc" => ("/jsonrpc", "application/json", JSONRPC_BODY),
@@ -50,7 +58,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let emulator = match bench_emulator() {
+    let emulator = match bench_emulator(partners) {
         Ok(emulator) => emulator,
         Err(error) => {
             eprintln!("error: {error}");
@@ -79,11 +87,11 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Builds the `bench` database: `odoo-17` with 80 more partners.
-fn bench_emulator() -> Result<Emulator, String> {
+/// Builds the `bench` database: `odoo-17` with `partners` more partners.
+fn bench_emulator(partners: usize) -> Result<Emulator, String> {
     let mut yaml = String::from("name: bench\nextends: odoo-17\ndatabase: bench\nrecords:\n");
     yaml.push_str("  res.partner:\n");
-    for i in 1..=80 {
+    for i in 1..=partners {
         yaml.push_str(&format!(
             "    - {{xmlid: bench.partner_{i}, name: Bench Partner {i:03}, \
              email: partner{i}@bench.example, phone: \"+32 2 555 {i:04}\", city: Brussels}}\n"

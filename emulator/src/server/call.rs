@@ -86,16 +86,23 @@ where
     F: FnOnce() -> Result<T, PyException>,
 {
     let started = Instant::now();
-    let result = panic::catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|payload| {
+    let result = catch_panics(call);
+    log_outcome(&result, started);
+    result
+}
+
+/// Runs `work` and turns a panic in it into a `RuntimeError`, so that the
+/// client gets an error response rather than a closed connection. Routes
+/// run their decoding and encoding through it as well as the call.
+pub fn catch_panics<T>(work: impl FnOnce() -> Result<T, PyException>) -> Result<T, PyException> {
+    panic::catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|payload| {
         let error = panic_message(payload.as_ref());
         tracing::error!(%error, "the emulator panicked while serving a call");
         Err(PyException::new(
             RUNTIME_ERROR,
             format!("the emulator failed while serving this call: {error}"),
         ))
-    });
-    log_outcome(&result, started);
-    result
+    })
 }
 
 /// Returns the text a panic was raised with, as the default panic hook

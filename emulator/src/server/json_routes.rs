@@ -23,7 +23,7 @@ use crate::wire::jsonrpc::{
 };
 
 use super::body::read_limited;
-use super::call::{rpc_span, run_call};
+use super::call::{catch_panics, rpc_span, run_call};
 use super::connection::ConnectionHandle;
 use super::faults::{outcome_of, Dialect, TrackedCall};
 use super::session::WebSession;
@@ -148,7 +148,12 @@ where
         let outcome = outcome_of(&result);
         let response = match &result {
             _ if call.result_missing() => return_missing(&dialect, reply.set_cookie),
-            Ok(value) => json_response(result_body(&envelope.id, value), reply.set_cookie),
+            Ok(value) => {
+                let body = catch_panics(|| Ok(result_body(&envelope.id, value))).unwrap_or_else(
+                    |exception| error_body(&envelope.id, &exception, route.function),
+                );
+                json_response(body, reply.set_cookie)
+            }
             Err(exception) => json_response(
                 error_body(&envelope.id, exception, route.function),
                 reply.set_cookie,

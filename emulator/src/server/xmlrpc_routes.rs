@@ -23,7 +23,7 @@ use crate::wire::fault::{legacy_xmlrpc_fault, xmlrpc_fault, Fault};
 use crate::wire::xmlrpc::{decode_method_call, encode_fault, encode_response};
 
 use super::body::read_limited;
-use super::call::{rpc_span, run_call};
+use super::call::{catch_panics, rpc_span, run_call};
 use super::connection::ConnectionHandle;
 use super::faults::{outcome_of, Dialect as FaultDialect, TrackedCall};
 use super::{pages, AppState};
@@ -87,7 +87,7 @@ async fn serve(state: AppState, service: String, request: Request, dialect: Dial
                 return call.finish_unfaulted(page, &outcome);
             }
         };
-        let decoded = decode(&bytes);
+        let decoded = catch_panics(|| decode(&bytes));
         match &decoded {
             Ok((method, params)) => call.describe_rpc(&service, method, params),
             Err(_) => call.info_mut().service = Some(service.clone()),
@@ -102,7 +102,7 @@ async fn serve(state: AppState, service: String, request: Request, dialect: Dial
         };
         let encoded = call
             .after_call(result, &dialect)
-            .and_then(|value| encode_response(&value));
+            .and_then(|value| catch_panics(|| encode_response(&value)));
         let outcome = outcome_of(&encoded);
         let response = match encoded {
             _ if call.result_missing() => dialect.missing_result_response(),

@@ -88,6 +88,11 @@ pub(super) enum Phase {
 /// Scans `text`, whose first byte is the start of the document (after any
 /// byte order mark), and feeds its elements and text to `handler`.
 pub(super) fn scan(text: &str, handler: &mut impl Handler) -> Result<(), ScanError> {
+    // The caller removes the one byte order mark expat allows. quick-xml
+    // would skip a second one as its own, but expat rejects it as a token.
+    if text.starts_with('\u{FEFF}') {
+        return Err(expat(INVALID_TOKEN, 0));
+    }
     let mut scanner = Scanner {
         text,
         handler,

@@ -194,6 +194,50 @@ fn malformed_bodies_give_expat_errors() {
 }
 
 #[test]
+fn byte_order_marks_match_expat() {
+    // Python 3.11's xmlrpc.client.loads gives these errors.
+    let cases: [(&[u8], &str); 5] = [
+        (
+            b"\xef\xbb\xbf\xef\xbb\xbf<a/>",
+            "not well-formed (invalid token): line 1, column 1",
+        ),
+        (
+            b"\xef\xbb\xbf\xef\xbb\xbf\xef\xbb\xbf<a/>",
+            "not well-formed (invalid token): line 1, column 1",
+        ),
+        (
+            b"\xef\xbb\xbf \xef\xbb\xbf<a/>",
+            "not well-formed (invalid token): line 1, column 2",
+        ),
+        (
+            b" \xef\xbb\xbf<a/>",
+            "not well-formed (invalid token): line 1, column 1",
+        ),
+        (
+            b"\xef\xbb\xbf<?xml version=\"1.0\"?>\xef\xbb\xbf<a/>",
+            "not well-formed (invalid token): line 1, column 22",
+        ),
+    ];
+    for (body, message) in cases {
+        let expected = format!("xml.parsers.expat.ExpatError: {message}");
+        assert_eq!(
+            error_text(body),
+            expected,
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
+    }
+}
+
+#[test]
+fn byte_order_mark_inside_element_is_text() {
+    let body = b"\xef\xbb\xbf<methodCall>\xef\xbb\xbf<methodName>version</methodName></methodCall>";
+    let call = decode_method_call(body).expect("Python reads this call");
+    assert_eq!(call.method.as_deref(), Some("version"));
+    assert!(call.params.is_empty());
+}
+
+#[test]
 fn token_errors_match_expat() {
     let cases: [(&[u8], &str); 44] = [
         (

@@ -24,6 +24,19 @@ fn error_text(body: &[u8]) -> String {
     error.last_traceback_line().trim_end().to_owned()
 }
 
+/// Checks that each body raises the `ExpatError` with its message.
+fn assert_expat_errors(cases: &[(&[u8], &str)]) {
+    for (body, message) in cases {
+        let expected = format!("xml.parsers.expat.ExpatError: {message}");
+        assert_eq!(
+            error_text(body),
+            expected,
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
+    }
+}
+
 #[test]
 fn decodes_every_scalar_type() {
     let cases = [
@@ -182,15 +195,7 @@ fn malformed_bodies_give_expat_errors() {
         (b"</a>", "not well-formed (invalid token): line 1, column 1"),
         (b"<1/>", "not well-formed (invalid token): line 1, column 1"),
     ];
-    for (body, message) in cases {
-        let expected = format!("xml.parsers.expat.ExpatError: {message}");
-        assert_eq!(
-            error_text(body),
-            expected,
-            "{:?}",
-            String::from_utf8_lossy(body)
-        );
-    }
+    assert_expat_errors(&cases);
 }
 
 #[test]
@@ -218,15 +223,7 @@ fn byte_order_marks_match_expat() {
             "not well-formed (invalid token): line 1, column 22",
         ),
     ];
-    for (body, message) in cases {
-        let expected = format!("xml.parsers.expat.ExpatError: {message}");
-        assert_eq!(
-            error_text(body),
-            expected,
-            "{:?}",
-            String::from_utf8_lossy(body)
-        );
-    }
+    assert_expat_errors(&cases);
 }
 
 #[test]
@@ -399,15 +396,7 @@ fn token_errors_match_expat() {
         ),
         (b"\xef\xbb\xbf", "no element found: line 1, column 1"),
     ];
-    for (body, message) in cases {
-        let expected = format!("xml.parsers.expat.ExpatError: {message}");
-        assert_eq!(
-            error_text(body),
-            expected,
-            "{:?}",
-            String::from_utf8_lossy(body)
-        );
-    }
+    assert_expat_errors(&cases);
 }
 
 #[test]
@@ -451,15 +440,7 @@ fn declaration_and_attribute_errors() {
             "duplicate attribute: line 1, column 9",
         ),
     ];
-    for (body, message) in cases {
-        let expected = format!("xml.parsers.expat.ExpatError: {message}");
-        assert_eq!(
-            error_text(body),
-            expected,
-            "{:?}",
-            String::from_utf8_lossy(body)
-        );
-    }
+    assert_expat_errors(&cases);
 }
 
 #[test]

@@ -468,6 +468,37 @@ fn control_token_required() {
 }
 
 #[test]
+fn web_page_origin_rejected() {
+    let emulator = Emulator::start();
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("state.json");
+    // What a browser sends for a cross-site form post: no preflight, a
+    // simple content type and the page's origin.
+    let export = |origin: &str| {
+        client()
+            .post(emulator.route("/_emulator/snapshots/export"))
+            .header("Content-Type", "text/plain")
+            .header("Origin", origin)
+            .body(json!({"path": path}).to_string())
+            .send()
+            .expect("answered")
+    };
+
+    let foreign = export("https://evil.example");
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        error_of(foreign),
+        "control requests from web pages are rejected unless the page is on a loopback \
+         address (Origin: https://evil.example); send the request without an Origin header"
+    );
+    assert!(!path.exists());
+
+    let local = export("http://localhost:3000");
+    assert_eq!(local.status(), StatusCode::OK);
+    assert!(path.exists());
+}
+
+#[test]
 fn unknown_control_route_is_json_404() {
     let emulator = Emulator::start();
 

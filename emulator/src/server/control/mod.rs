@@ -18,6 +18,13 @@
 //! When a control token is configured, every route except `health` needs
 //! `Authorization: Bearer TOKEN`; `health` stays open so that readiness
 //! checks need no secret.
+//!
+//! A request with an `Origin` header other than a loopback one gets 403.
+//! Browsers add that header to the requests a web page makes. They send a
+//! form or `text/plain` POST to another site without a preflight check,
+//! so a page open in the developer's browser could otherwise reset the
+//! state or write state files through a server on `127.0.0.1`. Test
+//! clients (curl, reqwest, Python) send no `Origin`.
 
 mod clock_routes;
 mod fault_routes;
@@ -69,7 +76,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/clock/advance", post(clock_routes::advance))
         .route("/clock/set", post(clock_routes::set))
         .route("/clock/unfreeze", post(clock_routes::unfreeze))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .route_layer(middleware::from_fn(reject_foreign_origin));
     Router::new()
         .route("/health", any(health))
         .merge(guarded)
@@ -136,6 +144,46 @@ pub fn parse_body<T: DeserializeOwned>(body: &Bytes, default: Option<T>) -> Resu
     }
     serde_json::from_slice(body)
         .map_err(|error| Failure::invalid(format!("invalid JSON request body: {error}")))
+}
+
+/// Rejects requests that a web page on another host sent from a browser.
+async fn reject_foreign_origin(request: Request, next: Next) -> Response {
+    let origin = request.headers().get(header::ORIGIN);
+    match origin.map(|value| value.to_str().map(is_loopback_origin)) {
+        None | Some(Ok(true)) => next.run(request).await,
+        Some(_) => {
+            let origin_text = origin.map_or_else(String::new, |value| {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            });
+            tracing::warn!(origin = %origin_text, path = %request.uri().path(), "rejected a control request from a web page");
+            Failure {
+                status: StatusCode::FORBIDDEN,
+                message: format!(
+                    "control requests from web pages are rejected unless the page is on a \
+                     loopback address (Origin: {origin_text}); send the request without an Origin \
+                     header"
+                ),
+            }
+            .into_response()
+        }
+    }
+}
+
+/// Tells whether an `Origin` value (`scheme://host[:port]`) names a
+/// loopback host: `localhost`, `127.0.0.0/8` or `[::1]`.
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some((_, authority)) = origin.split_once("://") else {
+        return false;
+    };
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']').map_or("", |(host, _)| host),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|address| address.is_loopback())
 }
 
 /// Checks the bearer token when one is configured.
@@ -221,4 +269,38 @@ async fn unknown_route(method: Method, request: Request) -> Failure {
 /// Returns a JSON response with a status.
 pub fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
     (status, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::is_loopback_origin;
+
+    #[test]
+    fn loopback_origins_accepted() {
+        for origin in [
+            "http://127.0.0.1:8069",
+            "http://127.1.2.3",
+            "http://localhost:3000",
+            "https://LOCALHOST",
+            "http://[::1]:8069",
+        ] {
+            assert!(is_loopback_origin(origin), "{origin}");
+        }
+    }
+
+    #[test]
+    fn other_origins_rejected() {
+        for origin in [
+            "https://evil.example",
+            "null",
+            "http://127.0.0.1.evil.example",
+            "http://localhost.evil.example:8069",
+            "http://[::1",
+            "http://[::2]:8069",
+            "http://10.0.0.1",
+            "file://",
+        ] {
+            assert!(!is_loopback_origin(origin), "{origin}");
+        }
+    }
 }

@@ -54,11 +54,27 @@ enum Command {
     /// Check the live Odoo schema against the spec and list the drift,
     /// without reading the feed or writing anything.
     #[command(after_help = EXIT_CODES_HELP)]
-    Check(PassArgs),
+    Check(OdooArgs),
 }
 
+/// The options of `pass`: those of `check` and the feed's.
 #[derive(Debug, Args)]
 struct PassArgs {
+    #[command(flatten)]
+    odoo: OdooArgs,
+    /// The SaaS API's base URL.
+    #[arg(long, env = "SAAS_URL")]
+    saas_url: String,
+    /// The folder that keeps the cursor and record versions across passes;
+    /// created if missing.
+    #[arg(long, env = "SYNC_STATE_DIR")]
+    state_dir: PathBuf,
+}
+
+/// The options that `pass` and `check` share: how to reach Odoo and the
+/// spec to check it against.
+#[derive(Debug, Args)]
+struct OdooArgs {
     /// Odoo's base URL, such as http://127.0.0.1:8069.
     #[arg(long, env = "ODOO_URL")]
     odoo_url: String,
@@ -74,13 +90,6 @@ struct PassArgs {
     /// An Odoo API key, used in place of the password.
     #[arg(long, env = "ODOO_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
-    /// The SaaS API's base URL.
-    #[arg(long, env = "SAAS_URL")]
-    saas_url: String,
-    /// The folder that keeps the cursor and record versions across passes;
-    /// created if missing.
-    #[arg(long, env = "SYNC_STATE_DIR")]
-    state_dir: PathBuf,
     /// The integration spec: a YAML file, or the name of a built-in spec
     /// (odoo-17) when no file of that name exists.
     #[arg(long, env = "SYNC_SPEC")]
@@ -116,16 +125,23 @@ struct PassArgs {
     json: bool,
 }
 
-impl PassArgs {
-    fn config(&self) -> PassConfig {
+impl OdooArgs {
+    /// Returns the pass configuration, with the feed's URL and state folder
+    /// when the command reads the feed. `check` reads neither, so they are
+    /// left empty.
+    fn config(&self, feed: Option<(&str, &PathBuf)>) -> PassConfig {
+        let (saas_url, state_dir) = feed.map_or_else(
+            || (String::new(), PathBuf::new()),
+            |(url, folder)| (url.to_owned(), folder.clone()),
+        );
         PassConfig {
             odoo_url: self.odoo_url.clone(),
             database: self.database.clone(),
             username: self.username.clone(),
             password: self.password.clone().unwrap_or_default(),
             api_key: self.api_key.clone(),
-            saas_url: self.saas_url.clone(),
-            state_dir: self.state_dir.clone(),
+            saas_url,
+            state_dir,
             spec_path: self.spec.clone(),
         }
     }
@@ -164,8 +180,8 @@ fn main() -> ExitCode {
     // A panic prints its message through the default hook and exits with
     // the documented internal-error code rather than Rust's 101.
     let code = std::panic::catch_unwind(|| match cli.command {
-        Command::Pass(args) => run(&args, false),
-        Command::Check(args) => run(&args, true),
+        Command::Pass(args) => run(&args.odoo, Some((&args.saas_url, &args.state_dir))),
+        Command::Check(args) => run(&args, None),
     })
     .unwrap_or(exit::INTERNAL);
     ExitCode::from(u8::try_from(code).unwrap_or(1))
@@ -181,7 +197,9 @@ fn init_logging() {
         .init();
 }
 
-fn run(args: &PassArgs, check_only: bool) -> i32 {
+/// Runs a pass, or only the schema check when `feed` (the SaaS URL and
+/// the state folder) is `None`.
+fn run(args: &OdooArgs, feed: Option<(&str, &PathBuf)>) -> i32 {
     let options = match args.options() {
         Ok(options) => options,
         Err(message) => {
@@ -189,8 +207,8 @@ fn run(args: &PassArgs, check_only: bool) -> i32 {
             return exit::USAGE;
         }
     };
-    let config = args.config();
-    if check_only {
+    let config = args.config(feed);
+    if feed.is_none() {
         return check(&config, &options, args.json);
     }
     match odoo_sync::run_pass_with(&config, &options) {

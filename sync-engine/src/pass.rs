@@ -175,7 +175,7 @@ pub fn run_pass_with(config: &PassConfig, options: &PassOptions) -> SyncResult<P
 }
 
 fn execute(config: &PassConfig, options: &PassOptions) -> SyncResult<PassSummary> {
-    validate(config, options)?;
+    validate(config, options, true)?;
     let spec = load_spec(config)?;
     let state = SyncState::load(&config.state_dir)?;
     let http = HttpClient::new(options.timeout)?;
@@ -205,7 +205,7 @@ fn execute(config: &PassConfig, options: &PassOptions) -> SyncResult<PassSummary
 /// An invalid configuration or spec, a rejected login, or a transport
 /// failure.
 pub fn check_schema(config: &PassConfig, options: &PassOptions) -> SyncResult<Vec<Drift>> {
-    validate(config, options)?;
+    validate(config, options, false)?;
     let spec = load_spec(config)?;
     let http = HttpClient::new(options.timeout)?;
     let mut odoo = odoo_client(config, options, &spec, http)?;
@@ -259,13 +259,17 @@ fn odoo_client(
     ))
 }
 
-fn validate(config: &PassConfig, options: &PassOptions) -> SyncResult<()> {
-    let required = [
+/// Checks the configuration, with the feed's URL and state folder only
+/// when `reads_feed`: the schema check uses neither.
+fn validate(config: &PassConfig, options: &PassOptions, reads_feed: bool) -> SyncResult<()> {
+    let mut required = vec![
         ("ODOO_URL", config.odoo_url.as_str()),
         ("ODOO_DB", config.database.as_str()),
         ("ODOO_USERNAME", config.username.as_str()),
-        ("SAAS_URL", config.saas_url.as_str()),
     ];
+    if reads_feed {
+        required.push(("SAAS_URL", config.saas_url.as_str()));
+    }
     for (variable, value) in required {
         if value.trim().is_empty() {
             return Err(config_error(format!("{variable} is empty: set it")));
@@ -277,7 +281,7 @@ fn validate(config: &PassConfig, options: &PassOptions) -> SyncResult<()> {
                 .to_owned(),
         ));
     }
-    if config.state_dir.as_os_str().is_empty() {
+    if reads_feed && config.state_dir.as_os_str().is_empty() {
         return Err(config_error("SYNC_STATE_DIR is empty: set it".to_owned()));
     }
     if config.spec_path.as_os_str().is_empty() {

@@ -159,3 +159,33 @@ fn check_without_drift_exits_zero() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stdout(&output).contains("the live schema fits the spec"));
 }
+
+#[test]
+fn check_needs_no_feed_options() {
+    let fixture = Fixture::new(Protocol::XmlRpc);
+    let mut command = odoo_sync();
+    with_environment(command.arg("check"), &fixture)
+        .env_remove("SAAS_URL")
+        .env_remove("SYNC_STATE_DIR");
+
+    let output = run(&mut command);
+
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("the live schema fits the spec"));
+}
+
+#[test]
+fn pass_without_saas_url_is_a_usage_error() {
+    let fixture = Fixture::new(Protocol::XmlRpc);
+    let mut command = odoo_sync();
+    with_environment(command.arg("pass"), &fixture).env_remove("SAAS_URL");
+
+    let output = run(&mut command);
+
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--saas-url"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -434,6 +434,18 @@ async fn fault_durations_over_maximum_rejected() {
 }
 
 #[tokio::test]
+async fn fault_rule_not_json_names_the_body() {
+    let state = state();
+    let request = post("/_emulator/faults", JSON, "not json".to_owned());
+    let (status, _, body) = send(&state, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        parse(&body)["error"],
+        "invalid JSON request body: expected ident at line 1 column 2"
+    );
+}
+
+#[tokio::test]
 async fn fault_durations_at_maximum_accepted() {
     let state = state();
     let effects = [

@@ -24,8 +24,15 @@ pub async fn list(State(state): State<AppState>) -> ControlResult {
 /// Serves `POST /_emulator/faults`: validates and installs one rule and
 /// returns it with its id.
 pub async fn add(State(state): State<AppState>, body: Bytes) -> ControlResult {
-    let rule: FaultRule = serde_json::from_slice(&body)
-        .map_err(|error| Failure::invalid(format!("invalid fault rule: {error}")))?;
+    let rule: FaultRule = serde_json::from_slice(&body).map_err(|error| {
+        // Text that is not JSON gets the message of the other control
+        // routes. JSON that is not a rule gets one naming what is wrong.
+        if error.is_data() {
+            Failure::invalid(format!("invalid fault rule: {error}"))
+        } else {
+            Failure::invalid(format!("invalid JSON request body: {error}"))
+        }
+    })?;
     let rule = state.emulator.add_fault(rule)?;
     tracing::info!(
         rule_id = rule.id,

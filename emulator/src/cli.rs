@@ -84,12 +84,14 @@ pub enum ProfileCommand {
 /// Options of `odoo-emulator serve`.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on; port 0 picks a free port.
+    /// Address and port to listen on (IP:PORT, or localhost:PORT for
+    /// 127.0.0.1); port 0 picks a free port.
     #[arg(
         long,
         value_name = "ADDR",
         env = "ODOO_EMULATOR_BIND",
-        default_value = "127.0.0.1:8069"
+        default_value = "127.0.0.1:8069",
+        value_parser = parse_bind
     )]
     pub bind: SocketAddr,
 
@@ -105,12 +107,14 @@ pub struct ServeArgs {
 /// Options of `odoo-emulator exec`.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct ExecArgs {
-    /// Address and port to listen on; the default port 0 picks a free port.
+    /// Address and port to listen on (IP:PORT, or localhost:PORT for
+    /// 127.0.0.1); the default port 0 picks a free port.
     #[arg(
         long,
         value_name = "ADDR",
         env = "ODOO_EMULATOR_BIND",
-        default_value = "127.0.0.1:0"
+        default_value = "127.0.0.1:0",
+        value_parser = parse_bind
     )]
     pub bind: SocketAddr,
 
@@ -323,3 +327,20 @@ pub use serve::{run_serve, startup_line};
 
 #[cfg(test)]
 mod tests;
+
+/// Parses `--bind`: an IP address and port, or `localhost:PORT`, which
+/// binds 127.0.0.1 rather than whatever the resolver returns first.
+fn parse_bind(text: &str) -> Result<SocketAddr, String> {
+    if let Some(port) = text.strip_prefix("localhost:") {
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("invalid port {port:?}: expected a number from 0 to 65535"))?;
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    text.parse().map_err(|_| {
+        format!(
+            "invalid address {text:?}: expected IP:PORT such as 127.0.0.1:8069 or \
+             [::1]:8069, or localhost:PORT"
+        )
+    })
+}

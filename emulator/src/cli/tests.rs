@@ -58,10 +58,38 @@ fn valid_invocations() {
 }
 
 #[test]
+fn bind_addresses() {
+    let cases = [
+        ("127.0.0.1:8070", "127.0.0.1:8070"),
+        ("[::1]:8070", "[::1]:8070"),
+        ("0.0.0.0:0", "0.0.0.0:0"),
+        ("localhost:8070", "127.0.0.1:8070"),
+    ];
+    for (given, expected) in cases {
+        let args = parse(&["--bind", given]).expect("a valid address");
+        assert_eq!(args.bind.to_string(), expected, "{given}");
+    }
+}
+
+#[test]
+fn bind_error_shows_the_accepted_forms() {
+    let error = parse(&["--bind", "example.com:8069"]).expect_err("a host name");
+    assert!(
+        error.to_string().contains(
+            "invalid address \"example.com:8069\": expected IP:PORT such as 127.0.0.1:8069 \
+             or [::1]:8069, or localhost:PORT"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
 fn invalid_invocations() {
-    let cases: [&[&str]; 6] = [
+    let cases: [&[&str]; 8] = [
         &["--bind", "localhost"],
         &["--bind", "127.0.0.1:70000"],
+        &["--bind", "localhost:70000"],
+        &["--bind", "example.com:8069"],
         &["--seed", "-1"],
         &["--profile", "=odoo-17"],
         &["--profile", "demo="],

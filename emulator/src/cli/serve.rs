@@ -97,10 +97,11 @@ pub(crate) fn load_faults(emulator: &Emulator, path: &Path) -> Result<(), CliErr
         ))
     })?;
     let rules: Vec<FaultRule> = serde_saphyr::from_str(&text).map_err(|error| {
-        CliError::usage(format!(
-            "invalid fault rules in {}: {error}",
-            path.display()
-        ))
+        let name = path.display().to_string();
+        let rendered = error.render_with_options(serde_saphyr::render_options! {
+            source_name: Some(&name),
+        });
+        CliError::usage(format!("invalid fault rules in {name}: {rendered}"))
     })?;
     for (index, rule) in rules.into_iter().enumerate() {
         let rule = emulator.add_fault(rule).map_err(|error| {

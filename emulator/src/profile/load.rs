@@ -95,7 +95,10 @@ fn read(reference: &str, relative_to: Option<&Path>) -> Result<(String, String),
 pub fn parse(origin: &str, text: &str) -> Result<ProfileFile, ProfileError> {
     serde_saphyr::from_str::<ProfileFile>(text).map_err(|error| ProfileError {
         path: origin.to_owned(),
-        message: error.to_string(),
+        // The snippet header names the file rather than `<input>`.
+        message: error.render_with_options(serde_saphyr::render_options! {
+            source_name: Some(origin),
+        }),
     })
 }
 
@@ -166,5 +169,10 @@ mod tests {
     fn unknown_keys_are_rejected_with_a_location() {
         let error = parse("p.yaml", "name: x\nmodelz: {}\n").expect_err("unknown key");
         assert!(error.message.contains("modelz"), "{}", error.message);
+        assert!(
+            error.message.contains("--> p.yaml:2:1"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -134,8 +134,8 @@ impl OdooClient {
                     ErrorKind::AuthenticationFailed,
                     context,
                     match self.protocol {
-                        Protocol::Web => "Odoo rejected the login: check ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD (the web routes take the password, not an API key)",
-                        _ => "Odoo rejected the login: check ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD or ODOO_API_KEY",
+                        Protocol::Web => "Odoo rejected the login: check the database, username and password (--db, --username, --password or ODOO_DB, ODOO_USERNAME, ODOO_PASSWORD); the web routes take the password, not an API key",
+                        _ => "Odoo rejected the login: check the database, username and password or API key (--db, --username, --password, --api-key or ODOO_DB, ODOO_USERNAME, ODOO_PASSWORD, ODOO_API_KEY)",
                     },
                 ))
             }

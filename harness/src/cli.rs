@@ -195,13 +195,23 @@ fn select(
     args: &SelectArgs,
     protocol: Option<odoo_sync::rpc::Protocol>,
 ) -> Result<Vec<Scenario>, Exit> {
-    let paths = if args.paths.is_empty() {
+    let default_library = args.paths.is_empty();
+    let paths = if default_library {
         vec![PathBuf::from("scenarios")]
     } else {
         args.paths.clone()
     };
-    let files =
-        discover::scenario_files(&paths).map_err(|e| Exit::new(exit_codes::INVALID_INPUT, e))?;
+    let files = discover::scenario_files(&paths).map_err(|error| {
+        let message = if default_library {
+            format!(
+                "{error}: without paths the harness reads the library in ./scenarios; run it \
+                 from the repository root or give scenario files or folders"
+            )
+        } else {
+            error
+        };
+        Exit::new(exit_codes::INVALID_INPUT, message)
+    })?;
     let mut scenarios = Vec::new();
     let mut problems = Vec::new();
     for file in files {

@@ -657,3 +657,23 @@ fn help_names_the_default_run() {
     assert!(stdout.contains("Without a command"), "{stdout}");
     assert!(stdout.contains("reference engine"), "{stdout}");
 }
+
+#[test]
+fn run_without_paths_outside_repository_explains() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let output = Command::new(env!("CARGO_BIN_EXE_odoo-harness"))
+        .args(["run", "--no-progress"])
+        .current_dir(directory.path())
+        .output()
+        .expect("the harness binary runs");
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(
+            "scenarios: no such file or directory: without paths the harness reads the library \
+             in ./scenarios; run it from the repository root or give scenario files or folders"
+        ),
+        "{}",
+        text(&output)
+    );
+}

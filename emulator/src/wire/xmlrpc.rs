@@ -113,7 +113,11 @@ struct Document<'a> {
 impl<'a> Document<'a> {
     fn decode(body: &'a [u8]) -> Result<Self, PyException> {
         match declared_encoding(body).as_deref() {
-            None | Some("utf-8" | "utf8" | "us-ascii" | "ascii") => Ok(Self::from_utf8(body)),
+            None | Some("utf-8") => Ok(Self::from_utf8(body)),
+            // expat reads US-ASCII itself. For `ascii` and `utf8`, names
+            // expat does not know, pyexpat decodes each byte alone with
+            // Python's codec, so a byte above 0x7F is no character either.
+            Some("us-ascii" | "ascii" | "utf8") => Ok(Self::from_ascii(body)),
             Some("iso-8859-1" | "iso8859-1" | "latin-1" | "latin1" | "l1") => {
                 let text: String = body.iter().map(|byte| char::from(*byte)).collect();
                 Ok(Self::from_text(Cow::Owned(text)))
@@ -146,6 +150,20 @@ impl<'a> Document<'a> {
                 document
             }
         }
+    }
+
+    /// Reads an ASCII body: the text stops at the first byte above 0x7F,
+    /// which is an invalid token.
+    fn from_ascii(body: &'a [u8]) -> Self {
+        let Some(end) = body.iter().position(|byte| !byte.is_ascii()) else {
+            return Self::from_utf8(body);
+        };
+        let ascii = std::str::from_utf8(&body[..end]).expect("ASCII is UTF-8");
+        let mut document = Self::from_text(Cow::Borrowed(ascii));
+        if document.bad_character.is_none() {
+            document.bad_character = Some((end, INVALID_TOKEN));
+        }
+        document
     }
 
     fn from_text(text: Cow<'a, str>) -> Self {
@@ -215,11 +233,15 @@ fn line_and_column(prefix: &str) -> (usize, usize) {
 
 /// Returns the lowercased `encoding` of a leading XML declaration.
 fn declared_encoding(body: &[u8]) -> Option<String> {
-    let head = body.get(..body.len().min(256))?;
-    let declaration = head.strip_prefix(b"<?xml")?;
-    let end = declaration.windows(2).position(|pair| pair == b"?>")?;
+    let declaration = body.strip_prefix(b"<?xml")?;
+    // The declaration's values cannot contain `>`, so its first `>` is the
+    // one of `?>`, however much space comes before it.
+    let close = declaration.iter().position(|byte| *byte == b'>')?;
+    let end = close
+        .checked_sub(1)
+        .filter(|end| declaration[*end] == b'?')?;
     // Invalid UTF-8 cannot hide or fake the ASCII `?>`, so converting only
-    // the declaration gives the text that converting the head would.
+    // the declaration gives the text that converting the whole body would.
     let declaration = String::from_utf8_lossy(&declaration[..end]);
     let after = &declaration[declaration.find("encoding")? + "encoding".len()..];
     let after = after.trim_start().strip_prefix('=')?.trim_start();

@@ -227,6 +227,42 @@ fn byte_order_marks_match_expat() {
 }
 
 #[test]
+fn ascii_declarations_reject_other_bytes() {
+    // Python 3.11's xmlrpc.client.loads gives these errors.
+    let cases: [(&[u8], &str); 3] = [
+        (
+            b"<?xml version=\"1.0\" encoding=\"us-ascii\"?><methodCall><methodName>x\xc3\xa9</methodName></methodCall>",
+            "not well-formed (invalid token): line 1, column 66",
+        ),
+        (
+            b"<?xml version=\"1.0\" encoding=\"ascii\"?><methodCall><methodName>x\xc3\xa9</methodName></methodCall>",
+            "not well-formed (invalid token): line 1, column 63",
+        ),
+        (
+            b"<?xml version=\"1.0\" encoding=\"utf8\"?><methodCall><methodName>x\xc3\xa9</methodName></methodCall>",
+            "not well-formed (invalid token): line 1, column 62",
+        ),
+    ];
+    assert_expat_errors(&cases);
+
+    let ascii = b"<?xml version=\"1.0\" encoding=\"US-ASCII\"?><methodCall><methodName>version</methodName></methodCall>";
+    let call = decode_method_call(ascii).expect("an ASCII call");
+    assert_eq!(call.method.as_deref(), Some("version"));
+}
+
+#[test]
+fn long_declaration_encoding_applies() {
+    let mut body = b"<?xml version=\"1.0\"".to_vec();
+    body.extend_from_slice(&[b' '; 300]);
+    body.extend_from_slice(
+        b"encoding=\"latin-1\"?><methodCall><methodName>x\xc3\xa9</methodName></methodCall>",
+    );
+    let call = decode_method_call(&body).expect("Python reads this call");
+    // The two UTF-8 bytes of `é` read as two Latin-1 characters.
+    assert_eq!(call.method.as_deref(), Some("x\u{c3}\u{a9}"));
+}
+
+#[test]
 fn byte_order_mark_inside_element_is_text() {
     let body = b"\xef\xbb\xbf<methodCall>\xef\xbb\xbf<methodName>version</methodName></methodCall>";
     let call = decode_method_call(body).expect("Python reads this call");

@@ -21,6 +21,9 @@ pub const RESPONSE_ERROR: &str = "xmlrpc.client.ResponseError";
 pub const XMLRPC_FAULT: &str = "xmlrpc.client.Fault";
 /// `binascii.Error`: invalid `<base64>` content.
 pub const BINASCII_ERROR: &str = "binascii.Error";
+/// Python's `UnicodeEncodeError`, raised for `<base64>` text that is not
+/// ASCII.
+pub const UNICODE_ENCODE_ERROR: &str = "builtins.UnicodeEncodeError";
 /// Python's `LookupError`, raised for an unknown XML encoding.
 pub const LOOKUP_ERROR: &str = "builtins.LookupError";
 /// Python's `RecursionError`, raised for values nested too deeply.

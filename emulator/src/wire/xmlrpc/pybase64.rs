@@ -6,14 +6,19 @@
 //! complete padding, and fails only on an impossible length. The error texts
 //! below are CPython 3.11's.
 
-use crate::wire::exception::{PyException, BINASCII_ERROR};
+use crate::wire::exception::{PyException, BINASCII_ERROR, UNICODE_ENCODE_ERROR};
 
 /// Decodes base64 text as `base64.decodebytes` does.
 ///
 /// # Errors
 ///
-/// Raises `binascii.Error` when the data ends in the middle of a quantum.
+/// Raises `UnicodeEncodeError` for text that is not ASCII, as
+/// `xmlrpc.client` encodes it to ASCII first, and `binascii.Error` when the
+/// data ends in the middle of a quantum.
 pub(super) fn decode(text: &str) -> Result<Vec<u8>, PyException> {
+    if !text.is_ascii() {
+        return Err(ascii_encode_error(text));
+    }
     let mut output = Vec::with_capacity(text.len() / 4 * 3);
     let mut quad_position = 0;
     let mut pads = 0;
@@ -57,6 +62,32 @@ pub(super) fn decode(text: &str) -> Result<Vec<u8>, PyException> {
         )),
         _ => Err(PyException::new(BINASCII_ERROR, "Incorrect padding")),
     }
+}
+
+/// Returns the error of `text.encode("ascii")`: it names the first run of
+/// characters above U+007F by character positions, and a run of one by the
+/// character's escape.
+fn ascii_encode_error(text: &str) -> PyException {
+    let mut chars = text.chars().enumerate().skip_while(|(_, c)| c.is_ascii());
+    let Some((start, first)) = chars.next() else {
+        unreachable!("the caller found a character above U+007F");
+    };
+    let run = 1 + chars.take_while(|(_, c)| !c.is_ascii()).count();
+    let subject = if run == 1 {
+        let code = u32::from(first);
+        let escape = match code {
+            0..=0xff => format!("\\x{code:02x}"),
+            0x100..=0xffff => format!("\\u{code:04x}"),
+            _ => format!("\\U{code:08x}"),
+        };
+        format!("character '{escape}' in position {start}")
+    } else {
+        format!("characters in position {start}-{}", start + run - 1)
+    };
+    PyException::new(
+        UNICODE_ENCODE_ERROR,
+        format!("'ascii' codec can't encode {subject}: ordinal not in range(128)"),
+    )
 }
 
 fn sextet(byte: u8) -> Option<u8> {
@@ -105,6 +136,26 @@ mod tests {
             let error = decode(text).expect_err(text);
             assert_eq!(error.message, message, "{text:?}");
             assert_eq!(error.class.qualified_name(), "binascii.Error");
+        }
+    }
+
+    #[test]
+    fn non_ascii_errors_match_python() {
+        // CPython 3.11's base64.decodebytes(text.encode("ascii")).
+        let cases = [
+            ("aGk\u{e9}", "character '\\xe9' in position 3"),
+            ("a\u{e9}\u{e9}b", "characters in position 1-2"),
+            ("\u{1f600}", "character '\\U0001f600' in position 0"),
+            ("x\u{20ac}", "character '\\u20ac' in position 1"),
+        ];
+        for (text, subject) in cases {
+            let error = decode(text).expect_err(text);
+            assert_eq!(
+                error.message,
+                format!("'ascii' codec can't encode {subject}: ordinal not in range(128)"),
+                "{text:?}"
+            );
+            assert_eq!(error.class.qualified_name(), "builtins.UnicodeEncodeError");
         }
     }
 }

@@ -73,8 +73,8 @@ pub(super) const UNCLOSED_TOKEN: &str = "unclosed token";
 const UNCLOSED_CDATA: &str = "unclosed CDATA section";
 const MISMATCHED_TAG: &str = "mismatched tag";
 pub(super) const JUNK_AFTER_ROOT: &str = "junk after document element";
-const UNDEFINED_ENTITY: &str = "undefined entity";
-const INVALID_CHAR_REF: &str = "reference to invalid character number";
+pub(super) const UNDEFINED_ENTITY: &str = "undefined entity";
+pub(super) const INVALID_CHAR_REF: &str = "reference to invalid character number";
 const DUPLICATE_ATTRIBUTE: &str = "duplicate attribute";
 
 /// The scanner's position relative to the root element.

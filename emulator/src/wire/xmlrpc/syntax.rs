@@ -6,8 +6,10 @@
 //! reports. The positions follow expat 2's tokenizer (`xmltok_impl.c` and
 //! `doParseXmlDecl` in `xmltok.c`), checked against CPython 3.11.
 
-use super::chars::{is_name_char, is_name_start, is_space, name_len};
-use super::scan::INVALID_TOKEN;
+use super::chars::{
+    character_reference, is_name_char, is_name_start, is_space, name_len, predefined_entity,
+};
+use super::scan::{INVALID_CHAR_REF, INVALID_TOKEN, UNDEFINED_ENTITY};
 
 /// expat's reason for a malformed `<?xml ...?>` declaration.
 pub(super) const BAD_DECLARATION: &str = "XML declaration not well-formed";
@@ -52,19 +54,25 @@ pub(super) fn check_start_tag(token: &str) -> Result<(), TokenError> {
     if !is_end_or(token, 1, is_name_start) {
         return Err(invalid(1));
     }
+    // expat checks the references in attribute values only once the whole
+    // tag has passed, and reports the first bad one.
+    let mut bad_reference = None;
+    let complete = |bad_reference: Option<TokenError>| bad_reference.map_or(Ok(()), Err);
     let mut position = name_end(token, 1);
     loop {
         let after_space = skip_spaces(token, position);
         match char_at(token, after_space) {
-            None | Some('>') => return Ok(()),
+            None => return Ok(()),
+            Some('>') => return complete(bad_reference),
             Some('/') => {
                 return match char_at(token, after_space + 1) {
-                    None | Some('>') => Ok(()),
+                    None => Ok(()),
+                    Some('>') => complete(bad_reference),
                     Some(_) => Err(invalid(after_space + 1)),
                 }
             }
             Some(c) if after_space > position && is_name_start(c) => {
-                position = check_attribute(token, after_space)?;
+                position = check_attribute(token, after_space, &mut bad_reference)?;
             }
             Some(_) => return Err(invalid(after_space)),
         }
@@ -72,7 +80,14 @@ pub(super) fn check_start_tag(token: &str) -> Result<(), TokenError> {
 }
 
 /// Checks `name = "value"` at `start` and returns the offset after it.
-fn check_attribute(token: &str, start: usize) -> Result<usize, TokenError> {
+/// Records the value's first bad reference in `bad_reference` unless an
+/// earlier one is there. expat reports a reference to a character XML
+/// forbids where it is, and an unknown entity at the tag's start.
+fn check_attribute(
+    token: &str,
+    start: usize,
+    bad_reference: &mut Option<TokenError>,
+) -> Result<usize, TokenError> {
     let equals = skip_spaces(token, name_end(token, start));
     match char_at(token, equals) {
         Some('=') => {}
@@ -92,7 +107,20 @@ fn check_attribute(token: &str, start: usize) -> Result<usize, TokenError> {
             '<' => return Err(invalid(position)),
             '&' => {
                 let reference = check_reference(&token[position..]);
-                position += reference.map_err(|(reason, offset)| (reason, position + offset))?;
+                let length = reference.map_err(|(reason, offset)| (reason, position + offset))?;
+                let name = &token[position + 1..position + length - 1];
+                let error = match name.strip_prefix('#') {
+                    Some(number) => character_reference(number)
+                        .is_none()
+                        .then_some((INVALID_CHAR_REF, position)),
+                    None => predefined_entity(name)
+                        .is_none()
+                        .then_some((UNDEFINED_ENTITY, 0)),
+                };
+                if bad_reference.is_none() {
+                    *bad_reference = error;
+                }
+                position += length;
             }
             c => position += c.len_utf8(),
         }

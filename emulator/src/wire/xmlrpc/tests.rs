@@ -251,6 +251,58 @@ fn ascii_declarations_reject_other_bytes() {
 }
 
 #[test]
+fn attribute_references_match_expat() {
+    // Python 3.11's xmlrpc.client.loads gives these errors.
+    let cases: [(&[u8], &str); 10] = [
+        (
+            b"<methodCall><methodName x=\"&foo;\">v</methodName></methodCall>",
+            "undefined entity: line 1, column 12",
+        ),
+        (
+            b"<methodCall x=\"&foo;\" 1><methodName>v</methodName></methodCall>",
+            "not well-formed (invalid token): line 1, column 22",
+        ),
+        (
+            b"<methodCall x=\"&#0;\" 1><methodName>v</methodName></methodCall>",
+            "not well-formed (invalid token): line 1, column 21",
+        ),
+        (
+            b"<methodCall x=\"&foo;\" y=\"&#0;\"><methodName>v</methodName></methodCall>",
+            "undefined entity: line 1, column 0",
+        ),
+        (
+            b"<methodCall y=\"&#0;\" x=\"&foo;\"><methodName>v</methodName></methodCall>",
+            "reference to invalid character number: line 1, column 15",
+        ),
+        (
+            b"<methodCall x=\"&#0;\"><methodName>v</methodName></methodCall>",
+            "reference to invalid character number: line 1, column 15",
+        ),
+        (
+            b"<methodCall x=\"&#xD800;\"><methodName>v</methodName></methodCall>",
+            "reference to invalid character number: line 1, column 15",
+        ),
+        (
+            b"<methodCall x=\"&#x110000;\"><methodName>v</methodName></methodCall>",
+            "reference to invalid character number: line 1, column 15",
+        ),
+        (
+            b"<methodCall x=\"&foo;\"><methodName>v</methodName></methodCall>",
+            "undefined entity: line 1, column 0",
+        ),
+        (
+            b"<methodCall  y=\"1\" x=\"&foo;\"><methodName>v</methodName></methodCall>",
+            "undefined entity: line 1, column 0",
+        ),
+    ];
+    assert_expat_errors(&cases);
+
+    let valid = b"<methodCall x=\"a&amp;b&#65;\"><methodName>v</methodName></methodCall>";
+    let call = decode_method_call(valid).expect("Python reads this call");
+    assert_eq!(call.method.as_deref(), Some("v"));
+}
+
+#[test]
 fn long_declaration_encoding_applies() {
     let mut body = b"<?xml version=\"1.0\"".to_vec();
     body.extend_from_slice(&[b' '; 300]);

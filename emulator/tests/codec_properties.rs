@@ -62,6 +62,37 @@ proptest! {
         let parsed: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         prop_assert_eq!(Value::from(parsed), value);
     }
+
+    #[test]
+    fn json_read_directly_as_converted(value in value()) {
+        let text = to_json_text(&value).expect("encodable value");
+        let direct: Value = serde_json::from_str(&text).expect("valid JSON");
+        let converted: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        prop_assert_eq!(direct, Value::from(converted));
+    }
+}
+
+#[test]
+fn json_read_directly_edge_cases() {
+    let cases = [
+        "null",
+        "18446744073709551615",
+        "-9223372036854775808",
+        "1.5e300",
+        r#"{"b": 1, "a": 2, "b": 3}"#,
+        r#"[[], {}, "", [null, true]]"#,
+    ];
+    for text in cases {
+        let direct: Value = serde_json::from_str(text).expect(text);
+        let converted: serde_json::Value = serde_json::from_str(text).expect(text);
+        let converted = Value::from(converted);
+        assert_eq!(direct, converted, "{text}");
+        if let (Value::Dict(direct), Value::Dict(converted)) = (&direct, &converted) {
+            let direct_keys: Vec<&String> = direct.keys().collect();
+            let converted_keys: Vec<&String> = converted.keys().collect();
+            assert_eq!(direct_keys, converted_keys, "{text}");
+        }
+    }
 }
 
 /// Generates a `search_read` call: a domain from a fixed set, a subset of fields.

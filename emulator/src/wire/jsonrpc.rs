@@ -99,20 +99,20 @@ pub fn parse_request(body: &[u8]) -> Result<JsonRpcRequest, EnvelopeError> {
     // which Python does not have, is lifted.
     deserializer.disable_recursion_limit();
     let json = serde::Deserialize::deserialize(&mut deserializer)
-        .and_then(|json: serde_json::Value| deserializer.end().map(|()| json))
+        .and_then(|json: Value| deserializer.end().map(|()| json))
         .map_err(|_| EnvelopeError::InvalidJson)?;
-    let serde_json::Value::Object(mut object) = json else {
+    let Value::Dict(mut object) = json else {
         return Err(EnvelopeError::InvalidJsonRpc);
     };
-    let id = object.remove("id").map(Value::from).unwrap_or(Value::None);
-    let params = match object.remove("params") {
+    let id = object.shift_remove("id").unwrap_or(Value::None);
+    let params = match object.shift_remove("params") {
         None => Dict::default(),
-        Some(params) => keyword_arguments(Value::from(params)).map_err(|exception| {
-            EnvelopeError::InvalidParams {
+        Some(params) => {
+            keyword_arguments(params).map_err(|exception| EnvelopeError::InvalidParams {
                 id: Box::new(id.clone()),
                 exception: Box::new(exception),
-            }
-        })?,
+            })?
+        }
     };
     Ok(JsonRpcRequest { id, params })
 }

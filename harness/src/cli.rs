@@ -136,7 +136,7 @@ pub(crate) fn parse_jobs(text: &str) -> Result<usize, String> {
     parse_count(text, MAX_JOBS)
 }
 
-fn parse_protocol(text: &str) -> Result<odoo_sync::rpc::Protocol, String> {
+pub(crate) fn parse_protocol(text: &str) -> Result<odoo_sync::rpc::Protocol, String> {
     text.parse()
 }
 

@@ -32,6 +32,8 @@ fn prop_finds_and_shrinks_naive_bugs() {
         &command,
         "--properties",
         "no_duplicates,no_lost_updates",
+        "--protocol",
+        "xmlrpc",
         "--seed",
         "4",
         "--cases",
@@ -71,6 +73,7 @@ fn prop_finds_and_shrinks_naive_bugs() {
     );
     let written = std::fs::read_to_string(&files[0]).expect("the scenario file");
     assert!(written.contains("seed: 4\n"), "{written}");
+    assert!(written.contains("protocol: xmlrpc\n"), "{written}");
 
     let checked = harness(&["check", &scenario]);
     assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
@@ -103,6 +106,40 @@ fn prop_finds_nothing_in_the_reference_engine() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("(seed 11, 24 cases)"), "{stdout}");
+}
+
+#[test]
+fn prop_reference_engine_over_jsonrpc() {
+    let out = tempfile::tempdir().expect("a temporary directory");
+
+    let output = harness(&[
+        "prop",
+        "--no-progress",
+        "--reference",
+        "--protocol",
+        "jsonrpc",
+        "--seed",
+        "3",
+        "--cases",
+        "6",
+        "--out",
+        &out.path().display().to_string(),
+    ]);
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[test]
+fn prop_rejects_an_unknown_protocol() {
+    let output = harness(&["prop", "--reference", "--protocol", "soap"]);
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("unknown protocol \"soap\": use xmlrpc, jsonrpc or web"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]

@@ -130,6 +130,13 @@ pub struct PropArgs {
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
 
+    /// The protocol the integration speaks to Odoo, over the spec's
+    /// `protocol`: xmlrpc, jsonrpc, or web. The reference engine follows
+    /// it, a command gets it as SYNC_PROTOCOL, and a written failure keeps
+    /// it as the scenario's `protocol`.
+    #[arg(long, value_name = "NAME", value_parser = crate::cli::parse_protocol)]
+    pub protocol: Option<odoo_sync::rpc::Protocol>,
+
     /// Maximum number of steps in one history, from 1 to 200.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = parse_max_steps)]
     pub max_steps: usize,

@@ -206,6 +206,7 @@ fn target(args: &PropArgs) -> Target {
     Target {
         profile: reference(&args.profile, is_builtin_profile(&args.profile), &args.out),
         spec: reference(&args.spec, is_builtin_spec(&args.spec), &args.out),
+        protocol: args.protocol,
         user,
         seed: args.seed.unwrap_or_else(random_seed),
         pass_timeout: args.pass_timeout,

@@ -18,6 +18,8 @@ pub struct Target {
     pub profile: String,
     /// The spec, written the same way.
     pub spec: String,
+    /// The protocol the integration speaks, over the spec's (`--protocol`).
+    pub protocol: Option<odoo_sync::rpc::Protocol>,
     /// The `integration_user` mapping, when the profile's administrator is
     /// not `admin`/`admin`.
     pub user: Option<Value>,
@@ -50,6 +52,9 @@ pub fn scenario_text(target: &Target, notes: &Notes, history: &[Transition]) -> 
     text.push_str(&format!("name: {name}\n"));
     text.push_str(&format!("profile: {}\n", quoted(&target.profile)));
     text.push_str(&format!("spec: {}\n", quoted(&target.spec)));
+    if let Some(protocol) = target.protocol {
+        text.push_str(&format!("protocol: {protocol}\n"));
+    }
     if let Some(user) = &target.user {
         text.push_str(&format!("integration_user: {}\n", flow(user)));
     }
@@ -175,6 +180,7 @@ mod tests {
         let target = Target {
             profile: "odoo-17".into(),
             spec: "odoo-17".into(),
+            protocol: None,
             user: None,
             seed: 7,
             pass_timeout: 60.0,
@@ -204,10 +210,28 @@ mod tests {
     }
 
     #[test]
+    fn protocol_is_written_when_given() {
+        let target = Target {
+            profile: "odoo-17".into(),
+            spec: "odoo-17".into(),
+            protocol: Some(odoo_sync::rpc::Protocol::Web),
+            user: None,
+            seed: 1,
+            pass_timeout: 60.0,
+            properties: vec![Property::Converged],
+        };
+
+        let text = scenario_text(&target, &Notes::default(), &[]);
+
+        assert!(text.contains("spec: odoo-17\nprotocol: web\n"), "{text}");
+    }
+
+    #[test]
     fn settle_pass_is_written_without_a_final_pass() {
         let target = Target {
             profile: "odoo-17".into(),
             spec: "odoo-17".into(),
+            protocol: None,
             user: None,
             seed: 1,
             pass_timeout: 60.0,

@@ -326,6 +326,7 @@ mod tests {
         let target = Target {
             profile: "odoo-17".into(),
             spec: "odoo-17".into(),
+            protocol: None,
             user: None,
             seed,
             pass_timeout: 60.0,

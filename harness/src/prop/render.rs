@@ -158,6 +158,19 @@ fn normal(path: &Path) -> Vec<Component<'_>> {
 mod tests {
     use super::*;
 
+    /// Returns the settings of a run on the built-in profile and spec.
+    fn built_in_target(seed: u64, properties: Vec<Property>) -> Target {
+        Target {
+            profile: "odoo-17".into(),
+            spec: "odoo-17".into(),
+            protocol: None,
+            user: None,
+            seed,
+            pass_timeout: 60.0,
+            properties,
+        }
+    }
+
     #[test]
     fn relative_path_climbs_to_the_shared_folder() {
         let relative = relative_to(
@@ -177,15 +190,7 @@ mod tests {
 
     #[test]
     fn scenario_text_lists_steps_and_expectations() {
-        let target = Target {
-            profile: "odoo-17".into(),
-            spec: "odoo-17".into(),
-            protocol: None,
-            user: None,
-            seed: 7,
-            pass_timeout: 60.0,
-            properties: vec![Property::Converged, Property::NoDuplicates],
-        };
+        let target = built_in_target(7, vec![Property::Converged, Property::NoDuplicates]);
         let notes = Notes {
             name: "a generated history".into(),
             comments: vec!["found by prop".into()],
@@ -212,13 +217,8 @@ mod tests {
     #[test]
     fn protocol_is_written_when_given() {
         let target = Target {
-            profile: "odoo-17".into(),
-            spec: "odoo-17".into(),
             protocol: Some(odoo_sync::rpc::Protocol::Web),
-            user: None,
-            seed: 1,
-            pass_timeout: 60.0,
-            properties: vec![Property::Converged],
+            ..built_in_target(1, vec![Property::Converged])
         };
 
         let text = scenario_text(&target, &Notes::default(), &[]);
@@ -228,15 +228,7 @@ mod tests {
 
     #[test]
     fn settle_pass_is_written_without_a_final_pass() {
-        let target = Target {
-            profile: "odoo-17".into(),
-            spec: "odoo-17".into(),
-            protocol: None,
-            user: None,
-            seed: 1,
-            pass_timeout: 60.0,
-            properties: vec![Property::NoDuplicates],
-        };
+        let target = built_in_target(1, vec![Property::NoDuplicates]);
 
         let text = scenario_text(&target, &Notes::default(), &[]);
 

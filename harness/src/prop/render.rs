@@ -154,22 +154,24 @@ fn normal(path: &Path) -> Vec<Component<'_>> {
     components
 }
 
+/// Returns the settings of a run on the built-in profile and spec, for
+/// tests.
+#[cfg(test)]
+pub(crate) fn built_in_target(seed: u64, properties: Vec<Property>) -> Target {
+    Target {
+        profile: "odoo-17".into(),
+        spec: "odoo-17".into(),
+        protocol: None,
+        user: None,
+        seed,
+        pass_timeout: 60.0,
+        properties,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Returns the settings of a run on the built-in profile and spec.
-    fn built_in_target(seed: u64, properties: Vec<Property>) -> Target {
-        Target {
-            profile: "odoo-17".into(),
-            spec: "odoo-17".into(),
-            protocol: None,
-            user: None,
-            seed,
-            pass_timeout: 60.0,
-            properties,
-        }
-    }
 
     #[test]
     fn relative_path_climbs_to_the_shared_folder() {

@@ -323,15 +323,7 @@ mod tests {
     use super::*;
 
     fn setup(seed: u64) -> Setup {
-        let target = Target {
-            profile: "odoo-17".into(),
-            spec: "odoo-17".into(),
-            protocol: None,
-            user: None,
-            seed,
-            pass_timeout: 60.0,
-            properties: Property::ALL.to_vec(),
-        };
+        let target = crate::prop::render::built_in_target(seed, Property::ALL.to_vec());
         let notes = Notes {
             name: "probe".into(),
             ..Notes::default()

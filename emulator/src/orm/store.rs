@@ -56,6 +56,11 @@ impl FieldPosition {
     /// Returns the row's value of field `name`, as `row.get(name)` does.
     /// `name` is the one this position was created for.
     pub fn get<'r>(&self, row: &'r Row, name: &str) -> Option<&'r Value> {
+        debug_assert_eq!(
+            self.hash,
+            FxBuildHasher.hash_one(name),
+            "{name} is another field"
+        );
         if let Some((key, value)) = row.get_index(self.position.get()) {
             if key == name {
                 return Some(value);

@@ -587,15 +587,13 @@ fn evaluate_path(
     leaf: &Leaf,
     scope: Scope<'_>,
 ) -> OdooResult<BTreeSet<i64>> {
-    let field = env.field(model, &leaf.path[0])?;
-    if !field.field_type.is_relational() {
-        return Err(OdooError::value(format!(
+    let (_, comodel) = relational_field(env, model, leaf, |_| {
+        format!(
             "Invalid field {} in leaf {}",
             python_str_repr(&leaf.path.join(".")),
             leaf_repr(leaf)
-        )));
-    }
-    let comodel = env.model(field.comodel())?;
+        )
+    })?;
     let rest = Leaf {
         path: leaf.path[1..].to_vec(),
         operator: leaf.operator,
@@ -611,9 +609,8 @@ fn evaluate_any(
     leaf: &Leaf,
     scope: Scope<'_>,
 ) -> OdooResult<BTreeSet<i64>> {
-    let field = env.field(model, &leaf.path[0])?;
-    if !field.field_type.is_relational() {
-        return Err(OdooError::value(format!(
+    let (field, comodel) = relational_field(env, model, leaf, |field| {
+        format!(
             "Operator {} not supported on non-relational field {}",
             python_str_repr(if leaf.operator == Operator::Any {
                 "any"
@@ -621,15 +618,30 @@ fn evaluate_any(
                 "not any"
             }),
             python_str_repr(&field.name)
-        )));
-    }
-    let comodel = env.model(field.comodel())?;
+        )
+    })?;
     let targets = evaluate(env, &comodel, &Domain::parse(&leaf.value)?)?;
     let matching = records_pointing_into(env, model, &field.name, &targets, scope)?;
     if leaf.operator == Operator::Any {
         return Ok(matching);
     }
     Ok(complement(env, model, scope, &matching))
+}
+
+/// Returns the leaf's first field and its comodel, or the `ValueError`
+/// that `not_relational` words when the field is not relational.
+fn relational_field(
+    env: &Env<'_>,
+    model: &Model,
+    leaf: &Leaf,
+    not_relational: impl FnOnce(&Field) -> String,
+) -> OdooResult<(Arc<Field>, Arc<Model>)> {
+    let field = env.field(model, &leaf.path[0])?;
+    if !field.field_type.is_relational() {
+        return Err(OdooError::value(not_relational(&field)));
+    }
+    let comodel = env.model(field.comodel())?;
+    Ok((field, comodel))
 }
 
 fn records_pointing_into(

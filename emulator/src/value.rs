@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 /// The hasher is foldhash's rather than the standard SipHash: a page of
 /// records builds one dictionary per record, and hashing the keys was a
 /// tenth of a `search_read`. Its seed is random per process, so keys sent
-/// by a client cannot be chosen to collide; the order is insertion order
+/// by a client cannot be chosen to collide. The order is insertion order
 /// and never depends on the seed.
 pub type Dict = IndexMap<String, Value, foldhash::fast::RandomState>;
 

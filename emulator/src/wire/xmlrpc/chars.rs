@@ -70,9 +70,9 @@ fn non_ascii_name_len(text: &str, from: usize) -> usize {
 }
 
 /// Tells whether XML allows the character to start a name.
-// NOTE: Unicode's alphabetic class stands in for expat's name tables, which
-// differ for some non-ASCII characters: U+00AA, U+2160, U+0D7A and U+10000
-// start a name here, and Python 3.11's expat rejects them.
+// NOTE: this uses Unicode's alphabetic class in place of expat's name
+// tables, which differ for some non-ASCII characters. U+00AA, U+2160,
+// U+0D7A and U+10000 start a name here, and Python 3.11's expat rejects them.
 pub(super) fn is_name_start(c: char) -> bool {
     c.is_ascii_alphabetic() || matches!(c, '_' | ':') || (!c.is_ascii() && c.is_alphabetic())
 }

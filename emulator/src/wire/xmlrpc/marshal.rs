@@ -64,7 +64,7 @@ const MEMBER_CLOSE: &str = "</member>\n";
 
 /// The longest `int` text XML-RPC carries, `-2147483648`.
 const MAX_INT_LEN: usize = 11;
-/// The longest float `repr()`, such as `-2.2250738585072014e-308`.
+/// The maximum length of a float's `repr()`, as in `-2.2250738585072014e-308`.
 const MAX_FLOAT_LEN: usize = 24;
 
 /// The bytes that [`push_escaped`] replaces: `&`, `<` and `>`.

@@ -621,11 +621,8 @@ fn evaluate_any(
         )
     })?;
     let targets = evaluate(env, &comodel, &Domain::parse(&leaf.value)?)?;
-    let matching = records_pointing_into(env, model, &field.name, &targets, scope)?;
-    if leaf.operator == Operator::Any {
-        return Ok(matching);
-    }
-    Ok(complement(env, model, scope, &matching))
+    let negate = leaf.operator == Operator::NotAny;
+    records_pointing_into_or_not(env, model, &field.name, &targets, scope, negate)
 }
 
 /// Returns the leaf's first field and its comodel, or the `ValueError`
@@ -642,6 +639,24 @@ fn relational_field(
     }
     let comodel = env.model(field.comodel())?;
     Ok((field, comodel))
+}
+
+/// Returns the records of `scope` whose field points into `targets`, or,
+/// when `negate`, the records of `scope` whose field does not.
+fn records_pointing_into_or_not(
+    env: &Env<'_>,
+    model: &Model,
+    field_name: &str,
+    targets: &BTreeSet<i64>,
+    scope: Scope<'_>,
+    negate: bool,
+) -> OdooResult<BTreeSet<i64>> {
+    let matching = records_pointing_into(env, model, field_name, targets, scope)?;
+    if negate {
+        Ok(complement(env, model, scope, &matching))
+    } else {
+        Ok(matching)
+    }
 }
 
 fn records_pointing_into(
@@ -679,11 +694,8 @@ fn evaluate_by_name(
     };
     let by_name = Domain::leaf(rec_name, positive, leaf.value.clone());
     let targets = evaluate(env, &comodel, &by_name)?;
-    let matching = records_pointing_into(env, model, &field.name, &targets, scope)?;
-    if positive == leaf.operator {
-        return Ok(matching);
-    }
-    Ok(complement(env, model, scope, &matching))
+    let negate = positive != leaf.operator;
+    records_pointing_into_or_not(env, model, &field.name, &targets, scope, negate)
 }
 
 /// `child_of` and `parent_of`: the given records and their descendants

@@ -159,33 +159,35 @@ impl TrackedCall {
         }
     }
 
-    /// Fills in the login of a call that names only a uid. The lookup waits
-    /// for the database lock, which a running call holds, so it runs on the
-    /// blocking pool.
-    async fn fill_login(&mut self) {
-        let (Some(database), Some(uid), None) =
-            (self.info.database.clone(), self.info.uid, &self.info.login)
-        else {
+    /// Fills in the login of a call that names only a uid. The lookup runs
+    /// on the worker, as the call does, because a hand-off to the blocking
+    /// pool cost about a quarter of the server's CPU time per `search_read`.
+    fn fill_login(&mut self) {
+        let (Some(database), Some(uid), None) = (
+            self.info.database.as_deref(),
+            self.info.uid,
+            &self.info.login,
+        ) else {
             return;
         };
-        let emulator = self.state.emulator.clone();
-        let lookup = tokio::task::spawn_blocking(move || {
-            let database = emulator.database(&database).ok()?;
-            let state = database
-                .state
-                .lock()
-                .expect("a database lock is never poisoned");
-            let login = state.stored("res.users", uid, "login")?;
-            login.as_str().map(str::to_owned)
-        });
-        self.info.login = lookup.await.ok().flatten();
+        let Ok(database) = self.state.emulator.database(database) else {
+            return;
+        };
+        let state = database
+            .state
+            .lock()
+            .expect("a database lock is never poisoned");
+        self.info.login = state
+            .stored("res.users", uid, "login")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
     }
 
     /// Consults the fault engine about the call and applies the effects that
     /// replace it. Returns the response to send instead of running the
     /// call, or `None` to run it (after the delay of a `delay` effect).
     pub async fn intercept(&mut self, dialect: &impl Dialect) -> Option<Response> {
-        self.fill_login().await;
+        self.fill_login();
         self.decide();
         let effect = self.decision.as_ref()?.effect.clone();
         match effect {

@@ -161,9 +161,23 @@ impl Emulator {
         })
     }
 
-    /// Serves `/xmlrpc/2/<service>` and `/jsonrpc`: `service` is `common`,
-    /// `object` or `db` and `params` the positional arguments.
+    /// Runs a call of `/xmlrpc/2/<service>` or `/jsonrpc`: `service` is
+    /// `common`, `object` or `db` and `params` the positional arguments.
+    /// Records of `read` and `search_read` come as a list of dicts.
     pub fn dispatch_rpc(
+        &self,
+        service: &str,
+        method: &str,
+        params: Vec<Value>,
+        protocol: Protocol,
+    ) -> OdooResult<Value> {
+        self.serve_rpc(service, method, params, protocol)
+            .map(Value::expand_records)
+    }
+
+    /// Serves `/xmlrpc/2/<service>` and `/jsonrpc` as [`Emulator::dispatch_rpc`]
+    /// does, with records as [`Value::Records`] for the codecs to write.
+    pub fn serve_rpc(
         &self,
         service: &str,
         method: &str,
@@ -252,7 +266,7 @@ impl Emulator {
                 ))
             }
         };
-        self.execute(&db, uid, &model, &model_method, args, kwargs)
+        self.run_method(&db, uid, &model, &model_method, args, kwargs)
     }
 
     fn dispatch_db(&self, method: &str) -> OdooResult<Value> {
@@ -278,12 +292,28 @@ impl Emulator {
         }
     }
 
+    /// Runs one ORM call as [`Emulator::run_method`] does and returns the
+    /// records of `read` and `search_read` as a list of dicts.
+    pub fn execute(
+        &self,
+        db: &str,
+        uid: i64,
+        model: &str,
+        method: &str,
+        args: Vec<Value>,
+        kwargs: Dict,
+    ) -> OdooResult<Value> {
+        self.run_method(db, uid, model, method, args, kwargs)
+            .map(Value::expand_records)
+    }
+
     /// Runs one ORM call as one transaction: the state changes only when
     /// the method succeeds. Calls that write hold the database's lock for
     /// their whole run, so they apply one at a time. Calls that only read
     /// run on a snapshot taken under the lock, in parallel with any other
-    /// call.
-    pub fn execute(
+    /// call. The records of `read` and `search_read` come as
+    /// [`Value::Records`], which the codecs write without expanding.
+    fn run_method(
         &self,
         db: &str,
         uid: i64,
@@ -448,6 +478,7 @@ impl Emulator {
     }
 
     /// Serves `/web/dataset/call_kw`: one ORM call by an authenticated user.
+    /// Records come as [`Value::Records`], as from [`Emulator::serve_rpc`].
     pub fn call_kw(
         &self,
         db: &str,
@@ -457,7 +488,7 @@ impl Emulator {
         args: Vec<Value>,
         kwargs: Dict,
     ) -> OdooResult<Value> {
-        self.execute(db, uid, model, method, args, kwargs)
+        self.run_method(db, uid, model, method, args, kwargs)
     }
 }
 

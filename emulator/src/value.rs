@@ -4,7 +4,11 @@
 //! so the ORM is independent of the protocol. Protocol quirks (XML-RPC's missing
 //! `None`, its 32-bit integers, JSON's lack of binary) live in the codecs.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
+
+use crate::orm::store::Row;
 
 /// An ordered dictionary: XML-RPC structs and JSON objects keep their order.
 ///
@@ -35,6 +39,126 @@ pub enum Value {
     /// A Python dict keyed by integers, as `get_external_id` returns:
     /// JSON writes the keys as strings, and XML-RPC cannot marshal it.
     IntMap(Vec<(i64, Value)>),
+    /// The list of dicts that `read` and `search_read` return, in a form
+    /// that shares its keys and stored values; see [`RecordList`].
+    Records(RecordList),
+}
+
+/// Records as `read` and `search_read` return them to a client: a list of
+/// dicts with the same keys, kept as one list of keys and each record's
+/// values. The codecs write it as they write a list of [`Dict`]s.
+///
+/// Building a dict per record, with its own copy of every key and stored
+/// text, took a quarter of the instructions of a `search_read` of 80
+/// partners. Here a value that the ORM returns as stored is shared with
+/// its database row instead.
+#[derive(Debug, Clone)]
+pub struct RecordList {
+    keys: Arc<[String]>,
+    /// The values of every record in turn, one per key.
+    cells: Vec<Cell>,
+    len: usize,
+}
+
+/// One value of a [`RecordList`].
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Owned(Value),
+    /// The value at this position of a database row. Rows never change
+    /// once stored (a write stores a new row), so the value stays the one
+    /// read.
+    Stored(Arc<Row>, usize),
+}
+
+impl Cell {
+    pub fn value(&self) -> &Value {
+        match self {
+            Cell::Owned(value) => value,
+            Cell::Stored(row, position) => {
+                row.get_index(*position)
+                    .expect("a stored cell points inside its row")
+                    .1
+            }
+        }
+    }
+}
+
+impl RecordList {
+    /// Creates an empty list of records with these keys.
+    pub fn new(keys: Vec<String>) -> Self {
+        RecordList {
+            keys: keys.into(),
+            cells: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// Reserves room for `additional` more records.
+    pub fn reserve(&mut self, additional: usize) {
+        self.cells.reserve(additional * self.keys.len());
+    }
+
+    /// Appends a record: one value per key, in the keys' order.
+    pub fn push(&mut self, cells: impl IntoIterator<Item = Cell>) {
+        let before = self.cells.len();
+        self.cells.extend(cells);
+        assert_eq!(
+            self.cells.len() - before,
+            self.keys.len(),
+            "a record has one value per key"
+        );
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// Returns each record as its (key, value) pairs.
+    pub fn records(&self) -> impl Iterator<Item = impl Iterator<Item = (&str, &Value)>> {
+        let width = self.keys.len();
+        (0..self.len).map(move |index| {
+            let record = &self.cells[index * width..(index + 1) * width];
+            self.keys
+                .iter()
+                .zip(record)
+                .map(|(key, cell)| (key.as_str(), cell.value()))
+        })
+    }
+
+    /// Returns the records as dicts.
+    pub fn to_dicts(&self) -> Vec<Value> {
+        self.records()
+            .map(|record| {
+                Value::Dict(
+                    record
+                        .map(|(key, value)| (key.to_owned(), value.clone()))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Equal when the dicts are: same keys in the same order, equal values.
+impl PartialEq for RecordList {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len
+            && self.keys == other.keys
+            && self
+                .cells
+                .iter()
+                .zip(&other.cells)
+                .all(|(a, b)| a.value() == b.value())
+    }
 }
 
 impl Value {
@@ -51,6 +175,7 @@ impl Value {
             Value::List(l) => !l.is_empty(),
             Value::Dict(d) => !d.is_empty(),
             Value::IntMap(m) => !m.is_empty(),
+            Value::Records(records) => !records.is_empty(),
         }
     }
 
@@ -75,6 +200,15 @@ impl Value {
         match self {
             Value::Str(s) | Value::DateTime(s) => Some(s),
             _ => None,
+        }
+    }
+
+    /// Turns [`Value::Records`] into the list of dicts it stands for, and
+    /// returns any other value unchanged.
+    pub fn expand_records(self) -> Value {
+        match self {
+            Value::Records(records) => Value::List(records.to_dicts()),
+            other => other,
         }
     }
 
@@ -103,7 +237,7 @@ impl Value {
             Value::Str(_) => "str",
             Value::Binary(_) => "bytes",
             Value::DateTime(_) => "datetime.datetime",
-            Value::List(_) => "list",
+            Value::List(_) | Value::Records(_) => "list",
             Value::Dict(_) | Value::IntMap(_) => "dict",
         }
     }
@@ -138,6 +272,7 @@ impl Value {
                     .collect();
                 format!("{{{}}}", inner.join(", "))
             }
+            Value::Records(records) => Value::List(records.to_dicts()).python_repr(),
         }
     }
 }
@@ -335,6 +470,18 @@ impl From<&Value> for serde_json::Value {
                 serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(b))
             }
             Value::List(l) => serde_json::Value::Array(l.iter().map(Into::into).collect()),
+            Value::Records(records) => serde_json::Value::Array(
+                records
+                    .records()
+                    .map(|record| {
+                        serde_json::Value::Object(
+                            record
+                                .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            ),
             Value::IntMap(entries) => serde_json::Value::Object(
                 entries
                     .iter()
@@ -350,9 +497,71 @@ impl From<&Value> for serde_json::Value {
     }
 }
 
+/// Builds a list of two records, one value of each shared with a row,
+/// for the codecs' tests.
+#[cfg(test)]
+pub(crate) fn sample_records() -> RecordList {
+    let row: Row = [
+        ("name".to_owned(), Value::from("Ada <Lovelace> & co")),
+        ("city".to_owned(), Value::from("Brussels")),
+    ]
+    .into_iter()
+    .collect();
+    let row = Arc::new(row);
+    let mut records = RecordList::new(vec!["id".into(), "name".into(), "parent_id".into()]);
+    records.push([
+        Cell::Owned(Value::Int(7)),
+        Cell::Stored(row.clone(), 0),
+        Cell::Owned(Value::List(vec![Value::Int(1), Value::from("Acme")])),
+    ]);
+    records.push([
+        Cell::Owned(Value::Int(8)),
+        Cell::Owned(Value::Bool(false)),
+        Cell::Owned(Value::Bool(false)),
+    ]);
+    records
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_expand_to_dicts() {
+        let expanded = Value::Records(sample_records()).expand_records();
+        let first = Dict::from_iter([
+            ("id".to_owned(), Value::Int(7)),
+            ("name".to_owned(), Value::from("Ada <Lovelace> & co")),
+            (
+                "parent_id".to_owned(),
+                Value::List(vec![Value::Int(1), Value::from("Acme")]),
+            ),
+        ]);
+        let second = Dict::from_iter([
+            ("id".to_owned(), Value::Int(8)),
+            ("name".to_owned(), Value::Bool(false)),
+            ("parent_id".to_owned(), Value::Bool(false)),
+        ]);
+        assert_eq!(
+            expanded,
+            Value::List(vec![Value::Dict(first), Value::Dict(second)])
+        );
+    }
+
+    #[test]
+    fn records_without_keys_keep_their_count() {
+        let mut records = RecordList::new(Vec::new());
+        records.push([]);
+        records.push([]);
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            Value::Records(records).expand_records(),
+            Value::List(vec![
+                Value::Dict(Dict::default()),
+                Value::Dict(Dict::default())
+            ])
+        );
+    }
 
     #[test]
     fn repr_matches_python() {

@@ -274,6 +274,7 @@ pub fn encode(value: &Value) -> Json {
         }
         Value::DateTime(text) => json!({"$datetime": text}),
         Value::List(items) => Json::Array(items.iter().map(encode).collect()),
+        Value::Records(records) => Json::Array(records.to_dicts().iter().map(encode).collect()),
         Value::IntMap(entries) => {
             let pairs: Vec<Json> = entries
                 .iter()

@@ -228,6 +228,12 @@ pub fn not_null_violation(model: &Model, field: &Field) -> OdooError {
     ))
 }
 
+/// Tells whether [`to_read`] returns `value` unchanged: every value but a
+/// many2one id read with `_classic_read`.
+pub fn read_as_stored(field: &Field, value: &Value, classic: bool) -> bool {
+    !(classic && field.field_type == FieldType::Many2one && matches!(value, Value::Int(_)))
+}
+
 /// Converts a stored value to what `read` returns for `load`:
 /// many2one as `[id, display_name]` (or the bare id when `load` is not
 /// `_classic_read`), everything else unchanged.

@@ -188,7 +188,7 @@ pub fn get_metadata(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooR
         .collect();
     let records = crate::orm::search::read(env, model, ids, &fields, true)?;
     let mut result = Vec::new();
-    for record in records {
+    for record in records.to_dicts() {
         let Value::Dict(mut record) = record else {
             continue;
         };

@@ -243,7 +243,7 @@ fn call_record_method(
             let classic = bound
                 .given("load")
                 .is_none_or(|l| l.as_str() == Some("_classic_read"));
-            Ok(Value::List(search::read(
+            Ok(Value::Records(search::read(
                 env, model, ids, &fields, classic,
             )?))
         }
@@ -310,7 +310,7 @@ fn search_read(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResu
         .extra
         .get("load")
         .is_none_or(|l| l.as_str() == Some("_classic_read"));
-    Ok(Value::List(search::search_read(
+    Ok(Value::Records(search::search_read(
         env, model, &query, &fields, classic,
     )?))
 }

@@ -11,7 +11,7 @@ use crate::orm::env::{invalid_field, reads_row_value, Env};
 use crate::orm::order::{self, RecordRow};
 use crate::orm::schema::{Field, Model};
 use crate::orm::store::{FieldPosition, Table};
-use crate::value::{Dict, Value};
+use crate::value::{Cell, RecordList, Value};
 
 /// The options of a search.
 #[derive(Debug, Clone, Default)]
@@ -110,10 +110,10 @@ pub fn read(
     ids: &[i64],
     fields: &[String],
     classic: bool,
-) -> OdooResult<Vec<Value>> {
+) -> OdooResult<RecordList> {
     env.check_field_access(model, fields, Operation::Read)?;
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(RecordList::new(Vec::new()));
     }
     let names = field_names(env, model, fields)?;
     env.check_access_rights(model, Operation::Read)?;
@@ -133,51 +133,55 @@ pub fn read(
 }
 
 /// Reads the fields `names` of records given with their rows, skipping
-/// records without a row.
+/// records without a row. A value returned as stored is shared with the
+/// row rather than copied.
 fn read_records(
     env: &Env<'_>,
     model: &Model,
     found: &[RecordRow<'_>],
     names: &[String],
     classic: bool,
-) -> Vec<Value> {
+) -> RecordList {
     // Field lookups and the choice between a row value and `Env::get` are
     // made once per call, not once per record.
-    let fields: Vec<(&String, &Arc<Field>, bool, FieldPosition)> = names
+    let fields: Vec<(&Arc<Field>, bool, FieldPosition)> = names
         .iter()
         .filter_map(|name| {
             let field = model.field(name)?;
-            Some((
-                name,
-                field,
-                reads_row_value(field),
-                FieldPosition::new(name),
-            ))
+            Some((field, reads_row_value(field), FieldPosition::new(name)))
         })
         .collect();
-    // Every record has the same keys, so the map is built and hashed once
-    // and each record starts as a copy whose values are then replaced.
-    let mut template = Dict::with_capacity_and_hasher(fields.len(), Default::default());
-    for (name, ..) in &fields {
-        template.insert((*name).clone(), Value::Bool(false));
-    }
-    let mut result = Vec::with_capacity(found.len());
+    let keys = fields
+        .iter()
+        .map(|(field, ..)| field.name.clone())
+        .collect();
+    let mut records = RecordList::new(keys);
+    records.reserve(found.len());
     for (id, row) in found {
         let Some(row) = row else {
             continue;
         };
-        let mut record = template.clone();
-        for ((_, slot), (_, field, plain, position)) in record.iter_mut().zip(&fields) {
-            let value = match position.get(row, &field.name) {
-                Some(value) if *plain => value.clone(),
-                None if *plain => field.field_type.empty_value(),
-                _ => env.get(model, *id, field),
-            };
-            *slot = convert::to_read(env, field, value, classic);
-        }
-        result.push(Value::Dict(record));
+        records.push(fields.iter().map(|(field, plain, position)| {
+            match position.find(row, &field.name) {
+                Some((index, value))
+                    if *plain && convert::read_as_stored(field, value, classic) =>
+                {
+                    Cell::Stored(Arc::clone(row), index)
+                }
+                Some((_, value)) if *plain => {
+                    Cell::Owned(convert::to_read(env, field, value.clone(), classic))
+                }
+                None if *plain => Cell::Owned(field.field_type.empty_value()),
+                _ => Cell::Owned(convert::to_read(
+                    env,
+                    field,
+                    env.get(model, *id, field),
+                    classic,
+                )),
+            }
+        }));
     }
-    result
+    records
 }
 
 /// `search_read`: the fields' `groups` are checked before the search, as
@@ -188,11 +192,11 @@ pub fn search_read(
     query: &Query,
     fields: &[String],
     classic: bool,
-) -> OdooResult<Vec<Value>> {
+) -> OdooResult<RecordList> {
     env.check_field_access(model, fields, Operation::Read)?;
     let found = search_rows(env, model, query)?;
     if found.is_empty() {
-        return Ok(Vec::new());
+        return Ok(RecordList::new(Vec::new()));
     }
     // The search applied the read rules to this same state, so every id
     // passes them and `read`'s rule check would only repeat that work.

@@ -56,21 +56,28 @@ impl FieldPosition {
     /// Returns the row's value of field `name`, as `row.get(name)` does.
     /// `name` is the one this position was created for.
     pub fn get<'r>(&self, row: &'r Row, name: &str) -> Option<&'r Value> {
+        self.find(row, name).map(|(_, value)| value)
+    }
+
+    /// Returns the position of field `name` in the row with its value, as
+    /// `row.get_full(name)` does without the key.
+    pub fn find<'r>(&self, row: &'r Row, name: &str) -> Option<(usize, &'r Value)> {
         debug_assert_eq!(
             self.hash,
             FxBuildHasher.hash_one(name),
             "{name} is another field"
         );
-        if let Some((key, value)) = row.get_index(self.position.get()) {
+        let guess = self.position.get();
+        if let Some((key, value)) = row.get_index(guess) {
             if key == name {
-                return Some(value);
+                return Some((guess, value));
             }
         }
         let (position, _, value) = row
             .raw_entry_v1()
             .from_hash_full(self.hash, |key| key == name)?;
         self.position.set(position);
-        Some(value)
+        Some((position, value))
     }
 }
 

@@ -323,7 +323,7 @@ async fn dispatch(call: JsonCall) -> Result<Value, PyException> {
     let emulator = call.state.emulator.clone();
     run_call(move || {
         emulator
-            .dispatch_rpc(&service, &method, params, Protocol::JsonRpc)
+            .serve_rpc(&service, &method, params, Protocol::JsonRpc)
             .map_err(PyException::from)
     })
     .await
@@ -346,7 +346,7 @@ pub async fn version_info(State(state): State<AppState>, request: Request) -> Re
         let emulator = call.state.emulator.clone();
         let result = run_call(move || {
             emulator
-                .dispatch_rpc("common", "version", Vec::new(), Protocol::Web)
+                .serve_rpc("common", "version", Vec::new(), Protocol::Web)
                 .map_err(Into::into)
         })
         .await;

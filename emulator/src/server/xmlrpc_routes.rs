@@ -138,7 +138,7 @@ async fn run(
     let protocol = dialect.protocol();
     run_call(move || {
         emulator
-            .dispatch_rpc(&service, &method, params, protocol)
+            .serve_rpc(&service, &method, params, protocol)
             .map_err(PyException::from)
     })
     .await

@@ -9,7 +9,7 @@
 
 use base64::Engine as _;
 
-use crate::value::Value;
+use crate::value::{RecordList, Value};
 
 use super::byteset::ByteSet;
 use super::exception::{PyException, RECURSION_ERROR};
@@ -42,16 +42,23 @@ pub fn write_nested(out: &mut String, value: &Value, depth: usize) -> Result<(),
     write_value(out, value, depth)
 }
 
-// `write_value` is inlined into the container writers and they are not, so
-// that a scalar costs no call of its own.
-#[inline(always)]
-fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyException> {
+/// Raises Python's `RecursionError` for a value nested deeper than
+/// [`MAX_JSON_DEPTH`].
+fn check_depth(depth: usize) -> Result<(), PyException> {
     if depth > MAX_JSON_DEPTH {
         return Err(PyException::new(
             RECURSION_ERROR,
             "maximum recursion depth exceeded while encoding a JSON object",
         ));
     }
+    Ok(())
+}
+
+// `write_value` is inlined into the container writers and they are not, so
+// that a scalar costs no call of its own.
+#[inline(always)]
+fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyException> {
+    check_depth(depth)?;
     match value {
         Value::None => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -64,7 +71,8 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
             &base64::engine::general_purpose::STANDARD.encode(bytes),
         ),
         Value::List(items) => write_list(out, items, depth)?,
-        Value::Dict(dict) => write_dict(out, dict, depth)?,
+        Value::Dict(dict) => write_dict(out, dict.iter().map(|(k, v)| (k.as_str(), v)), depth)?,
+        Value::Records(records) => write_records(out, records, depth)?,
         Value::IntMap(entries) => write_int_map(out, entries, depth)?,
     }
     Ok(())
@@ -83,10 +91,29 @@ fn write_list(out: &mut String, items: &[Value], depth: usize) -> Result<(), PyE
     Ok(())
 }
 
+/// Writes a list of records as a list of dicts.
 #[inline(never)]
-fn write_dict(out: &mut String, dict: &crate::Dict, depth: usize) -> Result<(), PyException> {
+fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result<(), PyException> {
+    out.push('[');
+    for (index, record) in records.records().enumerate() {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        write_dict(out, record, depth + 1)?;
+    }
+    out.push(']');
+    Ok(())
+}
+
+#[inline(never)]
+fn write_dict<'v>(
+    out: &mut String,
+    entries: impl Iterator<Item = (&'v str, &'v Value)>,
+    depth: usize,
+) -> Result<(), PyException> {
+    check_depth(depth)?;
     out.push('{');
-    for (index, (key, item)) in dict.iter().enumerate() {
+    for (index, (key, item)) in entries.enumerate() {
         if index > 0 {
             out.push_str(", ");
         }
@@ -184,7 +211,18 @@ fn push_escape(out: &mut String, byte: u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Dict;
+    use crate::value::{sample_records, Dict};
+
+    #[test]
+    fn records_written_as_dicts() {
+        let records = Value::Records(sample_records());
+        let expanded = records.clone().expand_records();
+        assert_eq!(to_json_text(&records), to_json_text(&expanded));
+        assert_eq!(
+            to_json_text(&records).expect("records encode"),
+            r#"[{"id": 7, "name": "Ada <Lovelace> & co", "parent_id": [1, "Acme"]}, {"id": 8, "name": false, "parent_id": false}]"#
+        );
+    }
 
     #[test]
     fn matches_python_dumps() {

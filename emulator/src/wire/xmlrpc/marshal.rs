@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 
-use crate::value::{Dict, Value};
+use crate::value::{RecordList, Value};
 use crate::wire::byteset::ByteSet;
 use crate::wire::exception::{PyException, RECURSION_ERROR};
 use crate::wire::fault::{Fault, FaultCode};
@@ -131,16 +131,23 @@ pub fn encode_fault(fault: &Fault) -> String {
     out
 }
 
-// `write_value` and `estimated_len` are inlined into the container writers
-// and the containers are not, so that a scalar costs no call of its own.
-#[inline(always)]
-fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyException> {
+/// Raises Python's `RecursionError` for a value nested deeper than
+/// [`MAX_RESPONSE_DEPTH`].
+fn check_depth(depth: usize) -> Result<(), PyException> {
     if depth > MAX_RESPONSE_DEPTH {
         return Err(PyException::new(
             RECURSION_ERROR,
             "maximum recursion depth exceeded while calling a Python object",
         ));
     }
+    Ok(())
+}
+
+// `write_value` and `estimated_len` are inlined into the container writers
+// and the containers are not, so that a scalar costs no call of its own.
+#[inline(always)]
+fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyException> {
+    check_depth(depth)?;
     match value {
         Value::None => {
             return Err(PyException::new(
@@ -164,14 +171,15 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
         }
         Value::Binary(bytes) => write_binary(out, bytes),
         Value::List(items) => write_array(out, items, depth)?,
-        Value::Dict(dict) => write_struct(out, dict, depth)?,
+        Value::Dict(dict) => write_struct(out, dict.iter().map(|(k, v)| (k.as_str(), v)), depth)?,
+        Value::Records(records) => write_records(out, records, depth)?,
         Value::IntMap(entries) if !entries.is_empty() => {
             return Err(PyException::new(
                 "builtins.TypeError",
                 "dictionary key must be string",
             ))
         }
-        Value::IntMap(_) => write_struct(out, &crate::Dict::default(), depth)?,
+        Value::IntMap(_) => write_struct(out, std::iter::empty(), depth)?,
     }
     Ok(())
 }
@@ -244,10 +252,26 @@ fn write_array(out: &mut String, items: &[Value], depth: usize) -> Result<(), Py
     Ok(())
 }
 
+/// Writes a list of records as an array of structs.
 #[inline(never)]
-fn write_struct(out: &mut String, dict: &Dict, depth: usize) -> Result<(), PyException> {
+fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result<(), PyException> {
+    out.push_str(ARRAY_OPEN);
+    for record in records.records() {
+        write_struct(out, record, depth + 1)?;
+    }
+    out.push_str(ARRAY_CLOSE);
+    Ok(())
+}
+
+#[inline(never)]
+fn write_struct<'v>(
+    out: &mut String,
+    members: impl Iterator<Item = (&'v str, &'v Value)>,
+    depth: usize,
+) -> Result<(), PyException> {
+    check_depth(depth)?;
     out.push_str(STRUCT_OPEN);
-    for (name, item) in dict {
+    for (name, item) in members {
         out.push_str(MEMBER_OPEN);
         push_escaped(out, name, false);
         out.push_str(NAME_CLOSE);
@@ -279,7 +303,14 @@ fn estimated_len(value: &Value, depth: usize) -> usize {
             BASE64_OPEN.len() + encoded + encoded.div_ceil(76) + BASE64_CLOSE.len()
         }
         Value::List(items) => estimated_array_len(items, depth),
-        Value::Dict(dict) => estimated_struct_len(dict, depth),
+        Value::Dict(dict) => estimated_struct_len(dict.iter().map(|(k, v)| (k.as_str(), v)), depth),
+        Value::Records(records) => {
+            let structs_len: usize = records
+                .records()
+                .map(|record| estimated_struct_len(record, depth + 1))
+                .sum();
+            ARRAY_OPEN.len() + structs_len + ARRAY_CLOSE.len()
+        }
         Value::IntMap(_) => STRUCT_OPEN.len() + STRUCT_CLOSE.len(),
     }
 }
@@ -294,9 +325,14 @@ fn estimated_array_len(items: &[Value], depth: usize) -> usize {
 }
 
 #[inline(never)]
-fn estimated_struct_len(dict: &Dict, depth: usize) -> usize {
-    let members_len: usize = dict
-        .iter()
+fn estimated_struct_len<'v>(
+    members: impl Iterator<Item = (&'v str, &'v Value)>,
+    depth: usize,
+) -> usize {
+    if depth > MAX_RESPONSE_DEPTH {
+        return 0;
+    }
+    let members_len: usize = members
         .map(|(name, item)| {
             MEMBER_OPEN.len()
                 + name.len()
@@ -313,6 +349,19 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::value::{sample_records, Dict};
+
+    #[test]
+    fn records_written_as_structs() {
+        let records = Value::Records(sample_records());
+        let expanded = records.clone().expand_records();
+        let written = encode_response(&records).expect("records encode");
+        assert_eq!(Ok(written.clone()), encode_response(&expanded));
+        assert!(written.contains(
+            "<name>name</name>\n<value><string>Ada &lt;Lovelace&gt; &amp; co</string></value>"
+        ));
+        assert_eq!(estimated_len(&records, 0), estimated_len(&expanded, 0));
+    }
 
     fn escaped(text: &str, strip_controls: bool) -> String {
         let mut out = String::new();

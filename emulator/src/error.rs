@@ -33,6 +33,9 @@ pub enum ErrorKind {
     IndexError,
     /// Python's `OverflowError`, raised by the XML-RPC marshaller.
     OverflowError,
+    /// Python's `RecursionError`, for values nested deeper than Python's
+    /// stack allows.
+    RecursionError,
     /// `xml.parsers.expat.ExpatError`: the request body is not XML.
     ExpatError,
     /// `psycopg2.errors.SerializationFailure`: a concurrent update.
@@ -77,6 +80,7 @@ impl ErrorKind {
             ErrorKind::AttributeError => "builtins.AttributeError",
             ErrorKind::IndexError => "builtins.IndexError",
             ErrorKind::OverflowError => "builtins.OverflowError",
+            ErrorKind::RecursionError => "builtins.RecursionError",
             ErrorKind::ExpatError => "xml.parsers.expat.ExpatError",
             ErrorKind::SerializationFailure => "psycopg2.errors.SerializationFailure",
             ErrorKind::UniqueViolation => "psycopg2.errors.UniqueViolation",

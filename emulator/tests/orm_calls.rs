@@ -1,6 +1,7 @@
 //! ORM calls through `Emulator::dispatch_rpc` on the built-in Odoo 17
 //! base, without HTTP: the values Odoo 17 returns for each call.
 
+use odoo_emulator::orm::write::MAX_X2MANY_DEPTH;
 use odoo_emulator::service::{Emulator, Protocol};
 use odoo_emulator::{Dict, ErrorKind, OdooResult, Value};
 
@@ -161,4 +162,62 @@ fn many2one_reads_as_id_and_name() {
     };
     assert!(matches!(pair[0], Value::Int(_)));
     assert_eq!(pair[1], Value::from("United States"));
+}
+
+/// Builds `res.partner` values whose `child_ids` create a contact, nested
+/// `levels` deep.
+fn nested_contacts(levels: usize) -> Dict {
+    let mut vals = vals(&[("name", format!("Level {levels}").into())]);
+    for level in (0..levels).rev() {
+        let create = Value::List(vec![Value::Int(0), Value::Int(0), Value::Dict(vals)]);
+        vals = Dict::from_iter([
+            ("name".to_owned(), Value::from(format!("Level {level}"))),
+            ("child_ids".to_owned(), Value::List(vec![create])),
+        ]);
+    }
+    vals
+}
+
+fn partner_count(emulator: &Emulator) -> Value {
+    execute_kw(
+        emulator,
+        "res.partner",
+        "search_count",
+        vec![Value::List(Vec::new())],
+        Dict::default(),
+    )
+    .expect("search_count succeeds")
+}
+
+#[test]
+fn nested_x2many_within_limit_creates_all() {
+    let emulator = emulator();
+    let before = partner_count(&emulator).as_i64().expect("a count");
+    execute_kw(
+        &emulator,
+        "res.partner",
+        "create",
+        vec![Value::Dict(nested_contacts(MAX_X2MANY_DEPTH))],
+        Dict::default(),
+    )
+    .expect("a create nested to the limit succeeds");
+    let after = partner_count(&emulator).as_i64().expect("a count");
+    assert_eq!(after - before, MAX_X2MANY_DEPTH as i64 + 1);
+}
+
+#[test]
+fn nested_x2many_past_limit_is_recursion_error() {
+    let emulator = emulator();
+    let before = partner_count(&emulator);
+    let error = execute_kw(
+        &emulator,
+        "res.partner",
+        "create",
+        vec![Value::Dict(nested_contacts(MAX_X2MANY_DEPTH + 1))],
+        Dict::default(),
+    )
+    .expect_err("one level more is rejected");
+    assert_eq!(error.kind, ErrorKind::RecursionError);
+    assert_eq!(error.message, "maximum recursion depth exceeded");
+    assert_eq!(partner_count(&emulator), before, "nothing was created");
 }

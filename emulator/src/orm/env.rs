@@ -36,6 +36,8 @@ pub struct Env<'a> {
     /// Odoo's debug mode (`?debug=1` in a web session), in which internal
     /// users see which record rules refused an operation.
     pub debug: bool,
+    /// How many x2many commands the record being written is nested in.
+    pub(crate) x2many_depth: usize,
     /// The user's groups with implied groups, computed on first use.
     pub(crate) groups_cache: std::cell::OnceCell<BTreeSet<i64>>,
     /// Access-right results by model and operation, computed on first use:
@@ -61,6 +63,7 @@ impl<'a> Env<'a> {
             version,
             defer_foreign_keys: false,
             debug: false,
+            x2many_depth: 0,
             groups_cache: std::cell::OnceCell::new(),
             access_cache: std::cell::RefCell::default(),
         }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::error::OdooResult;
+use crate::error::{ErrorKind, OdooError, OdooResult};
 use crate::orm::access::Operation;
 use crate::orm::commands::{self, Command};
 use crate::orm::convert::{self, not_null_violation};
@@ -326,7 +326,37 @@ pub fn missing_required<'m>(model: &'m Model, row: &Row) -> Option<&'m Field> {
     None
 }
 
+/// The deepest nesting of x2many commands that a create or write accepts.
+///
+/// NOTE: an estimate. Each level of nested `create` commands adds several
+/// Python frames in Odoo, which stops at Python's limit of 1,000 frames
+/// with a `RecursionError`. The level where that happens was not measured.
+/// The emulator stops here because each level copies the values nested in
+/// it, and a few thousand levels took seconds while holding the lock.
+pub const MAX_X2MANY_DEPTH: usize = 100;
+
 fn apply_x2many(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    id: i64,
+    x2many: Vec<(Arc<Field>, Vec<Command>)>,
+) -> OdooResult<()> {
+    if x2many.is_empty() {
+        return Ok(());
+    }
+    if env.x2many_depth >= MAX_X2MANY_DEPTH {
+        return Err(OdooError::new(
+            ErrorKind::RecursionError,
+            "maximum recursion depth exceeded",
+        ));
+    }
+    env.x2many_depth += 1;
+    let applied = apply_commands(env, model, id, x2many);
+    env.x2many_depth -= 1;
+    applied
+}
+
+fn apply_commands(
     env: &mut Env<'_>,
     model: &Arc<Model>,
     id: i64,

@@ -124,13 +124,17 @@ impl RecordList {
 
     /// Returns each record as its (key, value) pairs.
     pub fn records(&self) -> impl Iterator<Item = impl Iterator<Item = (&str, &Value)>> {
+        self.values()
+            .map(|record| self.keys.iter().map(String::as_str).zip(record))
+    }
+
+    /// Returns each record's values, in the keys' order.
+    pub fn values(&self) -> impl Iterator<Item = impl Iterator<Item = &Value>> {
         let width = self.keys.len();
         (0..self.len).map(move |index| {
-            let record = &self.cells[index * width..(index + 1) * width];
-            self.keys
+            self.cells[index * width..(index + 1) * width]
                 .iter()
-                .zip(record)
-                .map(|(key, cell)| (key.as_str(), cell.value()))
+                .map(Cell::value)
         })
     }
 
@@ -524,6 +528,8 @@ pub(crate) fn sample_records() -> RecordList {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -546,6 +552,56 @@ mod tests {
             expanded,
             Value::List(vec![Value::Dict(first), Value::Dict(second)])
         );
+    }
+
+    /// A value that a read may return: a scalar or a list of scalars.
+    fn cell_value() -> impl Strategy<Value = Value> {
+        let scalar = prop_oneof![
+            Just(Value::Bool(false)),
+            Just(Value::Bool(true)),
+            any::<i32>().prop_map(|number| Value::Int(number.into())),
+            (-1e9f64..1e9).prop_map(Value::Float),
+            "[\\x00-\\x7f<>&\"\u{e9}\u{1f600}]{0,12}".prop_map(Value::Str),
+        ];
+        prop_oneof![
+            3 => scalar.clone(),
+            1 => prop::collection::vec(scalar, 0..3).prop_map(Value::List),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn records_encode_as_their_dicts(
+            keys in prop::collection::btree_set("[a-z_<&]{1,10}", 0..4),
+            values in prop::collection::vec(cell_value(), 0..12),
+            shared in any::<bool>(),
+        ) {
+            let keys: Vec<String> = keys.into_iter().collect();
+            let mut records = RecordList::new(keys.clone());
+            if !keys.is_empty() {
+                for chunk in values.chunks_exact(keys.len()) {
+                    let row: Row = keys.iter().cloned().zip(chunk.iter().cloned()).collect();
+                    let row = Arc::new(row);
+                    records.push(chunk.iter().enumerate().map(|(position, value)| {
+                        if shared {
+                            Cell::Stored(row.clone(), position)
+                        } else {
+                            Cell::Owned(value.clone())
+                        }
+                    }));
+                }
+            }
+            let records = Value::Records(records);
+            let expanded = records.clone().expand_records();
+            prop_assert_eq!(
+                crate::wire::xmlrpc::encode_response(&records),
+                crate::wire::xmlrpc::encode_response(&expanded)
+            );
+            prop_assert_eq!(
+                crate::wire::pyjson::to_json_text(&records),
+                crate::wire::pyjson::to_json_text(&expanded)
+            );
+        }
     }
 
     #[test]

@@ -71,7 +71,7 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
             &base64::engine::general_purpose::STANDARD.encode(bytes),
         ),
         Value::List(items) => write_list(out, items, depth)?,
-        Value::Dict(dict) => write_dict(out, dict.iter().map(|(k, v)| (k.as_str(), v)), depth)?,
+        Value::Dict(dict) => write_dict(out, dict, depth)?,
         Value::Records(records) => write_records(out, records, depth)?,
         Value::IntMap(entries) => write_int_map(out, entries, depth)?,
     }
@@ -91,29 +91,46 @@ fn write_list(out: &mut String, items: &[Value], depth: usize) -> Result<(), PyE
     Ok(())
 }
 
-/// Writes a list of records as a list of dicts.
+/// Writes a list of records as a list of dicts. Each key's text, with the
+/// separators around it, is escaped and assembled once for all the records.
 #[inline(never)]
 fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result<(), PyException> {
     out.push('[');
-    for (index, record) in records.records().enumerate() {
+    if !records.is_empty() {
+        check_depth(depth + 1)?;
+    }
+    let openings: Vec<String> = records
+        .keys()
+        .iter()
+        .enumerate()
+        .map(|(index, key)| {
+            let mut opening = String::from(if index == 0 { "{" } else { ", " });
+            write_string(&mut opening, key);
+            opening.push_str(": ");
+            opening
+        })
+        .collect();
+    // The first opening carries the record's `{`, so a record without
+    // keys writes both braces at its end.
+    let close = if openings.is_empty() { "{}" } else { "}" };
+    for (index, record) in records.values().enumerate() {
         if index > 0 {
             out.push_str(", ");
         }
-        write_dict(out, record, depth + 1)?;
+        for (opening, item) in openings.iter().zip(record) {
+            out.push_str(opening);
+            write_value(out, item, depth + 2)?;
+        }
+        out.push_str(close);
     }
     out.push(']');
     Ok(())
 }
 
 #[inline(never)]
-fn write_dict<'v>(
-    out: &mut String,
-    entries: impl Iterator<Item = (&'v str, &'v Value)>,
-    depth: usize,
-) -> Result<(), PyException> {
-    check_depth(depth)?;
+fn write_dict(out: &mut String, dict: &crate::Dict, depth: usize) -> Result<(), PyException> {
     out.push('{');
-    for (index, (key, item)) in entries.enumerate() {
+    for (index, (key, item)) in dict.iter().enumerate() {
         if index > 0 {
             out.push_str(", ");
         }

@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 
-use crate::value::{RecordList, Value};
+use crate::value::{Dict, RecordList, Value};
 use crate::wire::byteset::ByteSet;
 use crate::wire::exception::{PyException, RECURSION_ERROR};
 use crate::wire::fault::{Fault, FaultCode};
@@ -171,7 +171,7 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
         }
         Value::Binary(bytes) => write_binary(out, bytes),
         Value::List(items) => write_array(out, items, depth)?,
-        Value::Dict(dict) => write_struct(out, dict.iter().map(|(k, v)| (k.as_str(), v)), depth)?,
+        Value::Dict(dict) => write_struct(out, dict, depth)?,
         Value::Records(records) => write_records(out, records, depth)?,
         Value::IntMap(entries) if !entries.is_empty() => {
             return Err(PyException::new(
@@ -179,7 +179,7 @@ fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), PyEx
                 "dictionary key must be string",
             ))
         }
-        Value::IntMap(_) => write_struct(out, std::iter::empty(), depth)?,
+        Value::IntMap(_) => write_struct(out, &Dict::default(), depth)?,
     }
     Ok(())
 }
@@ -252,26 +252,41 @@ fn write_array(out: &mut String, items: &[Value], depth: usize) -> Result<(), Py
     Ok(())
 }
 
-/// Writes a list of records as an array of structs.
+/// Writes a list of records as an array of structs. Each key's member
+/// opening is escaped and assembled once for all the records.
 #[inline(never)]
 fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result<(), PyException> {
     out.push_str(ARRAY_OPEN);
-    for record in records.records() {
-        write_struct(out, record, depth + 1)?;
+    if !records.is_empty() {
+        check_depth(depth + 1)?;
+    }
+    let openings: Vec<String> = records
+        .keys()
+        .iter()
+        .map(|key| {
+            let mut opening = String::from(MEMBER_OPEN);
+            push_escaped(&mut opening, key, false);
+            opening.push_str(NAME_CLOSE);
+            opening
+        })
+        .collect();
+    for record in records.values() {
+        out.push_str(STRUCT_OPEN);
+        for (opening, item) in openings.iter().zip(record) {
+            out.push_str(opening);
+            write_value(out, item, depth + 2)?;
+            out.push_str(MEMBER_CLOSE);
+        }
+        out.push_str(STRUCT_CLOSE);
     }
     out.push_str(ARRAY_CLOSE);
     Ok(())
 }
 
 #[inline(never)]
-fn write_struct<'v>(
-    out: &mut String,
-    members: impl Iterator<Item = (&'v str, &'v Value)>,
-    depth: usize,
-) -> Result<(), PyException> {
-    check_depth(depth)?;
+fn write_struct(out: &mut String, dict: &Dict, depth: usize) -> Result<(), PyException> {
     out.push_str(STRUCT_OPEN);
-    for (name, item) in members {
+    for (name, item) in dict {
         out.push_str(MEMBER_OPEN);
         push_escaped(out, name, false);
         out.push_str(NAME_CLOSE);
@@ -349,7 +364,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::value::{sample_records, Dict};
+    use crate::value::sample_records;
 
     #[test]
     fn records_written_as_structs() {

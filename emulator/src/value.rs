@@ -55,26 +55,28 @@ pub enum Value {
 #[derive(Debug, Clone)]
 pub struct RecordList {
     keys: Arc<[String]>,
+    /// Each record's database row, which its stored cells point into: one
+    /// shared pointer per record rather than one per value.
+    rows: Vec<Arc<Row>>,
     /// The values of every record in turn, one per key.
     cells: Vec<Cell>,
-    len: usize,
 }
 
 /// One value of a [`RecordList`].
 #[derive(Debug, Clone)]
 pub enum Cell {
     Owned(Value),
-    /// The value at this position of a database row. Rows never change
-    /// once stored (a write stores a new row), so the value stays the one
-    /// read.
-    Stored(Arc<Row>, usize),
+    /// The value at this position of the record's database row. Rows never
+    /// change once stored (a write stores a new row), so the value stays
+    /// the one read.
+    Stored(usize),
 }
 
 impl Cell {
-    pub fn value(&self) -> &Value {
+    fn value_in<'a>(&'a self, row: &'a Row) -> &'a Value {
         match self {
             Cell::Owned(value) => value,
-            Cell::Stored(row, position) => {
+            Cell::Stored(position) => {
                 row.get_index(*position)
                     .expect("a stored cell points inside its row")
                     .1
@@ -88,18 +90,19 @@ impl RecordList {
     pub fn new(keys: Vec<String>) -> Self {
         RecordList {
             keys: keys.into(),
+            rows: Vec::new(),
             cells: Vec::new(),
-            len: 0,
         }
     }
 
     /// Reserves room for `additional` more records.
     pub fn reserve(&mut self, additional: usize) {
+        self.rows.reserve(additional);
         self.cells.reserve(additional * self.keys.len());
     }
 
-    /// Appends a record: one value per key, in the keys' order.
-    pub fn push(&mut self, cells: impl IntoIterator<Item = Cell>) {
+    /// Appends a record: its row and one value per key, in the keys' order.
+    pub fn push(&mut self, row: Arc<Row>, cells: impl IntoIterator<Item = Cell>) {
         let before = self.cells.len();
         self.cells.extend(cells);
         assert_eq!(
@@ -107,15 +110,15 @@ impl RecordList {
             self.keys.len(),
             "a record has one value per key"
         );
-        self.len += 1;
+        self.rows.push(row);
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.rows.is_empty()
     }
 
     pub fn keys(&self) -> &[String] {
@@ -131,10 +134,10 @@ impl RecordList {
     /// Returns each record's values, in the keys' order.
     pub fn values(&self) -> impl Iterator<Item = impl Iterator<Item = &Value>> {
         let width = self.keys.len();
-        (0..self.len).map(move |index| {
+        self.rows.iter().enumerate().map(move |(index, row)| {
             self.cells[index * width..(index + 1) * width]
                 .iter()
-                .map(Cell::value)
+                .map(move |cell| cell.value_in(row))
         })
     }
 
@@ -155,13 +158,13 @@ impl RecordList {
 /// Equal when the dicts are: same keys in the same order, equal values.
 impl PartialEq for RecordList {
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len
+        self.len() == other.len()
             && self.keys == other.keys
             && self
-                .cells
-                .iter()
-                .zip(&other.cells)
-                .all(|(a, b)| a.value() == b.value())
+                .values()
+                .flatten()
+                .zip(other.values().flatten())
+                .all(|(a, b)| a == b)
     }
 }
 
@@ -511,18 +514,23 @@ pub(crate) fn sample_records() -> RecordList {
     ]
     .into_iter()
     .collect();
-    let row = Arc::new(row);
     let mut records = RecordList::new(vec!["id".into(), "name".into(), "parent_id".into()]);
-    records.push([
-        Cell::Owned(Value::Int(7)),
-        Cell::Stored(row.clone(), 0),
-        Cell::Owned(Value::List(vec![Value::Int(1), Value::from("Acme")])),
-    ]);
-    records.push([
-        Cell::Owned(Value::Int(8)),
-        Cell::Owned(Value::Bool(false)),
-        Cell::Owned(Value::Bool(false)),
-    ]);
+    records.push(
+        Arc::new(row),
+        [
+            Cell::Owned(Value::Int(7)),
+            Cell::Stored(0),
+            Cell::Owned(Value::List(vec![Value::Int(1), Value::from("Acme")])),
+        ],
+    );
+    records.push(
+        Arc::default(),
+        [
+            Cell::Owned(Value::Int(8)),
+            Cell::Owned(Value::Bool(false)),
+            Cell::Owned(Value::Bool(false)),
+        ],
+    );
     records
 }
 
@@ -581,10 +589,9 @@ mod tests {
             if !keys.is_empty() {
                 for chunk in values.chunks_exact(keys.len()) {
                     let row: Row = keys.iter().cloned().zip(chunk.iter().cloned()).collect();
-                    let row = Arc::new(row);
-                    records.push(chunk.iter().enumerate().map(|(position, value)| {
+                    records.push(Arc::new(row), chunk.iter().enumerate().map(|(position, value)| {
                         if shared {
-                            Cell::Stored(row.clone(), position)
+                            Cell::Stored(position)
                         } else {
                             Cell::Owned(value.clone())
                         }
@@ -607,8 +614,8 @@ mod tests {
     #[test]
     fn records_without_keys_keep_their_count() {
         let mut records = RecordList::new(Vec::new());
-        records.push([]);
-        records.push([]);
+        records.push(Arc::default(), []);
+        records.push(Arc::default(), []);
         assert_eq!(records.len(), 2);
         assert_eq!(
             Value::Records(records).expand_records(),

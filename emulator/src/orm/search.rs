@@ -161,25 +161,27 @@ fn read_records(
         let Some(row) = row else {
             continue;
         };
-        records.push(fields.iter().map(|(field, plain, position)| {
-            match position.find(row, &field.name) {
-                Some((index, value))
-                    if *plain && convert::read_as_stored(field, value, classic) =>
-                {
-                    Cell::Stored(Arc::clone(row), index)
-                }
-                Some((_, value)) if *plain => {
-                    Cell::Owned(convert::to_read(env, field, value.clone(), classic))
-                }
-                None if *plain => Cell::Owned(field.field_type.empty_value()),
-                _ => Cell::Owned(convert::to_read(
-                    env,
-                    field,
-                    env.get(model, *id, field),
-                    classic,
-                )),
-            }
-        }));
+        let cells =
+            fields.iter().map(
+                |(field, plain, position)| match position.find(row, &field.name) {
+                    Some((index, value))
+                        if *plain && convert::read_as_stored(field, value, classic) =>
+                    {
+                        Cell::Stored(index)
+                    }
+                    Some((_, value)) if *plain => {
+                        Cell::Owned(convert::to_read(env, field, value.clone(), classic))
+                    }
+                    None if *plain => Cell::Owned(field.field_type.empty_value()),
+                    _ => Cell::Owned(convert::to_read(
+                        env,
+                        field,
+                        env.get(model, *id, field),
+                        classic,
+                    )),
+                },
+            );
+        records.push(Arc::clone(row), cells);
     }
     records
 }

@@ -164,6 +164,52 @@ fn many2one_reads_as_id_and_name() {
     assert_eq!(pair[1], Value::from("United States"));
 }
 
+/// Reads the `country_id` of "Azure Interior" with `read`, passing `load`
+/// when it is given.
+fn country_read_with_load(load: Option<Value>) -> Value {
+    let emulator = emulator();
+    let domain = Value::List(vec![Value::List(vec![
+        "name".into(),
+        "=".into(),
+        "Azure Interior".into(),
+    ])]);
+    let ids = execute_kw(
+        &emulator,
+        "res.partner",
+        "search",
+        vec![domain],
+        Dict::default(),
+    )
+    .expect("search");
+    let mut kwargs = vals(&[("fields", Value::List(vec!["country_id".into()]))]);
+    if let Some(load) = load {
+        kwargs.insert("load".to_owned(), load);
+    }
+    let found = execute_kw(&emulator, "res.partner", "read", vec![ids], kwargs).expect("read");
+    found.as_list().expect("a list")[0]
+        .as_dict()
+        .expect("a dict")["country_id"]
+        .clone()
+}
+
+/// Odoo 17's `_read_format` shows a many2one's display name only when
+/// `load` is `_classic_read`, its default; `None` and other values give
+/// the bare id.
+#[test]
+fn read_load_none_gives_bare_ids() {
+    let classic = country_read_with_load(None);
+    let Value::List(pair) = &classic else {
+        panic!("{classic:?}")
+    };
+    assert_eq!(pair[1], Value::from("United States"));
+    assert_eq!(country_read_with_load(Some(Value::None)), pair[0]);
+    assert_eq!(country_read_with_load(Some(Value::from(""))), pair[0]);
+    assert_eq!(
+        country_read_with_load(Some(Value::from("_classic_read"))),
+        classic
+    );
+}
+
 /// Builds `res.partner` values whose `child_ids` create a contact, nested
 /// `levels` deep.
 fn nested_contacts(levels: usize) -> Dict {

@@ -240,8 +240,11 @@ fn call_record_method(
     match method {
         "read" => {
             let fields = string_list(bound.given("fields"))?;
+            // An absent `load` defaults to `_classic_read`, but an explicit
+            // `None` is another value: Odoo 17's `_read_format` shows display
+            // names only when `load == '_classic_read'`.
             let classic = bound
-                .given("load")
+                .get("load")
                 .is_none_or(|l| l.as_str() == Some("_classic_read"));
             Ok(Value::Records(search::read(
                 env, model, ids, &fields, classic,

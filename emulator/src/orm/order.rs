@@ -203,6 +203,9 @@ struct TermPlan {
     nested: Option<OnceCell<OdooResult<NestedPlan>>>,
     depth: usize,
     position: FieldPosition,
+    /// Whether the value is read from the row, as [`reads_row_value`]
+    /// decides once for all records.
+    plain: bool,
 }
 
 /// Resolves the terms' fields. `parse` has checked that they exist.
@@ -215,7 +218,9 @@ fn plan(model: &Model, terms: &[OrderTerm], depth: usize) -> Vec<TermPlan> {
             // stops models whose order refers back to themselves.
             let nested = (field.field_type == FieldType::Many2one && depth < 2).then(OnceCell::new);
             let position = FieldPosition::new(&field.name);
+            let plain = reads_row_value(&field);
             Some(TermPlan {
+                plain,
                 field,
                 descending: term.descending,
                 nulls_first: term.nulls_first,
@@ -252,12 +257,10 @@ fn sort_keys<'r>(
 ) -> OdooResult<()> {
     for term in plan {
         let value = match row {
-            Some(row) if reads_row_value(&term.field) => {
-                match term.position.get(row, &term.field.name) {
-                    Some(value) => Cow::Borrowed(value),
-                    None => Cow::Owned(term.field.field_type.empty_value()),
-                }
-            }
+            Some(row) if term.plain => match term.position.get(row, &term.field.name) {
+                Some(value) => Cow::Borrowed(value),
+                None => Cow::Owned(term.field.field_type.empty_value()),
+            },
             _ => Cow::Owned(env.get(model, id, &term.field)),
         };
         let target = value

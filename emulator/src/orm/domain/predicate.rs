@@ -114,8 +114,8 @@ pub(super) fn compile<'d>(
     Ok(match domain {
         Domain::True => Some(Predicate::True),
         Domain::False => Some(Predicate::False),
-        Domain::And(parts) => compile_all(parts)?.map(Predicate::And),
-        Domain::Or(parts) => compile_all(parts)?.map(Predicate::Or),
+        Domain::And(parts) => compile_all(parts)?.map(Predicate::all),
+        Domain::Or(parts) => compile_all(parts)?.map(Predicate::any),
         Domain::Not(inner) => compile(env, model, inner)?.map(|p| Predicate::Not(Box::new(p))),
         Domain::Leaf(leaf) => compile_leaf(env, model, leaf)?,
     })
@@ -154,7 +154,46 @@ fn compile_leaf<'d>(
     }))
 }
 
-impl Predicate<'_> {
+impl<'d> Predicate<'d> {
+    /// Joins parts with `&`, dropping the parts that are always true and
+    /// merging nested `&`s, so each row walks a flatter tree. A search
+    /// joins its domain, the implicit `active` leaf and the record rules
+    /// with `&`, and each of those is often an `&` or `|` itself.
+    fn all(parts: Vec<Predicate<'d>>) -> Predicate<'d> {
+        let mut flat = Vec::with_capacity(parts.len());
+        for part in parts {
+            match part {
+                Predicate::True => {}
+                Predicate::False => return Predicate::False,
+                Predicate::And(inner) => flat.extend(inner),
+                other => flat.push(other),
+            }
+        }
+        match flat.len() {
+            0 => Predicate::True,
+            1 => flat.pop().expect("one part"),
+            _ => Predicate::And(flat),
+        }
+    }
+
+    /// Joins parts with `|` as [`Predicate::all`] joins them with `&`.
+    fn any(parts: Vec<Predicate<'d>>) -> Predicate<'d> {
+        let mut flat = Vec::with_capacity(parts.len());
+        for part in parts {
+            match part {
+                Predicate::False => {}
+                Predicate::True => return Predicate::True,
+                Predicate::Or(inner) => flat.extend(inner),
+                other => flat.push(other),
+            }
+        }
+        match flat.len() {
+            0 => Predicate::False,
+            1 => flat.pop().expect("one part"),
+            _ => Predicate::Or(flat),
+        }
+    }
+
     fn test(&self, id: i64, row: &Row) -> bool {
         match self {
             Predicate::True => true,

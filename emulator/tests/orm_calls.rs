@@ -267,3 +267,101 @@ fn nested_x2many_past_limit_is_recursion_error() {
     assert_eq!(error.message, "maximum recursion depth exceeded");
     assert_eq!(partner_count(&emulator), before, "nothing was created");
 }
+
+/// The ids `search` returns on `res.partner` in an order, as a list.
+fn partner_ids(emulator: &Emulator, order: &str, offset: i64, limit: i64) -> Vec<i64> {
+    let kwargs = vals(&[
+        ("order", Value::from(order)),
+        ("offset", Value::Int(offset)),
+        ("limit", Value::Int(limit)),
+    ]);
+    let found = execute_kw(
+        emulator,
+        "res.partner",
+        "search",
+        vec![Value::List(Vec::new())],
+        kwargs,
+    )
+    .expect("search succeeds");
+    match found {
+        Value::List(ids) => ids.iter().map(|id| id.as_i64().expect("an id")).collect(),
+        other => panic!("search returned {other:?}"),
+    }
+}
+
+fn rename_partner(emulator: &Emulator, id: i64, name: &str) {
+    execute_kw(
+        emulator,
+        "res.partner",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(id)]),
+            Value::Dict(vals(&[("name", Value::from(name))])),
+        ],
+        Dict::default(),
+    )
+    .expect("write succeeds");
+}
+
+/// Searches repeated in one order reuse a sorted list of the table; each
+/// must still see the names the last write left. Odoo 17 orders contacts
+/// by `complete_name`, which a write of `name` recomputes.
+#[test]
+fn repeated_searches_see_each_write() {
+    let emulator = emulator();
+    let order = "complete_name asc, id desc";
+    // A contact without a company, whose complete name is its name.
+    let created = execute_kw(
+        &emulator,
+        "res.partner",
+        "create",
+        vec![Value::Dict(vals(&[("name", Value::from("Mmm Contact"))]))],
+        Dict::default(),
+    )
+    .expect("create succeeds");
+    let moved = created.as_i64().expect("an id");
+    let before = partner_ids(&emulator, order, 0, 1000);
+    for _ in 0..3 {
+        assert_eq!(partner_ids(&emulator, order, 0, 1000), before);
+        assert_eq!(partner_ids(&emulator, order, 2, 3), before[2..5]);
+    }
+    rename_partner(&emulator, moved, "0 First Contact");
+    let mut expected = vec![moved];
+    expected.extend(before.iter().filter(|id| **id != moved));
+    for _ in 0..3 {
+        assert_eq!(partner_ids(&emulator, order, 0, 1000), expected);
+        assert_eq!(partner_ids(&emulator, order, 1, 2), expected[1..3]);
+    }
+    rename_partner(&emulator, moved, "Zzz Last Contact");
+    for _ in 0..3 {
+        assert_eq!(partner_ids(&emulator, "complete_name desc", 0, 1), [moved]);
+        assert_ne!(partner_ids(&emulator, order, 0, 1)[0], moved);
+    }
+}
+
+/// A failed write leaves the table as it was, so the sorted list built
+/// before it still gives the same order.
+#[test]
+fn failed_write_keeps_the_order() {
+    let emulator = emulator();
+    let order = "name desc, id asc";
+    let before = partner_ids(&emulator, order, 0, 1000);
+    let _ = partner_ids(&emulator, order, 0, 1000);
+    let error = execute_kw(
+        &emulator,
+        "res.partner",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(before[0])]),
+            Value::Dict(vals(&[
+                ("name", Value::from("a")),
+                ("type", Value::from("no-such-type")),
+            ])),
+        ],
+        Dict::default(),
+    );
+    assert!(error.is_err(), "an unknown selection key is rejected");
+    for _ in 0..3 {
+        assert_eq!(partner_ids(&emulator, order, 0, 1000), before);
+    }
+}

@@ -38,10 +38,6 @@ fn search_rows<'s>(
 ) -> OdooResult<Vec<RecordRow<'s>>> {
     env.check_access_rights(model, Operation::Read)?;
     let ids = matching(env, model, &query.domain)?;
-    let mut found = match env.state.table(&model.name) {
-        Some(table) => rows_in_id_order(table, &ids),
-        None => ids.iter().map(|id| (*id, None)).collect(),
-    };
     let order_text = query
         .order
         .clone()
@@ -49,11 +45,26 @@ fn search_rows<'s>(
         .unwrap_or_else(|| model.order.clone());
     let terms = order::parse(model, &order_text)?;
     let end = match query.limit {
-        Some(limit) => query.offset.saturating_add(limit).min(found.len()),
-        None => found.len(),
+        Some(limit) => query.offset.saturating_add(limit).min(ids.len()),
+        None => ids.len(),
     };
-    order::sort_first_rows(env, model, &mut found, &terms, end)?;
-    found.truncate(end);
+    let table = env.state.table(&model.name);
+    let sorted = match table {
+        Some(table) => order::first_in_sorted(env, model, table, &ids, &terms, end)?,
+        None => None,
+    };
+    let mut found = match sorted {
+        Some(found) => found,
+        None => {
+            let mut found = match table {
+                Some(table) => rows_in_id_order(table, &ids),
+                None => ids.iter().map(|id| (*id, None)).collect(),
+            };
+            order::sort_first_rows(env, model, &mut found, &terms, end)?;
+            found.truncate(end);
+            found
+        }
+    };
     found.drain(..query.offset.min(end));
     Ok(found)
 }

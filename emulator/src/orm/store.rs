@@ -14,7 +14,7 @@ use std::hash::BuildHasher as _;
 use indexmap::map::RawEntryApiV1 as _;
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::orm::business::BusinessMethod;
 use crate::orm::index::{self, FieldIndex};
@@ -92,6 +92,9 @@ pub struct Table {
     pub sequences: imbl::OrdMap<String, i64>,
     /// The indexes of the fields that [`index::indexed_fields`] selects.
     indexes: Vec<FieldIndex>,
+    /// The ids sorted in the orders of earlier searches, shared by every
+    /// copy of the table.
+    pub sorted: SortedIds,
 }
 
 impl Table {
@@ -101,6 +104,7 @@ impl Table {
             next_id: 1,
             sequences: imbl::OrdMap::new(),
             indexes: Vec::new(),
+            sorted: SortedIds::default(),
         }
     }
 
@@ -159,6 +163,89 @@ impl Table {
         if id >= self.next_id {
             self.next_id = id + 1;
         }
+    }
+}
+
+/// A table's ids sorted by whole `ORDER BY` clauses, playing the part of
+/// PostgreSQL's index scans: a search whose order depends on the rows alone
+/// takes its records from a list sorted once rather than sorting them on
+/// every call.
+///
+/// Each list belongs to one version of the rows. A list keeps a copy of the
+/// persistent map it was sorted from, so any later write gives the table a
+/// new root. Comparing roots is therefore the whole validity check.
+#[derive(Debug, Clone, Default)]
+pub struct SortedIds(Arc<Mutex<Vec<SortedEntry>>>);
+
+#[derive(Debug)]
+struct SortedEntry {
+    order: String,
+    rows: imbl::OrdMap<i64, Arc<Row>>,
+    /// `None` until the same version is searched in this order twice.
+    ids: Option<Arc<[i64]>>,
+}
+
+/// The number of orders a table keeps lists for. A search in another
+/// order replaces the oldest list.
+const SORTED_ORDERS: usize = 4;
+
+impl SortedIds {
+    /// Returns the ids of `rows` in `order`, or `None` on the first search
+    /// of this version in that order. The second search sorts them with
+    /// `sort`, so a table written between every two searches never pays
+    /// for a full sort, which costs more than a `limit`'s partial sort.
+    pub fn get_or_sort<E>(
+        &self,
+        order: &str,
+        rows: &imbl::OrdMap<i64, Arc<Row>>,
+        sort: impl FnOnce() -> Result<Vec<i64>, E>,
+    ) -> Result<Option<Arc<[i64]>>, E> {
+        {
+            let mut entries = self.lock();
+            match entries.iter_mut().find(|entry| entry.order == order) {
+                Some(entry) if entry.rows.ptr_eq(rows) => {
+                    if let Some(ids) = &entry.ids {
+                        return Ok(Some(ids.clone()));
+                    }
+                }
+                Some(entry) => {
+                    entry.ids = None;
+                    entry.rows = rows.clone();
+                    return Ok(None);
+                }
+                None => {
+                    if entries.len() >= SORTED_ORDERS {
+                        entries.remove(0);
+                    }
+                    entries.push(SortedEntry {
+                        order: order.to_owned(),
+                        rows: rows.clone(),
+                        ids: None,
+                    });
+                    return Ok(None);
+                }
+            }
+        }
+        // The sort runs unlocked so that searches on other threads need
+        // not wait. Two threads may then sort the same version, which only
+        // stores an equal list twice.
+        let ids: Arc<[i64]> = sort()?.into();
+        let mut entries = self.lock();
+        if let Some(entry) = entries
+            .iter_mut()
+            .find(|entry| entry.order == order && entry.rows.ptr_eq(rows))
+        {
+            entry.ids = Some(ids.clone());
+        }
+        Ok(Some(ids))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<SortedEntry>> {
+        // No code holding the lock can leave an entry half changed, so a
+        // lock poisoned by a panic elsewhere is still safe to use.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

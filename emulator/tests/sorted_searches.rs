@@ -1,0 +1,205 @@
+//! Searches that reuse a table's sorted ids against searches that sort.
+//!
+//! A table keeps its ids sorted in the orders earlier searches used, and a
+//! search of an unchanged table takes its records from that list. Two
+//! emulators run the same creates, writes and unlinks here. The first
+//! repeats every search, so its lists are built and used. The second
+//! writes a record before every search, so each of its searches meets a
+//! new version of the rows and sorts. Both must return the same ids.
+
+use odoo_emulator::service::{Emulator, Protocol};
+use odoo_emulator::{Dict, OdooResult, Value};
+use proptest::prelude::*;
+
+/// Orders on `res.partner`: the row's own columns, `id`, and a many2one,
+/// which always sorts without the list.
+const ORDERS: &[&str] = &[
+    "complete_name asc, id desc",
+    "name",
+    "name desc, id",
+    "email desc nulls last",
+    "city, name desc",
+    "id desc",
+    "parent_id, name",
+];
+
+const NAMES: &[&str] = &["Alpha", "beta", "Gamma", "alpha", "Zeta", "éclair", ""];
+
+#[derive(Debug, Clone)]
+enum Step {
+    Search {
+        order: usize,
+        offset: i64,
+        limit: i64,
+        companies_only: bool,
+    },
+    Create {
+        name: usize,
+    },
+    Rename {
+        partner: usize,
+        name: usize,
+    },
+    Archive {
+        partner: usize,
+    },
+    Unlink {
+        partner: usize,
+    },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => (0..ORDERS.len(), 0..4i64, 1..40i64, any::<bool>()).prop_map(
+            |(order, offset, limit, companies_only)| Step::Search {
+                order,
+                offset,
+                limit,
+                companies_only,
+            }
+        ),
+        1 => (0..NAMES.len()).prop_map(|name| Step::Create { name }),
+        2 => (any::<usize>(), 0..NAMES.len()).prop_map(|(partner, name)| Step::Rename { partner, name }),
+        1 => any::<usize>().prop_map(|partner| Step::Archive { partner }),
+        1 => any::<usize>().prop_map(|partner| Step::Unlink { partner }),
+    ]
+}
+
+fn call(emulator: &Emulator, method: &str, args: Vec<Value>, kwargs: Dict) -> OdooResult<Value> {
+    let params = vec![
+        Value::from("demo"),
+        Value::Int(2),
+        Value::from("admin"),
+        Value::from("res.partner"),
+        Value::from(method),
+        Value::List(args),
+        Value::Dict(kwargs),
+    ];
+    emulator.dispatch_rpc("object", "execute_kw", params, Protocol::XmlRpc)
+}
+
+fn dict(pairs: &[(&str, Value)]) -> Dict {
+    pairs
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), value.clone()))
+        .collect()
+}
+
+fn ids_of(value: OdooResult<Value>) -> Vec<i64> {
+    match value {
+        Ok(Value::List(ids)) => ids.iter().map(|id| id.as_i64().expect("an id")).collect(),
+        other => panic!("search returned {other:?}"),
+    }
+}
+
+fn search(
+    emulator: &Emulator,
+    order: &str,
+    offset: i64,
+    limit: i64,
+    companies_only: bool,
+) -> Vec<i64> {
+    let domain = if companies_only {
+        vec![Value::List(vec![
+            "is_company".into(),
+            "=".into(),
+            true.into(),
+        ])]
+    } else {
+        Vec::new()
+    };
+    let kwargs = dict(&[
+        ("order", order.into()),
+        ("offset", Value::Int(offset)),
+        ("limit", Value::Int(limit)),
+    ]);
+    ids_of(call(emulator, "search", vec![Value::List(domain)], kwargs))
+}
+
+/// Runs a write on both emulators and checks that they agree on its
+/// outcome.
+fn write_both(emulators: [&Emulator; 2], method: &str, args: Vec<Value>) {
+    let [warm, cold] = emulators;
+    let warm_result = call(warm, method, args.clone(), Dict::default());
+    let cold_result = call(cold, method, args, Dict::default());
+    assert_eq!(warm_result, cold_result, "{method} differs");
+}
+
+fn run(steps: &[Step]) {
+    let warm = Emulator::from_builtin("odoo-17").expect("the built-in base loads");
+    let cold = Emulator::from_builtin("odoo-17").expect("the built-in base loads");
+    // The record the cold emulator writes before each search. Its comment
+    // is in no order, so the write changes which version is searched and
+    // nothing else.
+    let marker_values = vec![Value::Dict(dict(&[("name", "Marker".into())]))];
+    let marker = call(&cold, "create", marker_values.clone(), Dict::default());
+    let marker = marker.expect("create succeeds").as_i64().expect("an id");
+    call(&warm, "create", marker_values, Dict::default()).expect("create succeeds");
+    let mut partners = search(&warm, "id", 0, 1000, false);
+    partners.retain(|id| *id != marker);
+
+    for (number, step) in steps.iter().enumerate() {
+        let pick = |index: usize| partners[index % partners.len()];
+        match step {
+            Step::Search {
+                order,
+                offset,
+                limit,
+                companies_only,
+            } => {
+                let order = ORDERS[*order];
+                let first = search(&warm, order, *offset, *limit, *companies_only);
+                for _ in 0..2 {
+                    let again = search(&warm, order, *offset, *limit, *companies_only);
+                    assert_eq!(again, first, "step {number}: a repeated search differs");
+                }
+                let comment = Value::from(format!("before step {number}"));
+                call(
+                    &cold,
+                    "write",
+                    vec![
+                        Value::List(vec![Value::Int(marker)]),
+                        Value::Dict(dict(&[("comment", comment)])),
+                    ],
+                    Dict::default(),
+                )
+                .expect("write succeeds");
+                let sorted = search(&cold, order, *offset, *limit, *companies_only);
+                assert_eq!(first, sorted, "step {number}: {order} differs");
+            }
+            Step::Create { name } => {
+                let values = Value::Dict(dict(&[("name", NAMES[*name].into())]));
+                write_both([&warm, &cold], "create", vec![values]);
+                partners = search(&warm, "id", 0, 1000, false);
+                partners.retain(|id| *id != marker);
+            }
+            Step::Rename { partner, name } => {
+                let args = vec![
+                    Value::List(vec![Value::Int(pick(*partner))]),
+                    Value::Dict(dict(&[("name", NAMES[*name].into())])),
+                ];
+                write_both([&warm, &cold], "write", args);
+            }
+            Step::Archive { partner } => {
+                let args = vec![
+                    Value::List(vec![Value::Int(pick(*partner))]),
+                    Value::Dict(dict(&[("active", false.into())])),
+                ];
+                write_both([&warm, &cold], "write", args);
+            }
+            Step::Unlink { partner } => {
+                let args = vec![Value::List(vec![Value::Int(pick(*partner))])];
+                write_both([&warm, &cold], "unlink", args);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sorted_lists_match_fresh_sorts(steps in proptest::collection::vec(step(), 1..20)) {
+        run(&steps);
+    }
+}

@@ -439,6 +439,74 @@ fn missing_read_right_lists_the_granting_groups() {
     );
 }
 
+/// Returns the id of the record of `model` named `name`, found as the
+/// superuser.
+fn id_named(emulator: &Emulator, model: &str, name: &str) -> i64 {
+    let domain = Value::List(vec![Value::List(vec![
+        "name".into(),
+        "=".into(),
+        name.into(),
+    ])]);
+    let found = call(
+        emulator,
+        ROOT,
+        model,
+        "search",
+        vec![domain],
+        Dict::default(),
+    );
+    match found {
+        Ok(Value::List(ids)) if ids.len() == 1 => ids[0].as_i64().expect("an id"),
+        other => panic!("search for {name} on {model} returned {other:?}"),
+    }
+}
+
+fn write_as_root(emulator: &Emulator, model: &str, id: i64, values: &[(&str, Value)]) {
+    let args = vec![ids(&[id]), Value::Dict(kwargs(values))];
+    call(emulator, ROOT, model, "write", args, Dict::default()).expect("the write succeeds");
+}
+
+/// A change of a user's groups applies from the user's next call, as it
+/// does in Odoo.
+#[test]
+fn group_changes_apply_to_next_call() {
+    let emulator = emulator();
+    let internal = id_named(&emulator, "res.groups", "Internal User");
+    access_error(search(&emulator, NOBODY, "res.partner", &[]));
+
+    let add = Value::List(vec![Value::List(vec![4.into(), internal.into()])]);
+    write_as_root(&emulator, "res.users", NOBODY, &[("groups_id", add)]);
+    assert!(search(&emulator, NOBODY, "res.partner", &[]).is_ok());
+
+    let remove = Value::List(vec![Value::List(vec![3.into(), internal.into()])]);
+    write_as_root(&emulator, "res.users", NOBODY, &[("groups_id", remove)]);
+    access_error(search(&emulator, NOBODY, "res.partner", &[]));
+}
+
+/// An access row turned off stops granting from the next call.
+#[test]
+fn access_row_changes_apply_to_next_call() {
+    let emulator = emulator();
+    let row = id_named(&emulator, "ir.model.access", "res_country all");
+    assert!(search(&emulator, SALES, "res.country", &[]).is_ok());
+
+    write_as_root(
+        &emulator,
+        "ir.model.access",
+        row,
+        &[("perm_read", false.into())],
+    );
+    access_error(search(&emulator, SALES, "res.country", &[]));
+
+    write_as_root(
+        &emulator,
+        "ir.model.access",
+        row,
+        &[("perm_read", true.into())],
+    );
+    assert!(search(&emulator, SALES, "res.country", &[]).is_ok());
+}
+
 #[test]
 fn missing_unlink_right_uses_delete() {
     let emulator = emulator();

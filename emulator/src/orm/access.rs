@@ -30,15 +30,15 @@
 //! - The short field-groups message lists the fields in the order they
 //!   were requested. Odoo takes them from a Python set, whose order varies.
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::{self, Domain};
 use crate::orm::env::{ids_of, reads_row_value, Env};
 use crate::orm::rule_expr::{self, EvalContext};
-use crate::orm::schema::{Field, Model};
-use crate::orm::store::{Row, Table};
+use crate::orm::schema::{Field, Model, Schema};
+use crate::orm::store::{DbState, Row, Table};
 use crate::value::{python_str_repr, Value};
 
 /// "Technical Features": every internal user belongs to it, and Odoo shows
@@ -107,13 +107,171 @@ struct RuleRow {
     domain_force: String,
 }
 
+/// The models whose rows group memberships and access rights are read
+/// from.
+const ACCESS_SOURCES: [&str; 4] = ["res.users", "res.groups", "ir.model.access", "ir.model"];
+
+/// The fields of [`ACCESS_SOURCES`] that groups and access rights read.
+const ACCESS_FIELDS: [(&str, &str); 9] = [
+    ("res.users", "groups_id"),
+    ("res.groups", "implied_ids"),
+    ("ir.model.access", "model_id"),
+    ("ir.model.access", "group_id"),
+    ("ir.model.access", "perm_read"),
+    ("ir.model.access", "perm_write"),
+    ("ir.model.access", "perm_create"),
+    ("ir.model.access", "perm_unlink"),
+    ("ir.model", "model"),
+];
+
+/// Each user's groups and access-right decisions, shared by every copy of
+/// a database's state. Without it, every call walks the user's implied
+/// groups and the access rows again.
+///
+/// The entries belong to one version of the schema and of the tables in
+/// [`ACCESS_SOURCES`], kept as copies as [`crate::orm::store::SortedIds`]
+/// keeps its rows, so a state whose tables have other roots clears them.
+/// A schema that computes one of [`ACCESS_FIELDS`] from other tables
+/// turns the memo off.
+#[derive(Debug, Clone, Default)]
+pub struct AccessMemo(Arc<Mutex<AccessEntries>>);
+
+#[derive(Debug, Default)]
+struct AccessEntries {
+    schema: Option<Arc<Schema>>,
+    /// Whether the schema reads every field of [`ACCESS_FIELDS`] from its
+    /// rows.
+    usable: bool,
+    sources: Vec<imbl::OrdMap<i64, Arc<Row>>>,
+    groups: HashMap<i64, Arc<BTreeSet<i64>>>,
+    /// Whether a user may run an operation on a model, by user, model and
+    /// `ir.model.access` column.
+    granted: HashMap<(i64, String, &'static str), bool>,
+}
+
+impl AccessEntries {
+    fn matches(&self, state: &DbState) -> bool {
+        let same_schema = self
+            .schema
+            .as_ref()
+            .is_some_and(|schema| Arc::ptr_eq(schema, &state.schema));
+        same_schema
+            && self.sources.len() == ACCESS_SOURCES.len()
+            && ACCESS_SOURCES
+                .iter()
+                .zip(&self.sources)
+                .all(|(model, rows)| {
+                    state
+                        .table(model)
+                        .is_some_and(|table| table.rows.ptr_eq(rows))
+                })
+    }
+
+    /// Clears the entries when they belong to another version of `state`.
+    fn align(&mut self, state: &DbState) {
+        if self.matches(state) {
+            return;
+        }
+        self.groups.clear();
+        self.granted.clear();
+        self.usable = ACCESS_FIELDS.iter().all(|(model, field)| {
+            let field = state
+                .schema
+                .model(model)
+                .and_then(|model| model.field(field));
+            field.is_none_or(|field| reads_row_value(field))
+        });
+        self.schema = Some(state.schema.clone());
+        self.sources = ACCESS_SOURCES
+            .iter()
+            .map(|model| {
+                state
+                    .table(model)
+                    .map(|table| table.rows.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+    }
+}
+
+impl AccessMemo {
+    /// Returns the groups of user `uid` in `state`, computing them with
+    /// `compute` when this version of the tables has no entry.
+    pub fn user_groups(
+        &self,
+        state: &DbState,
+        uid: i64,
+        compute: impl FnOnce() -> BTreeSet<i64>,
+    ) -> Arc<BTreeSet<i64>> {
+        {
+            let mut entries = self.lock();
+            entries.align(state);
+            if !entries.usable {
+                drop(entries);
+                return Arc::new(compute());
+            }
+            if let Some(groups) = entries.groups.get(&uid) {
+                return groups.clone();
+            }
+        }
+        // Computing runs unlocked because it reads through the ORM, which
+        // may ask this memo for other entries.
+        let groups = Arc::new(compute());
+        let mut entries = self.lock();
+        if entries.matches(state) {
+            entries.groups.insert(uid, groups.clone());
+        }
+        groups
+    }
+
+    /// Tells whether user `uid` may run the operation of `column` on
+    /// `model` in `state`, computing it with `compute` when this version
+    /// of the tables has no entry.
+    pub fn granted(
+        &self,
+        state: &DbState,
+        (uid, model, column): (i64, &str, &'static str),
+        compute: impl FnOnce() -> bool,
+    ) -> bool {
+        let key = (uid, model.to_owned(), column);
+        {
+            let mut entries = self.lock();
+            entries.align(state);
+            if !entries.usable {
+                drop(entries);
+                return compute();
+            }
+            if let Some(granted) = entries.granted.get(&key) {
+                return *granted;
+            }
+        }
+        let granted = compute();
+        let mut entries = self.lock();
+        if entries.matches(state) {
+            entries.granted.insert(key, granted);
+        }
+        granted
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, AccessEntries> {
+        // The versions are replaced only after the entries are cleared, so
+        // a panic under the lock cannot leave entries of another version.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 // ------------------------------------------------------------------ groups
 
 impl Env<'_> {
     /// Returns the user's groups, with implied groups added, computed once
     /// per call.
     pub fn user_groups(&self) -> &BTreeSet<i64> {
-        self.groups_cache.get_or_init(|| self.compute_user_groups())
+        self.groups_cache.get_or_init(|| {
+            let memo = &self.state.access_memo;
+            memo.user_groups(self.state, self.uid, || self.compute_user_groups())
+        })
     }
 
     fn compute_user_groups(&self) -> BTreeSet<i64> {
@@ -193,14 +351,20 @@ impl Env<'_> {
         if let Some(known) = self.access_cache.borrow().get(&key) {
             return *known;
         }
-        let groups = self.user_groups();
+        let compute = || {
+            let groups = self.user_groups();
+            self.access_rows(access, model, operation)
+                .into_iter()
+                .any(|row| {
+                    record_id(&self.get_by_name(access, row, "group_id"))
+                        .is_none_or(|group| groups.contains(&group))
+                })
+        };
+        let memo_key = (self.uid, model.name.as_str(), operation.column());
         let granted = self
-            .access_rows(access, model, operation)
-            .into_iter()
-            .any(|row| {
-                record_id(&self.get_by_name(access, row, "group_id"))
-                    .is_none_or(|group| groups.contains(&group))
-            });
+            .state
+            .access_memo
+            .granted(self.state, memo_key, compute);
         self.access_cache.borrow_mut().insert(key, granted);
         granted
     }

@@ -39,7 +39,7 @@ pub struct Env<'a> {
     /// How many x2many commands the record being written is nested in.
     pub(crate) x2many_depth: usize,
     /// The user's groups with implied groups, computed on first use.
-    pub(crate) groups_cache: std::cell::OnceCell<BTreeSet<i64>>,
+    pub(crate) groups_cache: std::cell::OnceCell<Arc<BTreeSet<i64>>>,
     /// Access-right results by model and operation, computed on first use:
     /// a call checks the same right several times (search, then read).
     pub(crate) access_cache:

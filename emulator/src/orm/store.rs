@@ -16,6 +16,7 @@ use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 use std::sync::{Arc, Mutex};
 
+use crate::orm::access::AccessMemo;
 use crate::orm::business::BusinessMethod;
 use crate::orm::index::{self, FieldIndex};
 use crate::orm::schema::Schema;
@@ -272,6 +273,8 @@ pub struct DbState {
     pub credentials: imbl::OrdMap<i64, Credentials>,
     /// Declared business methods, by model then method name.
     pub methods: Arc<BTreeMap<String, BTreeMap<String, BusinessMethod>>>,
+    /// Group memberships and access-right decisions of earlier calls.
+    pub access_memo: AccessMemo,
 }
 
 impl DbState {
@@ -283,6 +286,7 @@ impl DbState {
             xmlids_by_record: imbl::OrdMap::new(),
             credentials: imbl::OrdMap::new(),
             methods: Arc::default(),
+            access_memo: AccessMemo::default(),
         };
         state.reindex();
         state

@@ -365,3 +365,79 @@ fn failed_write_keeps_the_order() {
         assert_eq!(partner_ids(&emulator, order, 0, 1000), before);
     }
 }
+
+/// Creates contacts named `name` with the given latitudes and returns
+/// their ids.
+fn contacts_at(emulator: &Emulator, name: &str, latitudes: &[f64]) -> Vec<i64> {
+    latitudes
+        .iter()
+        .map(|latitude| {
+            let values = vals(&[
+                ("name", Value::from(name)),
+                ("partner_latitude", Value::Float(*latitude)),
+            ]);
+            let created = execute_kw(
+                emulator,
+                "res.partner",
+                "create",
+                vec![Value::Dict(values)],
+                Dict::default(),
+            );
+            created.expect("create succeeds").as_i64().expect("an id")
+        })
+        .collect()
+}
+
+fn search_named(emulator: &Emulator, name: &str, extra: Option<Value>, order: &str) -> Vec<i64> {
+    let mut domain = vec![Value::List(vec!["name".into(), "=".into(), name.into()])];
+    domain.extend(extra);
+    let found = execute_kw(
+        emulator,
+        "res.partner",
+        "search",
+        vec![Value::List(domain)],
+        vals(&[("order", Value::from(order))]),
+    );
+    match found.expect("search succeeds") {
+        Value::List(ids) => ids.iter().map(|id| id.as_i64().expect("an id")).collect(),
+        other => panic!("search returned {other:?}"),
+    }
+}
+
+/// PostgreSQL, and so Odoo 17, sorts NaN above every other number and
+/// finds it equal to itself. Repeated searches must keep that order when
+/// they reuse a sorted list of the whole table.
+#[test]
+fn nan_sorts_above_every_number() {
+    let emulator = emulator();
+    let ids = contacts_at(&emulator, "Float Contact", &[2.0, f64::NAN, 1.0, -0.5]);
+    let (two, nan, one, negative) = (ids[0], ids[1], ids[2], ids[3]);
+    for _ in 0..3 {
+        let ascending = search_named(&emulator, "Float Contact", None, "partner_latitude, id");
+        assert_eq!(ascending, [negative, one, two, nan]);
+        let descending = search_named(&emulator, "Float Contact", None, "partner_latitude desc");
+        assert_eq!(descending, [nan, two, one, negative]);
+        // The whole table sorted in that order, which used to panic.
+        let all = partner_ids(&emulator, "partner_latitude desc, id", 0, 1000);
+        assert_eq!(all[0], nan);
+    }
+}
+
+#[test]
+fn nan_compares_as_postgresql_does() {
+    let emulator = emulator();
+    let ids = contacts_at(&emulator, "Float Contact", &[2.0, f64::NAN, 1.0]);
+    let (two, nan, one) = (ids[0], ids[1], ids[2]);
+    let leaf = |operator: &str, value: f64| {
+        let leaf = Value::List(vec![
+            "partner_latitude".into(),
+            operator.into(),
+            Value::Float(value),
+        ]);
+        search_named(&emulator, "Float Contact", Some(leaf), "id")
+    };
+    assert_eq!(leaf(">", 1.5), [two, nan]);
+    assert_eq!(leaf("<", 1.5), [one]);
+    assert_eq!(leaf("=", f64::NAN), [nan]);
+    assert_eq!(leaf("<", f64::NAN), [two, one]);
+}

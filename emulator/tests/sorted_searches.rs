@@ -21,7 +21,12 @@ const ORDERS: &[&str] = &[
     "city, name desc",
     "id desc",
     "parent_id, name",
+    "partner_latitude, id",
+    "partner_latitude desc",
 ];
+
+/// Latitudes to store, with NaN, which PostgreSQL sorts above every number.
+const LATITUDES: &[f64] = &[1.5, -2.0, 0.0, -0.0, f64::NAN];
 
 const NAMES: &[&str] = &["Alpha", "beta", "Gamma", "alpha", "Zeta", "éclair", ""];
 
@@ -43,6 +48,10 @@ enum Step {
     Archive {
         partner: usize,
     },
+    Locate {
+        partner: usize,
+        latitude: usize,
+    },
     Unlink {
         partner: usize,
     },
@@ -61,6 +70,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (0..NAMES.len()).prop_map(|name| Step::Create { name }),
         2 => (any::<usize>(), 0..NAMES.len()).prop_map(|(partner, name)| Step::Rename { partner, name }),
         1 => any::<usize>().prop_map(|partner| Step::Archive { partner }),
+        2 => (any::<usize>(), 0..LATITUDES.len())
+            .prop_map(|(partner, latitude)| Step::Locate { partner, latitude }),
         1 => any::<usize>().prop_map(|partner| Step::Unlink { partner }),
     ]
 }
@@ -184,6 +195,14 @@ fn run(steps: &[Step]) {
                 let args = vec![
                     Value::List(vec![Value::Int(pick(*partner))]),
                     Value::Dict(dict(&[("active", false.into())])),
+                ];
+                write_both([&warm, &cold], "write", args);
+            }
+            Step::Locate { partner, latitude } => {
+                let latitude = Value::Float(LATITUDES[*latitude]);
+                let args = vec![
+                    Value::List(vec![Value::Int(pick(*partner))]),
+                    Value::Dict(dict(&[("partner_latitude", latitude)])),
                 ];
                 write_both([&warm, &cold], "write", args);
             }

@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
-use crate::orm::domain::collate;
+use crate::orm::domain::{collate, compare_numbers};
 use crate::orm::env::{reads_row_value, Env};
 use crate::orm::schema::{Field, FieldType, Model};
 use crate::orm::store::{FieldPosition, Row, Table};
@@ -229,7 +229,8 @@ struct SortKey<'r> {
 enum SortValue<'r> {
     Text(Cow<'r, str>),
     Number(f64),
-    /// A value that `compare_values` finds equal to every other.
+    /// A value that `compare_values` cannot compare with any other, such
+    /// as a list. Such values sort after numbers and text.
     Unordered,
 }
 
@@ -244,15 +245,23 @@ impl<'r> SortValue<'r> {
         }
     }
 
-    /// Orders two values as `compare_values` does, equal when it finds
-    /// them incomparable.
+    /// Orders two values as `compare_values` does. Values of different
+    /// kinds, which one column holds only when a profile stores
+    /// inconsistent data, sort by kind, so that the order stays total:
+    /// Rust's sorts panic on an order that is not.
     fn compare(&self, other: &SortValue<'_>) -> Ordering {
         match (self, other) {
             (SortValue::Text(a), SortValue::Text(b)) => collate(a, b),
-            (SortValue::Number(a), SortValue::Number(b)) => {
-                a.partial_cmp(b).unwrap_or(Ordering::Equal)
-            }
-            _ => Ordering::Equal,
+            (SortValue::Number(a), SortValue::Number(b)) => compare_numbers(*a, *b),
+            _ => self.kind().cmp(&other.kind()),
+        }
+    }
+
+    fn kind(&self) -> u8 {
+        match self {
+            SortValue::Number(_) => 0,
+            SortValue::Text(_) => 1,
+            SortValue::Unordered => 2,
         }
     }
 }

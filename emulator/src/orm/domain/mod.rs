@@ -1018,10 +1018,12 @@ fn like_regex(pattern: &str, ignore_case: bool) -> regex::Regex {
 }
 
 /// Compares two values as SQL would after Odoo's conversions: numbers by
-/// value, everything else by text.
+/// value (NaN equal to NaN, as in PostgreSQL), everything else by text.
 pub fn values_equal(a: &Value, b: &Value) -> bool {
     match (a.as_f64(), b.as_f64()) {
-        (Some(x), Some(y)) if !matches!(a, Value::Str(_)) && !matches!(b, Value::Str(_)) => x == y,
+        (Some(x), Some(y)) if !matches!(a, Value::Str(_)) && !matches!(b, Value::Str(_)) => {
+            compare_numbers(x, y).is_eq()
+        }
         _ => match (a.as_str(), b.as_str()) {
             (Some(x), Some(y)) => x == y,
             _ => a == b,
@@ -1034,7 +1036,21 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
 pub fn compare_values(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => Some(collate(x, y)),
-        _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
+        _ => Some(compare_numbers(a.as_f64()?, b.as_f64()?)),
+    }
+}
+
+/// Compares numbers as PostgreSQL compares `float8` and `numeric` values:
+/// NaN equals NaN and is greater than every other number. Unlike IEEE
+/// comparison, this is a total order, which sorting requires.
+pub fn compare_numbers(a: f64, b: f64) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        // Two numbers that are not NaN always compare.
+        (false, false) => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
     }
 }
 

@@ -102,6 +102,9 @@ impl<'a> Env<'a> {
         if field.name == "id" {
             return Value::Int(id);
         }
+        if is_user_password(model, field) {
+            return Value::Str(String::new());
+        }
         if field.name == "display_name" {
             return self.display_name(model, id);
         }
@@ -367,6 +370,13 @@ pub fn reads_row_value(field: &Field) -> bool {
         && field.related.is_none()
         && (field.compute.is_none() || is_stored_name(field))
         && field.field_type != FieldType::One2many
+}
+
+/// Tells whether a field is `res.users.password`, which Odoo 17 reads
+/// back as an empty string whatever was written: writing it sets the hash
+/// that logins check, kept here with the user's credentials.
+pub fn is_user_password(model: &Model, field: &Field) -> bool {
+    field.name == "password" && model.name == "res.users"
 }
 
 /// Returns the ids in a value: an id, a list of ids, or nothing.

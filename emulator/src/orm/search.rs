@@ -7,7 +7,7 @@ use crate::error::OdooResult;
 use crate::orm::access::Operation;
 use crate::orm::convert;
 use crate::orm::domain::{self, Domain, Operator};
-use crate::orm::env::{invalid_field, reads_row_value, Env};
+use crate::orm::env::{invalid_field, is_user_password, reads_row_value, Env};
 use crate::orm::order::{self, RecordRow};
 use crate::orm::schema::{Field, Model};
 use crate::orm::store::{FieldPosition, Table};
@@ -159,7 +159,8 @@ fn read_records(
         .iter()
         .filter_map(|name| {
             let field = model.field(name)?;
-            Some((field, reads_row_value(field), FieldPosition::new(name)))
+            let plain = reads_row_value(field) && !is_user_password(model, field);
+            Some((field, plain, FieldPosition::new(name)))
         })
         .collect();
     let keys = fields

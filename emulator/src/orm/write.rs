@@ -9,7 +9,7 @@ use crate::error::{ErrorKind, OdooError, OdooResult};
 use crate::orm::access::Operation;
 use crate::orm::commands::{self, Command};
 use crate::orm::convert::{self, not_null_violation};
-use crate::orm::env::{ids_of, invalid_field, reads_row_value, Env};
+use crate::orm::env::{ids_of, invalid_field, is_user_password, reads_row_value, Env};
 use crate::orm::schema::{Constraint, DefaultValue, Field, FieldType, Model};
 use crate::orm::store::Row;
 use crate::orm::stored_names;
@@ -46,6 +46,7 @@ pub fn create_with_id(
     vals: &Dict,
 ) -> OdooResult<i64> {
     let mut vals = with_defaults(env, model, vals)?;
+    let password = take_password(model, &mut vals);
     create_delegated_parents(env, model, &mut vals)?;
     let id = match fixed {
         Some(id) => {
@@ -75,7 +76,38 @@ pub fn create_with_id(
     stored_names::refresh(env, model, id, None);
     sync_xmlid_index(env, model, id, None);
     apply_x2many(env, model, id, x2many)?;
+    if let Some(password) = password {
+        set_password(env, model, id, &password)?;
+    }
     Ok(id)
+}
+
+/// Removes and returns the `password` of `res.users` values. Odoo 17
+/// turns it into the hash that logins check (`_set_password`) rather than
+/// a readable column, and the emulator keeps it with the user's
+/// credentials instead.
+fn take_password(model: &Model, vals: &mut Dict) -> Option<Value> {
+    let field = model.field("password")?;
+    if !is_user_password(model, field) {
+        return None;
+    }
+    vals.shift_remove("password")
+}
+
+/// Sets the password that logins check for user `id`. An empty one
+/// leaves the user with no password that a login can match.
+fn set_password(env: &mut Env<'_>, model: &Model, id: i64, value: &Value) -> OdooResult<()> {
+    let field = model
+        .field("password")
+        .ok_or_else(|| invalid_field("password", &model.name))?;
+    let text = match convert::to_stored(env, model, field, value)? {
+        Value::Str(text) if !text.is_empty() => Some(text),
+        _ => None,
+    };
+    let mut credentials = env.state.credentials.get(&id).cloned().unwrap_or_default();
+    credentials.password = text;
+    env.state.credentials.insert(id, credentials);
+    Ok(())
 }
 
 /// Keeps the external-id index in step with `ir.model.data` rows, which
@@ -161,6 +193,7 @@ pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) ->
             }
         }
     }
+    let password = take_password(model, &mut own);
     let Some(current) = env.state.row(&model.name, id).cloned() else {
         return Ok(());
     };
@@ -176,7 +209,11 @@ pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) ->
         .insert_row(id, Arc::new(row));
     stored_names::refresh(env, model, id, Some(&current));
     sync_xmlid_index(env, model, id, Some(&current));
-    apply_x2many(env, model, id, x2many)
+    apply_x2many(env, model, id, x2many)?;
+    if let Some(password) = password {
+        set_password(env, model, id, &password)?;
+    }
+    Ok(())
 }
 
 /// Adds defaults for fields the values leave out: `default_<field>` keys

@@ -517,3 +517,31 @@ fn seeded_user_password_reads_empty() {
     let emulator = emulator();
     assert_eq!(read_password(&emulator, 2), Value::from(""));
 }
+
+/// Odoo 17 adds a `LIMIT` clause only for a limit that is not zero, so
+/// `limit=0` returns every record.
+#[test]
+fn zero_limit_means_no_limit() {
+    let emulator = emulator();
+    let everything = partner_count(&emulator).as_i64().expect("a count") as usize;
+    let search = |method: &str| {
+        execute_kw(
+            &emulator,
+            "res.partner",
+            method,
+            vec![Value::List(Vec::new())],
+            vals(&[("limit", Value::Int(0))]),
+        )
+        .expect("the call succeeds")
+    };
+    match search("search") {
+        Value::List(ids) => assert_eq!(ids.len(), everything),
+        other => panic!("search returned {other:?}"),
+    }
+    assert_eq!(search("search_count"), Value::Int(everything as i64));
+    let records = search("search_read").expand_records();
+    match records {
+        Value::List(records) => assert_eq!(records.len(), everything),
+        other => panic!("search_read returned {other:?}"),
+    }
+}

@@ -211,7 +211,7 @@ fn call_model_method(
         "search_read" => search_read(env, model, bound),
         "search_count" => {
             let domain = Domain::parse(bound.get("domain").unwrap_or(&Value::List(vec![])))?;
-            let limit = usize_arg(bound.given("limit"))?;
+            let limit = search_limit(bound)?;
             Ok(Value::Int(search::count(env, model, &domain, limit)? as i64))
         }
         "fields_get" => introspect::fields_get(env, model, bound),
@@ -353,7 +353,7 @@ pub fn query(bound: &Bound, domain_name: &str) -> OdooResult<Query> {
     Ok(Query {
         domain,
         offset: usize_arg(bound.given("offset"))?.unwrap_or(0),
-        limit: usize_arg(bound.given("limit"))?,
+        limit: search_limit(bound)?,
         order: match bound.given("order") {
             Some(Value::Str(order)) => Some(order.clone()),
             Some(Value::Bool(false)) | None => None,
@@ -365,6 +365,12 @@ pub fn query(bound: &Bound, domain_name: &str) -> OdooResult<Query> {
             }
         },
     })
+}
+
+/// Reads the `limit` of a search. Odoo 17's query adds a `LIMIT` clause
+/// only for a limit that is not zero, so `limit=0` means no limit.
+fn search_limit(bound: &Bound) -> OdooResult<Option<usize>> {
+    Ok(usize_arg(bound.given("limit"))?.filter(|limit| *limit > 0))
 }
 
 pub fn usize_arg(value: Option<&Value>) -> OdooResult<Option<usize>> {

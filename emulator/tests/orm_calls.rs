@@ -545,3 +545,63 @@ fn zero_limit_means_no_limit() {
         other => panic!("search_read returned {other:?}"),
     }
 }
+
+/// Ids that are not integers never reach a record silently: Odoo fails on
+/// them in SQL, and the emulator raises a clear error instead of
+/// answering `True` for a write that changed nothing.
+#[test]
+fn non_integer_ids_are_rejected() {
+    let emulator = emulator();
+    let before = partner_count(&emulator);
+    let rename = Value::Dict(vals(&[("name", Value::from("Renamed"))]));
+    let cases = [
+        (
+            Value::from("8"),
+            ErrorKind::ValueError,
+            "Invalid record id '8': record ids are integers",
+        ),
+        (
+            Value::Bool(true),
+            ErrorKind::ValueError,
+            "Invalid record id True: record ids are integers",
+        ),
+        (
+            Value::Dict(vals(&[("a", Value::Int(1))])),
+            ErrorKind::ProgrammingError,
+            "can't adapt type 'dict'",
+        ),
+    ];
+    for (id, kind, message) in cases {
+        let args = vec![Value::List(vec![id.clone()]), rename.clone()];
+        let error = execute_kw(&emulator, "res.partner", "write", args, Dict::default())
+            .expect_err("a write on a non-integer id fails");
+        assert_eq!(error.kind, kind, "{id:?}");
+        assert_eq!(error.message, message, "{id:?}");
+        let unlink = execute_kw(
+            &emulator,
+            "res.partner",
+            "unlink",
+            vec![Value::List(vec![id.clone()])],
+            Dict::default(),
+        );
+        assert!(unlink.is_err(), "unlink of {id:?} fails");
+    }
+    assert_eq!(partner_count(&emulator), before, "nothing was deleted");
+}
+
+/// `browse` takes any false value as no records, and Odoo's SQL and
+/// record cache treat an integral float as the integer id.
+#[test]
+fn false_and_float_ids_read_as_odoo_does() {
+    let emulator = emulator();
+    let read = |ids: Value| {
+        let args = vec![ids, Value::List(vec!["id".into()])];
+        execute_kw(&emulator, "res.partner", "read", args, Dict::default())
+            .expect("read succeeds")
+            .expand_records()
+    };
+    assert_eq!(read(Value::Bool(false)), Value::List(Vec::new()));
+    let by_float = read(Value::List(vec![Value::Float(3.0)]));
+    let by_int = read(Value::List(vec![Value::Int(3)]));
+    assert_eq!(by_float, by_int);
+}

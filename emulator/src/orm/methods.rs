@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::error::{OdooError, OdooResult};
 use crate::orm::access::Operation;
 use crate::orm::domain::Domain;
-use crate::orm::env::{ids_of, Env};
+use crate::orm::env::Env;
 use crate::orm::schema::Model;
 use crate::orm::search::{self, Query};
 use crate::orm::signature::{optional, required, Bound, Signature};
@@ -85,7 +85,37 @@ fn split_ids(args: &[Value]) -> OdooResult<(Vec<i64>, &[Value])> {
             "tuple index out of range",
         ));
     };
-    Ok((ids_of(first), rest))
+    let ids = match first {
+        // Odoo's `browse` takes any false value as no records.
+        Value::Bool(false) | Value::None => Vec::new(),
+        Value::Str(text) if text.is_empty() => Vec::new(),
+        Value::List(items) => items.iter().map(record_id).collect::<OdooResult<_>>()?,
+        single => vec![record_id(single)?],
+    };
+    Ok((ids, rest))
+}
+
+/// Reads one record id sent by a client. A float with an integral value
+/// counts, because Odoo's SQL and record cache treat `8.0` as `8`.
+// NOTE: Odoo fails later, and differently, on ids of other types. A
+// string reaches PostgreSQL, which rejects `'x'` as an integer, and `True`
+// reaches it as a boolean. The emulator raises one clear error instead of
+// guessing each of those tracebacks.
+fn record_id(value: &Value) -> OdooResult<i64> {
+    match value {
+        Value::Int(id) => Ok(*id),
+        Value::Float(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => {
+            Ok(*number as i64)
+        }
+        Value::Dict(_) => Err(OdooError::new(
+            crate::error::ErrorKind::ProgrammingError,
+            "can't adapt type 'dict'",
+        )),
+        other => Err(OdooError::value(format!(
+            "Invalid record id {}: record ids are integers",
+            other.python_repr()
+        ))),
+    }
 }
 
 /// Builds a signature in a constant, so its parameter list is `'static`.

@@ -399,8 +399,13 @@ pub fn query(bound: &Bound, domain_name: &str) -> OdooResult<Query> {
 
 /// Reads the `limit` of a search. Odoo 17's query adds a `LIMIT` clause
 /// only for a limit that is not zero, so `limit=0` means no limit.
+// NOTE: PostgreSQL rejects a negative `LIMIT`, which reaches the client
+// as an error. Here a negative limit finds no records.
 fn search_limit(bound: &Bound) -> OdooResult<Option<usize>> {
-    Ok(usize_arg(bound.given("limit"))?.filter(|limit| *limit > 0))
+    match bound.given("limit") {
+        Some(Value::Int(0)) => Ok(None),
+        other => usize_arg(other),
+    }
 }
 
 pub fn usize_arg(value: Option<&Value>) -> OdooResult<Option<usize>> {

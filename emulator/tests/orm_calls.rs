@@ -268,25 +268,28 @@ fn nested_x2many_past_limit_is_recursion_error() {
     assert_eq!(partner_count(&emulator), before, "nothing was created");
 }
 
-/// The ids `search` returns on `res.partner` in an order, as a list.
+/// Returns the ids of a `search` result.
+fn found_ids(found: OdooResult<Value>) -> Vec<i64> {
+    match found.expect("search succeeds") {
+        Value::List(ids) => ids.iter().map(|id| id.as_i64().expect("an id")).collect(),
+        other => panic!("search returned {other:?}"),
+    }
+}
+
+/// Returns the ids `search` finds on `res.partner` in an order.
 fn partner_ids(emulator: &Emulator, order: &str, offset: i64, limit: i64) -> Vec<i64> {
     let kwargs = vals(&[
         ("order", Value::from(order)),
         ("offset", Value::Int(offset)),
         ("limit", Value::Int(limit)),
     ]);
-    let found = execute_kw(
+    found_ids(execute_kw(
         emulator,
         "res.partner",
         "search",
         vec![Value::List(Vec::new())],
         kwargs,
-    )
-    .expect("search succeeds");
-    match found {
-        Value::List(ids) => ids.iter().map(|id| id.as_i64().expect("an id")).collect(),
-        other => panic!("search returned {other:?}"),
-    }
+    ))
 }
 
 fn rename_partner(emulator: &Emulator, id: i64, name: &str) {
@@ -303,7 +306,7 @@ fn rename_partner(emulator: &Emulator, id: i64, name: &str) {
     .expect("write succeeds");
 }
 
-/// Searches repeated in one order reuse a sorted list of the table; each
+/// Searches repeated in one order reuse a sorted list of the table. Each
 /// must still see the names the last write left. Odoo 17 orders contacts
 /// by `complete_name`, which a write of `name` recomputes.
 #[test]
@@ -391,17 +394,13 @@ fn contacts_at(emulator: &Emulator, name: &str, latitudes: &[f64]) -> Vec<i64> {
 fn search_named(emulator: &Emulator, name: &str, extra: Option<Value>, order: &str) -> Vec<i64> {
     let mut domain = vec![Value::List(vec!["name".into(), "=".into(), name.into()])];
     domain.extend(extra);
-    let found = execute_kw(
+    found_ids(execute_kw(
         emulator,
         "res.partner",
         "search",
         vec![Value::List(domain)],
         vals(&[("order", Value::from(order))]),
-    );
-    match found.expect("search succeeds") {
-        Value::List(ids) => ids.iter().map(|id| id.as_i64().expect("an id")).collect(),
-        other => panic!("search returned {other:?}"),
-    }
+    ))
 }
 
 /// PostgreSQL, and so Odoo 17, sorts NaN above every other number and
@@ -451,7 +450,7 @@ fn authenticate(emulator: &Emulator, login: &str, password: &str) -> Value {
     ];
     emulator
         .dispatch_rpc("common", "authenticate", params, Protocol::XmlRpc)
-        .expect("authenticate answers")
+        .expect("authenticate returns")
 }
 
 fn read_password(emulator: &Emulator, uid: i64) -> Value {
@@ -546,9 +545,9 @@ fn zero_limit_means_no_limit() {
     }
 }
 
-/// Ids that are not integers never reach a record silently: Odoo fails on
+/// Ids that are not integers never reach a record silently. Odoo fails on
 /// them in SQL, and the emulator raises a clear error instead of
-/// answering `True` for a write that changed nothing.
+/// returning `True` for a write that changed nothing.
 #[test]
 fn non_integer_ids_are_rejected() {
     let emulator = emulator();
@@ -592,7 +591,7 @@ fn non_integer_ids_are_rejected() {
 /// `browse` takes any false value as no records, and Odoo's SQL and
 /// record cache treat an integral float as the integer id.
 #[test]
-fn false_and_float_ids_read_as_odoo_does() {
+fn false_and_float_ids_read() {
     let emulator = emulator();
     let read = |ids: Value| {
         let args = vec![ids, Value::List(vec!["id".into()])];
@@ -603,5 +602,9 @@ fn false_and_float_ids_read_as_odoo_does() {
     assert_eq!(read(Value::Bool(false)), Value::List(Vec::new()));
     let by_float = read(Value::List(vec![Value::Float(3.0)]));
     let by_int = read(Value::List(vec![Value::Int(3)]));
+    assert_eq!(
+        by_int,
+        Value::List(vec![Value::Dict(vals(&[("id", Value::Int(3))]))])
+    );
     assert_eq!(by_float, by_int);
 }

@@ -1,31 +1,15 @@
 //! ORM calls through `Emulator::dispatch_rpc` on the built-in Odoo 17
 //! base, without HTTP: the values Odoo 17 returns for each call.
 
+mod support;
+
 use odoo_emulator::orm::write::MAX_X2MANY_DEPTH;
 use odoo_emulator::service::{Emulator, Protocol};
 use odoo_emulator::{Dict, ErrorKind, OdooResult, Value};
+use support::execute_kw;
 
 fn emulator() -> Emulator {
     Emulator::from_builtin("odoo-17").expect("the built-in base loads")
-}
-
-fn execute_kw(
-    emulator: &Emulator,
-    model: &str,
-    method: &str,
-    args: Vec<Value>,
-    kwargs: Dict,
-) -> OdooResult<Value> {
-    let params = vec![
-        Value::from("demo"),
-        Value::Int(2),
-        Value::from("admin"),
-        Value::from(model),
-        Value::from(method),
-        Value::List(args),
-        Value::Dict(kwargs),
-    ];
-    emulator.dispatch_rpc("object", "execute_kw", params, Protocol::XmlRpc)
 }
 
 fn vals(pairs: &[(&str, Value)]) -> Dict {

@@ -3,24 +3,18 @@
 //! that use them (unique constraints, one2many reads, `ondelete`,
 //! external ids) return what a full scan returns.
 
-use odoo_emulator::service::{Emulator, Protocol};
+mod support;
+
+use odoo_emulator::service::Emulator;
 use odoo_emulator::{Dict, OdooResult, Value};
+use support::execute_kw;
 
 fn emulator() -> Emulator {
     Emulator::from_builtin("odoo-17").expect("the built-in base loads")
 }
 
 fn call(emulator: &Emulator, model: &str, method: &str, args: Vec<Value>) -> OdooResult<Value> {
-    let params = vec![
-        Value::from("demo"),
-        Value::Int(2),
-        Value::from("admin"),
-        Value::from(model),
-        Value::from(method),
-        Value::List(args),
-        Value::Dict(Dict::default()),
-    ];
-    emulator.dispatch_rpc("object", "execute_kw", params, Protocol::XmlRpc)
+    execute_kw(emulator, model, method, args, Dict::default())
 }
 
 fn vals(pairs: &[(&str, Value)]) -> Value {

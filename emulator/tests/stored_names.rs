@@ -2,30 +2,14 @@
 //! emulator stores as Odoo does: the value read and the order it gives
 //! must follow every change of the names it is built from.
 
-use odoo_emulator::service::{Emulator, Protocol};
-use odoo_emulator::{Dict, OdooResult, Value};
+mod support;
+
+use odoo_emulator::service::Emulator;
+use odoo_emulator::{Dict, Value};
+use support::execute_kw;
 
 fn emulator() -> Emulator {
     Emulator::from_builtin("odoo-17").expect("the built-in base loads")
-}
-
-fn execute_kw(
-    emulator: &Emulator,
-    model: &str,
-    method: &str,
-    args: Vec<Value>,
-    kwargs: Dict,
-) -> OdooResult<Value> {
-    let params = vec![
-        Value::from("demo"),
-        Value::Int(2),
-        Value::from("admin"),
-        Value::from(model),
-        Value::from(method),
-        Value::List(args),
-        Value::Dict(kwargs),
-    ];
-    emulator.dispatch_rpc("object", "execute_kw", params, Protocol::XmlRpc)
 }
 
 fn vals(pairs: &[(&str, Value)]) -> Dict {

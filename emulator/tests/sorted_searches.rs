@@ -1,15 +1,24 @@
-//! Searches that reuse a table's sorted ids against searches that sort.
+//! Searches that reuse a table's memos against searches that compute
+//! afresh.
 //!
-//! A table keeps its ids sorted in the orders earlier searches used, and a
-//! search of an unchanged table takes its records from that list. Two
-//! emulators run the same creates, writes and unlinks here. The first
-//! repeats every search, so its lists are built and used. The second
-//! writes a record before every search, so each of its searches meets a
-//! new version of the rows and sorts. Both must return the same ids.
+//! A table keeps its ids sorted in the orders earlier searches used, and
+//! the ids that passed their implicit filters (the `active` leaf and the
+//! record rules), and a search of an unchanged table takes its records
+//! from those. Two emulators run the same creates, writes and unlinks
+//! here. The first repeats every search, so its memos are built and used.
+//! The second writes a record before every search, so each of its
+//! searches meets a new version of the rows, sorts and filters. Both must
+//! return the same ids. The steps also move partners between companies,
+//! change the searching user's companies and the companies' hierarchy,
+//! which change the multi-company rule's outcome without a write to the
+//! partners.
 
-use odoo_emulator::service::{Emulator, Protocol};
+mod support;
+
+use odoo_emulator::service::Emulator;
 use odoo_emulator::{Dict, OdooResult, Value};
 use proptest::prelude::*;
+use support::execute_kw;
 
 /// Orders on `res.partner`: the row's own columns, `id`, and a many2one,
 /// which always sorts without the list.
@@ -55,6 +64,19 @@ enum Step {
     Unlink {
         partner: usize,
     },
+    /// Sets a partner's company: none, the main one or the second one.
+    Assign {
+        partner: usize,
+        company: usize,
+    },
+    /// Lets the searching user work in the second company, or not.
+    Allow {
+        second: bool,
+    },
+    /// Puts the second company under the main one, or on its own.
+    Nest {
+        nested: bool,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -73,20 +95,15 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (any::<usize>(), 0..LATITUDES.len())
             .prop_map(|(partner, latitude)| Step::Locate { partner, latitude }),
         1 => any::<usize>().prop_map(|partner| Step::Unlink { partner }),
+        2 => (any::<usize>(), 0..3usize)
+            .prop_map(|(partner, company)| Step::Assign { partner, company }),
+        2 => any::<bool>().prop_map(|second| Step::Allow { second }),
+        1 => any::<bool>().prop_map(|nested| Step::Nest { nested }),
     ]
 }
 
 fn call(emulator: &Emulator, method: &str, args: Vec<Value>, kwargs: Dict) -> OdooResult<Value> {
-    let params = vec![
-        Value::from("demo"),
-        Value::Int(2),
-        Value::from("admin"),
-        Value::from("res.partner"),
-        Value::from(method),
-        Value::List(args),
-        Value::Dict(kwargs),
-    ];
-    emulator.dispatch_rpc("object", "execute_kw", params, Protocol::XmlRpc)
+    execute_kw(emulator, "res.partner", method, args, kwargs)
 }
 
 fn dict(pairs: &[(&str, Value)]) -> Dict {
@@ -136,6 +153,16 @@ fn write_both(emulators: [&Emulator; 2], method: &str, args: Vec<Value>) {
     assert_eq!(warm_result, cold_result, "{method} differs");
 }
 
+/// Writes `values` on one record of `model` in both emulators, which
+/// must succeed.
+fn write_record(emulators: [&Emulator; 2], model: &str, id: i64, values: &[(&str, Value)]) {
+    let args = vec![Value::List(vec![Value::Int(id)]), Value::Dict(dict(values))];
+    for emulator in emulators {
+        let result = execute_kw(emulator, model, "write", args.clone(), Dict::default());
+        assert_eq!(result, Ok(Value::Bool(true)), "{model}.write failed");
+    }
+}
+
 fn run(steps: &[Step]) {
     let warm = Emulator::from_builtin("odoo-17").expect("the built-in base loads");
     let cold = Emulator::from_builtin("odoo-17").expect("the built-in base loads");
@@ -146,6 +173,46 @@ fn run(steps: &[Step]) {
     let marker = call(&cold, "create", marker_values.clone(), Dict::default());
     let marker = marker.expect("create succeeds").as_i64().expect("an id");
     call(&warm, "create", marker_values, Dict::default()).expect("create succeeds");
+    // The emulator neither creates a company's partner nor defaults its
+    // currency to the user's company's, as Odoo's `res.company` does, so
+    // the test gives both.
+    let company_partner_values = vec![Value::Dict(dict(&[("name", "Second Company".into())]))];
+    let company_partner = call(
+        &warm,
+        "create",
+        company_partner_values.clone(),
+        Dict::default(),
+    );
+    let company_partner = company_partner
+        .expect("create succeeds")
+        .as_i64()
+        .expect("an id");
+    let cold_partner = call(&cold, "create", company_partner_values, Dict::default());
+    assert_eq!(cold_partner, Ok(Value::Int(company_partner)));
+    let company_values = vec![Value::Dict(dict(&[
+        ("name", "Second Company".into()),
+        ("partner_id", Value::Int(company_partner)),
+        ("currency_id", Value::Int(2)),
+    ]))];
+    let second_company = execute_kw(
+        &warm,
+        "res.company",
+        "create",
+        company_values.clone(),
+        Dict::default(),
+    );
+    let second_company = second_company
+        .expect("create succeeds")
+        .as_i64()
+        .expect("an id");
+    let cold_company = execute_kw(
+        &cold,
+        "res.company",
+        "create",
+        company_values,
+        Dict::default(),
+    );
+    assert_eq!(cold_company, Ok(Value::Int(second_company)));
     let mut partners = search(&warm, "id", 0, 1000, false);
     partners.retain(|id| *id != marker);
 
@@ -210,6 +277,37 @@ fn run(steps: &[Step]) {
                 let args = vec![Value::List(vec![Value::Int(pick(*partner))])];
                 write_both([&warm, &cold], "unlink", args);
             }
+            Step::Assign { partner, company } => {
+                let company = match company {
+                    0 => Value::Bool(false),
+                    1 => Value::Int(1),
+                    _ => Value::Int(second_company),
+                };
+                let args = vec![
+                    Value::List(vec![Value::Int(pick(*partner))]),
+                    Value::Dict(dict(&[("company_id", company)])),
+                ];
+                write_both([&warm, &cold], "write", args);
+            }
+            Step::Allow { second } => {
+                let mut companies = vec![Value::Int(1)];
+                if *second {
+                    companies.push(Value::Int(second_company));
+                }
+                let replace =
+                    Value::List(vec![Value::Int(6), Value::Int(0), Value::List(companies)]);
+                let values = [("company_ids", Value::List(vec![replace]))];
+                write_record([&warm, &cold], "res.users", 2, &values);
+            }
+            Step::Nest { nested } => {
+                let parent = if *nested {
+                    Value::Int(1)
+                } else {
+                    Value::Bool(false)
+                };
+                let values = [("parent_id", parent)];
+                write_record([&warm, &cold], "res.company", second_company, &values);
+            }
         }
     }
 }
@@ -221,4 +319,27 @@ proptest! {
     fn sorted_lists_match_fresh_sorts(steps in proptest::collection::vec(step(), 1..20)) {
         run(&steps);
     }
+}
+
+/// A partner of the second company becomes visible when the user is
+/// allowed in that company, although no partner changed.
+#[test]
+fn allowing_a_company_shows_its_partners() {
+    let search = Step::Search {
+        order: 0,
+        offset: 0,
+        limit: 39,
+        companies_only: false,
+    };
+    run(&[
+        Step::Assign {
+            partner: 0,
+            company: 2,
+        },
+        search.clone(),
+        Step::Allow { second: true },
+        search.clone(),
+        Step::Allow { second: false },
+        search,
+    ]);
 }

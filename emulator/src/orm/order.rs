@@ -171,7 +171,7 @@ pub fn first_in_sorted<'r>(
         return Ok(None);
     }
     let key = order_key(terms);
-    let sorted = table.sorted.get_or_sort(&key, &table.rows, || {
+    let sorted = table.sorted.get_or_compute(key, &table.rows, || {
         let mut rows: Vec<RecordRow<'_>> = table
             .rows
             .iter()

@@ -88,15 +88,32 @@ fn rows_in_id_order<'s>(table: &'s Table, ids: &BTreeSet<i64>) -> Vec<RecordRow<
 
 /// Returns the ids matching a domain, with rules and `active_test`, in id
 /// order.
+///
+/// The implicit filters, the `active` leaf and the record rules, select
+/// the same records on every search until the table changes. Their result
+/// is therefore taken from the table's memo when it has one, and the
+/// domain is evaluated within it. Both ways select the same records and
+/// raise the same errors, because the memo only holds filters that
+/// evaluated without error on these same rows.
 pub fn matching(env: &Env<'_>, model: &Arc<Model>, domain: &Domain) -> OdooResult<BTreeSet<i64>> {
-    let mut parts = vec![domain.clone()];
+    let mut implicit = Vec::new();
     if model.has_active() && env.context_flag("active_test", true) && !domain.mentions("active") {
-        parts.push(Domain::leaf("active", Operator::Eq, Value::Bool(true)));
+        implicit.push(Domain::leaf("active", Operator::Eq, Value::Bool(true)));
     }
     if let Some(rules) = env.rule_domain(model, Operation::Read)? {
-        parts.push(rules);
+        implicit.push(rules);
     }
-    domain::evaluate(env, model, &Domain::and(parts))
+    let implicit = Domain::and(implicit);
+    if implicit == Domain::True {
+        return domain::evaluate(env, model, domain);
+    }
+    if let Some(visible) = domain::memoized(env, model, &implicit) {
+        return match domain {
+            Domain::True => Ok(visible.as_ref().clone()),
+            _ => domain::evaluate_within(env, model, domain, &visible),
+        };
+    }
+    domain::evaluate(env, model, &Domain::and(vec![domain.clone(), implicit]))
 }
 
 /// Counts matching records, as `search_count` does.

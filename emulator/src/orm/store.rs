@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::orm::access::AccessMemo;
 use crate::orm::business::BusinessMethod;
+use crate::orm::domain::MatchKey;
 use crate::orm::index::{self, FieldIndex};
 use crate::orm::schema::Schema;
 use crate::value::Value;
@@ -83,7 +84,7 @@ impl FieldPosition {
 }
 
 /// The rows of one model and the model's id sequence.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Table {
     /// The rows by id. Change them through [`Table::insert_row`] and
     /// [`Table::remove_row`], which keep the indexes in step.
@@ -96,6 +97,15 @@ pub struct Table {
     /// The ids sorted in the orders of earlier searches, shared by every
     /// copy of the table.
     pub sorted: SortedIds,
+    /// The ids matching the implicit filters of earlier searches, shared
+    /// by every copy of the table.
+    pub matched: MatchedIds,
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Table::new()
+    }
 }
 
 impl Table {
@@ -105,7 +115,8 @@ impl Table {
             next_id: 1,
             sequences: imbl::OrdMap::new(),
             indexes: Vec::new(),
-            sorted: SortedIds::default(),
+            sorted: SortedIds::new(SORTED_ORDERS),
+            matched: MatchedIds::new(MATCHED_DOMAINS),
         }
     }
 
@@ -167,88 +178,129 @@ impl Table {
     }
 }
 
-/// A table's ids sorted by whole `ORDER BY` clauses, playing the part of
-/// PostgreSQL's index scans: a search whose order depends on the rows alone
-/// takes its records from a list sorted once rather than sorting them on
-/// every call.
+/// Results computed from one version of a table's rows, by key, shared by
+/// every copy of the table.
 ///
-/// Each list belongs to one version of the rows. A list keeps a copy of the
-/// persistent map it was sorted from, so any later write gives the table a
-/// new root. Comparing roots is therefore the whole validity check.
-#[derive(Debug, Clone, Default)]
-pub struct SortedIds(Arc<Mutex<Vec<SortedEntry>>>);
-
+/// Each result belongs to one version of the rows. An entry keeps a copy
+/// of the persistent map it was computed from, so any later write gives
+/// the table a new root. Comparing roots is therefore the whole validity
+/// check, and no write needs to know which results exist.
+///
+/// A result is computed on the second request for the same key and
+/// version, not the first: a table written between every two requests
+/// then never pays for a result that no later request reads.
+// NOTE: an entry keeps the version of the rows it was computed from
+// alive until a request with the same key replaces it, so after a reset
+// a large table's old rows stay in memory until then.
 #[derive(Debug)]
-struct SortedEntry {
-    order: String,
-    rows: imbl::OrdMap<i64, Arc<Row>>,
-    /// `None` until the same version is searched in this order twice.
-    ids: Option<Arc<[i64]>>,
+pub struct RowsMemo<K, V> {
+    entries: Arc<Mutex<Vec<MemoEntry<K, V>>>>,
+    capacity: usize,
 }
 
-/// The number of orders a table keeps lists for. A search in another
-/// order replaces the oldest list.
-const SORTED_ORDERS: usize = 4;
+#[derive(Debug)]
+struct MemoEntry<K, V> {
+    key: K,
+    rows: imbl::OrdMap<i64, Arc<Row>>,
+    /// `None` until the same version is requested with this key twice.
+    value: Option<V>,
+}
 
-impl SortedIds {
-    /// Returns the ids of `rows` in `order`, or `None` on the first search
-    /// of this version in that order. The second search sorts them with
-    /// `sort`, so a table written between every two searches never pays
-    /// for a full sort, which costs more than a `limit`'s partial sort.
-    pub fn get_or_sort<E>(
+impl<K, V> Clone for RowsMemo<K, V> {
+    fn clone(&self) -> Self {
+        RowsMemo {
+            entries: Arc::clone(&self.entries),
+            capacity: self.capacity,
+        }
+    }
+}
+
+impl<K: PartialEq, V: Clone> RowsMemo<K, V> {
+    /// Creates a memo that keeps results for up to `capacity` keys. A new
+    /// key replaces the oldest one.
+    pub fn new(capacity: usize) -> Self {
+        RowsMemo {
+            entries: Arc::default(),
+            capacity,
+        }
+    }
+
+    /// Returns the result for `key` on `rows`, or `None` on the first
+    /// request for this key and version. The second request computes it
+    /// with `compute` and keeps it.
+    pub fn get_or_compute<E>(
         &self,
-        order: &str,
+        key: K,
         rows: &imbl::OrdMap<i64, Arc<Row>>,
-        sort: impl FnOnce() -> Result<Vec<i64>, E>,
-    ) -> Result<Option<Arc<[i64]>>, E> {
-        {
+        compute: impl FnOnce() -> Result<V, E>,
+    ) -> Result<Option<V>, E> {
+        let key = {
             let mut entries = self.lock();
-            match entries.iter_mut().find(|entry| entry.order == order) {
+            match entries.iter_mut().find(|entry| entry.key == key) {
                 Some(entry) if entry.rows.ptr_eq(rows) => {
-                    if let Some(ids) = &entry.ids {
-                        return Ok(Some(ids.clone()));
+                    if let Some(value) = &entry.value {
+                        return Ok(Some(value.clone()));
                     }
+                    key
                 }
                 Some(entry) => {
-                    entry.ids = None;
+                    entry.value = None;
                     entry.rows = rows.clone();
                     return Ok(None);
                 }
                 None => {
-                    if entries.len() >= SORTED_ORDERS {
+                    if entries.len() >= self.capacity {
                         entries.remove(0);
                     }
-                    entries.push(SortedEntry {
-                        order: order.to_owned(),
+                    entries.push(MemoEntry {
+                        key,
                         rows: rows.clone(),
-                        ids: None,
+                        value: None,
                     });
                     return Ok(None);
                 }
             }
-        }
-        // The sort runs unlocked so that searches on other threads need
-        // not wait. Two threads may then sort the same version, which only
-        // stores an equal list twice.
-        let ids: Arc<[i64]> = sort()?.into();
+        };
+        // The computation runs unlocked so that calls on other threads
+        // need not wait. Two threads may then compute the same result,
+        // which only stores an equal value twice.
+        let value = compute()?;
         let mut entries = self.lock();
         if let Some(entry) = entries
             .iter_mut()
-            .find(|entry| entry.order == order && entry.rows.ptr_eq(rows))
+            .find(|entry| entry.key == key && entry.rows.ptr_eq(rows))
         {
-            entry.ids = Some(ids.clone());
+            entry.value = Some(value.clone());
         }
-        Ok(Some(ids))
+        Ok(Some(value))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<SortedEntry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<MemoEntry<K, V>>> {
         // No code holding the lock can leave an entry half changed, so a
         // lock poisoned by a panic elsewhere is still safe to use.
-        self.0
+        self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+/// A table's ids sorted by whole `ORDER BY` clauses, by the clause in a
+/// canonical form, playing the part of PostgreSQL's index scans: a search
+/// whose order depends on the rows alone takes its records from a list
+/// sorted once rather than sorting them on every call.
+pub type SortedIds = RowsMemo<String, Arc<[i64]>>;
+
+/// The number of orders a table keeps sorted lists for.
+const SORTED_ORDERS: usize = 4;
+
+/// The ids of every record matching a domain, by the domain and what it
+/// depends on besides the rows. Searches keep the implicit `active` leaf
+/// and the record rules of each user here.
+pub type MatchedIds = RowsMemo<MatchKey, Arc<BTreeSet<i64>>>;
+
+/// The number of domains a table keeps matching ids for: a few users'
+/// record rules, with and without the `active` leaf.
+const MATCHED_DOMAINS: usize = 8;
 
 /// A user's credentials, kept apart from `res.users` rows so no read can
 /// return them.

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::env::{ids_of, reads_row_value, Env};
-use crate::orm::schema::{Field, FieldType, Model};
+use crate::orm::schema::{Field, FieldType, Model, Schema};
 use crate::orm::store::Row;
 use crate::value::{python_str_repr, Value};
 
@@ -410,6 +410,57 @@ fn python_tuple_repr(value: &Value) -> String {
 /// `active` filter and no record rules: callers add those.
 pub fn evaluate(env: &Env<'_>, model: &Model, domain: &Domain) -> OdooResult<BTreeSet<i64>> {
     evaluate_top(env, model, domain, Scope::All)
+}
+
+/// The key of a row-only domain's matching records in a table's memo:
+/// the domain, the records its `child_of` and `parent_of` leaves resolved
+/// to, and the schema that typed its leaves. With the rows, they decide
+/// which records match.
+#[derive(Debug)]
+pub struct MatchKey {
+    domain: Domain,
+    targets: Vec<BTreeSet<i64>>,
+    schema: Arc<Schema>,
+}
+
+impl PartialEq for MatchKey {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.schema, &other.schema)
+            && self.targets == other.targets
+            && self.domain == other.domain
+    }
+}
+
+/// Returns every record of `model` that matches `domain`, kept in the
+/// table's memo for this version of the rows. Searches join the implicit
+/// `active` leaf and the record rules to nearly every domain, and those
+/// select the same records until the table changes.
+///
+/// Returns `None`, and the caller evaluates the domain itself, in three
+/// cases: on the first search of this version with this domain, when a
+/// leaf needs more than the record's own row (see [`predicate`]), and
+/// when the domain is invalid. The caller then raises the error it would
+/// raise without a memo.
+pub fn memoized(env: &Env<'_>, model: &Model, domain: &Domain) -> Option<Arc<BTreeSet<i64>>> {
+    let table = env.state.table(&model.name)?;
+    let predicate = predicate::compile(env, model, domain).ok()??;
+    let key = MatchKey {
+        domain: domain.clone(),
+        targets: predicate.targets(),
+        schema: Arc::clone(&env.state.schema),
+    };
+    let filter = || {
+        Ok::<_, std::convert::Infallible>(Arc::new(predicate::filter(
+            env,
+            model,
+            &predicate,
+            Scope::All,
+        )))
+    };
+    match table.matched.get_or_compute(key, &table.rows, filter) {
+        Ok(found) => found,
+        Err(never) => match never {},
+    }
 }
 
 /// Evaluates a whole domain: in one pass over the rows when every leaf

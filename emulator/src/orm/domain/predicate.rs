@@ -222,6 +222,30 @@ impl<'d> Predicate<'d> {
     }
 }
 
+impl Predicate<'_> {
+    /// Returns the record sets that the hierarchy leaves resolved to, in
+    /// leaf order. With the domain and the schema they decide which rows
+    /// pass: every other leaf reads the row alone.
+    pub(super) fn targets(&self) -> Vec<BTreeSet<i64>> {
+        let mut targets = Vec::new();
+        self.collect_targets(&mut targets);
+        targets
+    }
+
+    fn collect_targets(&self, targets: &mut Vec<BTreeSet<i64>>) {
+        match self {
+            Predicate::True | Predicate::False | Predicate::Compare { .. } => {}
+            Predicate::And(parts) | Predicate::Or(parts) => {
+                for part in parts {
+                    part.collect_targets(targets);
+                }
+            }
+            Predicate::Not(inner) => inner.collect_targets(targets),
+            Predicate::PointsInto { targets: ids, .. } => targets.push(ids.clone()),
+        }
+    }
+}
+
 /// Returns the records of `scope` that pass `predicate`.
 pub(super) fn filter(
     env: &Env<'_>,

@@ -186,15 +186,51 @@ pub fn first_in_sorted<'r>(
     };
 
     let mut found = Vec::with_capacity(count.min(ids.len()));
+    let members = IdBits::new(ids);
     for id in sorted.iter() {
         if found.len() == count {
             break;
         }
-        if ids.contains(id) {
+        let member = match &members {
+            Some(members) => members.contains(*id),
+            None => ids.contains(id),
+        };
+        if member {
             found.push((*id, table.rows.get(id)));
         }
     }
     Ok(Some(found))
+}
+
+/// A set of ids as one bit per id from 0 to the largest, for testing each
+/// id of a sorted list in a few instructions rather than a tree search.
+struct IdBits(Vec<u64>);
+
+impl IdBits {
+    /// Returns the bits of `ids`, or `None` when they would take more
+    /// than four words per id: ids spread far apart, or negative ones.
+    fn new(ids: &std::collections::BTreeSet<i64>) -> Option<IdBits> {
+        let first = *ids.first()?;
+        let last = *ids.last()?;
+        let words = usize::try_from(last / 64 + 1).ok()?;
+        if first < 0 || words > ids.len().saturating_mul(4) {
+            return None;
+        }
+        let mut bits = vec![0u64; words];
+        for id in ids {
+            // Every id is between 0 and `last`, checked above.
+            let id = *id as usize;
+            bits[id / 64] |= 1 << (id % 64);
+        }
+        Some(IdBits(bits))
+    }
+
+    fn contains(&self, id: i64) -> bool {
+        usize::try_from(id)
+            .ok()
+            .and_then(|id| self.0.get(id / 64).map(|word| word & (1 << (id % 64)) != 0))
+            .unwrap_or(false)
+    }
 }
 
 /// Spells terms out in one canonical form, so order strings that differ

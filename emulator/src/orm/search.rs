@@ -95,7 +95,11 @@ fn rows_in_id_order<'s>(table: &'s Table, ids: &BTreeSet<i64>) -> Vec<RecordRow<
 /// domain is evaluated within it. Both ways select the same records and
 /// raise the same errors, because the memo only holds filters that
 /// evaluated without error on these same rows.
-pub fn matching(env: &Env<'_>, model: &Arc<Model>, domain: &Domain) -> OdooResult<BTreeSet<i64>> {
+pub fn matching(
+    env: &Env<'_>,
+    model: &Arc<Model>,
+    domain: &Domain,
+) -> OdooResult<Arc<BTreeSet<i64>>> {
     let mut implicit = Vec::new();
     if model.has_active() && env.context_flag("active_test", true) && !domain.mentions("active") {
         implicit.push(Domain::leaf("active", Operator::Eq, Value::Bool(true)));
@@ -105,15 +109,15 @@ pub fn matching(env: &Env<'_>, model: &Arc<Model>, domain: &Domain) -> OdooResul
     }
     let implicit = Domain::and(implicit);
     if implicit == Domain::True {
-        return domain::evaluate(env, model, domain);
+        return domain::evaluate(env, model, domain).map(Arc::new);
     }
     if let Some(visible) = domain::memoized(env, model, &implicit) {
         return match domain {
-            Domain::True => Ok(visible.as_ref().clone()),
-            _ => domain::evaluate_within(env, model, domain, &visible),
+            Domain::True => Ok(visible),
+            _ => domain::evaluate_within(env, model, domain, &visible).map(Arc::new),
         };
     }
-    domain::evaluate(env, model, &Domain::and(vec![domain.clone(), implicit]))
+    domain::evaluate(env, model, &Domain::and(vec![domain.clone(), implicit])).map(Arc::new)
 }
 
 /// Counts matching records, as `search_count` does.

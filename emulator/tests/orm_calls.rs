@@ -592,3 +592,140 @@ fn false_and_float_ids_read() {
     );
     assert_eq!(by_float, by_int);
 }
+
+/// Reads one record's fields with `read`.
+fn read_one(emulator: &Emulator, model: &str, id: i64, fields: &[&str]) -> Dict {
+    let fields = Value::List(fields.iter().map(|name| (*name).into()).collect());
+    let read = execute_kw(
+        emulator,
+        model,
+        "read",
+        vec![Value::List(vec![Value::Int(id)]), fields],
+        Dict::default(),
+    )
+    .expect("read succeeds");
+    match read {
+        Value::List(mut records) if records.len() == 1 => match records.remove(0) {
+            Value::Dict(record) => record,
+            other => panic!("read returned {other:?}"),
+        },
+        other => panic!("read returned {other:?}"),
+    }
+}
+
+fn create_company(emulator: &Emulator, values: &[(&str, Value)]) -> i64 {
+    let created = execute_kw(
+        emulator,
+        "res.company",
+        "create",
+        vec![Value::Dict(vals(values))],
+        Dict::default(),
+    );
+    created.expect("create succeeds").as_i64().expect("an id")
+}
+
+// Odoo 17's `res.company.create` creates the partner of a company given
+// by name only, from the name and contact values, and the currency
+// defaults to the current company's.
+#[test]
+fn company_create_makes_its_partner() {
+    let emulator = emulator();
+    let company = create_company(
+        &emulator,
+        &[
+            ("name", "Branch Two".into()),
+            ("email", "two@example.com".into()),
+        ],
+    );
+    let record = read_one(
+        &emulator,
+        "res.company",
+        company,
+        &["partner_id", "currency_id"],
+    );
+    let Some(Value::List(partner)) = record.get("partner_id") else {
+        panic!("{record:?}")
+    };
+    assert_eq!(partner[1], Value::from("Branch Two"));
+    let partner_id = partner[0].as_i64().expect("a partner id");
+    let partner = read_one(
+        &emulator,
+        "res.partner",
+        partner_id,
+        &["is_company", "email"],
+    );
+    assert_eq!(partner["is_company"], Value::Bool(true));
+    assert_eq!(partner["email"], Value::from("two@example.com"));
+    assert_eq!(
+        record["currency_id"],
+        Value::List(vec![Value::Int(2), "USD".into()])
+    );
+}
+
+// The creating user and the superuser are given the new company, and an
+// archived currency chosen for it is activated.
+#[test]
+fn company_create_links_users_and_currency() {
+    let emulator = emulator();
+    let gbp = execute_kw(
+        &emulator,
+        "res.currency",
+        "search",
+        vec![Value::List(vec![
+            Value::List(vec!["name".into(), "=".into(), "GBP".into()]),
+            Value::List(vec!["active".into(), "=".into(), false.into()]),
+        ])],
+        Dict::default(),
+    );
+    let gbp = match gbp {
+        Ok(Value::List(ids)) if ids.len() == 1 => ids[0].as_i64().expect("an id"),
+        other => panic!("search returned {other:?}"),
+    };
+    let company = create_company(
+        &emulator,
+        &[("name", "London".into()), ("currency_id", Value::Int(gbp))],
+    );
+    for uid in [1, 2] {
+        let user = read_one(&emulator, "res.users", uid, &["company_ids"]);
+        let Some(Value::List(companies)) = user.get("company_ids") else {
+            panic!("{user:?}")
+        };
+        assert!(
+            companies.contains(&Value::Int(company)),
+            "user {uid}: {user:?}"
+        );
+    }
+    let currency = read_one(&emulator, "res.currency", gbp, &["active"]);
+    assert_eq!(currency["active"], Value::Bool(true));
+}
+
+// A company given its partner keeps it, and no other partner is created.
+#[test]
+fn company_create_keeps_a_given_partner() {
+    let emulator = emulator();
+    let before = partner_count(&emulator);
+    let partner = execute_kw(
+        &emulator,
+        "res.partner",
+        "create",
+        vec![Value::Dict(vals(&[("name", "Own Partner".into())]))],
+        Dict::default(),
+    )
+    .expect("create succeeds");
+    let company = create_company(
+        &emulator,
+        &[
+            ("name", "Own Partner".into()),
+            ("partner_id", partner.clone()),
+        ],
+    );
+    let record = read_one(&emulator, "res.company", company, &["partner_id"]);
+    assert_eq!(
+        record["partner_id"],
+        Value::List(vec![partner, "Own Partner".into()])
+    );
+    let Value::Int(before) = before else {
+        panic!("{before:?}")
+    };
+    assert_eq!(partner_count(&emulator), Value::Int(before + 1));
+}

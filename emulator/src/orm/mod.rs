@@ -7,6 +7,7 @@
 pub mod access;
 pub mod business;
 pub mod commands;
+pub mod company;
 pub mod compute;
 pub mod convert;
 pub mod domain;

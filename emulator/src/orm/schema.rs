@@ -124,6 +124,9 @@ pub enum DefaultValue {
     Uid,
     /// The current company (`env.company`).
     Company,
+    /// The currency of the current company, as `res.company`'s
+    /// `_default_currency_id` gives it.
+    CompanyCurrency,
     /// The calling user's partner.
     UserPartner,
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::error::{ErrorKind, OdooError, OdooResult};
 use crate::orm::access::Operation;
 use crate::orm::commands::{self, Command};
+use crate::orm::company;
 use crate::orm::convert::{self, not_null_violation};
 use crate::orm::env::{ids_of, invalid_field, is_user_password, reads_row_value, Env};
 use crate::orm::schema::{Constraint, DefaultValue, Field, FieldType, Model};
@@ -22,12 +23,23 @@ pub fn create(env: &mut Env<'_>, model: &Arc<Model>, vals_list: &[Dict]) -> Odoo
         return Ok(Vec::new());
     }
     env.check_access_rights(model, Operation::Create)?;
+    let company = model.name == company::COMPANY_MODEL;
+    let completed;
+    let vals_list = if company {
+        completed = company::with_partners(env, vals_list)?;
+        &completed[..]
+    } else {
+        vals_list
+    };
     let mut ids = Vec::with_capacity(vals_list.len());
     for vals in vals_list {
         ids.push(create_one(env, model, vals)?);
     }
     env.check_access_rule(model, &ids, Operation::Create)?;
     check_constraints(env, model, &ids)?;
+    if company {
+        company::after_create(env, &ids)?;
+    }
     Ok(ids)
 }
 
@@ -244,6 +256,14 @@ pub fn default_value(env: &Env<'_>, default: &DefaultValue) -> OdooResult<Value>
         DefaultValue::Today => Value::Str(env.today()),
         DefaultValue::Uid => Value::Int(env.uid),
         DefaultValue::Company => env.company_id()?.map_or(Value::Bool(false), Value::Int),
+        DefaultValue::CompanyCurrency => match env.company_id()? {
+            Some(company) => env
+                .state
+                .stored("res.company", company, "currency_id")
+                .cloned()
+                .unwrap_or(Value::Bool(false)),
+            None => Value::Bool(false),
+        },
         DefaultValue::UserPartner => env.user_partner_id().map_or(Value::Bool(false), Value::Int),
     })
 }

@@ -306,23 +306,34 @@ fn apply_field_spec(field: &mut Field, spec: &FieldSpec, model: &str) -> Result<
         field.selection.retain(|(k, _)| !removed.contains(k));
     }
     if let Some(default) = &spec.default {
-        field.default = Some(parse_default(default));
+        field.default = Some(parse_default(default).map_err(|expr| {
+            format!(
+                "invalid default {{expr: {expr}}} on {model}.{}: use now, today, uid, company, \
+                 company_currency or user_partner",
+                field.name
+            )
+        })?);
     }
     Ok(())
 }
 
-fn parse_default(value: &serde_json::Value) -> DefaultValue {
-    if let Some(expr) = value.get("expr").and_then(serde_json::Value::as_str) {
-        return match expr {
-            "now" => DefaultValue::Now,
-            "today" => DefaultValue::Today,
-            "uid" => DefaultValue::Uid,
-            "company" => DefaultValue::Company,
-            "user_partner" => DefaultValue::UserPartner,
-            _ => DefaultValue::Literal(Value::Bool(false)),
-        };
-    }
-    DefaultValue::Literal(Value::from(value.clone()))
+/// Reads a field default: `{expr: name}` for a value computed at create
+/// time, anything else as a literal. Returns the unknown text of an
+/// `expr` as the error.
+fn parse_default(value: &serde_json::Value) -> Result<DefaultValue, String> {
+    let Some(expr) = value.get("expr") else {
+        return Ok(DefaultValue::Literal(Value::from(value.clone())));
+    };
+    Ok(match expr.as_str() {
+        Some("now") => DefaultValue::Now,
+        Some("today") => DefaultValue::Today,
+        Some("uid") => DefaultValue::Uid,
+        Some("company") => DefaultValue::Company,
+        Some("company_currency") => DefaultValue::CompanyCurrency,
+        Some("user_partner") => DefaultValue::UserPartner,
+        Some(other) => return Err(other.to_owned()),
+        None => return Err(expr.to_string()),
+    })
 }
 
 fn add_automatic_fields(model: &mut Model) {
@@ -467,4 +478,41 @@ fn check_field(schema: &Schema, model: &Model, field: &Field) -> Result<(), Stri
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+
+    #[test]
+    fn default_expressions_parse() {
+        let parse = |text: &str| parse_default(&serde_json::from_str(text).expect("JSON"));
+        assert_eq!(
+            parse(r#"{"expr": "company_currency"}"#),
+            Ok(DefaultValue::CompanyCurrency)
+        );
+        assert_eq!(parse(r#"{"expr": "uid"}"#), Ok(DefaultValue::Uid));
+        assert_eq!(
+            parse(r#""draft""#),
+            Ok(DefaultValue::Literal(Value::from("draft")))
+        );
+        assert_eq!(parse(r#"{"expr": "tomorrow"}"#), Err("tomorrow".to_owned()));
+        assert_eq!(parse(r#"{"expr": 3}"#), Err("3".to_owned()));
+    }
+
+    #[test]
+    fn unknown_default_expression_is_refused() {
+        let text = "name: x\nextends: odoo-17\nmodels:\n  res.partner:\n    fields:\n      \
+                    x_since: {type: date, string: Since, default: {expr: tomorrow}}\n";
+        let error = Profile::from_yaml("x.yaml", text).expect_err("an unknown expr");
+        assert!(
+            error.message.contains(
+                "invalid default {expr: tomorrow} on res.partner.x_since: use now, today, uid, \
+                 company, company_currency or user_partner"
+            ),
+            "{}",
+            error.message
+        );
+    }
 }

@@ -1,0 +1,110 @@
+//! What `res.company.create` does in Odoo 17 besides storing the row:
+//! it creates the company's partner when the values name the company
+//! without one, gives the new companies to the creating user and to the
+//! superuser, and activates the companies' currencies.
+//!
+//! Where it differs from Odoo: the users' `company_ids` and the currency
+//! are written without access checks, where Odoo writes the users as the
+//! creating user. In the base profile only `base.group_erp_manager` may
+//! create companies, and it may also write users, so the outcome there is
+//! the same.
+
+use std::sync::Arc;
+
+use crate::error::OdooResult;
+use crate::orm::env::{Env, SUPERUSER_ID};
+use crate::orm::schema::Model;
+use crate::orm::write;
+use crate::value::{Dict, Value};
+
+/// The model whose creates this module completes.
+pub const COMPANY_MODEL: &str = "res.company";
+
+/// The partner fields Odoo fills from a new company's values, with the
+/// company key each one is read from.
+const PARTNER_VALUES: [(&str, &str); 6] = [
+    ("image_1920", "logo"),
+    ("email", "email"),
+    ("phone", "phone"),
+    ("website", "website"),
+    ("vat", "vat"),
+    ("country_id", "country_id"),
+];
+
+/// Returns the values with a new partner for each company that has a
+/// name and no `partner_id`: a company partner with the company's name
+/// and the contact values above, created as the calling user.
+pub fn with_partners(env: &mut Env<'_>, vals_list: &[Dict]) -> OdooResult<Vec<Dict>> {
+    let partner_model = env.model("res.partner")?;
+    let mut completed = Vec::with_capacity(vals_list.len());
+    for vals in vals_list {
+        let mut vals = vals.clone();
+        let named = vals.get("name").is_some_and(Value::is_truthy);
+        let has_partner = vals.get("partner_id").is_some_and(Value::is_truthy);
+        if named && !has_partner {
+            let partner_vals = partner_values(&partner_model, &vals);
+            let partner = write::create(env, &partner_model, &[partner_vals])?;
+            vals.insert("partner_id".to_owned(), Value::Int(partner[0]));
+        }
+        completed.push(vals);
+    }
+    Ok(completed)
+}
+
+fn partner_values(partner_model: &Model, vals: &Dict) -> Dict {
+    let mut partner = Dict::default();
+    partner.insert("name".to_owned(), vals["name"].clone());
+    if partner_model.has_field("is_company") {
+        partner.insert("is_company".to_owned(), Value::Bool(true));
+    }
+    for (field, key) in PARTNER_VALUES {
+        if let Some(value) = vals.get(key).filter(|_| partner_model.has_field(field)) {
+            partner.insert(field.to_owned(), value.clone());
+        }
+    }
+    partner
+}
+
+/// Adds the new companies to the `company_ids` of the calling user and of
+/// the superuser, and activates their currencies.
+pub fn after_create(env: &mut Env<'_>, ids: &[i64]) -> OdooResult<()> {
+    let users = env.model("res.users")?;
+    if users.has_field("company_ids") {
+        let links: Vec<Value> = ids
+            .iter()
+            .map(|id| Value::List(vec![Value::Int(4), Value::Int(*id)]))
+            .collect();
+        let mut vals = Dict::default();
+        vals.insert("company_ids".to_owned(), Value::List(links));
+        let mut uids = vec![env.uid];
+        if env.uid != SUPERUSER_ID {
+            uids.push(SUPERUSER_ID);
+        }
+        for uid in uids {
+            if env.exists(&users.name, uid) {
+                write::write_one(env, &users, uid, &vals)?;
+            }
+        }
+    }
+    activate_currencies(env, ids)
+}
+
+fn activate_currencies(env: &mut Env<'_>, ids: &[i64]) -> OdooResult<()> {
+    let currencies: Arc<Model> = env.model("res.currency")?;
+    if !currencies.has_field("active") {
+        return Ok(());
+    }
+    for id in ids {
+        let currency = env.state.stored(COMPANY_MODEL, *id, "currency_id");
+        let Some(currency) = currency.and_then(Value::as_i64) else {
+            continue;
+        };
+        let active = env.state.stored(&currencies.name, currency, "active");
+        if active.is_some_and(|active| !active.is_truthy()) {
+            let mut vals = Dict::default();
+            vals.insert("active".to_owned(), Value::Bool(true));
+            write::write_one(env, &currencies, currency, &vals)?;
+        }
+    }
+    Ok(())
+}

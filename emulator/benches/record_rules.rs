@@ -2,11 +2,12 @@
 //! against the superuser, who bypasses rules, on the same database.
 //!
 //! Each call is `search_read([], fields=[5 fields], limit=80)` on
-//! `res.partner`, through [`Emulator::execute`] (no HTTP). Two cases per
-//! user: `after_write` renames a partner before each search (not timed),
-//! so the search meets a new version of the table and tests every row and
-//! sorts; `repeated` searches the same version again, so it takes the ids
-//! that passed the implicit filters and the sorted ids that the table
+//! `res.partner`, through [`Emulator::execute`] (no HTTP), in two cases
+//! per user. `after_write` changes a partner before each search (not
+//! timed), so the search meets a new version of the table, tests every
+//! row and sorts. `repeated` searches the same version again, so it takes
+//! the ids that passed the implicit filters and the sorted ids that the
+//! table
 //! keeps. Run it with `cargo bench -p odoo-emulator --bench record_rules`;
 //! `scripts/bench` runs it and prints the restricted-to-superuser ratio
 //! per size.
@@ -37,9 +38,9 @@ fn search(emulator: &Emulator, uid: i64) -> Value {
     records
 }
 
-/// Renames the first partner, as the superuser, which gives the table a
-/// new version. `round` makes each name differ from the previous one.
-fn rename_partner(emulator: &Emulator, partner: i64, round: &mut u64) {
+/// Writes a partner's comment as the superuser, which gives the table a
+/// new version. `round` makes each comment differ from the previous one.
+fn touch_partner(emulator: &Emulator, partner: i64, round: &mut u64) {
     *round += 1;
     let mut vals = Dict::default();
     vals.insert("comment".to_owned(), Value::from(format!("round {round}")));
@@ -70,7 +71,7 @@ fn search_read(c: &mut Criterion) {
             let mut round = 0;
             group.bench_function(BenchmarkId::new(format!("{user}_after_write"), size), |b| {
                 b.iter_batched(
-                    || rename_partner(&emulator, first_partner, &mut round),
+                    || touch_partner(&emulator, first_partner, &mut round),
                     |()| search(&emulator, uid),
                     BatchSize::PerIteration,
                 );

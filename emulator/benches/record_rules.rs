@@ -7,10 +7,9 @@
 //! timed), so the search meets a new version of the table, tests every
 //! row and sorts. `repeated` searches the same version again, so it takes
 //! the ids that passed the implicit filters and the sorted ids that the
-//! table
-//! keeps. Run it with `cargo bench -p odoo-emulator --bench record_rules`;
-//! `scripts/bench` runs it and prints the restricted-to-superuser ratio
-//! per size.
+//! table keeps. Run it with `cargo bench -p odoo-emulator --bench
+//! record_rules`; `scripts/bench` runs it and prints the
+//! restricted-to-superuser ratio per size and case.
 
 #[allow(dead_code, reason = "each benchmark uses part of the shared setup")]
 mod support;

@@ -45,6 +45,9 @@ enum Leaf {
     NameIn(bool, Vec<Option<&'static str>>),
     Email(&'static str, Option<&'static str>),
     Employees(&'static str, i64),
+    /// `employees in` (or `not in`) a list, with each item written as an
+    /// integer or, when its flag is set, as a float.
+    EmployeesIn(bool, Vec<(i64, bool)>),
     Company(bool),
     Parent(Option<usize>),
     /// `parent_id.name = name`: a dotted path.
@@ -80,7 +83,11 @@ fn leaf(contacts: usize) -> impl Strategy<Value = Leaf> {
     let fragment = prop::option::of(prop::sample::select(vec!["a", "A", "b", "by", "x.example"]));
     prop_oneof![
         (text_operator(), name.clone()).prop_map(|(op, v)| Leaf::Name(op, v)),
-        (any::<bool>(), vec(name, 0..3)).prop_map(|(negate, vs)| Leaf::NameIn(negate, vs)),
+        // Lists of 16 items or more are looked up by hash, shorter ones
+        // item by item, so the lengths cover both.
+        (any::<bool>(), vec(name, 0..24)).prop_map(|(negate, vs)| Leaf::NameIn(negate, vs)),
+        (any::<bool>(), vec((0..6i64, any::<bool>()), 0..24))
+            .prop_map(|(negate, vs)| Leaf::EmployeesIn(negate, vs)),
         (text_operator(), fragment).prop_map(|(op, v)| Leaf::Email(op, v)),
         (
             prop::sample::select(vec!["=", "!=", "<", "<=", ">", ">="]),
@@ -183,6 +190,20 @@ fn leaf_value(leaf: &Leaf) -> Value {
         }
         Leaf::Email(op, v) => triple("email", op, text_value(*v)),
         Leaf::Employees(op, v) => triple("employees", op, Value::Int(*v)),
+        Leaf::EmployeesIn(negate, vs) => {
+            let list = vs
+                .iter()
+                .map(|(v, float)| {
+                    if *float {
+                        Value::Float(*v as f64)
+                    } else {
+                        Value::Int(*v)
+                    }
+                })
+                .collect();
+            let operator = if *negate { "not in" } else { "in" };
+            triple("employees", operator, Value::List(list))
+        }
         Leaf::Company(flag) => triple("is_company", "=", Value::Bool(*flag)),
         // Record ids follow the order of the seed records, from 1.
         Leaf::Parent(p) => triple(
@@ -270,6 +291,10 @@ fn oracle_leaf(leaf: &Leaf, contacts: &[Contact], index: usize) -> bool {
                 ">" => a > *v,
                 _ => a >= *v,
             }
+        }
+        Leaf::EmployeesIn(negate, vs) => {
+            let hit = vs.iter().any(|(v, _)| *v == contact.employees);
+            hit != *negate
         }
         Leaf::Company(flag) => contact.is_company == *flag,
         Leaf::Parent(p) => contact.parent == *p,

@@ -29,6 +29,7 @@ use crate::orm::env::{ids_of, reads_row_value, Env};
 use crate::orm::schema::{Field, FieldType, Model, Schema};
 use crate::orm::store::Row;
 use crate::value::{python_str_repr, Value};
+use rustc_hash::FxHashSet;
 
 /// A parsed domain.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -879,8 +880,64 @@ struct Matcher<'v> {
     /// The candidates of `in` and `not in`: the value's items, or the
     /// value itself when it is not a list.
     candidates: Vec<Value>,
+    /// Whether a candidate is `False` or `None`, which unset values match.
+    candidates_unset: bool,
+    /// The candidates by hash, for long lists.
+    lookup: Option<InLookup>,
     /// The ids in the value, for x2many fields.
     target_ids: Vec<i64>,
+}
+
+/// The candidates of an `in` list in hash sets, so a long list costs one
+/// lookup per record rather than one comparison per item. Each set keeps
+/// exactly the candidates that [`values_equal`] can find equal to a
+/// number or to a text.
+struct InLookup {
+    numbers: FxHashSet<u64>,
+    texts: FxHashSet<String>,
+}
+
+/// The length from which an `in` list is looked up by hash.
+const IN_LOOKUP_MIN: usize = 16;
+
+impl InLookup {
+    fn new(candidates: &[Value]) -> Self {
+        let mut numbers = FxHashSet::default();
+        let mut texts = FxHashSet::default();
+        for candidate in candidates {
+            if let Some(text) = candidate.as_str() {
+                texts.insert(text.to_owned());
+            } else if let Some(number) = candidate.as_f64() {
+                numbers.insert(number_key(number));
+            }
+        }
+        InLookup { numbers, texts }
+    }
+
+    /// Tells whether a candidate equals `value` as [`values_equal`] tests
+    /// it, or returns `None` for a value that is neither a number nor a
+    /// text.
+    fn contains(&self, value: &Value) -> Option<bool> {
+        if let Some(text) = value.as_str() {
+            return Some(self.texts.contains(text));
+        }
+        value
+            .as_f64()
+            .map(|number| self.numbers.contains(&number_key(number)))
+    }
+}
+
+/// Returns a number's hash key: equal for numbers that
+/// [`compare_numbers`] finds equal, so `-0.0` is `0.0` and every NaN is
+/// one NaN.
+fn number_key(number: f64) -> u64 {
+    if number.is_nan() {
+        f64::NAN.to_bits()
+    } else if number == 0.0 {
+        0
+    } else {
+        number.to_bits()
+    }
 }
 
 impl<'v> Matcher<'v> {
@@ -898,15 +955,25 @@ impl<'v> Matcher<'v> {
             }
             _ => None,
         };
+        let candidates = match operator {
+            Operator::In | Operator::NotIn => in_list(value),
+            _ => Vec::new(),
+        };
+        let candidates_unset = candidates
+            .iter()
+            .any(|v| matches!(v, Value::Bool(false) | Value::None));
+        // Booleans compare by truth rather than by value, so they keep the
+        // item-by-item test.
+        let lookup = (candidates.len() >= IN_LOOKUP_MIN && field_type != FieldType::Boolean)
+            .then(|| InLookup::new(&candidates));
         Ok(Matcher {
             operator,
             value,
             field_type,
             pattern,
-            candidates: match operator {
-                Operator::In | Operator::NotIn => in_list(value),
-                _ => Vec::new(),
-            },
+            candidates,
+            candidates_unset,
+            lookup,
             target_ids: ids_of(value),
         })
     }
@@ -943,15 +1010,19 @@ impl<'v> Matcher<'v> {
                 unset || !values_equal(value, self.value)
             }
             Operator::In | Operator::NotIn => {
-                let list = &self.candidates;
-                let contains_unset = list
-                    .iter()
-                    .any(|v| matches!(v, Value::Bool(false) | Value::None));
+                let contains_unset = self.candidates_unset;
                 let hit = if unset {
                     contains_unset
                 } else {
-                    list.iter()
-                        .any(|candidate| self.in_matches(value, candidate))
+                    let found = self
+                        .lookup
+                        .as_ref()
+                        .and_then(|lookup| lookup.contains(value));
+                    found.unwrap_or_else(|| {
+                        self.candidates
+                            .iter()
+                            .any(|candidate| self.in_matches(value, candidate))
+                    })
                 };
                 if self.operator == Operator::In {
                     hit

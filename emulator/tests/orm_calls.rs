@@ -614,14 +614,78 @@ fn read_one(emulator: &Emulator, model: &str, id: i64, fields: &[&str]) -> Dict 
 }
 
 fn create_company(emulator: &Emulator, values: &[(&str, Value)]) -> i64 {
+    create_company_in(emulator, values, Dict::default())
+}
+
+/// Creates a company with `context` in the call's keyword arguments.
+fn create_company_in(emulator: &Emulator, values: &[(&str, Value)], context: Dict) -> i64 {
     let created = execute_kw(
         emulator,
         "res.company",
         "create",
         vec![Value::Dict(vals(values))],
-        Dict::default(),
+        vals(&[("context", Value::Dict(context))]),
     );
     created.expect("create succeeds").as_i64().expect("an id")
+}
+
+/// Returns the id of a many2one read as `[id, name]`.
+fn many2one_id(record: &Dict, field: &str) -> Option<i64> {
+    match record.get(field) {
+        Some(Value::List(pair)) => pair.first().and_then(Value::as_i64),
+        _ => None,
+    }
+}
+
+const EUR: i64 = 1;
+const USD: i64 = 2;
+
+// Odoo 17's `_default_currency_id` reads the currency of the user's own
+// company, whatever `allowed_company_ids` selects, and a branch takes
+// its parent's currency.
+#[test]
+fn company_currency_comes_from_user_and_parent() {
+    let emulator = emulator();
+    let euro = create_company(
+        &emulator,
+        &[("name", "Euro Co".into()), ("currency_id", Value::Int(EUR))],
+    );
+    let context = vals(&[(
+        "allowed_company_ids",
+        Value::List(vec![Value::Int(euro), Value::Int(1)]),
+    )]);
+    let third = create_company_in(&emulator, &[("name", "Third".into())], context);
+    let third = read_one(&emulator, "res.company", third, &["currency_id"]);
+    assert_eq!(many2one_id(&third, "currency_id"), Some(USD));
+    let branch = create_company(
+        &emulator,
+        &[
+            ("name", "Euro Branch".into()),
+            ("parent_id", Value::Int(euro)),
+        ],
+    );
+    let branch = read_one(&emulator, "res.company", branch, &["currency_id"]);
+    assert_eq!(many2one_id(&branch, "currency_id"), Some(EUR));
+}
+
+// Odoo 17 creates a company's partner without the context's
+// `default_parent_id`, which is meant for the company.
+#[test]
+fn company_partner_ignores_default_parent() {
+    let emulator = emulator();
+    let parent = create_company(&emulator, &[("name", "Parent Co".into())]);
+    let context = vals(&[("default_parent_id", Value::Int(parent))]);
+    let branch = create_company_in(&emulator, &[("name", "Branch Co".into())], context);
+    let branch = read_one(
+        &emulator,
+        "res.company",
+        branch,
+        &["parent_id", "partner_id"],
+    );
+    assert_eq!(many2one_id(&branch, "parent_id"), Some(parent));
+    let partner = many2one_id(&branch, "partner_id").expect("a partner");
+    let partner = read_one(&emulator, "res.partner", partner, &["parent_id"]);
+    assert_eq!(partner["parent_id"], Value::Bool(false));
 }
 
 // Odoo 17's `res.company.create` creates the partner of a company given
@@ -658,7 +722,7 @@ fn company_create_makes_its_partner() {
     assert_eq!(partner["email"], Value::from("two@example.com"));
     assert_eq!(
         record["currency_id"],
-        Value::List(vec![Value::Int(2), "USD".into()])
+        Value::List(vec![Value::Int(USD), "USD".into()])
     );
 }
 

@@ -1,7 +1,11 @@
-//! What `res.company.create` does in Odoo 17 besides storing the row:
-//! it creates the company's partner when the values name the company
-//! without one, gives the new companies to the creating user and to the
-//! superuser, and activates the companies' currencies.
+//! What `res.company.create` does in Odoo 17 besides storing the row.
+//! It creates the company's partner when the values name the company
+//! without one, and gives a branch its parent's currency. Then it gives
+//! the new companies to the creating user and to the superuser, and
+//! activates the companies' currencies.
+//!
+//! The base profile has no `logo` on `res.company` nor `image_1920` on
+//! `res.partner`, so the logo is copied only for profiles that add both.
 //!
 //! Where it differs from Odoo: the users' `company_ids` and the currency
 //! are written without access checks, where Odoo writes the users as the
@@ -31,10 +35,15 @@ const PARTNER_VALUES: [(&str, &str); 6] = [
     ("country_id", "country_id"),
 ];
 
-/// Returns the values with a new partner for each company that has a
-/// name and no `partner_id`: a company partner with the company's name
-/// and the contact values above, created as the calling user.
-pub fn with_partners(env: &mut Env<'_>, vals_list: &[Dict]) -> OdooResult<Vec<Dict>> {
+/// Returns the values completed as Odoo completes them before the rows
+/// are stored. Each company that has a name and no `partner_id` gets a
+/// new company partner with its name and the contact values above,
+/// created as the calling user. A branch without a `currency_id` gets its
+/// parent's.
+// NOTE: Odoo 17 also refuses a branch whose currency differs from its
+// root company's (`_check_root_delegated_fields`); the emulator accepts
+// it.
+pub fn complete_values(env: &mut Env<'_>, vals_list: &[Dict]) -> OdooResult<Vec<Dict>> {
     let partner_model = env.model("res.partner")?;
     let mut completed = Vec::with_capacity(vals_list.len());
     for vals in vals_list {
@@ -43,12 +52,43 @@ pub fn with_partners(env: &mut Env<'_>, vals_list: &[Dict]) -> OdooResult<Vec<Di
         let has_partner = vals.get("partner_id").is_some_and(Value::is_truthy);
         if named && !has_partner {
             let partner_vals = partner_values(&partner_model, &vals);
-            let partner = write::create(env, &partner_model, &[partner_vals])?;
-            vals.insert("partner_id".to_owned(), Value::Int(partner[0]));
+            let partner = create_partner(env, &partner_model, partner_vals)?;
+            vals.insert("partner_id".to_owned(), Value::Int(partner));
+        }
+        let parent = vals.get("parent_id").and_then(Value::as_i64);
+        if let (Some(parent), None) = (parent, vals.get("currency_id")) {
+            if let Some(currency) = env.state.stored(COMPANY_MODEL, parent, "currency_id") {
+                vals.insert("currency_id".to_owned(), currency.clone());
+            }
         }
         completed.push(vals);
     }
     Ok(completed)
+}
+
+/// Creates a company's partner. Odoo creates it with `default_parent_id`
+/// cleared from the context, so a default meant for the company's
+/// `parent_id` does not make the partner a contact of another partner.
+fn create_partner(env: &mut Env<'_>, partner_model: &Arc<Model>, vals: Dict) -> OdooResult<i64> {
+    let saved = env.context.shift_remove("default_parent_id");
+    let created = write::create(env, partner_model, &[vals]);
+    if let Some(value) = saved {
+        env.context.insert("default_parent_id".to_owned(), value);
+    }
+    Ok(created?[0])
+}
+
+/// Returns the currency of the calling user's default company, or
+/// `False`.
+pub fn user_company_currency(env: &Env<'_>) -> Value {
+    let company = env
+        .state
+        .stored("res.users", env.uid, "company_id")
+        .and_then(Value::as_i64);
+    company
+        .and_then(|company| env.state.stored(COMPANY_MODEL, company, "currency_id"))
+        .cloned()
+        .unwrap_or(Value::Bool(false))
 }
 
 fn partner_values(partner_model: &Model, vals: &Dict) -> Dict {

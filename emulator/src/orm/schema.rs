@@ -124,8 +124,8 @@ pub enum DefaultValue {
     Uid,
     /// The current company (`env.company`).
     Company,
-    /// The currency of the current company, as `res.company`'s
-    /// `_default_currency_id` gives it.
+    /// The currency of the user's default company (not the context's
+    /// current one), as `res.company`'s `_default_currency_id` gives it.
     CompanyCurrency,
     /// The calling user's partner.
     UserPartner,

@@ -26,7 +26,7 @@ pub fn create(env: &mut Env<'_>, model: &Arc<Model>, vals_list: &[Dict]) -> Odoo
     let company = model.name == company::COMPANY_MODEL;
     let completed;
     let vals_list = if company {
-        completed = company::with_partners(env, vals_list)?;
+        completed = company::complete_values(env, vals_list)?;
         &completed[..]
     } else {
         vals_list
@@ -256,14 +256,7 @@ pub fn default_value(env: &Env<'_>, default: &DefaultValue) -> OdooResult<Value>
         DefaultValue::Today => Value::Str(env.today()),
         DefaultValue::Uid => Value::Int(env.uid),
         DefaultValue::Company => env.company_id()?.map_or(Value::Bool(false), Value::Int),
-        DefaultValue::CompanyCurrency => match env.company_id()? {
-            Some(company) => env
-                .state
-                .stored("res.company", company, "currency_id")
-                .cloned()
-                .unwrap_or(Value::Bool(false)),
-            None => Value::Bool(false),
-        },
+        DefaultValue::CompanyCurrency => company::user_company_currency(env),
         DefaultValue::UserPartner => env.user_partner_id().map_or(Value::Bool(false), Value::Int),
     })
 }

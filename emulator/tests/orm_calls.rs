@@ -793,3 +793,48 @@ fn company_create_keeps_a_given_partner() {
     };
     assert_eq!(partner_count(&emulator), Value::Int(before + 1));
 }
+
+// Related fields that are not read-only write through to the record they
+// relate to, as Odoo 17's `_inverse_related` does: a company's address
+// and name live on its partner.
+#[test]
+fn company_related_fields_write_its_partner() {
+    let emulator = emulator();
+    let company = create_company(
+        &emulator,
+        &[("name", "Related Co".into()), ("city", "Ghent".into())],
+    );
+    let written = execute_kw(
+        &emulator,
+        "res.company",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(company)]),
+            Value::Dict(vals(&[
+                ("name", "Renamed Co".into()),
+                ("street", "Main Street 1".into()),
+            ])),
+        ],
+        Dict::default(),
+    );
+    assert_eq!(written, Ok(Value::Bool(true)));
+    let record = read_one(
+        &emulator,
+        "res.company",
+        company,
+        &["name", "city", "street", "partner_id"],
+    );
+    assert_eq!(record["name"], Value::from("Renamed Co"));
+    assert_eq!(record["city"], Value::from("Ghent"));
+    assert_eq!(record["street"], Value::from("Main Street 1"));
+    let partner = many2one_id(&record, "partner_id").expect("a partner");
+    let partner = read_one(
+        &emulator,
+        "res.partner",
+        partner,
+        &["name", "city", "street"],
+    );
+    assert_eq!(partner["name"], Value::from("Renamed Co"));
+    assert_eq!(partner["city"], Value::from("Ghent"));
+    assert_eq!(partner["street"], Value::from("Main Street 1"));
+}

@@ -91,6 +91,7 @@ pub fn create_with_id(
     if let Some(password) = password {
         set_password(env, model, id, &password)?;
     }
+    write_related(env, model, id, &vals)?;
     Ok(id)
 }
 
@@ -224,6 +225,56 @@ pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) ->
     apply_x2many(env, model, id, x2many)?;
     if let Some(password) = password {
         set_password(env, model, id, &password)?;
+    }
+    write_related(env, model, id, &own)
+}
+
+/// Writes the values of related fields that are not read-only on the
+/// records they relate to, as Odoo's `_inverse_related` does: writing
+/// `city` on a company writes it on the company's partner. A record whose
+/// path ends early (an empty many2one) changes nothing, as in Odoo.
+// NOTE: Odoo writes the related record with the caller's access rights;
+// here it is written without access checks, as delegated parents are.
+fn write_related(env: &mut Env<'_>, model: &Model, id: i64, vals: &Dict) -> OdooResult<()> {
+    for (name, value) in vals {
+        let Some(field) = model.field(name) else {
+            continue;
+        };
+        let Some(path) = &field.related else {
+            continue;
+        };
+        if !field.is_writable() || field.field_type.is_x2many() {
+            continue;
+        }
+        let Some((last, hops)) = path.split_last() else {
+            continue;
+        };
+        let mut target_model = env.model(&model.name)?;
+        let mut target_id = id;
+        let mut reached = true;
+        for hop in hops {
+            let next = target_model
+                .field(hop)
+                .filter(|f| f.field_type == FieldType::Many2one);
+            let next_id = env
+                .state
+                .stored(&target_model.name, target_id, hop)
+                .and_then(Value::as_i64);
+            match (next, next_id) {
+                (Some(next), Some(next_id)) => {
+                    target_model = env.model(next.comodel())?;
+                    target_id = next_id;
+                }
+                _ => {
+                    reached = false;
+                    break;
+                }
+            }
+        }
+        if reached {
+            let target_vals = Dict::from_iter([(last.clone(), value.clone())]);
+            write_one(env, &target_model, target_id, &target_vals)?;
+        }
     }
     Ok(())
 }

@@ -838,3 +838,49 @@ fn company_related_fields_write_its_partner() {
     assert_eq!(partner["city"], Value::from("Ghent"));
     assert_eq!(partner["street"], Value::from("Main Street 1"));
 }
+
+// Odoo 17 refuses a branch whose currency differs from its parent's
+// (`_check_root_delegated_fields`), and a currency written on a company
+// reaches its branches.
+#[test]
+fn branch_currency_follows_its_parent() {
+    let emulator = emulator();
+    let parent = create_company(&emulator, &[("name", "Parent Co".into())]);
+    let refused = execute_kw(
+        &emulator,
+        "res.company",
+        "create",
+        vec![Value::Dict(vals(&[
+            ("name", "Euro Branch".into()),
+            ("parent_id", Value::Int(parent)),
+            ("currency_id", Value::Int(EUR)),
+        ]))],
+        Dict::default(),
+    );
+    let error = refused.expect_err("a branch in another currency");
+    assert_eq!(error.kind, ErrorKind::ValidationError);
+    assert_eq!(
+        error.message,
+        "The Currency of a subsidiary must be the same as it's root company."
+    );
+    let branch = create_company(
+        &emulator,
+        &[
+            ("name", "Branch Co".into()),
+            ("parent_id", Value::Int(parent)),
+        ],
+    );
+    let written = execute_kw(
+        &emulator,
+        "res.company",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(parent)]),
+            Value::Dict(vals(&[("currency_id", Value::Int(EUR))])),
+        ],
+        Dict::default(),
+    );
+    assert_eq!(written, Ok(Value::Bool(true)));
+    let branch = read_one(&emulator, "res.company", branch, &["currency_id"]);
+    assert_eq!(many2one_id(&branch, "currency_id"), Some(EUR));
+}

@@ -1,8 +1,10 @@
-//! What `res.company.create` does in Odoo 17 besides storing the row.
-//! It creates the company's partner when the values name the company
-//! without one, and gives a branch its parent's currency. Then it gives
-//! the new companies to the creating user and to the superuser, and
-//! activates the companies' currencies.
+//! The side effects of Odoo 17's `res.company.create` and `write`
+//! beyond storing the row. Create makes the company's partner when the
+//! values name the company without one, and gives a branch its parent's
+//! currency. Then it gives the new companies to the creating user and to
+//! the superuser, and activates the companies' currencies. Write gives a
+//! new currency to the company's branches. Both refuse a branch whose
+//! currency differs from its parent's.
 //!
 //! The base profile has no `logo` on `res.company` nor `image_1920` on
 //! `res.partner`, so the logo is copied only for profiles that add both.
@@ -15,7 +17,8 @@
 
 use std::sync::Arc;
 
-use crate::error::OdooResult;
+use crate::error::{OdooError, OdooResult};
+use crate::orm::domain::{self, Domain, Operator};
 use crate::orm::env::{Env, SUPERUSER_ID};
 use crate::orm::schema::Model;
 use crate::orm::write;
@@ -40,9 +43,6 @@ const PARTNER_VALUES: [(&str, &str); 6] = [
 /// new company partner with its name and the contact values above,
 /// created as the calling user. A branch without a `currency_id` gets its
 /// parent's.
-// NOTE: Odoo 17 also refuses a branch whose currency differs from its
-// root company's (`_check_root_delegated_fields`); the emulator accepts
-// it.
 pub fn complete_values(env: &mut Env<'_>, vals_list: &[Dict]) -> OdooResult<Vec<Dict>> {
     let partner_model = env.model("res.partner")?;
     let mut completed = Vec::with_capacity(vals_list.len());
@@ -105,9 +105,62 @@ fn partner_values(partner_model: &Model, vals: &Dict) -> Dict {
     partner
 }
 
+/// Gives a written currency to the companies' branches, as Odoo 17's
+/// `res.company.write` does, then checks that each written company
+/// shares its parent's currency.
+pub fn after_write(
+    env: &mut Env<'_>,
+    model: &Arc<Model>,
+    ids: &[i64],
+    vals: &Dict,
+) -> OdooResult<()> {
+    if let Some(currency) = vals.get("currency_id") {
+        let branch_vals = Dict::from_iter([("currency_id".to_owned(), currency.clone())]);
+        for id in ids {
+            let tree = Domain::leaf("id", Operator::ChildOf, Value::Int(*id));
+            for branch in domain::evaluate(env, model, &tree)? {
+                if branch != *id {
+                    write::write_one(env, model, branch, &branch_vals)?;
+                }
+            }
+        }
+    }
+    if vals.contains_key("currency_id") || vals.contains_key("parent_id") {
+        check_branch_currencies(env, model, ids)?;
+    }
+    Ok(())
+}
+
+/// Raises Odoo 17's `ValidationError` for a branch whose currency differs
+/// from its parent's (`_check_root_delegated_fields`).
+fn check_branch_currencies(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooResult<()> {
+    let currency_of = |id: i64| env.state.stored(COMPANY_MODEL, id, "currency_id").cloned();
+    for id in ids {
+        let parent = env
+            .state
+            .stored(COMPANY_MODEL, *id, "parent_id")
+            .and_then(Value::as_i64);
+        let Some(parent) = parent else {
+            continue;
+        };
+        if currency_of(*id) != currency_of(parent) {
+            let description = model
+                .field("currency_id")
+                .map_or("Currency", |field| field.string.as_str());
+            // Odoo 17's text has "it's", which later versions correct.
+            return Err(OdooError::validation(format!(
+                "The {description} of a subsidiary must be the same as it's root company."
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Adds the new companies to the `company_ids` of the calling user and of
-/// the superuser, and activates their currencies.
-pub fn after_create(env: &mut Env<'_>, ids: &[i64]) -> OdooResult<()> {
+/// the superuser, checks that each branch shares its parent's currency,
+/// and activates the companies' currencies.
+pub fn after_create(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64]) -> OdooResult<()> {
+    check_branch_currencies(env, model, ids)?;
     let users = env.model("res.users")?;
     if users.has_field("company_ids") {
         let links: Vec<Value> = ids

@@ -38,7 +38,7 @@ pub fn create(env: &mut Env<'_>, model: &Arc<Model>, vals_list: &[Dict]) -> Odoo
     env.check_access_rule(model, &ids, Operation::Create)?;
     check_constraints(env, model, &ids)?;
     if company {
-        company::after_create(env, &ids)?;
+        company::after_create(env, model, &ids)?;
     }
     Ok(ids)
 }
@@ -159,6 +159,9 @@ pub fn write(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], vals: &Dict) ->
     check_deleted(env, model, ids)?;
     for &id in ids {
         write_one(env, model, id, vals)?;
+    }
+    if model.name == company::COMPANY_MODEL {
+        company::after_write(env, model, ids, vals)?;
     }
     check_constraints(env, model, ids)
 }

@@ -664,8 +664,20 @@ fn company_currency_comes_from_user_and_parent() {
             ("parent_id", Value::Int(euro)),
         ],
     );
-    let branch = read_one(&emulator, "res.company", branch, &["currency_id"]);
-    assert_eq!(many2one_id(&branch, "currency_id"), Some(EUR));
+    let record = read_one(&emulator, "res.company", branch, &["currency_id"]);
+    assert_eq!(many2one_id(&record, "currency_id"), Some(EUR));
+    // A company without a parent has no parent's currency to match.
+    let detached = execute_kw(
+        &emulator,
+        "res.company",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(branch)]),
+            Value::Dict(vals(&[("parent_id", false.into())])),
+        ],
+        Dict::default(),
+    );
+    assert_eq!(detached, Ok(Value::Bool(true)));
 }
 
 // Odoo 17 creates a company's partner without the context's
@@ -881,6 +893,18 @@ fn branch_currency_follows_its_parent() {
         Dict::default(),
     );
     assert_eq!(written, Ok(Value::Bool(true)));
-    let branch = read_one(&emulator, "res.company", branch, &["currency_id"]);
-    assert_eq!(many2one_id(&branch, "currency_id"), Some(EUR));
+    let record = read_one(&emulator, "res.company", branch, &["currency_id"]);
+    assert_eq!(many2one_id(&record, "currency_id"), Some(EUR));
+    // A company without a parent has no parent's currency to match.
+    let detached = execute_kw(
+        &emulator,
+        "res.company",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(branch)]),
+            Value::Dict(vals(&[("parent_id", false.into())])),
+        ],
+        Dict::default(),
+    );
+    assert_eq!(detached, Ok(Value::Bool(true)));
 }

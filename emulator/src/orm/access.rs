@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::{self, Domain};
-use crate::orm::env::{ids_of, reads_row_value, Env};
+use crate::orm::env::{ids_of, reads_row_value, record_id, Env};
 use crate::orm::rule_expr::{self, EvalContext};
 use crate::orm::schema::{Field, Model, Schema};
 use crate::orm::store::{DbState, Row, Table};
@@ -811,14 +811,6 @@ fn reads_fields(domain: &Domain) -> bool {
         Domain::And(parts) | Domain::Or(parts) => parts.iter().any(reads_fields),
         Domain::Not(inner) => reads_fields(inner),
         Domain::Leaf(leaf) => leaf.path != ["id"],
-    }
-}
-
-/// Returns the id a many2one value holds, or `None` when it is unset.
-fn record_id(value: &Value) -> Option<i64> {
-    match value {
-        Value::Int(id) if *id > 0 => Some(*id),
-        _ => None,
     }
 }
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::{self, Domain, Operator};
-use crate::orm::env::{Env, SUPERUSER_ID};
+use crate::orm::env::{record_id, Env, SUPERUSER_ID};
 use crate::orm::schema::Model;
 use crate::orm::write;
 use crate::value::{Dict, Value};
@@ -55,7 +55,7 @@ pub fn complete_values(env: &mut Env<'_>, vals_list: &[Dict]) -> OdooResult<Vec<
             let partner = create_partner(env, &partner_model, partner_vals)?;
             vals.insert("partner_id".to_owned(), Value::Int(partner));
         }
-        let parent = vals.get("parent_id").and_then(Value::as_i64);
+        let parent = vals.get("parent_id").and_then(record_id);
         if let (Some(parent), None) = (parent, vals.get("currency_id")) {
             if let Some(currency) = env.state.stored(COMPANY_MODEL, parent, "currency_id") {
                 vals.insert("currency_id".to_owned(), currency.clone());
@@ -84,7 +84,7 @@ pub fn user_company_currency(env: &Env<'_>) -> Value {
     let company = env
         .state
         .stored("res.users", env.uid, "company_id")
-        .and_then(Value::as_i64);
+        .and_then(record_id);
     company
         .and_then(|company| env.state.stored(COMPANY_MODEL, company, "currency_id"))
         .cloned()
@@ -139,7 +139,7 @@ fn check_branch_currencies(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooRes
         let parent = env
             .state
             .stored(COMPANY_MODEL, *id, "parent_id")
-            .and_then(Value::as_i64);
+            .and_then(record_id);
         let Some(parent) = parent else {
             continue;
         };
@@ -189,7 +189,7 @@ fn activate_currencies(env: &mut Env<'_>, ids: &[i64]) -> OdooResult<()> {
     }
     for id in ids {
         let currency = env.state.stored(COMPANY_MODEL, *id, "currency_id");
-        let Some(currency) = currency.and_then(Value::as_i64) else {
+        let Some(currency) = currency.and_then(record_id) else {
             continue;
         };
         let active = env.state.stored(&currencies.name, currency, "active");

@@ -379,6 +379,15 @@ pub fn is_user_password(model: &Model, field: &Field) -> bool {
     field.name == "password" && model.name == "res.users"
 }
 
+/// Returns the id a stored many2one value holds, or `None` when it is
+/// unset (`False`, which `Value::as_i64` would read as 0).
+pub fn record_id(value: &Value) -> Option<i64> {
+    match value {
+        Value::Int(id) if *id > 0 => Some(*id),
+        _ => None,
+    }
+}
+
 /// Returns the ids in a value: an id, a list of ids, or nothing.
 pub fn ids_of(value: &Value) -> Vec<i64> {
     match value {

@@ -10,7 +10,7 @@ use crate::orm::access::Operation;
 use crate::orm::commands::{self, Command};
 use crate::orm::company;
 use crate::orm::convert::{self, not_null_violation};
-use crate::orm::env::{ids_of, invalid_field, is_user_password, reads_row_value, Env};
+use crate::orm::env::{ids_of, invalid_field, is_user_password, reads_row_value, record_id, Env};
 use crate::orm::schema::{Constraint, DefaultValue, Field, FieldType, Model};
 use crate::orm::store::Row;
 use crate::orm::stored_names;
@@ -262,7 +262,7 @@ fn write_related(env: &mut Env<'_>, model: &Model, id: i64, vals: &Dict) -> Odoo
             let next_id = env
                 .state
                 .stored(&target_model.name, target_id, hop)
-                .and_then(Value::as_i64);
+                .and_then(record_id);
             match (next, next_id) {
                 (Some(next), Some(next_id)) => {
                     target_model = env.model(next.comodel())?;

@@ -24,7 +24,7 @@ use crate::orm::schema::Model;
 use crate::orm::write;
 use crate::value::{Dict, Value};
 
-/// The model whose creates this module completes.
+/// The model whose creates and writes this module completes.
 pub const COMPANY_MODEL: &str = "res.company";
 
 /// The partner fields Odoo fills from a new company's values, with the

@@ -507,6 +507,37 @@ fn access_row_changes_apply_to_next_call() {
     assert!(search(&emulator, SALES, "res.country", &[]).is_ok());
 }
 
+/// A record rule changed or archived applies from the next call.
+#[test]
+fn rule_changes_apply_to_next_call() {
+    let emulator = emulator();
+    let rule = id_named(&emulator, "ir.rule", "Contact multi-company");
+    for _ in 0..2 {
+        assert_eq!(
+            search(&emulator, ADMIN, "res.partner", &[context(&[2])]),
+            Ok(ids(&[CHEN, DANA]))
+        );
+    }
+
+    let unset_only = Value::from("[('company_id', '=', False)]");
+    write_as_root(&emulator, "ir.rule", rule, &[("domain_force", unset_only)]);
+    assert_eq!(
+        search(&emulator, ADMIN, "res.partner", &[context(&[2])]),
+        Ok(ids(&[DANA]))
+    );
+
+    write_as_root(&emulator, "ir.rule", rule, &[("active", false.into())]);
+    let Ok(Value::List(found)) = search(&emulator, ADMIN, "res.partner", &[context(&[2])]) else {
+        panic!("the search fails");
+    };
+    for partner in [ADA, BOB, CHEN, DANA] {
+        assert!(
+            found.contains(&Value::Int(partner)),
+            "{partner} in {found:?}"
+        );
+    }
+}
+
 #[test]
 fn missing_unlink_right_uses_delete() {
     let emulator = emulator();

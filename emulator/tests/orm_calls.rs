@@ -657,6 +657,7 @@ fn company_currency_comes_from_user_and_parent() {
     let third = create_company_in(&emulator, &[("name", "Third".into())], context);
     let third = read_one(&emulator, "res.company", third, &["currency_id"]);
     assert_eq!(many2one_id(&third, "currency_id"), Some(USD));
+
     let branch = create_company(
         &emulator,
         &[
@@ -830,6 +831,7 @@ fn company_related_fields_write_its_partner() {
         Dict::default(),
     );
     assert_eq!(written, Ok(Value::Bool(true)));
+
     let record = read_one(
         &emulator,
         "res.company",
@@ -875,6 +877,7 @@ fn branch_currency_follows_its_parent() {
         error.message,
         "The Currency of a subsidiary must be the same as it's root company."
     );
+
     let branch = create_company(
         &emulator,
         &[
@@ -907,4 +910,87 @@ fn branch_currency_follows_its_parent() {
         Dict::default(),
     );
     assert_eq!(detached, Ok(Value::Bool(true)));
+}
+
+/// Searches partners by id as `admin`, and returns the ids found.
+fn partners_found(emulator: &Emulator, partner: i64) -> Value {
+    let domain = Value::List(vec![Value::List(vec![
+        "id".into(),
+        "=".into(),
+        Value::Int(partner),
+    ])]);
+    execute_kw(
+        emulator,
+        "res.partner",
+        "search",
+        vec![domain],
+        Dict::default(),
+    )
+    .expect("search succeeds")
+}
+
+// The multi-company rule is kept between calls for a user whose rules
+// read neither `user` nor `time`, as `admin`'s on partners. Changing the
+// user's companies or archiving the rule applies from the next call.
+#[test]
+fn kept_rule_domains_follow_changes() {
+    let emulator = emulator();
+    let company = create_company(&emulator, &[("name", "Hidden Co".into())]);
+    let partner = execute_kw(
+        &emulator,
+        "res.partner",
+        "create",
+        vec![Value::Dict(vals(&[
+            ("name", "Hidden Partner".into()),
+            ("company_id", Value::Int(company)),
+        ]))],
+        Dict::default(),
+    )
+    .expect("create succeeds");
+    let partner = partner.as_i64().expect("an id");
+    let found = Value::List(vec![Value::Int(partner)]);
+    let none = Value::List(Vec::new());
+    for _ in 0..2 {
+        assert_eq!(partners_found(&emulator, partner), found);
+    }
+
+    let main_only = Value::List(vec![Value::List(vec![
+        Value::Int(6),
+        Value::Int(0),
+        Value::List(vec![Value::Int(1)]),
+    ])]);
+    let admin = Value::List(vec![Value::Int(2)]);
+    let written = execute_kw(
+        &emulator,
+        "res.users",
+        "write",
+        vec![admin, Value::Dict(vals(&[("company_ids", main_only)]))],
+        Dict::default(),
+    );
+    assert_eq!(written, Ok(Value::Bool(true)));
+    for _ in 0..2 {
+        assert_eq!(partners_found(&emulator, partner), none);
+    }
+
+    let rule = execute_kw(
+        &emulator,
+        "ir.rule",
+        "search",
+        vec![Value::List(vec![Value::List(vec![
+            "name".into(),
+            "=".into(),
+            "res.partner company".into(),
+        ])])],
+        Dict::default(),
+    )
+    .expect("search succeeds");
+    let archived = execute_kw(
+        &emulator,
+        "ir.rule",
+        "write",
+        vec![rule, Value::Dict(vals(&[("active", false.into())]))],
+        Dict::default(),
+    );
+    assert_eq!(archived, Ok(Value::Bool(true)));
+    assert_eq!(partners_found(&emulator, partner), found);
 }

@@ -107,13 +107,23 @@ struct RuleRow {
     domain_force: String,
 }
 
-/// The models whose rows group memberships and access rights are read
-/// from.
-const ACCESS_SOURCES: [&str; 4] = ["res.users", "res.groups", "ir.model.access", "ir.model"];
+/// The models whose rows group memberships, access rights and record
+/// rules are read from.
+const ACCESS_SOURCES: [&str; 6] = [
+    "res.users",
+    "res.groups",
+    "ir.model.access",
+    "ir.model",
+    "ir.rule",
+    "res.company",
+];
 
-/// The fields of [`ACCESS_SOURCES`] that groups and access rights read.
-const ACCESS_FIELDS: [(&str, &str); 9] = [
+/// The fields of [`ACCESS_SOURCES`] that groups, access rights and record
+/// rules read.
+const ACCESS_FIELDS: [(&str, &str); 20] = [
     ("res.users", "groups_id"),
+    ("res.users", "company_id"),
+    ("res.users", "company_ids"),
     ("res.groups", "implied_ids"),
     ("ir.model.access", "model_id"),
     ("ir.model.access", "group_id"),
@@ -122,7 +132,20 @@ const ACCESS_FIELDS: [(&str, &str); 9] = [
     ("ir.model.access", "perm_create"),
     ("ir.model.access", "perm_unlink"),
     ("ir.model", "model"),
+    ("ir.rule", "model_id"),
+    ("ir.rule", "groups"),
+    ("ir.rule", "domain_force"),
+    ("ir.rule", "active"),
+    ("ir.rule", "perm_read"),
+    ("ir.rule", "perm_write"),
+    ("ir.rule", "perm_create"),
+    ("ir.rule", "perm_unlink"),
+    ("res.company", "active"),
 ];
+
+/// A combined record-rule domain's key: the user, the model, the
+/// operation's `ir.rule` column and the context's `allowed_company_ids`.
+type RuleKey = (i64, String, &'static str, Option<Vec<i64>>);
 
 /// Each user's groups and access-right decisions, shared by every copy of
 /// a database's state. Without it, every call walks the user's implied
@@ -147,6 +170,9 @@ struct AccessEntries {
     /// Whether a user may run an operation on a model, by user, model and
     /// `ir.model.access` column.
     granted: HashMap<(i64, String, &'static str), bool>,
+    /// Combined record-rule domains whose rules read neither `user` nor
+    /// `time`, so that they depend on these tables and the context alone.
+    rules: HashMap<RuleKey, Option<Domain>>,
 }
 
 impl AccessEntries {
@@ -174,6 +200,7 @@ impl AccessEntries {
         }
         self.groups.clear();
         self.granted.clear();
+        self.rules.clear();
         self.usable = ACCESS_FIELDS.iter().all(|(model, field)| {
             let field = state
                 .schema
@@ -251,6 +278,37 @@ impl AccessMemo {
             entries.granted.insert(key, granted);
         }
         granted
+    }
+
+    /// Returns the combined record-rule domain for `key` in `state`,
+    /// computing it with `compute` when this version of the tables has no
+    /// entry. `compute` also returns whether the domain may be kept, which
+    /// holds only when no rule reads the user's records or the clock.
+    pub fn rule_domain(
+        &self,
+        state: &DbState,
+        key: RuleKey,
+        compute: impl FnOnce() -> OdooResult<(Option<Domain>, bool)>,
+    ) -> OdooResult<Option<Domain>> {
+        {
+            let mut entries = self.lock();
+            entries.align(state);
+            if !entries.usable {
+                drop(entries);
+                return compute().map(|(domain, _)| domain);
+            }
+            if let Some(domain) = entries.rules.get(&key) {
+                return Ok(domain.clone());
+            }
+        }
+        let (domain, keep) = compute()?;
+        if keep {
+            let mut entries = self.lock();
+            if entries.matches(state) {
+                entries.rules.insert(key, domain.clone());
+            }
+        }
+        Ok(domain)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, AccessEntries> {
@@ -532,6 +590,32 @@ impl Env<'_> {
         if self.su {
             return Ok(None);
         }
+        // A model with `_inherits` joins its parents' rules as the ids
+        // they allow, which depend on the parents' rows.
+        if !model.inherits.is_empty() {
+            return self
+                .compute_rule_domain(model, operation)
+                .map(|(domain, _)| domain);
+        }
+        let key = (
+            self.uid,
+            model.name.clone(),
+            operation.column(),
+            self.requested_company_ids(),
+        );
+        let memo = &self.state.access_memo;
+        memo.rule_domain(self.state, key, || {
+            self.compute_rule_domain(model, operation)
+        })
+    }
+
+    /// Builds the combined record-rule domain, and returns whether every
+    /// rule in it reads neither the user's records nor the clock.
+    fn compute_rule_domain(
+        &self,
+        model: &Model,
+        operation: Operation,
+    ) -> OdooResult<(Option<Domain>, bool)> {
         let mut global = Vec::new();
         for (parent, link) in &model.inherits {
             let parent_model = self.model(parent)?;
@@ -544,6 +628,9 @@ impl Env<'_> {
             }
         }
         let rules = self.applicable_rules(model, operation);
+        let constant = rules
+            .iter()
+            .all(|rule| rule_expr::is_constant(&rule.domain_force));
         let mut group_domains = Vec::new();
         if !rules.is_empty() {
             // Odoo builds the evaluation names whenever a rule applies, so
@@ -559,12 +646,12 @@ impl Env<'_> {
             }
         }
         if global.is_empty() && group_domains.is_empty() {
-            return Ok(None);
+            return Ok((None, constant));
         }
         if !group_domains.is_empty() {
             global.push(Domain::Or(group_domains));
         }
-        Ok(Some(Domain::And(global)))
+        Ok((Some(Domain::And(global)), constant))
     }
 
     /// Checks that records pass the rules of an operation, as Odoo's

@@ -55,17 +55,21 @@ impl EvalContext {
     }
 }
 
+/// Tells whether a rule text gives the same domain for the same
+/// companies. Only `user` and `time` read the database or the clock, so a
+/// text that names neither does, and its domain can be kept rather than
+/// evaluated again on every call.
+pub fn is_constant(text: &str) -> bool {
+    !text.contains("user") && !text.contains("time")
+}
+
 /// Evaluates a rule's `domain_force` and parses the resulting domain. An
 /// empty text is the empty domain, as in Odoo.
 pub fn evaluate_domain(env: &Env<'_>, context: &EvalContext, text: &str) -> OdooResult<Domain> {
     if text.trim().is_empty() {
         return Ok(Domain::True);
     }
-    // Only `user` and `time` read the database or the clock. A text that
-    // names neither gives the same domain for the same companies, so that
-    // domain is kept rather than parsed again on every call.
-    let constant = !text.contains("user") && !text.contains("time");
-    if !constant {
+    if !is_constant(text) {
         return Domain::parse(&evaluate(env, context, text)?);
     }
     let key = (

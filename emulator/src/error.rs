@@ -31,6 +31,9 @@ pub enum ErrorKind {
     AttributeError,
     /// Python's `IndexError`: an application error, fault code 1.
     IndexError,
+    /// Python's `AssertionError`, from an `assert` in Odoo's code: an
+    /// application error, fault code 1.
+    AssertionError,
     /// Python's `OverflowError`, raised by the XML-RPC marshaller.
     OverflowError,
     /// Python's `RecursionError`, for values nested deeper than Python's
@@ -79,6 +82,7 @@ impl ErrorKind {
             ErrorKind::KeyError => "builtins.KeyError",
             ErrorKind::AttributeError => "builtins.AttributeError",
             ErrorKind::IndexError => "builtins.IndexError",
+            ErrorKind::AssertionError => "builtins.AssertionError",
             ErrorKind::OverflowError => "builtins.OverflowError",
             ErrorKind::RecursionError => "builtins.RecursionError",
             ErrorKind::ExpatError => "xml.parsers.expat.ExpatError",

@@ -591,6 +591,28 @@ fn check_access_rights_without_raising_returns_false() {
     assert_eq!(allowed, Ok(Value::Bool(false)));
 }
 
+// Odoo 17's `ir.model.access._get_allowed_models` asserts the mode is one
+// of the four operations, whatever `raise_exception` says; the superuser
+// is answered before that.
+#[test]
+fn check_access_rights_unknown_mode_asserts() {
+    let emulator = emulator();
+    let check = |uid: i64| {
+        call(
+            &emulator,
+            uid,
+            "res.partner",
+            "check_access_rights",
+            vec![Value::from("delete")],
+            kwargs(&[("raise_exception", Value::Bool(false))]),
+        )
+    };
+    let error = check(SALES).expect_err("an unknown mode");
+    assert_eq!(error.kind, ErrorKind::AssertionError);
+    assert_eq!(error.message, "Invalid access mode");
+    assert_eq!(check(ROOT), Ok(Value::Bool(true)));
+}
+
 #[test]
 fn empty_id_lists_skip_the_checks() {
     let emulator = emulator();

@@ -591,9 +591,9 @@ fn check_access_rights_without_raising_returns_false() {
     assert_eq!(allowed, Ok(Value::Bool(false)));
 }
 
-// Odoo 17's `ir.model.access._get_allowed_models` asserts the mode is one
-// of the four operations, whatever `raise_exception` says; the superuser
-// is answered before that.
+// Odoo 17's `ir.model.access._get_allowed_models` asserts that the mode
+// is one of the four operations, whatever the value of
+// `raise_exception`. The superuser gets `True` before that check.
 #[test]
 fn check_access_rights_unknown_mode_asserts() {
     let emulator = emulator();

@@ -247,8 +247,8 @@ pub fn check_access_rights(
     model: &Arc<Model>,
     bound: &Bound,
 ) -> OdooResult<Value> {
-    // Odoo 17 answers the superuser before it looks at the operation, and
-    // asserts the operation is known before it looks at
+    // Odoo 17 returns `True` for the superuser before it checks the
+    // operation, and asserts that the operation is known before it reads
     // `raise_exception`.
     if env.su {
         return Ok(Value::Bool(true));

@@ -17,7 +17,7 @@ mod support;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use odoo_emulator::orm::SUPERUSER_ID;
 use odoo_emulator::service::Emulator;
-use odoo_emulator::value::{Dict, Value};
+use odoo_emulator::value::Value;
 
 /// Partner counts to measure. Comparing two sizes shows how the cost grows.
 const SIZES: [usize; 2] = [10_000, 100_000];
@@ -37,22 +37,12 @@ fn search(emulator: &Emulator, uid: i64) -> Value {
     records
 }
 
-/// Writes a partner's comment as the superuser, which gives the table a
-/// new version. `round` makes each comment differ from the previous one.
+/// Writes a partner's comment, which gives the table a new version.
+/// `round` makes each comment differ from the previous one.
 fn touch_partner(emulator: &Emulator, partner: i64, round: &mut u64) {
     *round += 1;
-    let mut vals = Dict::default();
-    vals.insert("comment".to_owned(), Value::from(format!("round {round}")));
-    emulator
-        .execute(
-            support::DATABASE,
-            SUPERUSER_ID,
-            "res.partner",
-            "write",
-            vec![Value::List(vec![Value::Int(partner)]), Value::Dict(vals)],
-            Dict::default(),
-        )
-        .expect("write succeeds");
+    let comment = Value::from(format!("round {round}"));
+    support::write_partner(emulator, partner, "comment", comment);
 }
 
 fn search_read(c: &mut Criterion) {

@@ -12,27 +12,15 @@
 mod support;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
-use odoo_emulator::orm::SUPERUSER_ID;
 use odoo_emulator::service::Emulator;
-use odoo_emulator::value::{Dict, Value};
+use odoo_emulator::value::Value;
 
 /// Extra partners in the seed, where 0 is the baseline.
 const SIZES: [usize; 3] = [0, 10_000, 100_000];
 
 /// Renames the partner with id 1, so the database differs from its seed.
 fn change_one_partner(emulator: &Emulator) {
-    let mut vals = Dict::default();
-    vals.insert("name".into(), Value::from("Renamed"));
-    emulator
-        .execute(
-            support::DATABASE,
-            SUPERUSER_ID,
-            "res.partner",
-            "write",
-            vec![Value::List(vec![Value::Int(1)]), Value::Dict(vals)],
-            Dict::default(),
-        )
-        .expect("renaming a partner succeeds");
+    support::write_partner(emulator, 1, "name", Value::from("Renamed"));
 }
 
 fn state_operations(c: &mut Criterion) {

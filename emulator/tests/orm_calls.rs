@@ -637,6 +637,17 @@ fn many2one_id(record: &Dict, field: &str) -> Option<i64> {
     }
 }
 
+/// Writes `values` on the records `ids` of `model` as `admin`.
+fn write_records(
+    emulator: &Emulator,
+    model: &str,
+    ids: Value,
+    values: &[(&str, Value)],
+) -> OdooResult<Value> {
+    let args = vec![ids, Value::Dict(vals(values))];
+    execute_kw(emulator, model, "write", args, Dict::default())
+}
+
 const EUR: i64 = 1;
 const USD: i64 = 2;
 
@@ -667,18 +678,6 @@ fn company_currency_comes_from_user_and_parent() {
     );
     let record = read_one(&emulator, "res.company", branch, &["currency_id"]);
     assert_eq!(many2one_id(&record, "currency_id"), Some(EUR));
-    // A company without a parent has no parent's currency to match.
-    let detached = execute_kw(
-        &emulator,
-        "res.company",
-        "write",
-        vec![
-            Value::List(vec![Value::Int(branch)]),
-            Value::Dict(vals(&[("parent_id", false.into())])),
-        ],
-        Dict::default(),
-    );
-    assert_eq!(detached, Ok(Value::Bool(true)));
 }
 
 // Odoo 17 creates a company's partner without the context's
@@ -817,18 +816,14 @@ fn company_related_fields_write_its_partner() {
         &emulator,
         &[("name", "Related Co".into()), ("city", "Ghent".into())],
     );
-    let written = execute_kw(
+    let written = write_records(
         &emulator,
         "res.company",
-        "write",
-        vec![
-            Value::List(vec![Value::Int(company)]),
-            Value::Dict(vals(&[
-                ("name", "Renamed Co".into()),
-                ("street", "Main Street 1".into()),
-            ])),
+        Value::List(vec![Value::Int(company)]),
+        &[
+            ("name", "Renamed Co".into()),
+            ("street", "Main Street 1".into()),
         ],
-        Dict::default(),
     );
     assert_eq!(written, Ok(Value::Bool(true)));
 
@@ -860,7 +855,7 @@ fn company_related_fields_write_its_partner() {
 fn branch_currency_follows_its_parent() {
     let emulator = emulator();
     let parent = create_company(&emulator, &[("name", "Parent Co".into())]);
-    let refused = execute_kw(
+    let rejected = execute_kw(
         &emulator,
         "res.company",
         "create",
@@ -871,7 +866,7 @@ fn branch_currency_follows_its_parent() {
         ]))],
         Dict::default(),
     );
-    let error = refused.expect_err("a branch in another currency");
+    let error = rejected.expect_err("a branch in another currency");
     assert_eq!(error.kind, ErrorKind::ValidationError);
     assert_eq!(
         error.message,
@@ -885,29 +880,21 @@ fn branch_currency_follows_its_parent() {
             ("parent_id", Value::Int(parent)),
         ],
     );
-    let written = execute_kw(
+    let written = write_records(
         &emulator,
         "res.company",
-        "write",
-        vec![
-            Value::List(vec![Value::Int(parent)]),
-            Value::Dict(vals(&[("currency_id", Value::Int(EUR))])),
-        ],
-        Dict::default(),
+        Value::List(vec![Value::Int(parent)]),
+        &[("currency_id", Value::Int(EUR))],
     );
     assert_eq!(written, Ok(Value::Bool(true)));
     let record = read_one(&emulator, "res.company", branch, &["currency_id"]);
     assert_eq!(many2one_id(&record, "currency_id"), Some(EUR));
     // A company without a parent has no parent's currency to match.
-    let detached = execute_kw(
+    let detached = write_records(
         &emulator,
         "res.company",
-        "write",
-        vec![
-            Value::List(vec![Value::Int(branch)]),
-            Value::Dict(vals(&[("parent_id", false.into())])),
-        ],
-        Dict::default(),
+        Value::List(vec![Value::Int(branch)]),
+        &[("parent_id", false.into())],
     );
     assert_eq!(detached, Ok(Value::Bool(true)));
 }
@@ -960,13 +947,7 @@ fn kept_rule_domains_follow_changes() {
         Value::List(vec![Value::Int(1)]),
     ])]);
     let admin = Value::List(vec![Value::Int(2)]);
-    let written = execute_kw(
-        &emulator,
-        "res.users",
-        "write",
-        vec![admin, Value::Dict(vals(&[("company_ids", main_only)]))],
-        Dict::default(),
-    );
+    let written = write_records(&emulator, "res.users", admin, &[("company_ids", main_only)]);
     assert_eq!(written, Ok(Value::Bool(true)));
     for _ in 0..2 {
         assert_eq!(partners_found(&emulator, partner), none);
@@ -984,13 +965,7 @@ fn kept_rule_domains_follow_changes() {
         Dict::default(),
     )
     .expect("search succeeds");
-    let archived = execute_kw(
-        &emulator,
-        "ir.rule",
-        "write",
-        vec![rule, Value::Dict(vals(&[("active", false.into())]))],
-        Dict::default(),
-    );
+    let archived = write_records(&emulator, "ir.rule", rule, &[("active", false.into())]);
     assert_eq!(archived, Ok(Value::Bool(true)));
     assert_eq!(partners_found(&emulator, partner), found);
 }

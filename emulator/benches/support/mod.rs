@@ -110,3 +110,20 @@ pub fn search_read_kwargs(limit: i64) -> Dict {
     kwargs.insert("limit".into(), Value::Int(limit));
     kwargs
 }
+
+/// Writes `value` on field `field` of partner `partner`, as the
+/// superuser.
+pub fn write_partner(emulator: &Emulator, partner: i64, field: &str, value: Value) {
+    let mut vals = Dict::default();
+    vals.insert(field.to_owned(), value);
+    emulator
+        .execute(
+            DATABASE,
+            SUPERUSER_ID,
+            "res.partner",
+            "write",
+            vec![Value::List(vec![Value::Int(partner)]), Value::Dict(vals)],
+            Dict::default(),
+        )
+        .expect("writing a partner succeeds");
+}

@@ -93,7 +93,7 @@ fn rows_in_id_order<'s>(table: &'s Table, ids: &BTreeSet<i64>) -> Vec<RecordRow<
 /// the same records on every search until the table changes. Their result
 /// is therefore taken from the table's memo when it has one, and the
 /// domain is evaluated within it. Both ways select the same records and
-/// raise the same errors, because the memo only holds filters that
+/// raise the same errors, because the memo only contains filters that
 /// evaluated without error on these same rows.
 pub fn matching(
     env: &Env<'_>,

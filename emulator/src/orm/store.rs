@@ -284,10 +284,10 @@ impl<K: PartialEq, V: Clone> RowsMemo<K, V> {
     }
 }
 
-/// A table's ids sorted by whole `ORDER BY` clauses, by the clause in a
-/// canonical form, playing the part of PostgreSQL's index scans: a search
-/// whose order depends on the rows alone takes its records from a list
-/// sorted once rather than sorting them on every call.
+/// A table's ids sorted by whole `ORDER BY` clauses, keyed by the clause
+/// in a canonical form. They play the part of PostgreSQL's index scans: a
+/// search whose order depends on the rows alone takes its records from a
+/// list sorted once rather than sorting them on every call.
 pub type SortedIds = RowsMemo<String, Arc<[i64]>>;
 
 /// The number of orders a table keeps sorted lists for.

@@ -914,8 +914,8 @@ impl InLookup {
         InLookup { numbers, texts }
     }
 
-    /// Tells whether a candidate equals `value` as [`values_equal`] tests
-    /// it, or returns `None` for a value that is neither a number nor a
+    /// Returns whether a candidate equals `value` as [`values_equal`]
+    /// tests it, or `None` for a value that is neither a number nor a
     /// text.
     fn contains(&self, value: &Value) -> Option<bool> {
         if let Some(text) = value.as_str() {

@@ -43,6 +43,13 @@ impl Version {
         self.major >= 17
     }
 
+    /// Tells whether a sales order line computes its description, unit,
+    /// taxes and price from its product on `create` and `write` (16.0 on).
+    /// Before, form onchanges filled them, and RPC calls run no onchange.
+    pub fn computes_lines_from_product(self) -> bool {
+        self.major >= 16
+    }
+
     /// Python 3.10 and later, which Odoo 17 requires, prefix method names in
     /// argument errors with the class: `BaseModel.read() got ...`.
     pub fn qualified_type_errors(self) -> bool {

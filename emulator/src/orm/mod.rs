@@ -18,6 +18,7 @@ pub mod load;
 pub mod methods;
 pub mod names;
 pub mod order;
+pub mod order_lines;
 pub mod read_group;
 pub mod rule_expr;
 pub mod schema;

@@ -11,6 +11,7 @@ use crate::orm::commands::{self, Command};
 use crate::orm::company;
 use crate::orm::convert::{self, not_null_violation};
 use crate::orm::env::{ids_of, invalid_field, is_user_password, reads_row_value, record_id, Env};
+use crate::orm::order_lines;
 use crate::orm::schema::{Constraint, DefaultValue, Field, FieldType, Model};
 use crate::orm::store::Row;
 use crate::orm::stored_names;
@@ -58,6 +59,9 @@ pub fn create_with_id(
     vals: &Dict,
 ) -> OdooResult<i64> {
     let mut vals = with_defaults(env, model, vals)?;
+    if order_lines::applies(env, model) {
+        order_lines::complete_create(env, model, &mut vals)?;
+    }
     let password = take_password(model, &mut vals);
     create_delegated_parents(env, model, &mut vals)?;
     let id = match fixed {
@@ -158,7 +162,7 @@ pub fn write(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], vals: &Dict) ->
     env.check_access_rule(model, ids, Operation::Write)?;
     check_deleted(env, model, ids)?;
     for &id in ids {
-        write_one(env, model, id, vals)?;
+        write_completed(env, model, id, vals)?;
     }
     if model.name == company::COMPANY_MODEL {
         company::after_write(env, model, ids, vals)?;
@@ -183,6 +187,16 @@ fn check_deleted(env: &Env<'_>, model: &Model, ids: &[i64]) -> OdooResult<()> {
          {}).\n\n(Records: {records}, User: {})",
         model.description, env.uid
     )))
+}
+
+/// Writes on one record without access checks, with the fields the
+/// values make Odoo recompute (see [`order_lines`]).
+fn write_completed(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) -> OdooResult<()> {
+    if order_lines::applies(env, model) {
+        let completed = order_lines::complete_write(env, model, id, vals)?;
+        return write_one(env, model, id, &completed);
+    }
+    write_one(env, model, id, vals)
 }
 
 /// Writes on one record without access checks.
@@ -500,7 +514,7 @@ fn apply_one2many(
             vals.insert(inverse.clone(), Value::Int(id));
             create_one(env, comodel, &vals)?;
         }
-        Command::Update(line, vals) => write_one(env, comodel, line, &vals)?,
+        Command::Update(line, vals) => write_completed(env, comodel, line, &vals)?,
         Command::Delete(line) => unlink::unlink_one(env, comodel, line)?,
         Command::Unlink(line) => release_line(env, comodel, &inverse, line)?,
         Command::Link(line) => link(env, line, Value::Int(id))?,

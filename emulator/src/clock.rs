@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{Datelike as _, Duration, NaiveDate, NaiveDateTime, Timelike as _, Utc};
 
 /// Returns the earliest time Odoo's `YYYY-MM-DD HH:MM:SS` format can write.
 pub fn earliest_time() -> NaiveDateTime {
@@ -77,7 +77,18 @@ impl Clock {
 
     /// Returns the current time in Odoo's server format.
     pub fn now_text(&self) -> String {
-        self.now().format("%Y-%m-%d %H:%M:%S").to_string()
+        // Written field by field: chrono's `format` parses its pattern on
+        // every call, and every RPC call asks for the time twice.
+        let now = self.now();
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            now.year(),
+            now.month(),
+            now.day(),
+            now.hour(),
+            now.minute(),
+            now.second()
+        )
     }
 
     /// Freezes the clock at a time in the years 1 to 9999.
@@ -137,5 +148,33 @@ impl TruncateNanos for NaiveDateTime {
     fn with_nanosecond_zero(self) -> Self {
         use chrono::Timelike;
         self.with_nanosecond(0).unwrap_or(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frozen_at(text: &str) -> Clock {
+        let clock = Clock::default();
+        let at = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").expect("a valid time");
+        clock.freeze(at).expect("within Odoo's range");
+        clock
+    }
+
+    #[test]
+    fn now_text_pads_every_field() {
+        assert_eq!(
+            frozen_at("0999-01-02 03:04:05").now_text(),
+            "0999-01-02 03:04:05"
+        );
+    }
+
+    #[test]
+    fn now_text_writes_the_last_second() {
+        assert_eq!(
+            frozen_at("9999-12-31 23:59:59").now_text(),
+            "9999-12-31 23:59:59"
+        );
     }
 }

@@ -10,6 +10,7 @@ mod support;
 use odoo_emulator::profile::Profile;
 use odoo_emulator::service::Emulator;
 use odoo_emulator::{Dict, ErrorKind, OdooResult, Value};
+use rstest::rstest;
 
 use support::execute_kw;
 
@@ -217,58 +218,30 @@ fn invoiced_line_keeps_price() {
     );
 }
 
-#[test]
-fn price_follows_line_unit() {
+/// The price per the line's unit. Dozens (id 2) have the ratio 1/12
+/// against Units, so a dozen desks cost twelve times one. Grams (id 4)
+/// are a weight, and Odoo's `_compute_price` keeps the price across
+/// categories. Storage Box costs 15.8 a unit, 189.6 a dozen once rounded
+/// to the field's two digits (189.60000000000002 before).
+#[rstest]
+#[case::dozen("FURN_7800", 2, 5400.0)]
+#[case::other_category("FURN_7800", 4, 450.0)]
+#[case::rounded("E-COM08", 2, 189.6)]
+fn price_follows_line_unit(#[case] code: &str, #[case] uom: i64, #[case] expected: f64) {
     let emulator = emulator();
-    let desk = product(&emulator, "FURN_7800");
-    // Dozens (`uom.product_uom_dozen`, id 2) has the ratio 1/12 against
-    // Units, so a dozen desks cost twelve times one.
-    let line = order_with_line(
-        &emulator,
-        vec![
-            ("product_id", Value::Int(desk)),
-            ("product_uom", Value::Int(2)),
-        ],
-    )
-    .expect("create");
-    let price = field(&read_line(&emulator, line), "price_unit")
-        .as_f64()
-        .expect("a price");
-    assert!((price - 5400.0).abs() < 1e-6, "price {price}");
+    let line = line_of(&emulator, code, vec![("product_uom", Value::Int(uom))]);
+    assert_eq!(
+        field(&read_line(&emulator, line), "price_unit"),
+        Value::Float(expected)
+    );
 }
 
 #[test]
 fn product_change_recomputes_fields() {
     let emulator = emulator();
-    let tax = |name: &str, company: i64| {
-        call(
-            &emulator,
-            "account.tax",
-            "create",
-            vec![Value::Dict(dict(vec![
-                ("name", Value::from(name)),
-                ("amount", Value::Float(21.0)),
-                ("company_id", Value::Int(company)),
-            ]))],
-        )
-        .expect("create a tax")
-        .as_i64()
-        .expect("a tax id")
-    };
-    let other_company = call(
-        &emulator,
-        "res.company",
-        "create",
-        vec![Value::Dict(dict(vec![(
-            "name",
-            Value::from("Second Company"),
-        )]))],
-    )
-    .expect("create a company")
-    .as_i64()
-    .expect("a company id");
-    let own_tax = tax("VAT 21%", 1);
-    let foreign_tax = tax("VAT 21% (second company)", other_company);
+    let other_company = second_company(&emulator);
+    let own_tax = tax(&emulator, "VAT 21%", 1, true);
+    let foreign_tax = tax(&emulator, "VAT 21% (second company)", other_company, true);
     let cabinet = product(&emulator, "E-COM07");
     call(
         &emulator,
@@ -330,4 +303,171 @@ fn odoo_15_computes_nothing() {
         "{}",
         error.message
     );
+}
+
+/// Creates a second company, "Second Company", and returns its id.
+fn second_company(emulator: &Emulator) -> i64 {
+    call(
+        emulator,
+        "res.company",
+        "create",
+        vec![Value::Dict(dict(vec![(
+            "name",
+            Value::from("Second Company"),
+        )]))],
+    )
+    .expect("create a company")
+    .as_i64()
+    .expect("a company id")
+}
+
+/// Creates a tax of 21% in `company`, active or archived.
+fn tax(emulator: &Emulator, name: &str, company: i64, active: bool) -> i64 {
+    call(
+        emulator,
+        "account.tax",
+        "create",
+        vec![Value::Dict(dict(vec![
+            ("name", Value::from(name)),
+            ("amount", Value::Float(21.0)),
+            ("company_id", Value::Int(company)),
+            ("active", Value::Bool(active)),
+        ]))],
+    )
+    .expect("create a tax")
+    .as_i64()
+    .expect("a tax id")
+}
+
+/// Creates a product sold at 100.0 with these customer taxes.
+fn taxed_product(emulator: &Emulator, taxes: &[i64]) -> i64 {
+    let set = Value::List(vec![Value::List(vec![
+        Value::Int(6),
+        Value::Int(0),
+        Value::List(taxes.iter().copied().map(Value::Int).collect()),
+    ])]);
+    call(
+        emulator,
+        "product.product",
+        "create",
+        vec![Value::Dict(dict(vec![
+            ("name", Value::from("Taxed Widget")),
+            ("list_price", Value::Float(100.0)),
+            ("taxes_id", set),
+        ]))],
+    )
+    .expect("create a product")
+    .as_i64()
+    .expect("a product id")
+}
+
+#[test]
+fn product_as_read_pair_is_used() {
+    let emulator = emulator();
+    let desk = product(&emulator, "E-COM06");
+    let pair = Value::List(vec![Value::Int(desk), Value::from("Corner Desk Right Sit")]);
+    let line = order_with_line(&emulator, vec![("product_id", pair)]).expect("create");
+    let read = read_line(&emulator, line);
+    assert_eq!(
+        field(&read, "name"),
+        Value::from("[E-COM06] Corner Desk Right Sit")
+    );
+    assert_eq!(field(&read, "price_unit"), Value::Float(147.0));
+}
+
+#[test]
+fn archived_taxes_are_left_out() {
+    let emulator = emulator();
+    let active = tax(&emulator, "VAT 21%", 1, true);
+    let archived = tax(&emulator, "Old VAT 21%", 1, false);
+    let widget = taxed_product(&emulator, &[active, archived]);
+    let line =
+        order_with_line(&emulator, vec![("product_id", Value::Int(widget))]).expect("create");
+    assert_eq!(
+        field(&read_line(&emulator, line), "tax_id"),
+        Value::List(vec![Value::Int(active)])
+    );
+}
+
+#[test]
+fn moving_line_recomputes_its_taxes() {
+    let emulator = emulator();
+    let second = second_company(&emulator);
+    let own = tax(&emulator, "VAT 21%", 1, true);
+    let foreign = tax(&emulator, "VAT 21% (second company)", second, true);
+    let widget = taxed_product(&emulator, &[own, foreign]);
+    let line =
+        order_with_line(&emulator, vec![("product_id", Value::Int(widget))]).expect("create");
+    assert_eq!(
+        field(&read_line(&emulator, line), "tax_id"),
+        Value::List(vec![Value::Int(own)])
+    );
+
+    let other_order = call(
+        &emulator,
+        "sale.order",
+        "create",
+        vec![Value::Dict(dict(vec![
+            ("partner_id", Value::Int(3)),
+            ("company_id", Value::Int(second)),
+        ]))],
+    )
+    .expect("create an order of the second company")
+    .as_i64()
+    .expect("an order id");
+    write_line(&emulator, line, vec![("order_id", Value::Int(other_order))]);
+    assert_eq!(
+        field(&read_line(&emulator, line), "tax_id"),
+        Value::List(vec![Value::Int(foreign)])
+    );
+}
+
+#[test]
+fn section_with_product_is_rejected() {
+    let emulator = emulator();
+    let desk = product(&emulator, "FURN_7800");
+    let error = order_with_line(
+        &emulator,
+        vec![
+            ("display_type", Value::from("line_section")),
+            ("name", Value::from("Desks")),
+            ("product_id", Value::Int(desk)),
+            ("product_uom_qty", Value::Float(0.0)),
+        ],
+    )
+    .expect_err("Odoo 17's non_accountable_null_fields CHECK fails");
+    assert_eq!(error.kind, ErrorKind::ValidationError);
+    assert_eq!(
+        error.message,
+        "The operation cannot be completed: Forbidden values on non-accountable sale order line"
+    );
+}
+
+#[test]
+fn section_with_zero_quantity_is_created() {
+    let emulator = emulator();
+    let line = order_with_line(
+        &emulator,
+        vec![
+            ("display_type", Value::from("line_section")),
+            ("name", Value::from("Desks")),
+            ("product_uom_qty", Value::Float(0.0)),
+        ],
+    )
+    .expect("a section line with quantity 0 passes the CHECK");
+    let read = read_line(&emulator, line);
+    assert_eq!(field(&read, "name"), Value::from("Desks"));
+    assert_eq!(field(&read, "price_unit"), Value::Float(0.0));
+}
+
+/// Odoo 15 defaults the price to 0 and computes nothing from the product.
+#[test]
+fn odoo_15_defaults_price_to_zero() {
+    let yaml = "name: v15\nextends: odoo-17\nodoo_version: \"15.0\"\ndatabase: demo\n";
+    let profile = Profile::from_yaml("v15.yaml", yaml).expect("the profile loads");
+    let emulator = Emulator::from_profiles(vec![(None, profile)]).expect("an emulator");
+    let line = line_of(&emulator, "FURN_7800", vec![("name", Value::from("Desk"))]);
+    let read = read_line(&emulator, line);
+    assert_eq!(field(&read, "price_unit"), Value::Float(0.0));
+    assert_eq!(field(&read, "product_uom"), Value::Bool(false));
 }

@@ -9,8 +9,9 @@
 //! | `tax_id` | the product's customer taxes of the line's company | `product_id` |
 //! | `price_unit` | the product's sales price, converted to the line's unit | `product_id`, `product_uom`, `product_uom_qty` |
 //!
-//! A field the client gives in the same `create` or `write` keeps the
-//! given value. A line without a product keeps its description and gets
+//! A field the client gives in the same `create` or `write` (or as a
+//! `default_*` context key on `create`) keeps the given value. Moving a
+//! line to an order of another company recomputes its taxes. A line without a product keeps its description and gets
 //! no taxes and a price of 0. The price is left alone once part of the
 //! line is invoiced. Odoo 14 and 15 filled these fields in form
 //! onchanges, which RPC calls do not run, so there the client must send
@@ -22,7 +23,12 @@
 //! Where it differs from Odoo: without pricelists, fiscal positions or
 //! currency rates in the profile format, the price is the product's
 //! `lst_price` in the company currency, and taxes are not mapped. The
-//! description leaves out the variant attributes Odoo appends.
+//! description leaves out the variant attributes Odoo appends. Writing a
+//! company on an order does not recompute its lines' taxes, and products
+//! get no default customer tax from their company.
+//!
+//! NOTE: Odoo refuses to change the product of a partly invoiced line and
+//! to write some fields of a locked order; the emulator accepts both.
 
 use crate::error::OdooResult;
 use crate::orm::env::{ids_of, record_id, Env};
@@ -38,24 +44,33 @@ pub fn applies(env: &Env<'_>, model: &Model) -> bool {
     model.name == ORDER_LINE_MODEL && env.version.computes_lines_from_product()
 }
 
-/// Completes the values of a new line (defaults already added) with the
-/// fields computed from its product that the values leave out.
+/// Completes the values of a new line, before defaults are added, with
+/// the fields computed from its product that neither the values nor the
+/// context's `default_*` keys give. A field with a profile default (the
+/// `price_unit` of Odoo 15) is computed too, as Odoo computes a field that
+/// has no default of its own.
 pub fn complete_create(env: &Env<'_>, model: &Model, vals: &mut Dict) -> OdooResult<()> {
-    let product = vals.get("product_id").and_then(record_id);
-    let company = vals
-        .get("order_id")
-        .and_then(record_id)
+    let given = |name: &str| {
+        vals.contains_key(name) || env.context.contains_key(&format!("default_{name}"))
+    };
+    let value_of = |name: &str| {
+        vals.get(name)
+            .or_else(|| env.context.get(&format!("default_{name}")))
+    };
+    let company = value_of("order_id")
+        .and_then(many2one_id)
         .and_then(|order| env.state.stored("sale.order", order, "company_id"))
         .and_then(record_id);
     let mut line = LineValues {
-        product,
+        product: value_of("product_id").and_then(many2one_id),
         company,
-        uom: vals.get("product_uom").and_then(record_id),
+        uom: value_of("product_uom").and_then(many2one_id),
     };
-    if !vals.contains_key("product_uom") {
+    if !given("product_uom") {
         line.uom = line.product_uom(env)?;
     }
-    for (name, value) in line.computed(env, model, |name| vals.contains_key(name))? {
+    let computed = line.computed(env, model, |name| given(name))?;
+    for (name, value) in computed {
         vals.insert(name.to_owned(), value);
     }
     Ok(())
@@ -66,28 +81,41 @@ pub fn complete_create(env: &Env<'_>, model: &Model, vals: &mut Dict) -> OdooRes
 /// `vals` leaves out.
 pub fn complete_write(env: &Env<'_>, model: &Model, id: i64, vals: &Dict) -> OdooResult<Dict> {
     let changes_product = vals.contains_key("product_id");
+    // The company is the order's, so moving the line to another order may
+    // change the taxes that apply.
+    let changes_company = vals.contains_key("order_id");
     let changes_price =
         changes_product || vals.contains_key("product_uom") || vals.contains_key("product_uom_qty");
-    if !changes_price {
+    if !changes_price && !changes_company {
         return Ok(vals.clone());
     }
     let stored = |name: &str| env.state.stored(&model.name, id, name);
     let given_or_stored = |name: &str| vals.get(name).or_else(|| stored(name));
+
+    let company = match vals.get("order_id").and_then(many2one_id) {
+        Some(order) => env
+            .state
+            .stored("sale.order", order, "company_id")
+            .and_then(record_id),
+        None => record_id(&env.get_by_name(model, id, "company_id")),
+    };
     let mut line = LineValues {
-        product: given_or_stored("product_id").and_then(record_id),
-        company: record_id(&env.get_by_name(model, id, "company_id")),
-        uom: given_or_stored("product_uom").and_then(record_id),
+        product: given_or_stored("product_id").and_then(many2one_id),
+        company,
+        uom: given_or_stored("product_uom").and_then(many2one_id),
     };
     if changes_product && !vals.contains_key("product_uom") {
         line.uom = line.product_uom(env)?;
     }
+
     let invoiced = stored("qty_invoiced")
         .and_then(Value::as_f64)
         .is_some_and(|quantity| quantity > 0.0);
     let keeps = |name: &str| {
         vals.contains_key(name)
             || match name {
-                "price_unit" => invoiced,
+                "price_unit" => invoiced || !changes_price,
+                "tax_id" => !changes_product && !changes_company,
                 _ => !changes_product,
             }
     };
@@ -98,7 +126,7 @@ pub fn complete_write(env: &Env<'_>, model: &Model, id: i64, vals: &Dict) -> Odo
     Ok(completed)
 }
 
-/// What the computed fields of one line depend on.
+/// The inputs of one line's computed fields.
 struct LineValues {
     product: Option<i64>,
     company: Option<i64>,
@@ -150,7 +178,8 @@ impl LineValues {
                 (Some(product), Some(uom)) => sales_price(env, &products, product, uom),
                 _ => 0.0,
             };
-            values.push(("price_unit", Value::Float(price)));
+            let digits = model.field("price_unit").and_then(|field| field.digits);
+            values.push(("price_unit", Value::Float(rounded(price, digits))));
         }
         Ok(values)
     }
@@ -160,6 +189,14 @@ impl LineValues {
     /// 17's `_filter_taxes_by_company` chooses them for branches.
     fn company_taxes(&self, env: &Env<'_>, products: &Model, product: i64) -> Vec<i64> {
         let taxes = ids_of(&env.get_by_name(products, product, "taxes_id"));
+        // Reading the product's taxes leaves out archived ones, as Odoo's
+        // `active_test` does.
+        let active = |tax: i64| {
+            env.state
+                .stored("account.tax", tax, "active")
+                .is_none_or(Value::is_truthy)
+        };
+        let taxes: Vec<i64> = taxes.into_iter().filter(|tax| active(*tax)).collect();
         let tax_company = |tax: i64| {
             env.state
                 .stored("account.tax", tax, "company_id")
@@ -216,7 +253,14 @@ fn sales_price(env: &Env<'_>, products: &Model, product: i64, uom: i64) -> f64 {
     let Some(product_uom) = record_id(&env.get_by_name(products, product, "uom_id")) else {
         return price;
     };
-    if product_uom == uom {
+    let category = |uom: i64| {
+        env.state
+            .stored("uom.uom", uom, "category_id")
+            .and_then(record_id)
+    };
+    // Odoo converts only between units of one category and keeps the price
+    // as it is otherwise.
+    if product_uom == uom || category(product_uom) != category(uom) {
         return price;
     }
     let factor = |uom: i64| {
@@ -230,6 +274,27 @@ fn sales_price(env: &Env<'_>, products: &Model, product: i64, uom: i64) -> f64 {
         return price;
     }
     price * factor(product_uom) / target
+}
+
+/// Returns `value` rounded half away from zero to the field's decimal
+/// digits, as Odoo rounds a float field's value when it is assigned.
+fn rounded(value: f64, digits: Option<(u8, u8)>) -> f64 {
+    match digits {
+        Some((_, scale)) => {
+            let factor = 10f64.powi(i32::from(scale));
+            (value * factor).round() / factor
+        }
+        None => value,
+    }
+}
+
+/// Returns the record id of a many2one value as the emulator's writes
+/// accept it: an id, or a list whose first item is the id.
+fn many2one_id(value: &Value) -> Option<i64> {
+    match value {
+        Value::List(items) => items.first().and_then(record_id),
+        other => record_id(other),
+    }
 }
 
 /// Returns the x2many command that sets exactly `ids`: `(6, 0, ids)`.

@@ -58,10 +58,11 @@ pub fn create_with_id(
     fixed: Option<i64>,
     vals: &Dict,
 ) -> OdooResult<i64> {
-    let mut vals = with_defaults(env, model, vals)?;
+    let mut vals = vals.clone();
     if order_lines::applies(env, model) {
         order_lines::complete_create(env, model, &mut vals)?;
     }
+    let mut vals = with_defaults(env, model, &vals)?;
     let password = take_password(model, &mut vals);
     create_delegated_parents(env, model, &mut vals)?;
     let id = match fixed {
@@ -510,11 +511,17 @@ fn apply_one2many(
         )
     };
     match command {
+        // PostgreSQL checks a line's constraints as it inserts or updates
+        // the row, whichever record the command came through.
         Command::Create(mut vals) => {
             vals.insert(inverse.clone(), Value::Int(id));
-            create_one(env, comodel, &vals)?;
+            let line = create_one(env, comodel, &vals)?;
+            check_constraints(env, comodel, &[line])?;
         }
-        Command::Update(line, vals) => write_completed(env, comodel, line, &vals)?,
+        Command::Update(line, vals) => {
+            write_completed(env, comodel, line, &vals)?;
+            check_constraints(env, comodel, &[line])?;
+        }
         Command::Delete(line) => unlink::unlink_one(env, comodel, line)?,
         Command::Unlink(line) => release_line(env, comodel, &inverse, line)?,
         Command::Link(line) => link(env, line, Value::Int(id))?,
@@ -566,8 +573,15 @@ fn apply_many2many(
 ) -> OdooResult<()> {
     let mut current = ids_of(&env.get(model, id, field));
     match command {
-        Command::Create(vals) => current.push(create_one(env, comodel, &vals)?),
-        Command::Update(target, vals) => write_one(env, comodel, target, &vals)?,
+        Command::Create(vals) => {
+            let target = create_one(env, comodel, &vals)?;
+            check_constraints(env, comodel, &[target])?;
+            current.push(target);
+        }
+        Command::Update(target, vals) => {
+            write_one(env, comodel, target, &vals)?;
+            check_constraints(env, comodel, &[target])?;
+        }
         Command::Delete(target) => {
             unlink::unlink_one(env, comodel, target)?;
             current.retain(|t| *t != target);

@@ -50,6 +50,12 @@ pub enum ErrorKind {
     NotNullViolation,
     /// `psycopg2.ProgrammingError`, as for a dict sent where SQL wanted a value.
     ProgrammingError,
+    /// `psycopg2.errors.InvalidRowCountInLimitClause` (SQLSTATE 2201W), for
+    /// a negative `LIMIT`.
+    InvalidRowCountInLimitClause,
+    /// `psycopg2.errors.InvalidRowCountInResultOffsetClause` (SQLSTATE
+    /// 2201X), for a negative `OFFSET`.
+    InvalidRowCountInResultOffsetClause,
     /// `odoo.exceptions.RedirectWarning`.
     RedirectWarning,
     /// Python's `NameError`, for an unknown `object` service method.
@@ -90,6 +96,12 @@ impl ErrorKind {
             ErrorKind::UniqueViolation => "psycopg2.errors.UniqueViolation",
             ErrorKind::NotNullViolation => "psycopg2.errors.NotNullViolation",
             ErrorKind::ProgrammingError => "psycopg2.ProgrammingError",
+            ErrorKind::InvalidRowCountInLimitClause => {
+                "psycopg2.errors.InvalidRowCountInLimitClause"
+            }
+            ErrorKind::InvalidRowCountInResultOffsetClause => {
+                "psycopg2.errors.InvalidRowCountInResultOffsetClause"
+            }
             ErrorKind::NotFound => "werkzeug.exceptions.NotFound",
             ErrorKind::NameError => "builtins.NameError",
             ErrorKind::Exception => "builtins.Exception",
@@ -109,6 +121,8 @@ impl ErrorKind {
             | ErrorKind::UniqueViolation
             | ErrorKind::NotNullViolation
             | ErrorKind::ProgrammingError
+            | ErrorKind::InvalidRowCountInLimitClause
+            | ErrorKind::InvalidRowCountInResultOffsetClause
             | ErrorKind::OperationalError => name,
             _ => name.rsplit('.').next().unwrap_or(name),
         }
@@ -196,6 +210,23 @@ impl OdooError {
     /// existed.
     pub fn session_expired() -> Self {
         Self::new(ErrorKind::SessionExpired, "Session expired")
+    }
+
+    /// Returns PostgreSQL's error for a negative `LIMIT`. Its `str()` ends
+    /// with the newline of libpq's message, which psycopg2 keeps.
+    pub fn negative_limit() -> Self {
+        Self::new(
+            ErrorKind::InvalidRowCountInLimitClause,
+            "LIMIT must not be negative\n",
+        )
+    }
+
+    /// Returns PostgreSQL's error for a negative `OFFSET`.
+    pub fn negative_offset() -> Self {
+        Self::new(
+            ErrorKind::InvalidRowCountInResultOffsetClause,
+            "OFFSET must not be negative\n",
+        )
     }
 
     /// Returns PostgreSQL's serialization failure under concurrent writes.

@@ -529,6 +529,179 @@ fn zero_limit_means_no_limit() {
     }
 }
 
+/// Calls a search method on `res.partner` with keyword arguments.
+fn search_partners(
+    emulator: &Emulator,
+    method: &str,
+    domain: Value,
+    kwargs: &[(&str, Value)],
+) -> OdooResult<Value> {
+    execute_kw(emulator, "res.partner", method, vec![domain], vals(kwargs))
+}
+
+/// Odoo 17 puts a negative `limit` in the SQL as `LIMIT -1`, and
+/// PostgreSQL rejects it with SQLSTATE 2201W. Odoo passes psycopg2's
+/// exception on unchanged, and its text ends with libpq's newline.
+#[test]
+fn negative_limit_raises_postgresql_error() {
+    let emulator = emulator();
+    for method in ["search", "search_read", "search_count"] {
+        let error = search_partners(
+            &emulator,
+            method,
+            Value::List(Vec::new()),
+            &[("limit", Value::Int(-1))],
+        )
+        .expect_err("a negative limit fails");
+        assert_eq!(
+            error.kind,
+            ErrorKind::InvalidRowCountInLimitClause,
+            "{method}"
+        );
+        assert_eq!(error.message, "LIMIT must not be negative\n", "{method}");
+    }
+}
+
+/// PostgreSQL rejects a negative `OFFSET` with SQLSTATE 2201X, and checks
+/// it before `LIMIT`, so a search with both negative raises this one.
+#[test]
+fn negative_offset_raises_postgresql_error() {
+    let emulator = emulator();
+    let cases = [
+        vec![("offset", Value::Int(-1))],
+        vec![("offset", Value::Int(-5)), ("limit", Value::Int(-1))],
+        vec![("offset", Value::Int(-1)), ("limit", Value::Int(3))],
+    ];
+    for method in ["search", "search_read"] {
+        for kwargs in &cases {
+            let error = search_partners(&emulator, method, Value::List(Vec::new()), kwargs)
+                .expect_err("a negative offset fails");
+            assert_eq!(
+                error.kind,
+                ErrorKind::InvalidRowCountInResultOffsetClause,
+                "{method} {kwargs:?}"
+            );
+            assert_eq!(
+                error.message, "OFFSET must not be negative\n",
+                "{method} {kwargs:?}"
+            );
+        }
+    }
+}
+
+/// Odoo 17's `_search` returns no records, without a query, for a domain
+/// that `expression.is_false` finds false, such as `id in []`. The order,
+/// the limit and the fields of such a domain are then never checked.
+#[test]
+fn known_false_domain_skips_the_query() {
+    let emulator = emulator();
+    let empty_in = |field: &str| {
+        Value::List(vec![Value::List(vec![
+            Value::from(field),
+            Value::from("in"),
+            Value::List(Vec::new()),
+        ])])
+    };
+    let kwargs = [
+        ("limit", Value::Int(-1)),
+        ("offset", Value::Int(-1)),
+        ("order", Value::from("no_such_field desc")),
+    ];
+    let found = search_partners(&emulator, "search", empty_in("id"), &kwargs);
+    assert_eq!(found, Ok(Value::List(Vec::new())));
+    let found = search_partners(&emulator, "search", empty_in("no_such_field"), &kwargs);
+    assert_eq!(found, Ok(Value::List(Vec::new())));
+    let read = search_partners(&emulator, "search_read", empty_in("id"), &kwargs)
+        .expect("search_read succeeds")
+        .expand_records();
+    assert_eq!(read, Value::List(Vec::new()));
+    let counted = search_partners(
+        &emulator,
+        "search_count",
+        empty_in("id"),
+        &[("limit", Value::Int(-1))],
+    );
+    assert_eq!(counted, Ok(Value::Int(0)));
+}
+
+/// `is_false` evaluates `!`, `&` and `|` in three-valued logic. A leaf
+/// that depends on the data leaves the result unknown, so the query runs
+/// and PostgreSQL rejects the negative limit.
+#[test]
+fn unknown_domain_runs_the_query() {
+    let emulator = emulator();
+    let leaf = |field: &str, operator: &str, value: Value| {
+        Value::List(vec![Value::from(field), Value::from(operator), value])
+    };
+    let empty = || Value::List(Vec::new());
+    let known_false = [
+        Value::List(vec![Value::from("!"), leaf("id", "not in", empty())]),
+        Value::List(vec![
+            Value::from("|"),
+            leaf("id", "in", Value::Bool(false)),
+            leaf("id", "in", empty()),
+        ]),
+        Value::List(vec![
+            leaf("name", "=", "Ada".into()),
+            leaf("id", "in", empty()),
+        ]),
+    ];
+    for domain in known_false {
+        let found = search_partners(
+            &emulator,
+            "search",
+            domain.clone(),
+            &[("limit", Value::Int(-1))],
+        );
+        assert_eq!(found, Ok(Value::List(Vec::new())), "{domain:?}");
+    }
+    let unknown = [
+        Value::List(vec![Value::from("!"), leaf("id", "in", empty())]),
+        Value::List(vec![
+            Value::from("|"),
+            leaf("name", "=", "Ada".into()),
+            leaf("id", "in", empty()),
+        ]),
+    ];
+    for domain in unknown {
+        let error = search_partners(
+            &emulator,
+            "search",
+            domain.clone(),
+            &[("limit", Value::Int(-1))],
+        )
+        .expect_err("the query runs");
+        assert_eq!(
+            error.kind,
+            ErrorKind::InvalidRowCountInLimitClause,
+            "{domain:?}"
+        );
+    }
+}
+
+/// `name_search` reaches `_search` with its `limit`: 0 means no limit and a
+/// negative one fails in PostgreSQL, as for `search`.
+#[test]
+fn name_search_limit_reaches_the_query() {
+    let emulator = emulator();
+    let everything = partner_count(&emulator).as_i64().expect("a count") as usize;
+    let name_search = |limit: i64| {
+        execute_kw(
+            &emulator,
+            "res.partner",
+            "name_search",
+            Vec::new(),
+            vals(&[("limit", Value::Int(limit))]),
+        )
+    };
+    match name_search(0) {
+        Ok(Value::List(pairs)) => assert_eq!(pairs.len(), everything),
+        other => panic!("name_search returned {other:?}"),
+    }
+    let error = name_search(-1).expect_err("a negative limit fails");
+    assert_eq!(error.kind, ErrorKind::InvalidRowCountInLimitClause);
+}
+
 /// Ids that are not integers never reach a record silently. Odoo fails on
 /// them in SQL, and the emulator raises a clear error instead of
 /// returning `True` for a write that changed nothing.

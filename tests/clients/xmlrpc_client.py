@@ -347,6 +347,42 @@ def unknown_field(settings):
 
 
 @scenario
+def negative_limit(settings):
+    odoo = Odoo(settings)
+    # Odoo's Query.select (odoo/tools/query.py) adds "LIMIT -1" and
+    # "OFFSET -1" to the SQL, and PostgreSQL rejects them when the query
+    # runs, OFFSET first. psycopg2's exception reaches the client unchanged,
+    # a fault with the traceback.
+    fault = expect_fault(
+        APPLICATION_ERROR, odoo.execute_kw, "res.partner", "search", [[]], {"limit": -1}
+    )
+    check_equal(
+        last_line(fault.faultString),
+        "psycopg2.errors.InvalidRowCountInLimitClause: LIMIT must not be negative",
+        "search with limit=-1: last line of the traceback",
+    )
+
+    fault = expect_fault(
+        APPLICATION_ERROR,
+        odoo.execute_kw,
+        "res.partner",
+        "search_read",
+        [[]],
+        {"offset": -1, "limit": -1},
+    )
+    check_equal(
+        last_line(fault.faultString),
+        "psycopg2.errors.InvalidRowCountInResultOffsetClause: OFFSET must not be negative",
+        "search_read with offset=-1: last line of the traceback",
+    )
+
+    # A domain that expression.is_false finds false returns before the query
+    # is built (BaseModel._search in odoo/models.py).
+    found = odoo.execute_kw("res.partner", "search", [[["id", "in", []]]], {"limit": -1})
+    check_equal(found, [], "search of id in [] with limit=-1")
+
+
+@scenario
 def unknown_model(settings):
     odoo = Odoo(settings)
     # execute_cr in odoo/service/model.py raises a UserError before any

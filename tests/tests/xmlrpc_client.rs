@@ -13,6 +13,7 @@ odoo_e2e::client_scenarios!("xmlrpc_client.py":
     fields_get_attributes,
     required_field_missing,
     unknown_field,
+    negative_limit,
     unknown_model,
     unknown_method,
     positional_args_misuse,

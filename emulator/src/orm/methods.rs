@@ -241,7 +241,7 @@ fn call_model_method(
         "search_read" => search_read(env, model, bound),
         "search_count" => {
             let domain = Domain::parse(bound.get("domain").unwrap_or(&Value::List(vec![])))?;
-            let limit = search_limit(bound)?;
+            let limit = row_count_arg(bound.given("limit"))?;
             Ok(Value::Int(search::count(env, model, &domain, limit)? as i64))
         }
         "fields_get" => introspect::fields_get(env, model, bound),
@@ -382,8 +382,8 @@ pub fn query(bound: &Bound, domain_name: &str) -> OdooResult<Query> {
     };
     Ok(Query {
         domain,
-        offset: usize_arg(bound.given("offset"))?.unwrap_or(0),
-        limit: search_limit(bound)?,
+        offset: row_count_arg(bound.given("offset"))?.unwrap_or(0),
+        limit: row_count_arg(bound.given("limit"))?,
         order: match bound.given("order") {
             Some(Value::Str(order)) => Some(order.clone()),
             Some(Value::Bool(false)) | None => None,
@@ -397,14 +397,14 @@ pub fn query(bound: &Bound, domain_name: &str) -> OdooResult<Query> {
     })
 }
 
-/// Reads the `limit` of a search. Odoo 17's query adds a `LIMIT` clause
-/// only for a limit that is not zero, so `limit=0` means no limit.
-// NOTE: PostgreSQL rejects a negative `LIMIT`, which reaches the client
-// as an error. Here a negative limit finds no records.
-fn search_limit(bound: &Bound) -> OdooResult<Option<usize>> {
-    match bound.given("limit") {
-        Some(Value::Int(0)) => Ok(None),
-        other => usize_arg(other),
+/// Reads the `offset` or `limit` of a search as sent. The search checks
+/// its sign when it runs, as PostgreSQL does, so that the errors Odoo
+/// raises before running the query come first.
+pub fn row_count_arg(value: Option<&Value>) -> OdooResult<Option<i64>> {
+    match value {
+        None | Some(Value::Bool(false)) => Ok(None),
+        Some(Value::Int(n)) => Ok(Some(*n)),
+        Some(other) => Err(not_comparable_with_int(other)),
     }
 }
 
@@ -413,11 +413,15 @@ pub fn usize_arg(value: Option<&Value>) -> OdooResult<Option<usize>> {
         None | Some(Value::Bool(false)) => Ok(None),
         Some(Value::Int(n)) if *n >= 0 => Ok(Some(*n as usize)),
         Some(Value::Int(_)) => Ok(Some(0)),
-        Some(other) => Err(OdooError::type_error(format!(
-            "'<' not supported between instances of '{}' and 'int'",
-            other.python_type()
-        ))),
+        Some(other) => Err(not_comparable_with_int(other)),
     }
+}
+
+fn not_comparable_with_int(value: &Value) -> OdooError {
+    OdooError::type_error(format!(
+        "'<' not supported between instances of '{}' and 'int'",
+        value.python_type()
+    ))
 }
 
 pub fn string_list(value: Option<&Value>) -> OdooResult<Vec<String>> {

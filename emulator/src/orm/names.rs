@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::{Domain, Operator};
-use crate::orm::methods::usize_arg;
+use crate::orm::methods::row_count_arg;
 use crate::orm::schema::Model;
 use crate::orm::search::{self, Query};
 use crate::orm::signature::Bound;
@@ -26,7 +26,7 @@ pub fn name_search(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> Odoo
         .ok_or_else(|| OdooError::value(format!("Invalid operator {operator_text:?}")))?;
     let limit = match bound.get("limit") {
         None => Some(100),
-        Some(value) => usize_arg(Some(value))?,
+        Some(value) => row_count_arg(Some(value))?,
     };
     let mut parts = vec![match bound.given("args") {
         Some(args) => Domain::parse(args)?,

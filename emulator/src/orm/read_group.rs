@@ -94,6 +94,9 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
         }
         rows.push(Value::Dict(row));
     }
+    // NOTE: unlike `search`, a negative `offset` or `limit` counts as 0
+    // here and `limit=0` returns no group. What Odoo 17's `read_group`
+    // does with those values has not been checked.
     let offset = usize_arg(bound.given("offset"))?.unwrap_or(0);
     let limit = usize_arg(bound.given("limit"))?;
     let rows: Vec<Value> = rows

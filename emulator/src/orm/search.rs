@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::error::OdooResult;
+use crate::error::{OdooError, OdooResult};
 use crate::orm::access::Operation;
 use crate::orm::convert;
 use crate::orm::domain::{self, Domain, Operator};
@@ -17,8 +17,12 @@ use crate::value::{Cell, RecordList, Value};
 #[derive(Debug, Clone, Default)]
 pub struct Query {
     pub domain: Domain,
-    pub offset: usize,
-    pub limit: Option<usize>,
+    /// The records to skip, as the client sent it: 0 skips none, and a
+    /// negative value fails as PostgreSQL fails it.
+    pub offset: i64,
+    /// The maximum number of records, as the client sent it: `None` and 0
+    /// mean no limit, and a negative value fails as PostgreSQL fails it.
+    pub limit: Option<i64>,
     pub order: Option<String>,
 }
 
@@ -37,6 +41,9 @@ fn search_rows<'s>(
     query: &Query,
 ) -> OdooResult<Vec<RecordRow<'s>>> {
     env.check_access_rights(model, Operation::Read)?;
+    if query.domain.is_known_false() {
+        return Ok(Vec::new());
+    }
     let ids = matching(env, model, &query.domain)?;
     let order_text = query
         .order
@@ -44,8 +51,9 @@ fn search_rows<'s>(
         .filter(|o| !o.trim().is_empty())
         .unwrap_or_else(|| model.order.clone());
     let terms = order::parse(model, &order_text)?;
-    let end = match query.limit {
-        Some(limit) => query.offset.saturating_add(limit).min(ids.len()),
+    let (offset, limit) = row_bounds(query.offset, query.limit)?;
+    let end = match limit {
+        Some(limit) => offset.saturating_add(limit).min(ids.len()),
         None => ids.len(),
     };
     let table = env.state.table(&model.name);
@@ -65,8 +73,21 @@ fn search_rows<'s>(
             found
         }
     };
-    found.drain(..query.offset.min(end));
+    found.drain(..offset.min(end));
     Ok(found)
+}
+
+/// Converts a search's `offset` and `limit` to counts of records. Odoo 17
+/// adds `OFFSET` and `LIMIT` to the SQL only for values that are not 0,
+/// and PostgreSQL rejects negative ones when the query runs, `OFFSET`
+/// first. Odoo passes that error on to the client unchanged.
+fn row_bounds(offset: i64, limit: Option<i64>) -> OdooResult<(usize, Option<usize>)> {
+    let offset = usize::try_from(offset).map_err(|_| OdooError::negative_offset())?;
+    let limit = match limit {
+        None | Some(0) => None,
+        Some(limit) => Some(usize::try_from(limit).map_err(|_| OdooError::negative_limit())?),
+    };
+    Ok((offset, limit))
 }
 
 /// Pairs ascending ids with their rows. When the ids are a large part of
@@ -125,10 +146,14 @@ pub fn count(
     env: &Env<'_>,
     model: &Arc<Model>,
     domain: &Domain,
-    limit: Option<usize>,
+    limit: Option<i64>,
 ) -> OdooResult<usize> {
     env.check_access_rights(model, Operation::Read)?;
+    if domain.is_known_false() {
+        return Ok(0);
+    }
     let total = matching(env, model, domain)?.len();
+    let (_, limit) = row_bounds(0, limit)?;
     Ok(limit.map_or(total, |l| total.min(l)))
 }
 

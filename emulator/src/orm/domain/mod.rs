@@ -177,6 +177,35 @@ impl Domain {
         }
     }
 
+    /// Tells whether the domain matches no record whatever the data, as
+    /// Odoo 17's `expression.is_false` decides it. Odoo's `_search` then
+    /// returns no records without building or running a query, so neither
+    /// the fields nor the order nor `limit` and `offset` are checked.
+    // NOTE: Odoo compares the operator as sent, so `IN` with an empty list
+    // is unknown there. The parser lowercases operators, so here it is
+    // false.
+    pub fn is_known_false(&self) -> bool {
+        self.certainty() < 0
+    }
+
+    /// Evaluates the domain in three-valued logic without the data: -1 for
+    /// false, 1 for true and 0 when the records decide. Only the constant
+    /// leaves and `in` or `not in` a falsy value are certain.
+    fn certainty(&self) -> i8 {
+        match self {
+            Domain::True => 1,
+            Domain::False => -1,
+            Domain::And(parts) => parts.iter().map(Domain::certainty).min().unwrap_or(1),
+            Domain::Or(parts) => parts.iter().map(Domain::certainty).max().unwrap_or(-1),
+            Domain::Not(inner) => -inner.certainty(),
+            Domain::Leaf(leaf) => match leaf.operator {
+                Operator::In if !leaf.value.is_truthy() => -1,
+                Operator::NotIn if !leaf.value.is_truthy() => 1,
+                _ => 0,
+            },
+        }
+    }
+
     pub fn leaf(field: &str, operator: Operator, value: Value) -> Domain {
         Domain::Leaf(Leaf {
             path: vec![field.to_owned()],

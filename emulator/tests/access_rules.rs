@@ -613,6 +613,39 @@ fn check_access_rights_unknown_mode_asserts() {
     assert_eq!(check(ROOT), Ok(Value::Bool(true)));
 }
 
+// Odoo 17's `check_access_rule` returns at once for the superuser. For
+// anyone else it calls `ir.rule._compute_domain`, whose `_get_rules`
+// raises a ValueError with the mode's repr for a mode that is not one of
+// the four operations, even for an empty recordset.
+#[test]
+fn check_access_rule_unknown_mode_raises() {
+    let emulator = emulator();
+    let check = |uid: i64, records: &[i64], mode: Value| {
+        call(
+            &emulator,
+            uid,
+            "res.partner",
+            "check_access_rule",
+            vec![ids(records), mode],
+            Dict::default(),
+        )
+    };
+    let cases = [
+        (Value::from("delete"), "Invalid mode: 'delete'"),
+        (Value::from("READ"), "Invalid mode: 'READ'"),
+        (Value::Int(1), "Invalid mode: 1"),
+    ];
+    for (mode, message) in cases {
+        for records in [&[ADA][..], &[]] {
+            let error = check(SALES, records, mode.clone()).expect_err("an unknown mode");
+            assert_eq!(error.kind, ErrorKind::ValueError, "{mode:?} on {records:?}");
+            assert_eq!(error.message, message, "{mode:?} on {records:?}");
+        }
+        assert_eq!(check(ROOT, &[ADA], mode), Ok(Value::None));
+    }
+    assert_eq!(check(SALES, &[ADA], Value::from("read")), Ok(Value::None));
+}
+
 #[test]
 fn empty_id_lists_skip_the_checks() {
     let emulator = emulator();

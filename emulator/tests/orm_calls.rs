@@ -1142,3 +1142,42 @@ fn kept_rule_domains_follow_changes() {
     assert_eq!(archived, Ok(Value::Bool(true)));
     assert_eq!(partners_found(&emulator, partner), found);
 }
+
+/// Odoo 17's `Selection.convert_to_cache` stores a falsy value as unset
+/// before it checks the key, so `''` and `0` read back as `False`.
+#[rstest::rstest]
+#[case::empty_text(Value::from(""))]
+#[case::zero(Value::Int(0))]
+fn falsy_selection_is_unset(#[case] falsy: Value) {
+    let emulator = emulator();
+    let created = execute_kw(
+        &emulator,
+        "res.partner",
+        "create",
+        vec![Value::Dict(vals(&[
+            ("name", Value::from("Falsy Type")),
+            ("type", falsy),
+        ]))],
+        Dict::default(),
+    )
+    .expect("Odoo 17 accepts a falsy selection value");
+    let read = execute_kw(
+        &emulator,
+        "res.partner",
+        "read",
+        vec![
+            Value::List(vec![created]),
+            Value::List(vec![Value::from("type")]),
+        ],
+        Dict::default(),
+    )
+    .expect("read")
+    .expand_records();
+    let Value::List(records) = read else {
+        panic!("read returns a list");
+    };
+    let Some(Value::Dict(record)) = records.first() else {
+        panic!("one record");
+    };
+    assert_eq!(record.get("type"), Some(&Value::Bool(false)));
+}

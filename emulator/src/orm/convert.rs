@@ -106,9 +106,12 @@ fn to_text(model: &Model, field: &Field, value: &Value) -> OdooResult<Value> {
     }))
 }
 
+/// Accepts a key of the selection, and stores any falsy value (`''`, `0`)
+/// as unset, as Odoo 17's `Selection.convert_to_cache` does.
 fn to_selection(model: &Model, field: &Field, value: &Value) -> OdooResult<Value> {
     match value {
         Value::Str(key) if field.selection_keys().any(|k| k == key) => Ok(value.clone()),
+        _ if !value.is_truthy() => Ok(Value::Bool(false)),
         _ => Err(wrong_value(model, field, value)),
     }
 }

@@ -331,7 +331,7 @@ impl Emulator {
         let span = tracing::trace_span!("call", db, uid, model, method);
         let _entered = span.enter();
         let version = database.profile.version;
-        if methods::is_read_only(method) {
+        if methods::is_read_only(method, version) {
             // The state is persistent, so the copy is cheap, and calls that
             // only read no longer wait for each other.
             let mut snapshot = database.lock_state().clone();

@@ -38,6 +38,17 @@ impl Version {
         self.major < 18
     }
 
+    /// `web_read(specification)` and the `web_search_read` that takes a
+    /// specification exist from 17.0. Earlier releases had
+    /// `web_search_read(domain, fields, ...)` instead, which the emulator
+    /// does not offer.
+    // NOTE: a later odoo/odoo revision filters out x2many records the user
+    // cannot read where 17.0 raises `AccessError`. Profiles of 18.0 and
+    // later still get 17.0's behaviour.
+    pub fn has_web_read(self) -> bool {
+        self.major >= 17
+    }
+
     /// Tells whether the `any` and `not any` domain operators exist (17.0 on).
     pub fn has_any_operator(self) -> bool {
         self.major >= 17

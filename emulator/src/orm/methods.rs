@@ -13,8 +13,9 @@ use crate::orm::env::Env;
 use crate::orm::schema::Model;
 use crate::orm::search::{self, Query};
 use crate::orm::signature::{optional, required, Bound, Signature};
-use crate::orm::{business, introspect, load, names, read_group, unlink, write};
+use crate::orm::{business, introspect, load, names, read_group, unlink, web_read, write};
 use crate::value::{Dict, Value};
+use crate::version::Version;
 
 /// Calls a public method by name.
 pub fn call(
@@ -43,8 +44,14 @@ pub fn call(
 /// Returns whether a method never changes the database, so a call to it
 /// may run on a snapshot of the state without holding the database's
 /// lock. These names resolve to the ORM's own methods before any business
-/// method a profile declares, so a profile cannot make them write.
-pub fn is_read_only(method: &str) -> bool {
+/// method a profile declares, so a profile cannot make them write. The
+/// methods that only some versions have count only in those versions.
+pub fn is_read_only(method: &str, version: Version) -> bool {
+    match method {
+        "web_read" | "web_search_read" => return version.has_web_read(),
+        "name_get" => return version.has_name_get(),
+        _ => {}
+    }
     matches!(
         method,
         "search"
@@ -62,7 +69,6 @@ pub fn is_read_only(method: &str) -> bool {
             | "check_access_rule"
             | "get_metadata"
             | "get_external_id"
-            | "name_get"
     )
 }
 
@@ -184,6 +190,17 @@ fn model_method(method: &str, env: &Env<'_>) -> Option<Signature> {
             ],
         ),
         "load" => signature!("BaseModel.load", [required("fields"), required("data")]),
+        "web_search_read" if env.version.has_web_read() => signature!(
+            "Base.web_search_read",
+            [
+                required("domain"),
+                required("specification"),
+                optional("offset"),
+                optional("limit"),
+                optional("order"),
+                optional("count_limit"),
+            ],
+        ),
         "check_access_rights" => {
             signature!(
                 "BaseModel.check_access_rights",
@@ -216,6 +233,9 @@ fn record_method(method: &str, env: &Env<'_>, model: &Model) -> Option<Signature
         "get_metadata" => signature!("BaseModel.get_metadata", []),
         "get_external_id" => signature!("BaseModel.get_external_id", []),
         "name_get" if env.version.has_name_get() => signature!("BaseModel.name_get", []),
+        "web_read" if env.version.has_web_read() => {
+            signature!("Base.web_read", [required("specification")])
+        }
         "action_archive" | "action_unarchive" | "toggle_active" if model.has_active() => {
             signature!("BaseModel.action_archive", [])
         }
@@ -250,6 +270,7 @@ fn call_model_method(
         "default_get" => introspect::default_get(env, model, bound),
         "read_group" => read_group::read_group(env, model, bound),
         "load" => load::load(env, model, bound),
+        "web_search_read" => web_read::web_search_read(env, model, bound),
         "check_access_rights" => introspect::check_access_rights(env, model, bound),
         "context_get" => introspect::context_get(env),
         "check_object_reference" => introspect::check_object_reference(env, bound),
@@ -310,6 +331,11 @@ fn call_record_method(
         "get_metadata" => introspect::get_metadata(env, model, ids),
         "get_external_id" => Ok(introspect::get_external_id(env, model, ids)),
         "name_get" => names::name_get(env, model, ids),
+        "web_read" => {
+            let specification = bound.get("specification").unwrap_or(&Value::None);
+            let records = web_read::web_read(env, model, ids, specification)?;
+            Ok(Value::List(records.into_iter().map(Value::Dict).collect()))
+        }
         "action_archive" | "action_unarchive" | "toggle_active" => archive(env, model, ids, method),
         _ => business::run(env, model, method, ids),
     }

@@ -27,6 +27,7 @@ pub mod signature;
 pub mod store;
 pub mod stored_names;
 pub mod unlink;
+pub mod web_read;
 pub mod write;
 
 pub use env::{Env, SUPERUSER_ID};

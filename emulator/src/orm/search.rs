@@ -141,6 +141,26 @@ pub fn matching(
     domain::evaluate(env, model, &Domain::and(vec![domain.clone(), implicit])).map(Arc::new)
 }
 
+/// Searches as [`search`] does, then checks the fields to fetch as Odoo
+/// 17's `search_fetch` does: only when records were found, their `groups`
+/// first, then the first unknown name.
+pub fn search_fetch(
+    env: &Env<'_>,
+    model: &Arc<Model>,
+    query: &Query,
+    fields: &[String],
+) -> OdooResult<Vec<i64>> {
+    let ids = search(env, model, query)?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    env.check_field_access(model, fields, Operation::Read)?;
+    if let Some(unknown) = fields.iter().find(|name| !model.has_field(name)) {
+        return Err(invalid_field(unknown, &model.name));
+    }
+    Ok(ids)
+}
+
 /// Counts matching records, as `search_count` does.
 pub fn count(
     env: &Env<'_>,

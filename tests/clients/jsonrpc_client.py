@@ -428,6 +428,94 @@ def session_validation_error(settings):
 
 
 @scenario
+def session_web_read(settings):
+    client = Client(settings)
+    client.login()
+
+    def only_id(model, name):
+        ids = client.call_kw(model, "search", [[["name", "=", name]]])
+        check_equal(len(ids), 1, f"{model} records named {name!r}")
+        return ids[0]
+
+    azure = only_id("res.partner", "Azure Interior")
+    deco = only_id("res.partner", "Deco Addict")
+    nicole = only_id("res.partner", "Nicole Ford")
+    colleen = only_id("res.partner", "Colleen Diaz")
+    brandon = only_id("res.partner", "Brandon Freeman")
+    floyd = only_id("res.partner", "Floyd Steward")
+    douglas = only_id("res.partner", "Douglas Fletcher")
+    united_states = only_id("res.country", "United States")
+    services = only_id("res.partner.category", "Services")
+
+    # The web client's search in 17.0 (Base.web_search_read in
+    # addons/web/models/models.py): the records as web_read returns them,
+    # and a length that counts the matches up to count_limit when the
+    # page is full.
+    page = client.call_kw(
+        "res.partner",
+        "web_search_read",
+        [],
+        {
+            "domain": [["is_company", "=", True]],
+            "specification": {
+                "name": {},
+                "country_id": {"fields": {"display_name": {}}},
+                "child_ids": {"fields": {"name": {}}, "order": "name desc", "limit": 1},
+            },
+            "limit": 2,
+            "count_limit": 5,
+            "context": {"lang": "en_US"},
+        },
+    )
+    country = {"id": united_states, "display_name": "United States"}
+    expected = {
+        "length": 5,
+        "records": [
+            {
+                "id": azure,
+                "name": "Azure Interior",
+                "country_id": country,
+                "child_ids": [
+                    {"id": nicole, "name": "Nicole Ford"},
+                    {"id": colleen},
+                    {"id": brandon},
+                ],
+            },
+            {
+                "id": deco,
+                "name": "Deco Addict",
+                "country_id": country,
+                "child_ids": [{"id": floyd, "name": "Floyd Steward"}, {"id": douglas}],
+            },
+        ],
+    }
+    check_equal(page, expected, "web_search_read result")
+    check_equal(list(page), ["length", "records"], "web_search_read keys")
+    check_equal(
+        list(page["records"][0]), ["id", "name", "country_id", "child_ids"], "record keys"
+    )
+
+    # Base.web_read on the records given as the first argument.
+    rows = client.call_kw(
+        "res.partner",
+        "web_read",
+        [[azure]],
+        {"specification": {"display_name": {}, "category_id": {"fields": {"display_name": {}}}}},
+    )
+    check_equal(
+        rows,
+        [
+            {
+                "id": azure,
+                "display_name": "Azure Interior",
+                "category_id": [{"id": services, "display_name": "Services"}],
+            }
+        ],
+        "web_read result",
+    )
+
+
+@scenario
 def call_kw_without_kwargs(settings):
     client = Client(settings)
     client.login()

@@ -18,5 +18,6 @@ odoo_e2e::client_scenarios!("jsonrpc_client.py":
     session_destroyed_expired,
     session_access_error,
     session_validation_error,
+    session_web_read,
     call_kw_without_kwargs,
 );

@@ -120,8 +120,11 @@ fn search_length(
             "unsupported operand type(s) for +: 'int' and 'NoneType'",
         ));
     }
-    let current_length = found + query.offset;
-    let limit_reached = query.limit == Some(found);
+    // The search already raised PostgreSQL's error for a negative offset
+    // or limit, so both are positive here.
+    let offset = usize::try_from(query.offset).unwrap_or(0);
+    let current_length = found + offset;
+    let limit_reached = query.limit.and_then(|limit| usize::try_from(limit).ok()) == Some(found);
     let count_limit = bound.given("count_limit").filter(|value| value.is_truthy());
     let count_limit_reached = match count_limit {
         Some(count_limit) => match count_limit.as_f64() {
@@ -144,6 +147,7 @@ fn search_length(
         Some(0) => None,
         other => other,
     };
+    let count_limit = count_limit.map(|limit| i64::try_from(limit).unwrap_or(i64::MAX));
     search::count(env, model, &query.domain, count_limit)
 }
 

@@ -1181,3 +1181,41 @@ fn falsy_selection_is_unset(#[case] falsy: Value) {
     };
     assert_eq!(record.get("type"), Some(&Value::Bool(false)));
 }
+
+fn count_partners(emulator: &Emulator, domain: Vec<Value>) -> Value {
+    execute_kw(
+        emulator,
+        "res.partner",
+        "search_count",
+        vec![Value::List(domain)],
+        Dict::default(),
+    )
+    .expect("search_count")
+}
+
+fn leaf(field: &str, operator: &str, value: Value) -> Value {
+    Value::List(vec![Value::from(field), Value::from(operator), value])
+}
+
+/// `sale_order_count` is computed and not stored, with no search method:
+/// Odoo 17's domain parser logs "Non-stored field ... cannot be searched."
+/// and replaces the leaf by a true one, so the filter is silently ignored.
+#[test]
+fn unsearchable_field_leaf_is_ignored() {
+    let emulator = emulator();
+    let never = leaf("sale_order_count", ">", Value::Int(1000));
+    assert_eq!(
+        count_partners(&emulator, vec![never.clone()]),
+        count_partners(&emulator, Vec::new())
+    );
+    let companies = leaf("is_company", "=", Value::Bool(true));
+    assert_eq!(
+        count_partners(&emulator, vec![companies.clone(), never.clone()]),
+        count_partners(&emulator, vec![companies.clone()])
+    );
+    let either = vec![Value::from("|"), companies.clone(), never];
+    assert_eq!(
+        count_partners(&emulator, either),
+        count_partners(&emulator, Vec::new())
+    );
+}

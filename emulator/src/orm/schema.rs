@@ -213,6 +213,19 @@ impl Field {
             && self.name != "id"
     }
 
+    /// Tells whether a domain leaf on this field is ignored: a non-stored
+    /// field computed by an expression has no search method, and Odoo's
+    /// domain parser logs "Non-stored field %s cannot be searched." and
+    /// replaces the leaf by a true one. The display name and the
+    /// commercial partner stand for fields Odoo can search.
+    pub fn ignored_in_domains(&self) -> bool {
+        !self.is_searchable()
+            && self
+                .compute
+                .as_deref()
+                .is_some_and(|compute| !matches!(compute, "display_name" | "commercial_partner"))
+    }
+
     /// Tells whether the field can be searched on: stored or related.
     pub fn is_searchable(&self) -> bool {
         self.store || self.related.is_some() || self.delegated.is_some() || self.name == "id"

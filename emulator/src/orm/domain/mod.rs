@@ -637,6 +637,10 @@ fn evaluate_leaf(
     scope: Scope<'_>,
 ) -> OdooResult<BTreeSet<i64>> {
     let field = env.field(model, &leaf.path[0])?;
+    if field.ignored_in_domains() {
+        log_ignored_leaf(model, &field);
+        return Ok(scope_ids(env, model, scope).into_iter().collect());
+    }
     if leaf.path.len() > 1 {
         return evaluate_path(env, model, leaf, scope);
     }
@@ -658,6 +662,17 @@ fn evaluate_leaf(
             matcher.matches(value)
         }
     }))
+}
+
+/// Logs the error Odoo logs for a leaf on a field it cannot search.
+pub(super) fn log_ignored_leaf(model: &Model, field: &Field) {
+    tracing::error!(
+        model = %model.name,
+        field = %field.name,
+        "Non-stored field {}.{} cannot be searched; the leaf is ignored",
+        model.name,
+        field.name
+    );
 }
 
 /// Evaluates a leaf on a dotted path: searches the comodel for the rest of the path,

@@ -128,6 +128,10 @@ fn compile_leaf<'d>(
     leaf: &'d Leaf,
 ) -> OdooResult<Option<Predicate<'d>>> {
     let field = env.field(model, &leaf.path[0])?;
+    if field.ignored_in_domains() {
+        super::log_ignored_leaf(model, &field);
+        return Ok(Some(Predicate::True));
+    }
     if leaf.path.len() > 1 || matches!(leaf.operator, Operator::Any | Operator::NotAny) {
         return Ok(None);
     }

@@ -559,7 +559,9 @@ def empty_values_false(settings):
     fields = [
         "email",
         "phone",
+        "mobile",
         "comment",
+        "date",
         "parent_id",
         "country_id",
         "category_id",
@@ -568,9 +570,10 @@ def empty_values_false(settings):
         "partner_latitude",
     ]
     row = odoo.execute_kw("res.partner", "read", [[partner_id]], {"fields": fields})[0]
-    # Empty scalars and many2ones read as False, integers as 0, floats as
-    # 0.0 and x2many fields as [] (convert_to_read in odoo/fields.py).
-    for name in ["email", "phone", "comment", "parent_id", "country_id"]:
+    # Empty scalars, dates and many2ones read as False, integers as 0,
+    # floats as 0.0 and x2many fields as [] (convert_to_read in
+    # odoo/fields.py).
+    for name in ["email", "phone", "mobile", "comment", "date", "parent_id", "country_id"]:
         check(row[name] is False, f"{name}: expected False, got {row[name]!r}")
     check_equal(row["category_id"], [], "category_id")
     check_equal(row["child_ids"], [], "child_ids")

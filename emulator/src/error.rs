@@ -56,6 +56,9 @@ pub enum ErrorKind {
     /// `psycopg2.errors.InvalidRowCountInResultOffsetClause` (SQLSTATE
     /// 2201X), for a negative `OFFSET`.
     InvalidRowCountInResultOffsetClause,
+    /// `psycopg2.errors.NumericValueOutOfRange` (SQLSTATE 22003), for an
+    /// integer beyond the 32 bits of an `int4` column.
+    NumericValueOutOfRange,
     /// `odoo.exceptions.RedirectWarning`.
     RedirectWarning,
     /// Python's `NameError`, for an unknown `object` service method.
@@ -102,6 +105,7 @@ impl ErrorKind {
             ErrorKind::InvalidRowCountInResultOffsetClause => {
                 "psycopg2.errors.InvalidRowCountInResultOffsetClause"
             }
+            ErrorKind::NumericValueOutOfRange => "psycopg2.errors.NumericValueOutOfRange",
             ErrorKind::NotFound => "werkzeug.exceptions.NotFound",
             ErrorKind::NameError => "builtins.NameError",
             ErrorKind::Exception => "builtins.Exception",
@@ -123,6 +127,7 @@ impl ErrorKind {
             | ErrorKind::ProgrammingError
             | ErrorKind::InvalidRowCountInLimitClause
             | ErrorKind::InvalidRowCountInResultOffsetClause
+            | ErrorKind::NumericValueOutOfRange
             | ErrorKind::OperationalError => name,
             _ => name.rsplit('.').next().unwrap_or(name),
         }
@@ -227,6 +232,12 @@ impl OdooError {
             ErrorKind::InvalidRowCountInResultOffsetClause,
             "OFFSET must not be negative\n",
         )
+    }
+
+    /// Returns PostgreSQL's error for an integer that does not fit an
+    /// `int4` column, the type of Odoo's integer fields.
+    pub fn integer_out_of_range() -> Self {
+        Self::new(ErrorKind::NumericValueOutOfRange, "integer out of range\n")
     }
 
     /// Returns PostgreSQL's serialization failure under concurrent writes.

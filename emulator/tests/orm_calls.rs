@@ -1219,3 +1219,27 @@ fn unsearchable_field_leaf_is_ignored() {
         count_partners(&emulator, Vec::new())
     );
 }
+
+/// An integer field is an `int4` column in Odoo 17, so PostgreSQL rejects
+/// 2**31 when the row is written, and psycopg2's message keeps libpq's
+/// trailing newline. 2**31 - 1 still fits.
+#[test]
+fn integer_beyond_int4_is_out_of_range() {
+    let emulator = emulator();
+    let write_color = |color: i64| {
+        execute_kw(
+            &emulator,
+            "res.partner",
+            "write",
+            vec![
+                Value::List(vec![Value::Int(1)]),
+                Value::Dict(vals(&[("color", Value::Int(color))])),
+            ],
+            Dict::default(),
+        )
+    };
+    let error = write_color(1 << 31).expect_err("2**31 does not fit int4");
+    assert_eq!(error.kind, ErrorKind::NumericValueOutOfRange);
+    assert_eq!(error.message, "integer out of range\n");
+    assert_eq!(write_color((1 << 31) - 1), Ok(Value::Bool(true)));
+}

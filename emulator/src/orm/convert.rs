@@ -49,11 +49,17 @@ pub fn to_stored(env: &Env<'_>, model: &Model, field: &Field, value: &Value) -> 
     }
 }
 
+/// Converts a value for an integer field, whose column is PostgreSQL's
+/// 32-bit `int4`: a larger value fails when the row is written.
 fn to_integer(value: &Value) -> OdooResult<Value> {
-    match value {
-        Value::None | Value::Bool(false) => Ok(Value::Int(0)),
-        other => python_int(other).map(Value::Int),
+    let number = match value {
+        Value::None | Value::Bool(false) => 0,
+        other => python_int(other)?,
+    };
+    if i32::try_from(number).is_err() {
+        return Err(OdooError::integer_out_of_range());
     }
+    Ok(Value::Int(number))
 }
 
 /// Converts a value as Python's `int()` does, with its error texts: a login

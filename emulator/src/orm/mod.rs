@@ -19,6 +19,7 @@ pub mod methods;
 pub mod names;
 pub mod order;
 pub mod order_lines;
+pub mod product;
 pub mod read_group;
 pub mod rule_expr;
 pub mod schema;

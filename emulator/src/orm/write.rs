@@ -12,6 +12,7 @@ use crate::orm::company;
 use crate::orm::convert::{self, not_null_violation};
 use crate::orm::env::{ids_of, invalid_field, is_user_password, reads_row_value, record_id, Env};
 use crate::orm::order_lines;
+use crate::orm::product;
 use crate::orm::schema::{Constraint, DefaultValue, Field, FieldType, Model};
 use crate::orm::store::Row;
 use crate::orm::stored_names;
@@ -40,6 +41,9 @@ pub fn create(env: &mut Env<'_>, model: &Arc<Model>, vals_list: &[Dict]) -> Odoo
     check_constraints(env, model, &ids)?;
     if company {
         company::after_create(env, model, &ids)?;
+    }
+    if model.name == product::TEMPLATE_MODEL {
+        product::create_variants(env, &ids)?;
     }
     Ok(ids)
 }

@@ -471,3 +471,63 @@ fn odoo_15_defaults_price_to_zero() {
     assert_eq!(field(&read, "price_unit"), Value::Float(0.0));
     assert_eq!(field(&read, "product_uom"), Value::Bool(false));
 }
+
+/// Odoo 17's `order_line` is `copy=True`: a copy of a confirmed order is
+/// a quotation with copies of its lines, without what was invoiced.
+/// Order 4 of the demo data is confirmed and fully invoiced.
+#[test]
+fn copied_order_copies_its_lines() {
+    let emulator = emulator();
+    let copy = call(
+        &emulator,
+        "sale.order",
+        "copy",
+        vec![Value::List(vec![Value::Int(4)])],
+    )
+    .expect("copy the order")
+    .as_i64()
+    .expect("an order id");
+    let read = |order: i64| {
+        let fields = ["state", "order_line", "amount_untaxed"]
+            .map(Value::from)
+            .to_vec();
+        first(
+            call(
+                &emulator,
+                "sale.order",
+                "read",
+                vec![Value::List(vec![Value::Int(order)]), Value::List(fields)],
+            )
+            .expect("read the order")
+            .expand_records(),
+        )
+    };
+    let original = read(4);
+    let copied = read(copy);
+    assert_eq!(field(&copied, "state"), Value::from("draft"));
+    assert_eq!(
+        field(&copied, "amount_untaxed"),
+        field(&original, "amount_untaxed")
+    );
+    let lines = |order: &Dict| field(order, "order_line").as_list().map(<[Value]>::len);
+    assert_eq!(lines(&copied), lines(&original));
+    assert_ne!(field(&copied, "order_line"), field(&original, "order_line"));
+
+    let first_line = field(&copied, "order_line").as_list().expect("lines")[0]
+        .as_i64()
+        .expect("a line id");
+    let invoiced = call(
+        &emulator,
+        "sale.order.line",
+        "read",
+        vec![
+            Value::List(vec![Value::Int(first_line)]),
+            Value::List(vec![Value::from("qty_invoiced"), Value::from("name")]),
+        ],
+    )
+    .expect("read the copied line")
+    .expand_records();
+    let line = first(invoiced);
+    assert_eq!(field(&line, "qty_invoiced"), Value::Float(0.0));
+    assert_eq!(field(&line, "name"), Value::from("Virtual Interior Design"));
+}

@@ -148,19 +148,29 @@ pub fn copy(
         Some(Value::Dict(d)) => d.clone(),
         _ => Dict::default(),
     };
+    let mut vals = copy_data(env, model, *id)?;
+    vals.extend(overrides);
+    let new_ids = write::create(env, model, &[vals])?;
+    Ok(Value::Int(new_ids[0]))
+}
+
+/// Returns the values a copy of record `id` is created with, as Odoo's
+/// `copy_data` gathers them: the fields marked `copy`, many2many as a set
+/// command, and each line of a copied one2many as a create command with
+/// the line's own copied values.
+fn copy_data(env: &Env<'_>, model: &Model, id: i64) -> OdooResult<Dict> {
     let mut vals = Dict::default();
     for field in model.fields.values() {
-        let copied = field.is_column()
-            || field.field_type == FieldType::Many2many
-            || field.delegated.is_some();
+        let copied = field.is_column() || field.field_type.is_x2many() || field.delegated.is_some();
         if field.automatic || !field.copy || !copied {
             continue;
         }
-        let value = env.get(model, *id, field);
+        let value = env.get(model, id, field);
         let value = match field.field_type {
             FieldType::Many2many => {
                 Value::List(vec![Value::List(vec![Value::Int(6), Value::Int(0), value])])
             }
+            FieldType::One2many => copied_lines(env, field, id)?,
             _ => value,
         };
         vals.insert(field.name.clone(), value);
@@ -175,9 +185,27 @@ pub fn copy(
             vals.insert(name.clone(), Value::Str(renamed));
         }
     }
-    vals.extend(overrides);
-    let new_ids = write::create(env, model, &[vals])?;
-    Ok(Value::Int(new_ids[0]))
+    Ok(vals)
+}
+
+/// Returns `(0, 0, values)` commands that copy the lines of one2many
+/// `field` of record `id`, in id order as Odoo copies them. The line's
+/// link to its parent is left out: the command sets it to the copy.
+fn copied_lines(env: &Env<'_>, field: &Field, id: i64) -> OdooResult<Value> {
+    let comodel = env.model(field.comodel())?;
+    let mut commands = Vec::new();
+    for line in env.one2many_ids(id, field) {
+        let mut line_vals = copy_data(env, &comodel, line)?;
+        if let Some(inverse) = &field.inverse {
+            line_vals.shift_remove(inverse);
+        }
+        commands.push(Value::List(vec![
+            Value::Int(0),
+            Value::Int(0),
+            Value::Dict(line_vals),
+        ]));
+    }
+    Ok(Value::List(commands))
 }
 
 /// `get_metadata()`: audit fields and external ids of each record.

@@ -155,9 +155,9 @@ pub fn copy(
 }
 
 /// Returns the values a copy of record `id` is created with, as Odoo's
-/// `copy_data` gathers them: the fields marked `copy`, many2many as a set
-/// command, and each line of a copied one2many as a create command with
-/// the line's own copied values.
+/// `copy_data` gathers them from the fields marked `copy`. A many2many
+/// becomes a set command. Each line of a copied one2many becomes a create
+/// command with the line's own copied values.
 fn copy_data(env: &Env<'_>, model: &Model, id: i64) -> OdooResult<Dict> {
     let mut vals = Dict::default();
     for field in model.fields.values() {

@@ -531,3 +531,46 @@ fn copied_order_copies_its_lines() {
     assert_eq!(field(&line, "qty_invoiced"), Value::Float(0.0));
     assert_eq!(field(&line, "name"), Value::from("Virtual Interior Design"));
 }
+
+/// Odoo 17's `fields_get` lists a computed field's inputs under
+/// `depends`, which tells a client that Odoo fills the required
+/// description itself.
+#[test]
+fn fields_get_lists_what_line_fields_depend_on() {
+    let emulator = emulator();
+    let described = execute_kw(
+        &emulator,
+        "sale.order.line",
+        "fields_get",
+        vec![Value::List(vec![
+            Value::from("name"),
+            Value::from("price_unit"),
+            Value::from("discount"),
+        ])],
+        Dict::from_iter([(
+            "attributes".to_owned(),
+            Value::List(vec![Value::from("depends"), Value::from("required")]),
+        )]),
+    )
+    .expect("fields_get");
+    let Value::Dict(described) = described else {
+        panic!("fields_get returns a dict");
+    };
+    let depends = |name: &str| match described.get(name) {
+        Some(Value::Dict(description)) => description.get("depends").cloned(),
+        other => panic!("{name}: {other:?}"),
+    };
+    assert_eq!(
+        depends("name"),
+        Some(Value::List(vec![Value::from("product_id")]))
+    );
+    assert_eq!(
+        depends("price_unit"),
+        Some(Value::List(
+            ["product_id", "product_uom", "product_uom_qty"]
+                .map(Value::from)
+                .to_vec()
+        ))
+    );
+    assert_eq!(depends("discount"), Some(Value::List(Vec::new())));
+}

@@ -9,7 +9,7 @@ use crate::orm::access::Operation;
 use crate::orm::methods::string_list;
 use crate::orm::schema::{Field, FieldType, Model};
 use crate::orm::signature::Bound;
-use crate::orm::{convert, write, Env};
+use crate::orm::{convert, order_lines, write, Env};
 use crate::value::{Dict, Value};
 
 /// `fields_get(allfields=None, attributes=None)`.
@@ -25,6 +25,13 @@ pub fn fields_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
             continue;
         }
         let mut description = describe(field);
+        if let Some(depends) = order_lines::applies(env, model)
+            .then(|| order_lines::depends(&field.name))
+            .flatten()
+        {
+            let depends = depends.iter().copied().map(Value::from).collect();
+            description.insert("depends".to_owned(), Value::List(depends));
+        }
         if !attributes.is_empty() {
             description.retain(|key, _| attributes.contains(key));
         }

@@ -38,6 +38,17 @@ use crate::value::{Dict, Value};
 /// The model whose lines this module completes.
 pub const ORDER_LINE_MODEL: &str = "sale.order.line";
 
+/// Returns the fields that a computed field of the order line depends
+/// on, as Odoo 17's `fields_get` lists them under `depends`.
+pub fn depends(field: &str) -> Option<&'static [&'static str]> {
+    match field {
+        "name" | "product_uom" => Some(&["product_id"]),
+        "tax_id" => Some(&["product_id", "company_id"]),
+        "price_unit" => Some(&["product_id", "product_uom", "product_uom_qty"]),
+        _ => None,
+    }
+}
+
 /// Tells whether creates and writes of `model` get values computed from
 /// the product in this database's Odoo version.
 pub fn applies(env: &Env<'_>, model: &Model) -> bool {

@@ -307,6 +307,7 @@ mod tests {
             readonly: false,
             relation: None,
             selection: None,
+            depends: Vec::new(),
         }
     }
 

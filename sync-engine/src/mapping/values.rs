@@ -256,6 +256,7 @@ mod tests {
             readonly: false,
             relation: None,
             selection: None,
+            depends: Vec::new(),
         }
     }
 

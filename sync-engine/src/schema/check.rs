@@ -14,13 +14,14 @@ use super::{Drift, DriftScope, FieldInfo, ModelSchema, SchemaCheck};
 
 /// The `fields_get` attributes read. `digits` is left out because Odoo
 /// can return `None` for it, which XML-RPC cannot send.
-const ATTRIBUTES: [&str; 6] = [
+const ATTRIBUTES: [&str; 7] = [
     "type",
     "string",
     "required",
     "readonly",
     "relation",
     "selection",
+    "depends",
 ];
 
 /// Fields that Odoo adds to every model and fills itself.
@@ -411,7 +412,10 @@ impl Checker<'_> {
         let candidates: Vec<FieldInfo> = schema
             .fields
             .values()
-            .filter(|f| f.required && !f.readonly && !f.is_x2many())
+            // A required field that Odoo computes (`depends` lists its
+            // inputs), such as an order line's description from Odoo 16
+            // on, is filled by Odoo when the spec leaves it out.
+            .filter(|f| f.required && !f.readonly && !f.is_x2many() && f.depends.is_empty())
             .filter(|f| !filled.contains(&f.name) && !MAGIC_FIELDS.contains(&f.name.as_str()))
             .filter(|f| parent.is_none() || f.relation.as_deref() != parent)
             .cloned()

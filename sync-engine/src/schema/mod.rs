@@ -46,6 +46,8 @@ pub struct FieldInfo {
     pub relation: Option<String>,
     /// The keys of a selection field, in order.
     pub selection: Option<Vec<String>>,
+    /// The fields a computed field depends on, empty for a plain field.
+    pub depends: Vec<String>,
 }
 
 impl FieldInfo {
@@ -71,6 +73,17 @@ impl FieldInfo {
                     .filter_map(|pair| pair.get(0).and_then(Value::as_str).map(str::to_owned))
                     .collect()
             });
+        let depends = description
+            .get("depends")
+            .and_then(Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
         FieldInfo {
             name: name.to_owned(),
             field_type: text("type").unwrap_or_default(),
@@ -79,6 +92,7 @@ impl FieldInfo {
             readonly: flag("readonly"),
             relation: text("relation").filter(|r| !r.is_empty()),
             selection,
+            depends,
         }
     }
 
@@ -203,6 +217,17 @@ mod tests {
             Some(vec!["smb".to_owned(), "ent".to_owned()])
         );
         assert_eq!(info.relation, None);
+        assert!(info.depends.is_empty());
+    }
+
+    #[test]
+    fn field_info_reads_depends() {
+        let description = json!({
+            "type": "text", "string": "Description", "required": true, "readonly": false,
+            "depends": ["product_id"]
+        });
+        let info = FieldInfo::from_description("name", &description);
+        assert_eq!(info.depends, vec!["product_id".to_owned()]);
     }
 
     #[test]

@@ -574,3 +574,32 @@ fn fields_get_lists_what_line_fields_depend_on() {
     );
     assert_eq!(depends("discount"), Some(Value::List(Vec::new())));
 }
+
+/// `(1, id, values)` writes the line as `write` does, so a line that no
+/// longer exists raises Odoo 17's MissingError instead of being skipped.
+/// The order lines' multi-company rule reads the deleted line first, so
+/// the error is the one of `check_access_rule`.
+#[test]
+fn update_command_on_deleted_line_is_missing() {
+    let emulator = emulator();
+    let update = Value::List(vec![
+        Value::Int(1),
+        Value::Int(999),
+        Value::Dict(dict(vec![("product_uom_qty", Value::Float(2.0))])),
+    ]);
+    let error = call(
+        &emulator,
+        "sale.order",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(4)]),
+            Value::Dict(dict(vec![("order_line", Value::List(vec![update]))])),
+        ],
+    )
+    .expect_err("the line does not exist");
+    assert_eq!(error.kind, ErrorKind::MissingError);
+    assert_eq!(
+        error.message,
+        "Record does not exist or has been deleted.\n(Record: sale.order.line(999,), User: 2)"
+    );
+}

@@ -522,10 +522,9 @@ fn apply_one2many(
             let line = create_one(env, comodel, &vals)?;
             check_constraints(env, comodel, &[line])?;
         }
-        Command::Update(line, vals) => {
-            write_completed(env, comodel, line, &vals)?;
-            check_constraints(env, comodel, &[line])?;
-        }
+        // Odoo writes the line as the caller, so its access rights, rules
+        // and the MissingError of a deleted line apply.
+        Command::Update(line, vals) => write(env, comodel, &[line], &vals)?,
         Command::Delete(line) => unlink::unlink_one(env, comodel, line)?,
         Command::Unlink(line) => release_line(env, comodel, &inverse, line)?,
         Command::Link(line) => link(env, line, Value::Int(id))?,
@@ -582,10 +581,7 @@ fn apply_many2many(
             check_constraints(env, comodel, &[target])?;
             current.push(target);
         }
-        Command::Update(target, vals) => {
-            write_one(env, comodel, target, &vals)?;
-            check_constraints(env, comodel, &[target])?;
-        }
+        Command::Update(target, vals) => write(env, comodel, &[target], &vals)?,
         Command::Delete(target) => {
             unlink::unlink_one(env, comodel, target)?;
             current.retain(|t| *t != target);

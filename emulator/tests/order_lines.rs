@@ -9,7 +9,7 @@ mod support;
 
 use odoo_emulator::profile::Profile;
 use odoo_emulator::service::Emulator;
-use odoo_emulator::{Dict, ErrorKind, OdooResult, Value};
+use odoo_emulator::{Dict, ErrorKind, OdooError, OdooResult, Value};
 use rstest::rstest;
 
 use support::execute_kw;
@@ -601,5 +601,59 @@ fn update_command_on_deleted_line_is_missing() {
     assert_eq!(
         error.message,
         "Record does not exist or has been deleted.\n(Record: sale.order.line(999,), User: 2)"
+    );
+}
+
+/// Returns the error of writing `vals` on line `line`.
+fn write_line_error(emulator: &Emulator, line: i64, vals: Vec<(&str, Value)>) -> OdooError {
+    call(
+        emulator,
+        "sale.order.line",
+        "write",
+        vec![Value::List(vec![Value::Int(line)]), Value::Dict(dict(vals))],
+    )
+    .expect_err("Odoo 17's sale.order.line.write raises")
+}
+
+#[test]
+fn line_type_cannot_change() {
+    let emulator = emulator();
+    let line = line_of(&emulator, "E-COM06", Vec::new());
+    let error = write_line_error(
+        &emulator,
+        line,
+        vec![("display_type", Value::from("line_note"))],
+    );
+    assert_eq!(error.kind, ErrorKind::UserError);
+    assert_eq!(
+        error.message,
+        "You cannot change the type of a sale order line. Instead you should delete the \
+         current line and create a new line of the proper type."
+    );
+}
+
+/// Line 8 of the demo data belongs to the confirmed order 4 and is fully
+/// invoiced, so Odoo 17's `product_updatable` is false for it.
+#[test]
+fn invoiced_line_keeps_its_product() {
+    let emulator = emulator();
+    let lamp = product(&emulator, "FURN_8888");
+    let lines = call(
+        &emulator,
+        "sale.order.line",
+        "search",
+        vec![Value::List(vec![Value::List(vec![
+            Value::from("order_id"),
+            Value::from("="),
+            Value::Int(4),
+        ])])],
+    )
+    .expect("search the order's lines");
+    let line = lines.as_list().expect("ids")[0].as_i64().expect("an id");
+    let error = write_line_error(&emulator, line, vec![("product_id", Value::Int(lamp))]);
+    assert_eq!(error.kind, ErrorKind::UserError);
+    assert_eq!(
+        error.message,
+        "You cannot modify the product of this order line."
     );
 }

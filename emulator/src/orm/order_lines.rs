@@ -27,10 +27,14 @@
 //! company on an order does not recompute its lines' taxes, and products
 //! get no default customer tax from their company.
 //!
-//! NOTE: Odoo refuses to change the product of a partly invoiced line and
-//! to write some fields of a locked order; the emulator accepts both.
+//! Writes get the checks of Odoo's `write` override first: a line keeps
+//! its `display_type`, and a confirmed line whose order is locked or that
+//! is partly invoiced or delivered keeps its product.
+//!
+//! NOTE: Odoo also refuses writes of some fields of a locked order's
+//! lines; the emulator accepts them.
 
-use crate::error::OdooResult;
+use crate::error::{OdooError, OdooResult};
 use crate::orm::env::{ids_of, record_id, Env};
 use crate::orm::schema::Model;
 use crate::value::{Dict, Value};
@@ -49,10 +53,16 @@ pub fn depends(field: &str) -> Option<&'static [&'static str]> {
     }
 }
 
+/// Tells whether `model` is the sales order line, whose writes get the
+/// checks of [`check_write`] in every version.
+pub fn applies_to_model(model: &Model) -> bool {
+    model.name == ORDER_LINE_MODEL
+}
+
 /// Tells whether creates and writes of `model` get values computed from
 /// the product in this database's Odoo version.
 pub fn applies(env: &Env<'_>, model: &Model) -> bool {
-    model.name == ORDER_LINE_MODEL && env.version.computes_lines_from_product()
+    applies_to_model(model) && env.version.computes_lines_from_product()
 }
 
 /// Completes the values of a new line, before defaults are added, with
@@ -135,6 +145,65 @@ pub fn complete_write(env: &Env<'_>, model: &Model, id: i64, vals: &Dict) -> Odo
         completed.insert(name.to_owned(), value);
     }
     Ok(completed)
+}
+
+/// Raises the `UserError`s of Odoo's `sale.order.line.write`, which run
+/// before the write itself: a line may not change its type, and the
+/// product of a cancelled line, or of a confirmed line whose order is
+/// locked or that is partly invoiced or delivered, may not change.
+pub fn check_write(env: &Env<'_>, model: &Model, ids: &[i64], vals: &Dict) -> OdooResult<()> {
+    let stored = |id: i64, name: &str| env.state.stored(&model.name, id, name).cloned();
+    let selection_key = |value: Option<Value>| value.filter(Value::is_truthy);
+    if let Some(display_type) = vals.get("display_type") {
+        let wanted = selection_key(Some(display_type.clone()));
+        if ids
+            .iter()
+            .any(|&id| selection_key(stored(id, "display_type")) != wanted)
+        {
+            return Err(OdooError::user(
+                "You cannot change the type of a sale order line. Instead you should delete \
+                 the current line and create a new line of the proper type.",
+            ));
+        }
+    }
+    if let Some(product) = vals.get("product_id") {
+        let wanted = many2one_id(product);
+        let changes_fixed_product = ids.iter().any(|&id| {
+            stored(id, "product_id").as_ref().and_then(many2one_id) != wanted
+                && !product_updatable(env, model, id)
+        });
+        if changes_fixed_product {
+            return Err(OdooError::user(
+                "You cannot modify the product of this order line.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Tells whether a line's product may change, as Odoo 17's
+/// `_compute_product_updatable` decides it.
+fn product_updatable(env: &Env<'_>, model: &Model, id: i64) -> bool {
+    let number = |name: &str| {
+        env.state
+            .stored(&model.name, id, name)
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0)
+    };
+    let order = env
+        .state
+        .stored(&model.name, id, "order_id")
+        .and_then(record_id);
+    let order_value =
+        |name: &str| order.and_then(|order| env.state.stored("sale.order", order, name));
+    match order_value("state").and_then(Value::as_str) {
+        Some("cancel") => false,
+        Some("sale") => {
+            let locked = order_value("locked").is_some_and(Value::is_truthy);
+            !locked && number("qty_invoiced") <= 0.0 && number("qty_delivered") <= 0.0
+        }
+        _ => true,
+    }
 }
 
 /// The inputs of one line's computed fields.

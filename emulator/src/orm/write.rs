@@ -161,6 +161,9 @@ pub fn write(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], vals: &Dict) ->
     if ids.is_empty() {
         return Ok(());
     }
+    if order_lines::applies_to_model(model) {
+        order_lines::check_write(env, model, ids, vals)?;
+    }
     env.check_access_rights(model, Operation::Write)?;
     let names: Vec<String> = vals.keys().cloned().collect();
     env.check_field_access(model, &names, Operation::Write)?;

@@ -185,7 +185,9 @@ pub fn evaluate(expr: &Expr, field: &mut FieldLookup<'_>, lines: &mut LinesLooku
     match expr {
         Expr::Number(n) => *n,
         Expr::Field(path) => field(path),
-        Expr::Sum(x2many, path) => lines(x2many, Some(path)).iter().sum(),
+        // Folding from 0.0 rather than `sum()`, whose empty sum is -0.0: an
+        // order without lines totals 0.0, as in Python.
+        Expr::Sum(x2many, path) => lines(x2many, Some(path)).iter().fold(0.0, |a, b| a + b),
         Expr::Count(x2many) => lines(x2many, None).len() as f64,
         Expr::Neg(inner) => -evaluate(inner, field, lines),
         Expr::Binary(left, op, right) => {
@@ -238,6 +240,16 @@ mod tests {
     fn sum_and_count_use_lines() {
         assert!((eval_with("sum(order_line.price_subtotal)", &[]) - 4.0).abs() < 1e-9);
         assert!((eval_with("count(order_line)", &[]) - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn empty_sum_is_positive_zero() {
+        let expr = parse("sum(order_line.price_subtotal)").expect("valid expression");
+        let mut field = |_: &[String]| 0.0;
+        let mut lines = |_: &str, _: Option<&[String]>| Vec::new();
+        let total = evaluate(&expr, &mut field, &mut lines);
+        assert_eq!(total, 0.0);
+        assert!(total.is_sign_positive(), "{total:?}");
     }
 
     #[test]

@@ -1243,3 +1243,32 @@ fn integer_beyond_int4_is_out_of_range() {
     assert_eq!(error.message, "integer out of range\n");
     assert_eq!(write_color((1 << 31) - 1), Ok(Value::Bool(true)));
 }
+
+/// Odoo 17's `uom.uom` CHECK constraints `factor_gt_zero` and
+/// `rounding_gt_zero`.
+#[rstest::rstest]
+#[case::zero_factor(
+    "factor",
+    0.0,
+    "The conversion ratio for a unit of measure cannot be 0!"
+)]
+#[case::zero_rounding("rounding", 0.0, "The rounding precision must be strictly positive.")]
+fn unit_checks_reject(#[case] name: &str, #[case] value: f64, #[case] message: &str) {
+    let emulator = emulator();
+    let error = execute_kw(
+        &emulator,
+        "uom.uom",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(2)]),
+            Value::Dict(vals(&[(name, Value::Float(value))])),
+        ],
+        Dict::default(),
+    )
+    .expect_err("the CHECK fails");
+    assert_eq!(error.kind, ErrorKind::ValidationError);
+    assert_eq!(
+        error.message,
+        format!("The operation cannot be completed: {message}")
+    );
+}

@@ -443,21 +443,36 @@ fn section_with_product_is_rejected() {
     );
 }
 
+/// Odoo 17's `sale.order.line.create` sets a section's quantity to 0, so
+/// the line passes `non_accountable_null_fields` without the client
+/// sending one.
 #[test]
-fn section_with_zero_quantity_is_created() {
+fn section_line_gets_zero_quantity() {
     let emulator = emulator();
     let line = order_with_line(
         &emulator,
         vec![
             ("display_type", Value::from("line_section")),
             ("name", Value::from("Desks")),
-            ("product_uom_qty", Value::Float(0.0)),
         ],
     )
-    .expect("a section line with quantity 0 passes the CHECK");
-    let read = read_line(&emulator, line);
+    .expect("Odoo 17 creates the section");
+    let fields = ["name", "price_unit", "product_uom_qty"]
+        .map(Value::from)
+        .to_vec();
+    let read = first(
+        call(
+            &emulator,
+            "sale.order.line",
+            "read",
+            vec![Value::List(vec![Value::Int(line)]), Value::List(fields)],
+        )
+        .expect("read the section")
+        .expand_records(),
+    );
     assert_eq!(field(&read, "name"), Value::from("Desks"));
     assert_eq!(field(&read, "price_unit"), Value::Float(0.0));
+    assert_eq!(field(&read, "product_uom_qty"), Value::Float(0.0));
 }
 
 /// Odoo 15 defaults the price to 0 and computes nothing from the product.
@@ -656,4 +671,64 @@ fn invoiced_line_keeps_its_product() {
         error.message,
         "You cannot modify the product of this order line."
     );
+}
+
+/// Odoo's `sale.order.copy_data` leaves out down payments.
+#[test]
+fn copy_leaves_out_down_payments() {
+    let emulator = emulator();
+    let desk = product(&emulator, "E-COM06");
+    let line = |pairs: Vec<(&str, Value)>| {
+        Value::List(vec![Value::Int(0), Value::Int(0), Value::Dict(dict(pairs))])
+    };
+    let order = call(
+        &emulator,
+        "sale.order",
+        "create",
+        vec![Value::Dict(dict(vec![
+            ("partner_id", Value::Int(3)),
+            (
+                "order_line",
+                Value::List(vec![
+                    line(vec![("product_id", Value::Int(desk))]),
+                    line(vec![
+                        ("name", Value::from("Down payment")),
+                        ("is_downpayment", Value::Bool(true)),
+                        ("price_unit", Value::Float(50.0)),
+                        ("product_uom_qty", Value::Float(0.0)),
+                    ]),
+                ]),
+            ),
+        ]))],
+    )
+    .expect("create")
+    .as_i64()
+    .expect("an order id");
+    let copy = call(
+        &emulator,
+        "sale.order",
+        "copy",
+        vec![Value::List(vec![Value::Int(order)])],
+    )
+    .expect("copy")
+    .as_i64()
+    .expect("an order id");
+    let read = first(
+        call(
+            &emulator,
+            "sale.order",
+            "read",
+            vec![
+                Value::List(vec![Value::Int(copy)]),
+                Value::List(vec![Value::from("order_line"), Value::from("invoice_ids")]),
+            ],
+        )
+        .expect("read the copy")
+        .expand_records(),
+    );
+    assert_eq!(
+        field(&read, "order_line").as_list().map(<[Value]>::len),
+        Some(1)
+    );
+    assert_eq!(field(&read, "invoice_ids"), Value::List(Vec::new()));
 }

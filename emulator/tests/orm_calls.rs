@@ -1272,3 +1272,54 @@ fn unit_checks_reject(#[case] name: &str, #[case] value: f64, #[case] message: &
         format!("The operation cannot be completed: {message}")
     );
 }
+
+/// Odoo's `copy_data` copies each record once (`__copy_data_seen`), so a
+/// one2many marked `copy` whose lines form a cycle ends instead of
+/// recursing without end.
+#[test]
+fn copy_through_a_cycle_copies_each_record_once() {
+    let yaml = "name: tree\nextends: odoo-17\ndatabase: demo\nmodels:\n  x_tree:\n    description: Tree\n    fields:\n      name: {type: char}\n      parent_id: {type: many2one, relation: x_tree}\n      child_ids: {type: one2many, relation: x_tree, inverse: parent_id, copy: true}\naccess:\n  - {name: tree, model: x_tree, read: true, write: true, create: true, unlink: true}\n";
+    let profile =
+        odoo_emulator::profile::Profile::from_yaml("tree.yaml", yaml).expect("the profile loads");
+    let emulator = Emulator::from_profiles(vec![(None, profile)]).expect("an emulator");
+    let create = |vals_pairs: &[(&str, Value)]| {
+        execute_kw(
+            &emulator,
+            "x_tree",
+            "create",
+            vec![Value::Dict(vals(vals_pairs))],
+            Dict::default(),
+        )
+        .expect("create")
+    };
+    let a = create(&[("name", Value::from("A"))]);
+    let b = create(&[("name", Value::from("B")), ("parent_id", a.clone())]);
+    execute_kw(
+        &emulator,
+        "x_tree",
+        "write",
+        vec![
+            Value::List(vec![a.clone()]),
+            Value::Dict(vals(&[("parent_id", b)])),
+        ],
+        Dict::default(),
+    )
+    .expect("close the cycle");
+    execute_kw(
+        &emulator,
+        "x_tree",
+        "copy",
+        vec![Value::List(vec![a])],
+        Dict::default(),
+    )
+    .expect("the copy ends");
+    let count = execute_kw(
+        &emulator,
+        "x_tree",
+        "search_count",
+        vec![Value::List(Vec::new())],
+        Dict::default(),
+    )
+    .expect("search_count");
+    assert_eq!(count, Value::Int(4));
+}

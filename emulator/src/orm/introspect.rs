@@ -2,6 +2,7 @@
 //! `copy`, `get_metadata`, `check_access_rights`, `context_get` and
 //! `ir.model.data.check_object_reference`.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::error::{ErrorKind, OdooError, OdooResult};
@@ -155,7 +156,8 @@ pub fn copy(
         Some(Value::Dict(d)) => d.clone(),
         _ => Dict::default(),
     };
-    let mut vals = copy_data(env, model, *id)?;
+    let mut seen = BTreeSet::new();
+    let mut vals = copy_data(env, model, *id, &mut seen)?.unwrap_or_default();
     vals.extend(overrides);
     let new_ids = write::create(env, model, &[vals])?;
     Ok(Value::Int(new_ids[0]))
@@ -164,8 +166,18 @@ pub fn copy(
 /// Returns the values a copy of record `id` is created with, as Odoo's
 /// `copy_data` gathers them from the fields marked `copy`. A many2many
 /// becomes a set command. Each line of a copied one2many becomes a create
-/// command with the line's own copied values.
-fn copy_data(env: &Env<'_>, model: &Model, id: i64) -> OdooResult<Dict> {
+/// command with the line's own copied values. A record already in `seen`
+/// gives `None`, as Odoo's `__copy_data_seen` makes each record copied
+/// once, so a cycle of lines ends.
+fn copy_data(
+    env: &Env<'_>,
+    model: &Model,
+    id: i64,
+    seen: &mut BTreeSet<(String, i64)>,
+) -> OdooResult<Option<Dict>> {
+    if !seen.insert((model.name.clone(), id)) {
+        return Ok(None);
+    }
     let mut vals = Dict::default();
     for field in model.fields.values() {
         let copied = field.is_column() || field.field_type.is_x2many() || field.delegated.is_some();
@@ -177,7 +189,7 @@ fn copy_data(env: &Env<'_>, model: &Model, id: i64) -> OdooResult<Dict> {
             FieldType::Many2many => {
                 Value::List(vec![Value::List(vec![Value::Int(6), Value::Int(0), value])])
             }
-            FieldType::One2many => copied_lines(env, field, id)?,
+            FieldType::One2many => copied_lines(env, field, id, seen)?,
             _ => value,
         };
         vals.insert(field.name.clone(), value);
@@ -192,17 +204,27 @@ fn copy_data(env: &Env<'_>, model: &Model, id: i64) -> OdooResult<Dict> {
             vals.insert(name.clone(), Value::Str(renamed));
         }
     }
-    Ok(vals)
+    Ok(Some(vals))
 }
 
 /// Returns `(0, 0, values)` commands that copy the lines of one2many
 /// `field` of record `id`, in id order as Odoo copies them. The line's
 /// link to its parent is left out: the command sets it to the copy.
-fn copied_lines(env: &Env<'_>, field: &Field, id: i64) -> OdooResult<Value> {
+fn copied_lines(
+    env: &Env<'_>,
+    field: &Field,
+    id: i64,
+    seen: &mut BTreeSet<(String, i64)>,
+) -> OdooResult<Value> {
     let comodel = env.model(field.comodel())?;
     let mut commands = Vec::new();
     for line in env.one2many_ids(id, field) {
-        let mut line_vals = copy_data(env, &comodel, line)?;
+        if order_lines::skipped_by_copy(env, &comodel, line) {
+            continue;
+        }
+        let Some(mut line_vals) = copy_data(env, &comodel, line, seen)? else {
+            continue;
+        };
         if let Some(inverse) = &field.inverse {
             line_vals.shift_remove(inverse);
         }

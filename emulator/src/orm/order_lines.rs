@@ -35,6 +35,7 @@
 //! lines; the emulator accepts them.
 
 use crate::error::{OdooError, OdooResult};
+use crate::orm::access::Operation;
 use crate::orm::env::{ids_of, record_id, Env};
 use crate::orm::schema::Model;
 use crate::value::{Dict, Value};
@@ -65,12 +66,30 @@ pub fn applies(env: &Env<'_>, model: &Model) -> bool {
     applies_to_model(model) && env.version.computes_lines_from_product()
 }
 
+/// Prepares the values of a new line before defaults are added: a
+/// section or note line gets a quantity of 0, as Odoo's
+/// `sale.order.line.create` sets it whatever the values say, and from
+/// Odoo 16 the fields computed from the product are completed.
+pub fn prepare_create(env: &Env<'_>, model: &Model, vals: &mut Dict) -> OdooResult<()> {
+    let display_type = vals
+        .get("display_type")
+        .or_else(|| env.context.get("default_display_type"))
+        .is_some_and(Value::is_truthy);
+    if display_type && model.has_field("product_uom_qty") {
+        vals.insert("product_uom_qty".to_owned(), Value::Float(0.0));
+    }
+    if env.version.computes_lines_from_product() {
+        complete_create(env, model, vals)?;
+    }
+    Ok(())
+}
+
 /// Completes the values of a new line, before defaults are added, with
 /// the fields computed from its product that neither the values nor the
 /// context's `default_*` keys give. A field with a profile default (the
 /// `price_unit` of Odoo 15) is computed too, as Odoo computes a field that
 /// has no default of its own.
-pub fn complete_create(env: &Env<'_>, model: &Model, vals: &mut Dict) -> OdooResult<()> {
+fn complete_create(env: &Env<'_>, model: &Model, vals: &mut Dict) -> OdooResult<()> {
     let given = |name: &str| {
         vals.contains_key(name) || env.context.contains_key(&format!("default_{name}"))
     };
@@ -152,14 +171,24 @@ pub fn complete_write(env: &Env<'_>, model: &Model, id: i64, vals: &Dict) -> Odo
 /// product of a cancelled line, or of a confirmed line whose order is
 /// locked or that is partly invoiced or delivered, may not change.
 pub fn check_write(env: &Env<'_>, model: &Model, ids: &[i64], vals: &Dict) -> OdooResult<()> {
+    if !vals.contains_key("display_type") && !vals.contains_key("product_id") {
+        return Ok(());
+    }
+    // Odoo reads the lines to compare them, as the caller, so a line the
+    // caller cannot read or that was deleted fails that read first.
+    env.check_access_rights(model, Operation::Read)?;
+    env.check_missing(model, ids)?;
+    env.check_access_rule(model, ids, Operation::Read)?;
     let stored = |id: i64, name: &str| env.state.stored(&model.name, id, name).cloned();
-    let selection_key = |value: Option<Value>| value.filter(Value::is_truthy);
     if let Some(display_type) = vals.get("display_type") {
-        let wanted = selection_key(Some(display_type.clone()));
-        if ids
-            .iter()
-            .any(|&id| selection_key(stored(id, "display_type")) != wanted)
-        {
+        // Python compares the stored key, or False, with the value as sent,
+        // so '' and None differ from an unset type.
+        let same = |current: Option<Value>| match (current.filter(Value::is_truthy), display_type) {
+            (None, Value::Bool(false)) => true,
+            (Some(Value::Str(current)), Value::Str(wanted)) => current == *wanted,
+            _ => false,
+        };
+        if ids.iter().any(|&id| !same(stored(id, "display_type"))) {
             return Err(OdooError::user(
                 "You cannot change the type of a sale order line. Instead you should delete \
                  the current line and create a new line of the proper type.",
@@ -204,6 +233,16 @@ fn product_updatable(env: &Env<'_>, model: &Model, id: i64) -> bool {
         }
         _ => true,
     }
+}
+
+/// Tells whether `copy` of an order leaves out this line: Odoo's
+/// `sale.order.copy_data` drops down payments.
+pub fn skipped_by_copy(env: &Env<'_>, model: &Model, line: i64) -> bool {
+    applies_to_model(model)
+        && env
+            .state
+            .stored(&model.name, line, "is_downpayment")
+            .is_some_and(Value::is_truthy)
 }
 
 /// The inputs of one line's computed fields.

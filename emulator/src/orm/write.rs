@@ -63,8 +63,8 @@ pub fn create_with_id(
     vals: &Dict,
 ) -> OdooResult<i64> {
     let mut vals = vals.clone();
-    if order_lines::applies(env, model) {
-        order_lines::complete_create(env, model, &mut vals)?;
+    if order_lines::applies_to_model(model) {
+        order_lines::prepare_create(env, model, &mut vals)?;
     }
     let mut vals = with_defaults(env, model, &vals)?;
     let password = take_password(model, &mut vals);

@@ -1323,3 +1323,59 @@ fn copy_through_a_cycle_copies_each_record_once() {
     .expect("search_count");
     assert_eq!(count, Value::Int(4));
 }
+
+/// Builds an emulator whose users may edit `x_parent` records but only
+/// read their `x_line` lines.
+fn read_only_lines() -> Emulator {
+    let yaml = "name: lines\nextends: odoo-17\ndatabase: demo\nmodels:\n  x_parent:\n    description: Parent\n    fields:\n      name: {type: char}\n      line_ids: {type: one2many, relation: x_line, inverse: parent_id}\n  x_line:\n    description: Line\n    fields:\n      name: {type: char}\n      parent_id: {type: many2one, relation: x_parent, required: true, ondelete: cascade}\naccess:\n  - {name: parent, model: x_parent, group: base.group_user, read: true, write: true, create: true, unlink: true}\n  - {name: line, model: x_line, group: base.group_user, read: true}\nrecords:\n  x_parent:\n    - {xmlid: lines.parent, name: Parent}\n  x_line:\n    - {xmlid: lines.line, name: Line, parent_id: lines.parent}\n";
+    let profile =
+        odoo_emulator::profile::Profile::from_yaml("lines.yaml", yaml).expect("the profile loads");
+    Emulator::from_profiles(vec![(None, profile)]).expect("an emulator")
+}
+
+/// Odoo runs a one2many command as a `create`, `write` or `unlink` of
+/// the lines by the caller, so a user who may only read the lines gets
+/// Odoo 17's AccessError for each.
+#[rstest::rstest]
+#[case::create(Value::List(vec![Value::Int(0), Value::Int(0), Value::Dict(vals(&[("name", Value::from("New"))]))]), "create")]
+#[case::delete(Value::List(vec![Value::Int(2), Value::Int(1), Value::Bool(false)]), "delete")]
+#[case::update(Value::List(vec![Value::Int(1), Value::Int(1), Value::Dict(vals(&[("name", Value::from("Renamed"))]))]), "modify")]
+fn line_commands_check_line_rights(#[case] command: Value, #[case] verb: &str) {
+    let emulator = read_only_lines();
+    let error = execute_kw(
+        &emulator,
+        "x_parent",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(1)]),
+            Value::Dict(vals(&[("line_ids", Value::List(vec![command]))])),
+        ],
+        Dict::default(),
+    )
+    .expect_err("the lines are read-only to this user");
+    assert_eq!(error.kind, ErrorKind::AccessError);
+    assert!(
+        error.message.starts_with(&format!(
+            "You are not allowed to {verb} 'Line' (x_line) records."
+        )),
+        "{}",
+        error.message
+    );
+    let lines = execute_kw(
+        &emulator,
+        "x_line",
+        "search_read",
+        vec![
+            Value::List(Vec::new()),
+            Value::List(vec![Value::from("name")]),
+        ],
+        Dict::default(),
+    )
+    .expect("search_read")
+    .expand_records();
+    assert_eq!(
+        lines.as_list().map(<[Value]>::len),
+        Some(1),
+        "nothing changed"
+    );
+}

@@ -508,27 +508,25 @@ fn apply_one2many(
     id: i64,
     command: Command,
 ) -> OdooResult<()> {
+    // Odoo runs each command as a `create`, `write` or `unlink` of the
+    // lines by the caller, so their access rights, record rules, checks
+    // and constraints apply as if the client had called them.
     let inverse = field.inverse.clone().unwrap_or_default();
     let link = |env: &mut Env<'_>, line: i64, target: Value| -> OdooResult<()> {
-        write_one(
+        write(
             env,
             comodel,
-            line,
+            &[line],
             &Dict::from_iter([(inverse.clone(), target)]),
         )
     };
     match command {
-        // PostgreSQL checks a line's constraints as it inserts or updates
-        // the row, whichever record the command came through.
         Command::Create(mut vals) => {
             vals.insert(inverse.clone(), Value::Int(id));
-            let line = create_one(env, comodel, &vals)?;
-            check_constraints(env, comodel, &[line])?;
+            create(env, comodel, &[vals])?;
         }
-        // Odoo writes the line as the caller, so its access rights, rules
-        // and the MissingError of a deleted line apply.
         Command::Update(line, vals) => write(env, comodel, &[line], &vals)?,
-        Command::Delete(line) => unlink::unlink_one(env, comodel, line)?,
+        Command::Delete(line) => unlink::unlink(env, comodel, &[line])?,
         Command::Unlink(line) => release_line(env, comodel, &inverse, line)?,
         Command::Link(line) => link(env, line, Value::Int(id))?,
         Command::Clear | Command::Set(_) => {
@@ -559,12 +557,12 @@ fn release_line(
 ) -> OdooResult<()> {
     let required = comodel.field(inverse).is_some_and(|f| f.required);
     if required {
-        return unlink::unlink_one(env, comodel, line);
+        return unlink::unlink(env, comodel, &[line]);
     }
-    write_one(
+    write(
         env,
         comodel,
-        line,
+        &[line],
         &Dict::from_iter([(inverse.to_owned(), Value::Bool(false))]),
     )
 }
@@ -579,14 +577,10 @@ fn apply_many2many(
 ) -> OdooResult<()> {
     let mut current = ids_of(&env.get(model, id, field));
     match command {
-        Command::Create(vals) => {
-            let target = create_one(env, comodel, &vals)?;
-            check_constraints(env, comodel, &[target])?;
-            current.push(target);
-        }
+        Command::Create(vals) => current.extend(create(env, comodel, &[vals])?),
         Command::Update(target, vals) => write(env, comodel, &[target], &vals)?,
         Command::Delete(target) => {
-            unlink::unlink_one(env, comodel, target)?;
+            unlink::unlink(env, comodel, &[target])?;
             current.retain(|t| *t != target);
         }
         Command::Unlink(target) => current.retain(|t| *t != target),

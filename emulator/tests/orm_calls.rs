@@ -1213,10 +1213,45 @@ fn unsearchable_field_leaf_is_ignored() {
         count_partners(&emulator, vec![companies.clone(), never.clone()]),
         count_partners(&emulator, vec![companies.clone()])
     );
-    let either = vec![Value::from("|"), companies.clone(), never];
+    let either = vec![Value::from("|"), companies.clone(), never.clone()];
     assert_eq!(
         count_partners(&emulator, either),
         count_partners(&emulator, Vec::new())
+    );
+    // `distribute_not` first turns `!` and `>` into `<=`, which is ignored
+    // too, so the negation also matches every record.
+    assert_eq!(
+        count_partners(&emulator, vec![Value::from("!"), never]),
+        count_partners(&emulator, Vec::new())
+    );
+    // `=like` has no negation, so the `!` stays over a true leaf.
+    let unnegatable = leaf("sale_order_count", "=like", Value::from("1"));
+    assert_eq!(
+        count_partners(&emulator, vec![Value::from("!"), unnegatable]),
+        Value::Int(0)
+    );
+}
+
+/// A non-stored computed field a model inherits through `_inherits`
+/// becomes a leaf on the parent model, which Odoo 17 ignores as well:
+/// every user matches `sale_order_count > 1000`.
+#[test]
+fn inherited_unsearchable_leaf_is_ignored() {
+    let emulator = emulator();
+    let count_users = |domain: Vec<Value>| {
+        let context = Dict::from_iter([("active_test".to_owned(), Value::Bool(false))]);
+        execute_kw(
+            &emulator,
+            "res.users",
+            "search_count",
+            vec![Value::List(domain)],
+            Dict::from_iter([("context".to_owned(), Value::Dict(context))]),
+        )
+        .expect("search_count")
+    };
+    assert_eq!(
+        count_users(vec![leaf("sale_order_count", ">", Value::Int(1000))]),
+        count_users(Vec::new())
     );
 }
 

@@ -217,9 +217,12 @@ impl Field {
     /// field computed by an expression has no search method, and Odoo's
     /// domain parser logs "Non-stored field %s cannot be searched." and
     /// replaces the leaf by a true one. The display name and the
-    /// commercial partner stand for fields Odoo can search.
+    /// commercial partner stand for fields Odoo can search. A field that a
+    /// model inherits through `_inherits` becomes a leaf on the parent
+    /// model, where it is ignored the same way.
     pub fn ignored_in_domains(&self) -> bool {
-        !self.is_searchable()
+        !self.store
+            && self.related.is_none()
             && self
                 .compute
                 .as_deref()

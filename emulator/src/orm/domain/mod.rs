@@ -561,6 +561,9 @@ fn evaluate_in(
             }
             Ok(result)
         }
+        Domain::Not(inner) if negates_ignored_leaf(env, model, inner) => {
+            Ok(scope_ids(env, model, scope).into_iter().collect())
+        }
         Domain::Not(inner) => {
             let excluded = evaluate_in(env, model, inner, scope)?;
             Ok(complement(env, model, scope, &excluded))
@@ -662,6 +665,35 @@ fn evaluate_leaf(
             matcher.matches(value)
         }
     }))
+}
+
+/// Tells whether `inner`, under a `!`, is a leaf that Odoo ignores once
+/// it has moved the `!` into it. Odoo's `distribute_not` negates the
+/// operator of a leaf (`>` to `<=`, `in` to `not in`) before the field is
+/// looked at, so the negated leaf is ignored too and matches every
+/// record. The operators it cannot negate (`=like`, `=ilike`, `=?`,
+/// `child_of`, `parent_of`) keep the `!`, which then matches nothing.
+pub(super) fn negates_ignored_leaf(env: &Env<'_>, model: &Model, inner: &Domain) -> bool {
+    let Domain::Leaf(leaf) = inner else {
+        return false;
+    };
+    let negatable = !matches!(
+        leaf.operator,
+        Operator::EqLike
+            | Operator::EqIlike
+            | Operator::EqOrUnset
+            | Operator::ChildOf
+            | Operator::ParentOf
+    );
+    let ignored = model
+        .field(&leaf.path[0])
+        .is_some_and(|field| leaf.path.len() == 1 && field.ignored_in_domains());
+    if negatable && ignored {
+        if let Some(field) = model.field(&leaf.path[0]) {
+            log_ignored_leaf(model, field);
+        }
+    }
+    negatable && ignored
 }
 
 /// Logs the error Odoo logs for a leaf on a field it cannot search.

@@ -561,7 +561,7 @@ fn evaluate_in(
             }
             Ok(result)
         }
-        Domain::Not(inner) if negates_ignored_leaf(env, model, inner) => {
+        Domain::Not(inner) if negates_ignored_leaf(model, inner) => {
             Ok(scope_ids(env, model, scope).into_iter().collect())
         }
         Domain::Not(inner) => {
@@ -673,7 +673,7 @@ fn evaluate_leaf(
 /// looked at, so the negated leaf is ignored too and matches every
 /// record. The operators it cannot negate (`=like`, `=ilike`, `=?`,
 /// `child_of`, `parent_of`) keep the `!`, which then matches nothing.
-pub(super) fn negates_ignored_leaf(env: &Env<'_>, model: &Model, inner: &Domain) -> bool {
+pub(super) fn negates_ignored_leaf(model: &Model, inner: &Domain) -> bool {
     let Domain::Leaf(leaf) = inner else {
         return false;
     };

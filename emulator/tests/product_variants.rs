@@ -124,3 +124,38 @@ fn variant_brings_one_template() {
     let variants = variants_of(&emulator, template);
     assert_eq!(variants.len(), 1);
 }
+
+fn write_template(emulator: &Emulator, template: i64, vals: Vec<(&str, Value)>) {
+    execute_kw(
+        emulator,
+        "product.template",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(template)]),
+            Value::Dict(dict(vals)),
+        ],
+        Dict::default(),
+    )
+    .expect("write the template");
+}
+
+/// Odoo 17's `product.template.write` archives the variants with their
+/// template, and gives a restored template its variant back.
+#[test]
+fn variant_follows_template_archiving() {
+    let emulator = emulator();
+    let template = create(
+        &emulator,
+        "product.template",
+        vec![("name", Value::from("Pine Shelf"))],
+    );
+    write_template(&emulator, template, vec![("active", Value::Bool(false))]);
+    let variants = variants_of(&emulator, template);
+    assert_eq!(variants.len(), 1);
+    assert_eq!(field(&variants[0], "active"), Value::Bool(false));
+
+    write_template(&emulator, template, vec![("active", Value::Bool(true))]);
+    let variants = variants_of(&emulator, template);
+    assert_eq!(variants.len(), 1);
+    assert_eq!(field(&variants[0], "active"), Value::Bool(true));
+}

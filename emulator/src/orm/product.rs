@@ -1,7 +1,9 @@
 //! The variants of Odoo's product templates. Creating a template creates
 //! its variant (`product.template._create_variant_ids`), so a client that
 //! creates a template finds a `product.product` to put on order lines.
-//! The variant is as active as its template.
+//! The variant is as active as its template. Archiving a template
+//! archives its variants, and restoring one without an active variant
+//! restores its variant, as Odoo's `product.template.write` does.
 //!
 //! Where it differs from Odoo: the base profile has no product
 //! attributes, so each template gets exactly one variant. A variant
@@ -66,6 +68,59 @@ pub fn create_variants(env: &mut Env<'_>, templates: &[i64]) -> OdooResult<()> {
             vals.insert("active".to_owned(), Value::Bool(active.is_truthy()));
         }
         write::create_one(env, &variants, &vals)?;
+    }
+    Ok(())
+}
+
+/// Follows a template's `active` on its variants after a write.
+pub fn after_write(env: &mut Env<'_>, templates: &[i64], vals: &Dict) -> OdooResult<()> {
+    let Some(active) = vals.get("active").map(Value::is_truthy) else {
+        return Ok(());
+    };
+    let (Some(variants), Some(template_model)) = (
+        env.state.schema.model(VARIANT_MODEL).cloned(),
+        env.state.schema.model(TEMPLATE_MODEL).cloned(),
+    ) else {
+        return Ok(());
+    };
+    let Some(variant_ids) = template_model
+        .fields
+        .values()
+        .find(|field| field.relation.as_deref() == Some(VARIANT_MODEL) && field.inverse.is_some())
+        .cloned()
+    else {
+        return Ok(());
+    };
+    if !variants.has_field("active") {
+        return Ok(());
+    }
+    let is_active = |env: &Env<'_>, variant: i64| {
+        env.state
+            .stored(VARIANT_MODEL, variant, "active")
+            .is_none_or(Value::is_truthy)
+    };
+    let set_active = Dict::from_iter([("active".to_owned(), Value::Bool(active))]);
+    for &template in templates {
+        let current = env.one2many_ids(template, &variant_ids);
+        let changed: Vec<i64> = if active {
+            // Only a template left without an active variant gets one back.
+            if current.iter().any(|&variant| is_active(env, variant)) {
+                continue;
+            }
+            current
+        } else {
+            current
+                .into_iter()
+                .filter(|&variant| is_active(env, variant))
+                .collect()
+        };
+        if active && changed.is_empty() {
+            create_variants(env, &[template])?;
+            continue;
+        }
+        for variant in changed {
+            write::write_one(env, &variants, variant, &set_active)?;
+        }
     }
     Ok(())
 }

@@ -175,6 +175,9 @@ pub fn write(env: &mut Env<'_>, model: &Arc<Model>, ids: &[i64], vals: &Dict) ->
     if model.name == company::COMPANY_MODEL {
         company::after_write(env, model, ids, vals)?;
     }
+    if model.name == product::TEMPLATE_MODEL {
+        product::after_write(env, ids, vals)?;
+    }
     check_constraints(env, model, ids)
 }
 

@@ -1414,3 +1414,62 @@ fn line_commands_check_line_rights(#[case] command: Value, #[case] verb: &str) {
         "nothing changed"
     );
 }
+
+/// Odoo 17 stores `int(value or 0)` in an integer field: falsy values are
+/// 0, and text is read as Python's `int()` reads it.
+#[rstest::rstest]
+#[case::empty_text(Value::from(""), 0)]
+#[case::empty_list(Value::List(Vec::new()), 0)]
+#[case::underscores(Value::from("1_000"), 1000)]
+#[case::spaces_and_sign(Value::from(" +7 "), 7)]
+fn integer_values_read_as_python_int(#[case] sent: Value, #[case] stored: i64) {
+    let emulator = emulator();
+    execute_kw(
+        &emulator,
+        "res.partner",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(1)]),
+            Value::Dict(vals(&[("color", sent)])),
+        ],
+        Dict::default(),
+    )
+    .expect("Odoo 17 accepts the value");
+    let read = execute_kw(
+        &emulator,
+        "res.partner",
+        "read",
+        vec![
+            Value::List(vec![Value::Int(1)]),
+            Value::List(vec![Value::from("color")]),
+        ],
+        Dict::default(),
+    )
+    .expect("read")
+    .expand_records();
+    let Some(Value::Dict(record)) = read.as_list().and_then(<[Value]>::first) else {
+        panic!("one record");
+    };
+    assert_eq!(record.get("color"), Some(&Value::Int(stored)));
+}
+
+#[test]
+fn misplaced_underscore_is_invalid() {
+    let emulator = emulator();
+    let error = execute_kw(
+        &emulator,
+        "res.partner",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(1)]),
+            Value::Dict(vals(&[("color", Value::from("1__0"))])),
+        ],
+        Dict::default(),
+    )
+    .expect_err("Python's int() rejects a double underscore");
+    assert_eq!(error.kind, ErrorKind::ValueError);
+    assert_eq!(
+        error.message,
+        "invalid literal for int() with base 10: '1__0'"
+    );
+}

@@ -52,9 +52,12 @@ pub fn to_stored(env: &Env<'_>, model: &Model, field: &Field, value: &Value) -> 
 /// Converts a value for an integer field, whose column is PostgreSQL's
 /// 32-bit `int4`: a larger value fails when the row is written.
 fn to_integer(value: &Value) -> OdooResult<Value> {
-    let number = match value {
-        Value::None | Value::Bool(false) => 0,
-        other => python_int(other)?,
+    // Odoo 17's `Integer.convert_to_cache` is `int(value or 0)`: any falsy
+    // value (`''`, `[]`, `0.0`) stores 0.
+    let number = if value.is_truthy() {
+        python_int(value)?
+    } else {
+        0
     };
     if i32::try_from(number).is_err() {
         return Err(OdooError::integer_out_of_range());
@@ -69,7 +72,7 @@ pub fn python_int(value: &Value) -> OdooResult<i64> {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(i64::from(*b)),
         Value::Float(f) => Ok(f.trunc() as i64),
-        Value::Str(s) => s.trim().parse().map_err(|_| {
+        Value::Str(s) => parse_python_int(s.trim()).ok_or_else(|| {
             OdooError::value(format!(
                 "invalid literal for int() with base 10: {}",
                 python_str_repr(s)
@@ -80,6 +83,20 @@ pub fn python_int(value: &Value) -> OdooResult<i64> {
             other.python_type()
         ))),
     }
+}
+
+/// Parses a decimal integer as Python's `int()` reads text: an optional
+/// sign, then digits that single underscores may separate (`1_000`).
+fn parse_python_int(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let well_formed = !digits.is_empty()
+        && digits
+            .split('_')
+            .all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_digit()));
+    if !well_formed {
+        return None;
+    }
+    text.replace('_', "").parse().ok()
 }
 
 fn to_float(value: &Value) -> OdooResult<Value> {

@@ -1473,3 +1473,19 @@ fn misplaced_underscore_is_invalid() {
         "invalid literal for int() with base 10: '1__0'"
     );
 }
+
+/// Odoo's `ensure_one` names the recordset as Python's `repr()` does.
+#[test]
+fn copy_of_two_records_expects_a_singleton() {
+    let emulator = emulator();
+    let error = execute_kw(
+        &emulator,
+        "res.partner",
+        "copy",
+        vec![Value::List(vec![Value::Int(1), Value::Int(2)])],
+        Dict::default(),
+    )
+    .expect_err("copy takes one record");
+    assert_eq!(error.kind, ErrorKind::ValueError);
+    assert_eq!(error.message, "Expected singleton: res.partner(1, 2)");
+}

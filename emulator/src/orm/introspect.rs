@@ -144,8 +144,8 @@ pub fn copy(
 ) -> OdooResult<Value> {
     let [id] = ids else {
         return Err(OdooError::value(format!(
-            "Expected singleton: {}({:?})",
-            model.name, ids
+            "Expected singleton: {}",
+            crate::orm::rule_expr::records_repr(&model.name, ids)
         )));
     };
     // Odoo reads the record's values as the calling user.

@@ -546,8 +546,9 @@ fn id_list(ids: &[i64]) -> Value {
     Value::List(ids.iter().copied().map(Value::Int).collect())
 }
 
-/// Renders records as Python's `repr()` of a recordset: `res.users(2,)`.
-fn records_repr(model: &str, ids: &[i64]) -> String {
+/// Renders records as Python's `repr()` of a recordset: `res.users(2,)`
+/// or `res.users(1, 2)`.
+pub(crate) fn records_repr(model: &str, ids: &[i64]) -> String {
     match ids {
         [id] => format!("{model}({id},)"),
         _ => {

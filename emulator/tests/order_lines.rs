@@ -732,3 +732,61 @@ fn copy_leaves_out_down_payments() {
     );
     assert_eq!(field(&read, "invoice_ids"), Value::List(Vec::new()));
 }
+
+/// Odoo reads an order's lines through a search as the caller, so a copy
+/// leaves out the lines a record rule hides from them. The rule here is
+/// global and covers reads only.
+#[test]
+fn copy_leaves_out_hidden_lines() {
+    let yaml = "name: hidden\nextends: odoo-17\ndatabase: demo\nrules:\n  - name: Cheap lines only\n    model: sale.order.line\n    domain_force: \"[('price_unit', '<', 1000)]\"\n    perm_write: false\n    perm_create: false\n    perm_unlink: false\n";
+    let profile = Profile::from_yaml("hidden.yaml", yaml).expect("the profile loads");
+    let emulator = Emulator::from_profiles(vec![(None, profile)]).expect("an emulator");
+    let desk = product(&emulator, "E-COM06");
+    let line = |price: f64| {
+        Value::List(vec![
+            Value::Int(0),
+            Value::Int(0),
+            Value::Dict(dict(vec![
+                ("product_id", Value::Int(desk)),
+                ("price_unit", Value::Float(price)),
+            ])),
+        ])
+    };
+    let order = call(
+        &emulator,
+        "sale.order",
+        "create",
+        vec![Value::Dict(dict(vec![
+            ("partner_id", Value::Int(3)),
+            ("order_line", Value::List(vec![line(5000.0), line(5.0)])),
+        ]))],
+    )
+    .expect("create")
+    .as_i64()
+    .expect("an order id");
+    let copy = call(
+        &emulator,
+        "sale.order",
+        "copy",
+        vec![Value::List(vec![Value::Int(order)])],
+    )
+    .expect("copy")
+    .as_i64()
+    .expect("an order id");
+    // The totals are computed as the superuser, so they count every line
+    // the copy has, hidden or not.
+    let read = first(
+        call(
+            &emulator,
+            "sale.order",
+            "read",
+            vec![
+                Value::List(vec![Value::Int(copy)]),
+                Value::List(vec![Value::from("amount_untaxed")]),
+            ],
+        )
+        .expect("read the copy")
+        .expand_records(),
+    );
+    assert_eq!(field(&read, "amount_untaxed"), Value::Float(5.0));
+}

@@ -217,8 +217,12 @@ fn copied_lines(
     seen: &mut BTreeSet<(String, i64)>,
 ) -> OdooResult<Value> {
     let comodel = env.model(field.comodel())?;
+    // Odoo reads the lines as the caller through a search, so lines the
+    // record rules hide are not copied.
+    env.check_access_rights(&comodel, crate::orm::access::Operation::Read)?;
+    let lines = env.filter_readable(&comodel, env.one2many_ids(id, field))?;
     let mut commands = Vec::new();
-    for line in env.one2many_ids(id, field) {
+    for line in lines {
         if order_lines::skipped_by_copy(env, &comodel, line) {
             continue;
         }

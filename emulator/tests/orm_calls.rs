@@ -1232,6 +1232,29 @@ fn unsearchable_field_leaf_is_ignored() {
     );
 }
 
+/// Under a `!`, a dotted path that ends in a field Odoo cannot search is
+/// negated into a leaf that the subsearch ignores too, so the `!`
+/// changes nothing: every order with a customer matches.
+#[test]
+fn negated_path_to_unsearchable_field_is_ignored() {
+    let emulator = emulator();
+    let count_orders = |domain: Vec<Value>| {
+        execute_kw(
+            &emulator,
+            "sale.order",
+            "search_count",
+            vec![Value::List(domain)],
+            Dict::default(),
+        )
+        .expect("search_count")
+    };
+    let through_customer = leaf("partner_id.sale_order_count", ">", Value::Int(0));
+    assert_eq!(
+        count_orders(vec![Value::from("!"), through_customer]),
+        count_orders(Vec::new())
+    );
+}
+
 /// A non-stored computed field a model inherits through `_inherits`
 /// becomes a leaf on the parent model, which Odoo 17 ignores as well:
 /// every user matches `sale_order_count > 1000`.

@@ -561,9 +561,7 @@ fn evaluate_in(
             }
             Ok(result)
         }
-        Domain::Not(inner) if negates_ignored_leaf(model, inner) => {
-            Ok(scope_ids(env, model, scope).into_iter().collect())
-        }
+        Domain::Not(inner) if drops_not(env, model, inner) => evaluate_in(env, model, inner, scope),
         Domain::Not(inner) => {
             let excluded = evaluate_in(env, model, inner, scope)?;
             Ok(complement(env, model, scope, &excluded))
@@ -667,13 +665,14 @@ fn evaluate_leaf(
     }))
 }
 
-/// Tells whether `inner`, under a `!`, is a leaf that Odoo ignores once
-/// it has moved the `!` into it. Odoo's `distribute_not` negates the
-/// operator of a leaf (`>` to `<=`, `in` to `not in`) before the field is
-/// looked at, so the negated leaf is ignored too and matches every
-/// record. The operators it cannot negate (`=like`, `=ilike`, `=?`,
-/// `child_of`, `parent_of`) keep the `!`, which then matches nothing.
-pub(super) fn negates_ignored_leaf(model: &Model, inner: &Domain) -> bool {
+/// Tells whether a `!` over `inner` drops out, because `inner` is a leaf
+/// that Odoo ignores once it has moved the `!` into it. Odoo's
+/// `distribute_not` negates the operator of a leaf (`>` to `<=`, `in` to
+/// `not in`) before the field is looked at, so when the path ends in a
+/// field Odoo cannot search, the negated leaf is ignored just as the
+/// leaf itself: the `!` changes nothing. The operators it cannot negate
+/// (`=like`, `=ilike`, `=?`, `child_of`, `parent_of`) keep the `!`.
+pub(super) fn drops_not(env: &Env<'_>, model: &Model, inner: &Domain) -> bool {
     let Domain::Leaf(leaf) = inner else {
         return false;
     };
@@ -685,15 +684,18 @@ pub(super) fn negates_ignored_leaf(model: &Model, inner: &Domain) -> bool {
             | Operator::ChildOf
             | Operator::ParentOf
     );
-    let ignored = model
-        .field(&leaf.path[0])
-        .is_some_and(|field| leaf.path.len() == 1 && field.ignored_in_domains());
-    if negatable && ignored {
-        if let Some(field) = model.field(&leaf.path[0]) {
-            log_ignored_leaf(model, field);
-        }
+    negatable && last_field(env, model, &leaf.path).is_some_and(|field| field.ignored_in_domains())
+}
+
+/// Returns the field a dotted path ends in, following its relations.
+fn last_field<'s>(env: &'s Env<'_>, model: &'s Model, path: &[String]) -> Option<&'s Field> {
+    let (last, hops) = path.split_last()?;
+    let mut current = model;
+    for hop in hops {
+        let field = current.field(hop)?;
+        current = env.state.schema.model(field.relation.as_deref()?)?;
     }
-    negatable && ignored
+    current.field(last).map(|field| &**field)
 }
 
 /// Logs the error Odoo logs for a leaf on a field it cannot search.

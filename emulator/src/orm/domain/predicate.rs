@@ -116,7 +116,7 @@ pub(super) fn compile<'d>(
         Domain::False => Some(Predicate::False),
         Domain::And(parts) => compile_all(parts)?.map(Predicate::all),
         Domain::Or(parts) => compile_all(parts)?.map(Predicate::any),
-        Domain::Not(inner) if super::negates_ignored_leaf(model, inner) => Some(Predicate::True),
+        Domain::Not(inner) if super::drops_not(env, model, inner) => compile(env, model, inner)?,
         Domain::Not(inner) => compile(env, model, inner)?.map(|p| Predicate::Not(Box::new(p))),
         Domain::Leaf(leaf) => compile_leaf(env, model, leaf)?,
     })

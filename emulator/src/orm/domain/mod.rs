@@ -668,9 +668,9 @@ fn evaluate_leaf(
 /// Tells whether a `!` over `inner` drops out, because `inner` is a leaf
 /// that Odoo ignores once it has moved the `!` into it. Odoo's
 /// `distribute_not` negates the operator of a leaf (`>` to `<=`, `in` to
-/// `not in`) before the field is looked at, so when the path ends in a
-/// field Odoo cannot search, the negated leaf is ignored just as the
-/// leaf itself: the `!` changes nothing. The operators it cannot negate
+/// `not in`) before the field is looked at. When the path ends in a field
+/// Odoo cannot search, the negated leaf is then ignored just as the leaf
+/// itself, so the `!` changes nothing. The operators it cannot negate
 /// (`=like`, `=ilike`, `=?`, `child_of`, `parent_of`) keep the `!`.
 pub(super) fn drops_not(env: &Env<'_>, model: &Model, inner: &Domain) -> bool {
     let Domain::Leaf(leaf) = inner else {

@@ -6,16 +6,16 @@
 //! |---|---|---|
 //! | `name` | the product's display name, then its sales description on a new line | `product_id` |
 //! | `product_uom` | the product's unit of measure | `product_id` |
-//! | `tax_id` | the product's customer taxes of the line's company | `product_id` |
+//! | `tax_id` | the product's customer taxes of the line's company | `product_id`, `order_id` |
 //! | `price_unit` | the product's sales price, converted to the line's unit | `product_id`, `product_uom`, `product_uom_qty` |
 //!
 //! A field the client gives in the same `create` or `write` (or as a
-//! `default_*` context key on `create`) keeps the given value. Moving a
-//! line to an order of another company recomputes its taxes. A line without a product keeps its description and gets
-//! no taxes and a price of 0. The price is left alone once part of the
-//! line is invoiced. Odoo 14 and 15 filled these fields in form
-//! onchanges, which RPC calls do not run, so there the client must send
-//! them.
+//! `default_*` context key on `create`) keeps the given value. A line
+//! without a product keeps its description and gets no taxes and a price
+//! of 0. The price is left alone once part of the line is invoiced. Odoo
+//! 14 and 15 filled these fields in form onchanges, which RPC calls do
+//! not run, so there the client must send them. In every version a new
+//! section or note line gets a quantity of 0, as Odoo's `create` sets.
 //!
 //! The computations read the product as the superuser, as Odoo computes
 //! stored fields (`compute_sudo`).

@@ -733,11 +733,10 @@ fn copy_leaves_out_down_payments() {
     assert_eq!(field(&read, "invoice_ids"), Value::List(Vec::new()));
 }
 
-/// Odoo reads an order's lines through a search as the caller, so a copy
-/// leaves out the lines a record rule hides from them. The rule here is
-/// global and covers reads only.
-#[test]
-fn copy_leaves_out_hidden_lines() {
+/// Builds an emulator whose global rule hides order lines of 1,000 or
+/// more from reads, with an order of one line at 5,000 and one at 5.
+/// Returns the emulator and the order.
+fn order_with_hidden_line() -> (Emulator, i64) {
     let yaml = "name: hidden\nextends: odoo-17\ndatabase: demo\nrules:\n  - name: Cheap lines only\n    model: sale.order.line\n    domain_force: \"[('price_unit', '<', 1000)]\"\n    perm_write: false\n    perm_create: false\n    perm_unlink: false\n";
     let profile = Profile::from_yaml("hidden.yaml", yaml).expect("the profile loads");
     let emulator = Emulator::from_profiles(vec![(None, profile)]).expect("an emulator");
@@ -764,6 +763,14 @@ fn copy_leaves_out_hidden_lines() {
     .expect("create")
     .as_i64()
     .expect("an order id");
+    (emulator, order)
+}
+
+/// Odoo reads an order's lines through a search as the caller, so a copy
+/// leaves out the lines a record rule hides from them.
+#[test]
+fn copy_leaves_out_hidden_lines() {
+    let (emulator, order) = order_with_hidden_line();
     let copy = call(
         &emulator,
         "sale.order",
@@ -789,4 +796,32 @@ fn copy_leaves_out_hidden_lines() {
         .expand_records(),
     );
     assert_eq!(field(&read, "amount_untaxed"), Value::Float(5.0));
+}
+
+/// Odoo 17 reads an x2many through a search of the comodel, so `read`
+/// lists only the lines the record rules let the caller see.
+#[test]
+fn read_lists_only_visible_lines() {
+    let (emulator, order) = order_with_hidden_line();
+    let read = first(
+        call(
+            &emulator,
+            "sale.order",
+            "read",
+            vec![
+                Value::List(vec![Value::Int(order)]),
+                Value::List(vec![
+                    Value::from("order_line"),
+                    Value::from("amount_untaxed"),
+                ]),
+            ],
+        )
+        .expect("read the order")
+        .expand_records(),
+    );
+    assert_eq!(
+        field(&read, "order_line").as_list().map(<[Value]>::len),
+        Some(1)
+    );
+    assert_eq!(field(&read, "amount_untaxed"), Value::Float(5005.0));
 }

@@ -7,7 +7,7 @@ use crate::error::{OdooError, OdooResult};
 use crate::orm::access::Operation;
 use crate::orm::convert;
 use crate::orm::domain::{self, Domain, Operator};
-use crate::orm::env::{invalid_field, is_user_password, reads_row_value, Env};
+use crate::orm::env::{ids_of, invalid_field, is_user_password, reads_row_value, Env};
 use crate::orm::order::{self, RecordRow};
 use crate::orm::schema::{Field, Model};
 use crate::orm::store::{FieldPosition, Table};
@@ -206,29 +206,40 @@ pub fn read(
         .iter()
         .map(|id| (*id, table.and_then(|table| table.rows.get(id))))
         .collect();
-    Ok(read_records(env, model, &found, &names, classic))
+    read_records(env, model, &found, &names, classic)
 }
 
 /// Reads the fields `names` of records given with their rows, skipping
 /// records without a row. A value returned as stored is shared with the
-/// row rather than copied.
+/// row rather than copied. An x2many lists only the records the read
+/// rules let the caller see, as Odoo reads x2many fields through a
+/// search of the comodel.
 fn read_records(
     env: &Env<'_>,
     model: &Model,
     found: &[RecordRow<'_>],
     names: &[String],
     classic: bool,
-) -> RecordList {
+) -> OdooResult<RecordList> {
     // Field lookups and the choice between a row value and `Env::get` are
     // made once per call, not once per record.
-    let fields: Vec<(&Arc<Field>, bool, FieldPosition)> = names
-        .iter()
-        .filter_map(|name| {
-            let field = model.field(name)?;
-            let plain = reads_row_value(field) && !is_user_password(model, field);
-            Some((field, plain, FieldPosition::new(name)))
-        })
-        .collect();
+    let mut fields: Vec<(&Arc<Field>, bool, FieldPosition)> = Vec::new();
+    let mut ruled: Vec<Option<Arc<Model>>> = Vec::new();
+    for name in names {
+        let Some(field) = model.field(name) else {
+            continue;
+        };
+        let comodel = if field.field_type.is_x2many() {
+            let comodel = env.model(field.comodel())?;
+            env.rule_domain(&comodel, Operation::Read)?.map(|_| comodel)
+        } else {
+            None
+        };
+        let plain = reads_row_value(field) && !is_user_password(model, field) && comodel.is_none();
+        fields.push((field, plain, FieldPosition::new(name)));
+        ruled.push(comodel);
+    }
+    let mut failure = None;
     let keys = fields
         .iter()
         .map(|(field, ..)| field.name.clone())
@@ -239,9 +250,11 @@ fn read_records(
         let Some(row) = row else {
             continue;
         };
-        let cells =
-            fields.iter().map(
-                |(field, plain, position)| match position.find(row, &field.name) {
+        let cells = fields
+            .iter()
+            .zip(&ruled)
+            .map(
+                |((field, plain, position), comodel)| match position.find(row, &field.name) {
                     Some((index, value))
                         if *plain && convert::read_as_stored(field, value, classic) =>
                     {
@@ -251,17 +264,30 @@ fn read_records(
                         Cell::Owned(convert::to_read(env, field, value.clone(), classic))
                     }
                     None if *plain => Cell::Owned(field.field_type.empty_value()),
-                    _ => Cell::Owned(convert::to_read(
-                        env,
-                        field,
-                        env.get(model, *id, field),
-                        classic,
-                    )),
+                    _ => {
+                        let value = env.get(model, *id, field);
+                        let value = match comodel {
+                            Some(comodel) => match env.filter_readable(comodel, ids_of(&value)) {
+                                Ok(visible) => {
+                                    Value::List(visible.into_iter().map(Value::Int).collect())
+                                }
+                                Err(error) => {
+                                    failure.get_or_insert(error);
+                                    value
+                                }
+                            },
+                            None => value,
+                        };
+                        Cell::Owned(convert::to_read(env, field, value, classic))
+                    }
                 },
             );
         records.push(Arc::clone(row), cells);
     }
-    records
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(records),
+    }
 }
 
 /// `search_read`: the fields' `groups` are checked before the search, as
@@ -281,7 +307,7 @@ pub fn search_read(
     // The search applied the read rules to this same state, so every id
     // passes them and `read`'s rule check would only repeat that work.
     let names = field_names(env, model, fields)?;
-    Ok(read_records(env, model, &found, &names, classic))
+    read_records(env, model, &found, &names, classic)
 }
 
 /// Resolves the requested fields: all readable fields when empty, and

@@ -1512,3 +1512,33 @@ fn copy_of_two_records_expects_a_singleton() {
     assert_eq!(error.kind, ErrorKind::ValueError);
     assert_eq!(error.message, "Expected singleton: res.partner(1, 2)");
 }
+
+/// Groups the partners by country with `limit`.
+fn partner_groups(emulator: &Emulator, limit: i64) -> OdooResult<Value> {
+    execute_kw(
+        emulator,
+        "res.partner",
+        "read_group",
+        vec![
+            Value::List(Vec::new()),
+            Value::List(vec![Value::from("country_id")]),
+            Value::List(vec![Value::from("country_id")]),
+        ],
+        Dict::from_iter([("limit".to_owned(), Value::Int(limit))]),
+    )
+}
+
+/// Odoo 17's `_read_group` puts `limit` on the same query as a search:
+/// 0 means no limit, and a negative one fails in PostgreSQL.
+#[test]
+fn read_group_limit_follows_search() {
+    let emulator = emulator();
+    let all = partner_groups(&emulator, 0).expect("limit 0 groups everything");
+    let groups = all.as_list().map(<[Value]>::len).expect("a list of groups");
+    assert!(groups > 1, "{groups} groups");
+    let one = partner_groups(&emulator, 1).expect("limit 1");
+    assert_eq!(one.as_list().map(<[Value]>::len), Some(1));
+    let error = partner_groups(&emulator, -1).expect_err("a negative limit fails");
+    assert_eq!(error.kind, ErrorKind::InvalidRowCountInLimitClause);
+    assert_eq!(error.message, "LIMIT must not be negative\n");
+}

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::{compare_values, Domain, Operator};
-use crate::orm::methods::{string_list, usize_arg};
+use crate::orm::methods::{row_count_arg, string_list};
 use crate::orm::schema::{FieldType, Model};
 use crate::orm::search::{self, Query};
 use crate::orm::signature::Bound;
@@ -94,11 +94,13 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
         }
         rows.push(Value::Dict(row));
     }
-    // NOTE: unlike `search`, a negative `offset` or `limit` counts as 0
-    // here and `limit=0` returns no group. What Odoo 17's `read_group`
-    // does with those values has not been checked.
-    let offset = usize_arg(bound.given("offset"))?.unwrap_or(0);
-    let limit = usize_arg(bound.given("limit"))?;
+    // Odoo 17's `_read_group` sets the limit and offset on the same
+    // `Query` as a search, so `limit=0` means no limit and a negative one
+    // fails in PostgreSQL.
+    let (offset, limit) = search::row_bounds(
+        row_count_arg(bound.given("offset"))?.unwrap_or(0),
+        row_count_arg(bound.given("limit"))?,
+    )?;
     let rows: Vec<Value> = rows
         .into_iter()
         .skip(offset)

@@ -81,7 +81,7 @@ fn search_rows<'s>(
 /// adds `OFFSET` and `LIMIT` to the SQL only for values that are not 0,
 /// and PostgreSQL rejects negative ones when the query runs, `OFFSET`
 /// first. Odoo passes that error on to the client unchanged.
-fn row_bounds(offset: i64, limit: Option<i64>) -> OdooResult<(usize, Option<usize>)> {
+pub(crate) fn row_bounds(offset: i64, limit: Option<i64>) -> OdooResult<(usize, Option<usize>)> {
     let offset = usize::try_from(offset).map_err(|_| OdooError::negative_offset())?;
     let limit = match limit {
         None | Some(0) => None,

@@ -77,8 +77,8 @@ impl Clock {
 
     /// Returns the current time in Odoo's server format.
     pub fn now_text(&self) -> String {
-        // Written field by field: chrono's `format` parses its pattern on
-        // every call, and every RPC call asks for the time twice.
+        // Written field by field because chrono's `format` parses its
+        // pattern on every call, and every RPC call reads the time twice.
         let now = self.now();
         format!(
             "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",

@@ -164,9 +164,9 @@ fn given_values_are_kept() {
     assert_eq!(field(&read, "product_uom"), units());
 }
 
-/// In Odoo 17 the price depends on the quantity (pricelist tiers), so a
-/// write of the quantity alone puts back the product's price over a
-/// price the client set; a write that also sends the price keeps it.
+/// In Odoo 17 the price depends on the quantity (pricelist tiers). So a
+/// write of the quantity alone puts back the product's price over a price
+/// the client set, while a write that also sends the price keeps it.
 #[test]
 fn quantity_write_resets_price() {
     let emulator = emulator();
@@ -218,11 +218,11 @@ fn invoiced_line_keeps_price() {
     );
 }
 
-/// The price per the line's unit. Dozens (id 2) have the ratio 1/12
-/// against Units, so a dozen desks cost twelve times one. Grams (id 4)
-/// are a weight, and Odoo's `_compute_price` keeps the price across
-/// categories. Storage Box costs 15.8 a unit, 189.6 a dozen once rounded
-/// to the field's two digits (189.60000000000002 before).
+/// Checks the price per the line's unit. Dozens (id 2) have the ratio
+/// 1/12 against Units, so a dozen desks cost twelve times one. Grams (id
+/// 4) are a weight, and Odoo's `_compute_price` keeps the price across
+/// categories. Storage Box costs 15.8 a unit, so 189.6 a dozen once
+/// rounded to the field's two digits (189.60000000000002 unrounded).
 #[rstest]
 #[case::dozen("FURN_7800", 2, 5400.0)]
 #[case::other_category("FURN_7800", 4, 450.0)]
@@ -548,7 +548,7 @@ fn copied_order_copies_its_lines() {
 }
 
 /// Odoo 17's `fields_get` lists a computed field's inputs under
-/// `depends`, which tells a client that Odoo fills the required
+/// `depends`, from which a client learns that Odoo fills the required
 /// description itself.
 #[test]
 fn fields_get_lists_what_line_fields_depend_on() {
@@ -681,6 +681,7 @@ fn copy_leaves_out_down_payments() {
     let line = |pairs: Vec<(&str, Value)>| {
         Value::List(vec![Value::Int(0), Value::Int(0), Value::Dict(dict(pairs))])
     };
+
     let order = call(
         &emulator,
         "sale.order",
@@ -704,6 +705,7 @@ fn copy_leaves_out_down_payments() {
     .expect("create")
     .as_i64()
     .expect("an order id");
+
     let copy = call(
         &emulator,
         "sale.order",
@@ -713,6 +715,7 @@ fn copy_leaves_out_down_payments() {
     .expect("copy")
     .as_i64()
     .expect("an order id");
+
     let read = first(
         call(
             &emulator,

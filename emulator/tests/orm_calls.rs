@@ -1335,11 +1335,12 @@ fn unit_checks_reject(#[case] name: &str, #[case] value: f64, #[case] message: &
 /// one2many marked `copy` whose lines form a cycle ends instead of
 /// recursing without end.
 #[test]
-fn copy_through_a_cycle_copies_each_record_once() {
+fn copy_cycle_copies_once() {
     let yaml = "name: tree\nextends: odoo-17\ndatabase: demo\nmodels:\n  x_tree:\n    description: Tree\n    fields:\n      name: {type: char}\n      parent_id: {type: many2one, relation: x_tree}\n      child_ids: {type: one2many, relation: x_tree, inverse: parent_id, copy: true}\naccess:\n  - {name: tree, model: x_tree, read: true, write: true, create: true, unlink: true}\n";
     let profile =
         odoo_emulator::profile::Profile::from_yaml("tree.yaml", yaml).expect("the profile loads");
     let emulator = Emulator::from_profiles(vec![(None, profile)]).expect("an emulator");
+
     let create = |vals_pairs: &[(&str, Value)]| {
         execute_kw(
             &emulator,
@@ -1350,6 +1351,7 @@ fn copy_through_a_cycle_copies_each_record_once() {
         )
         .expect("create")
     };
+
     let a = create(&[("name", Value::from("A"))]);
     let b = create(&[("name", Value::from("B")), ("parent_id", a.clone())]);
     execute_kw(
@@ -1371,6 +1373,7 @@ fn copy_through_a_cycle_copies_each_record_once() {
         Dict::default(),
     )
     .expect("the copy ends");
+
     let count = execute_kw(
         &emulator,
         "x_tree",
@@ -1536,8 +1539,8 @@ fn read_group_limit_follows_search() {
     let all = partner_groups(&emulator, 0).expect("limit 0 groups everything");
     let groups = all.as_list().map(<[Value]>::len).expect("a list of groups");
     assert!(groups > 1, "{groups} groups");
-    let one = partner_groups(&emulator, 1).expect("limit 1");
-    assert_eq!(one.as_list().map(<[Value]>::len), Some(1));
+    let first_group = partner_groups(&emulator, 1).expect("limit 1");
+    assert_eq!(first_group.as_list().map(<[Value]>::len), Some(1));
     let error = partner_groups(&emulator, -1).expect_err("a negative limit fails");
     assert_eq!(error.kind, ErrorKind::InvalidRowCountInLimitClause);
     assert_eq!(error.message, "LIMIT must not be negative\n");

@@ -66,10 +66,10 @@ pub fn applies(env: &Env<'_>, model: &Model) -> bool {
     applies_to_model(model) && env.version.computes_lines_from_product()
 }
 
-/// Prepares the values of a new line before defaults are added: a
-/// section or note line gets a quantity of 0, as Odoo's
-/// `sale.order.line.create` sets it whatever the values say, and from
-/// Odoo 16 the fields computed from the product are completed.
+/// Prepares the values of a new line before defaults are added. A
+/// section or note line gets a quantity of 0, which Odoo's
+/// `sale.order.line.create` sets over any value sent. From Odoo 16 the
+/// fields computed from the product are completed too.
 pub fn prepare_create(env: &Env<'_>, model: &Model, vals: &mut Dict) -> OdooResult<()> {
     let display_type = vals
         .get("display_type")
@@ -90,7 +90,7 @@ pub fn prepare_create(env: &Env<'_>, model: &Model, vals: &mut Dict) -> OdooResu
 /// `price_unit` of Odoo 15) is computed too, as Odoo computes a field that
 /// has no default of its own.
 fn complete_create(env: &Env<'_>, model: &Model, vals: &mut Dict) -> OdooResult<()> {
-    let given = |name: &str| {
+    let sent = |name: &str| {
         vals.contains_key(name) || env.context.contains_key(&format!("default_{name}"))
     };
     let value_of = |name: &str| {
@@ -106,10 +106,10 @@ fn complete_create(env: &Env<'_>, model: &Model, vals: &mut Dict) -> OdooResult<
         company,
         uom: value_of("product_uom").and_then(many2one_id),
     };
-    if !given("product_uom") {
+    if !sent("product_uom") {
         line.uom = line.product_uom(env)?;
     }
-    let computed = line.computed(env, model, |name| given(name))?;
+    let computed = line.computed(env, model, |name| sent(name))?;
     for (name, value) in computed {
         vals.insert(name.to_owned(), value);
     }
@@ -130,7 +130,7 @@ pub fn complete_write(env: &Env<'_>, model: &Model, id: i64, vals: &Dict) -> Odo
         return Ok(vals.clone());
     }
     let stored = |name: &str| env.state.stored(&model.name, id, name);
-    let given_or_stored = |name: &str| vals.get(name).or_else(|| stored(name));
+    let sent_or_stored = |name: &str| vals.get(name).or_else(|| stored(name));
 
     let company = match vals.get("order_id").and_then(many2one_id) {
         Some(order) => env
@@ -140,9 +140,9 @@ pub fn complete_write(env: &Env<'_>, model: &Model, id: i64, vals: &Dict) -> Odo
         None => record_id(&env.get_by_name(model, id, "company_id")),
     };
     let mut line = LineValues {
-        product: given_or_stored("product_id").and_then(many2one_id),
+        product: sent_or_stored("product_id").and_then(many2one_id),
         company,
-        uom: given_or_stored("product_uom").and_then(many2one_id),
+        uom: sent_or_stored("product_uom").and_then(many2one_id),
     };
     if changes_product && !vals.contains_key("product_uom") {
         line.uom = line.product_uom(env)?;
@@ -166,10 +166,10 @@ pub fn complete_write(env: &Env<'_>, model: &Model, id: i64, vals: &Dict) -> Odo
     Ok(completed)
 }
 
-/// Raises the `UserError`s of Odoo's `sale.order.line.write`, which run
-/// before the write itself: a line may not change its type, and the
-/// product of a cancelled line, or of a confirmed line whose order is
-/// locked or that is partly invoiced or delivered, may not change.
+/// Raises the `UserError`s that Odoo's `sale.order.line.write` raises
+/// before writing. A line may not change its type. The product of a
+/// cancelled line may not change, nor that of a confirmed line whose
+/// order is locked or that is partly invoiced or delivered.
 pub fn check_write(env: &Env<'_>, model: &Model, ids: &[i64], vals: &Dict) -> OdooResult<()> {
     if !vals.contains_key("display_type") && !vals.contains_key("product_id") {
         return Ok(());
@@ -185,7 +185,7 @@ pub fn check_write(env: &Env<'_>, model: &Model, ids: &[i64], vals: &Dict) -> Od
         // so '' and None differ from an unset type.
         let same = |current: Option<Value>| match (current.filter(Value::is_truthy), display_type) {
             (None, Value::Bool(false)) => true,
-            (Some(Value::Str(current)), Value::Str(wanted)) => current == *wanted,
+            (Some(Value::Str(current)), Value::Str(requested)) => current == *requested,
             _ => false,
         };
         if ids.iter().any(|&id| !same(stored(id, "display_type"))) {
@@ -196,9 +196,9 @@ pub fn check_write(env: &Env<'_>, model: &Model, ids: &[i64], vals: &Dict) -> Od
         }
     }
     if let Some(product) = vals.get("product_id") {
-        let wanted = many2one_id(product);
+        let requested = many2one_id(product);
         let changes_fixed_product = ids.iter().any(|&id| {
-            stored(id, "product_id").as_ref().and_then(many2one_id) != wanted
+            stored(id, "product_id").as_ref().and_then(many2one_id) != requested
                 && !product_updatable(env, model, id)
         });
         if changes_fixed_product {
@@ -273,26 +273,26 @@ impl LineValues {
     ) -> OdooResult<Vec<(&'static str, Value)>> {
         let products = env.model("product.product")?;
         let mut values = Vec::new();
-        let wanted = |name: &str| model.has_field(name) && !keeps(name);
-        if wanted("name") {
+        let computes = |name: &str| model.has_field(name) && !keeps(name);
+        if computes("name") {
             if let Some(product) = self.product {
                 values.push(("name", Value::Str(description(env, &products, product))));
             }
         }
-        if wanted("product_uom") {
+        if computes("product_uom") {
             values.push((
                 "product_uom",
                 self.uom.map_or(Value::Bool(false), Value::Int),
             ));
         }
-        if wanted("tax_id") {
+        if computes("tax_id") {
             let taxes = match self.product {
                 Some(product) => self.company_taxes(env, &products, product),
                 None => Vec::new(),
             };
             values.push(("tax_id", replace_command(taxes)));
         }
-        if wanted("price_unit") {
+        if computes("price_unit") {
             let price = match (self.product, self.uom) {
                 (Some(product), Some(uom)) => sales_price(env, &products, product, uom),
                 _ => 0.0,

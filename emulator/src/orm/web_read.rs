@@ -123,6 +123,7 @@ fn search_length(
     // The search already raised PostgreSQL's error for a negative offset
     // or limit, so both are positive here.
     let offset = usize::try_from(query.offset).unwrap_or(0);
+
     let current_length = found + offset;
     let limit_reached = query.limit.and_then(|limit| usize::try_from(limit).ok()) == Some(found);
     let count_limit = bound.given("count_limit").filter(|value| value.is_truthy());
@@ -138,10 +139,12 @@ fn search_length(
         },
         None => false,
     };
+
     let force_count = env.context_flag("force_search_count", false);
     if query.limit.is_none() || !((limit_reached && !count_limit_reached) || force_count) {
         return Ok(current_length);
     }
+
     // `search_count` with a zero limit counts everything, as `search` does.
     let count_limit = match usize_arg(count_limit)? {
         Some(0) => None,

@@ -244,7 +244,12 @@ fn read_records(
         .iter()
         .map(|(field, ..)| field.name.clone())
         .collect();
-    let mut records = RecordList::new(keys);
+    let rows = env
+        .state
+        .table(&model.name)
+        .map(|table| table.rows.clone())
+        .unwrap_or_default();
+    let mut records = RecordList::reading(keys, rows);
     records.reserve(found.len());
     for (id, row) in found {
         let Some(row) = row else {
@@ -282,7 +287,11 @@ fn read_records(
                     }
                 },
             );
-        records.push(Arc::clone(row), cells);
+        debug_assert!(
+            records.has_row(*id, row),
+            "the records found are rows of the table read"
+        );
+        records.push(*id, cells);
     }
     match failure {
         Some(error) => Err(error),

@@ -320,11 +320,15 @@ fn estimated_len(value: &Value, depth: usize) -> usize {
         Value::List(items) => estimated_array_len(items, depth),
         Value::Dict(dict) => estimated_struct_len(dict.iter().map(|(k, v)| (k.as_str(), v)), depth),
         Value::Records(records) => {
-            let structs_len: usize = records
+            // Records of one read have the same keys and similar values, so
+            // the first one's size times the count, with a quarter more, is
+            // close enough that the buffer grows once at most. Measuring
+            // each record would cost a walk as long as writing them.
+            let first_len = records
                 .records()
-                .map(|record| estimated_struct_len(record, depth + 1))
-                .sum();
-            ARRAY_OPEN.len() + structs_len + ARRAY_CLOSE.len()
+                .next()
+                .map_or(0, |record| estimated_struct_len(record, depth + 1));
+            ARRAY_OPEN.len() + first_len * records.len() * 5 / 4 + ARRAY_CLOSE.len()
         }
         Value::IntMap(_) => STRUCT_OPEN.len() + STRUCT_CLOSE.len(),
     }
@@ -375,7 +379,12 @@ mod tests {
         assert!(written.contains(
             "<name>name</name>\n<value><string>Ada &lt;Lovelace&gt; &amp; co</string></value>"
         ));
-        assert_eq!(estimated_len(&records, 0), estimated_len(&expanded, 0));
+        let estimate = estimated_len(&records, 0);
+        assert!(
+            (written.len() / 2..written.len() * 2).contains(&estimate),
+            "{estimate} bytes estimated for {} written",
+            written.len()
+        );
     }
 
     fn escaped(text: &str, strip_controls: bool) -> String {

@@ -54,12 +54,12 @@ pub enum Value {
 /// its database row instead.
 ///
 /// The list keeps the rows of the table it was read from as one shared
-/// map, and finds each record's row by id when it is written. Holding a
-/// shared pointer to each row instead costs two atomic updates of the
-/// row's counter per record, and when two workers read the same rows the
-/// counter's cache line moves between their cores on each update: under
-/// load that cost about 3.5 µs of a `search_read` of 80 partners, more
-/// than the lookups.
+/// map, and finds each record's row by id when it is written. A shared
+/// pointer to each row would cost two atomic updates of the row's counter
+/// per record. When two workers read the same rows, the counter's cache
+/// line then moves between their cores on each update. Under load that
+/// cost about 3.5 µs of a `search_read` of 80 partners, more than the
+/// lookups cost.
 #[derive(Debug, Clone)]
 pub struct RecordList {
     keys: Arc<[String]>,
@@ -133,12 +133,12 @@ impl RecordList {
     /// Appends a record with a row of its own, for a list that was not
     /// read from a table: the row is kept under the record's position.
     pub fn push_row(&mut self, row: Arc<Row>, cells: impl IntoIterator<Item = Cell>) {
-        let id = i64::try_from(self.ids.len()).expect("a list holds fewer than 2^63 records");
+        let id = i64::try_from(self.ids.len()).expect("a record list is shorter than i64::MAX");
         self.rows.insert(id, row);
         self.push(id, cells);
     }
 
-    /// Whether `row` is the row this list reads for record `id`.
+    /// Tells whether `row` is the row this list reads for record `id`.
     pub fn has_row(&self, id: i64, row: &Arc<Row>) -> bool {
         self.rows
             .get(&id)

@@ -9,7 +9,7 @@ use crate::orm::convert;
 use crate::orm::domain::{self, Domain, Operator};
 use crate::orm::env::{ids_of, invalid_field, is_user_password, reads_row_value, Env};
 use crate::orm::order::{self, RecordRow};
-use crate::orm::schema::{Field, Model};
+use crate::orm::schema::{Field, FieldType, Model};
 use crate::orm::store::{FieldPosition, Table};
 use crate::value::{Cell, RecordList, Value};
 
@@ -223,26 +223,32 @@ fn read_records(
 ) -> OdooResult<RecordList> {
     // Field lookups and the choice between a row value and `Env::get` are
     // made once per call, not once per record.
-    let mut fields: Vec<(&Arc<Field>, bool, FieldPosition)> = Vec::new();
-    let mut ruled: Vec<Option<Arc<Model>>> = Vec::new();
+    let mut columns: Vec<Column<'_>> = Vec::new();
     for name in names {
         let Some(field) = model.field(name) else {
             continue;
         };
-        let comodel = if field.field_type.is_x2many() {
+        let ruled = if field.field_type.is_x2many() {
             let comodel = env.model(field.comodel())?;
             env.rule_domain(&comodel, Operation::Read)?.map(|_| comodel)
         } else {
             None
         };
-        let plain = reads_row_value(field) && !is_user_password(model, field) && comodel.is_none();
-        fields.push((field, plain, FieldPosition::new(name)));
-        ruled.push(comodel);
+        let column = if let Some(comodel) = ruled {
+            Column::Ruled(field, comodel)
+        } else if !reads_row_value(field) || is_user_password(model, field) {
+            Column::Computed(field)
+        } else if classic && field.field_type == FieldType::Many2one {
+            Column::Many2one(field, FieldPosition::new(name))
+        } else {
+            Column::Stored(field, FieldPosition::new(name))
+        };
+        columns.push(column);
     }
     let mut failure = None;
-    let keys = fields
+    let keys = columns
         .iter()
-        .map(|(field, ..)| field.name.clone())
+        .map(|column| column.field().name.clone())
         .collect();
     let rows = env
         .state
@@ -255,38 +261,38 @@ fn read_records(
         let Some(row) = row else {
             continue;
         };
-        let cells = fields
-            .iter()
-            .zip(&ruled)
-            .map(
-                |((field, plain, position), comodel)| match position.find(row, &field.name) {
-                    Some((index, value))
-                        if *plain && convert::read_as_stored(field, value, classic) =>
-                    {
-                        Cell::Stored(index)
+        let cells = columns.iter().map(|column| match column {
+            Column::Stored(field, position) => match position.find(row, &field.name) {
+                Some((index, _)) => Cell::Stored(index),
+                None => Cell::Owned(field.field_type.empty_value()),
+            },
+            Column::Many2one(field, position) => match position.find(row, &field.name) {
+                Some((index, value)) if convert::read_as_stored(field, value, classic) => {
+                    Cell::Stored(index)
+                }
+                Some((_, value)) => {
+                    Cell::Owned(convert::to_read(env, field, value.clone(), classic))
+                }
+                None => Cell::Owned(field.field_type.empty_value()),
+            },
+            Column::Computed(field) => Cell::Owned(convert::to_read(
+                env,
+                field,
+                env.get(model, *id, field),
+                classic,
+            )),
+            Column::Ruled(field, comodel) => {
+                let value = env.get(model, *id, field);
+                let value = match env.filter_readable(comodel, ids_of(&value)) {
+                    Ok(visible) => Value::List(visible.into_iter().map(Value::Int).collect()),
+                    Err(error) => {
+                        failure.get_or_insert(error);
+                        value
                     }
-                    Some((_, value)) if *plain => {
-                        Cell::Owned(convert::to_read(env, field, value.clone(), classic))
-                    }
-                    None if *plain => Cell::Owned(field.field_type.empty_value()),
-                    _ => {
-                        let value = env.get(model, *id, field);
-                        let value = match comodel {
-                            Some(comodel) => match env.filter_readable(comodel, ids_of(&value)) {
-                                Ok(visible) => {
-                                    Value::List(visible.into_iter().map(Value::Int).collect())
-                                }
-                                Err(error) => {
-                                    failure.get_or_insert(error);
-                                    value
-                                }
-                            },
-                            None => value,
-                        };
-                        Cell::Owned(convert::to_read(env, field, value, classic))
-                    }
-                },
-            );
+                };
+                Cell::Owned(convert::to_read(env, field, value, classic))
+            }
+        });
         debug_assert!(
             records.has_row(*id, row),
             "the records found are rows of the table read"
@@ -296,6 +302,31 @@ fn read_records(
     match failure {
         Some(error) => Err(error),
         None => Ok(records),
+    }
+}
+
+/// The way [`read_records`] reads one requested field of each record.
+enum Column<'m> {
+    /// The row's value as stored, shared with the row.
+    Stored(&'m Arc<Field>, FieldPosition),
+    /// A many2one read as `[id, display_name]`: shared with the row only
+    /// when it is unset.
+    Many2one(&'m Arc<Field>, FieldPosition),
+    /// A value that `Env::get` computes or finds elsewhere.
+    Computed(&'m Arc<Field>),
+    /// An x2many whose comodel has read rules: only the records they let
+    /// the caller see are listed.
+    Ruled(&'m Arc<Field>, Arc<Model>),
+}
+
+impl Column<'_> {
+    fn field(&self) -> &Field {
+        match self {
+            Column::Stored(field, _)
+            | Column::Many2one(field, _)
+            | Column::Computed(field)
+            | Column::Ruled(field, _) => field,
+        }
     }
 }
 

@@ -61,6 +61,12 @@ const STRUCT_CLOSE: &str = "</struct></value>\n";
 const MEMBER_OPEN: &str = "<member>\n<name>";
 const NAME_CLOSE: &str = "</name>\n";
 const MEMBER_CLOSE: &str = "</member>\n";
+// A record's members end with these pairs of closings, written with one
+// copy each.
+const STRING_MEMBER_CLOSE: &str = "</string></value>\n</member>\n";
+const INT_MEMBER_CLOSE: &str = "</int></value>\n</member>\n";
+const TRUE_MEMBER_CLOSE: &str = "<value><boolean>1</boolean></value>\n</member>\n";
+const FALSE_MEMBER_CLOSE: &str = "<value><boolean>0</boolean></value>\n</member>\n";
 
 /// The longest `int` text XML-RPC carries, `-2147483648`.
 const MAX_INT_LEN: usize = 11;
@@ -252,30 +258,74 @@ fn write_array(out: &mut String, items: &[Value], depth: usize) -> Result<(), Py
     Ok(())
 }
 
-/// Writes a list of records as an array of structs. Each key's member
-/// opening is escaped and assembled once for all the records.
+/// The markup that opens one key's member in each record, assembled once
+/// for all the records, with the value's opening tag for the kinds that
+/// records mostly hold.
+struct MemberOpenings {
+    /// `<member>`, the escaped name and `</name>`.
+    plain: String,
+    /// `plain` followed by a string value's opening.
+    string: String,
+    /// `plain` followed by an integer value's opening.
+    int: String,
+}
+
+impl MemberOpenings {
+    fn new(key: &str) -> Self {
+        let mut plain = String::from(MEMBER_OPEN);
+        push_escaped(&mut plain, key, false);
+        plain.push_str(NAME_CLOSE);
+        MemberOpenings {
+            string: format!("{plain}{STRING_OPEN}"),
+            int: format!("{plain}{INT_OPEN}"),
+            plain,
+        }
+    }
+}
+
+/// Writes a list of records as an array of structs. Records mostly hold
+/// strings, integers and booleans, so those are written with their
+/// member's markup in fewer copies. Other values are written as
+/// [`write_struct`] writes them.
 #[inline(never)]
 fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result<(), PyException> {
     out.push_str(ARRAY_OPEN);
     if !records.is_empty() {
         check_depth(depth + 1)?;
     }
-    let openings: Vec<String> = records
+    let openings: Vec<MemberOpenings> = records
         .keys()
         .iter()
-        .map(|key| {
-            let mut opening = String::from(MEMBER_OPEN);
-            push_escaped(&mut opening, key, false);
-            opening.push_str(NAME_CLOSE);
-            opening
-        })
+        .map(|key| MemberOpenings::new(key))
         .collect();
     for record in records.values() {
         out.push_str(STRUCT_OPEN);
         for (opening, item) in openings.iter().zip(record) {
-            out.push_str(opening);
-            write_value(out, item, depth + 2)?;
-            out.push_str(MEMBER_CLOSE);
+            match item {
+                Value::Str(text) => {
+                    out.push_str(&opening.string);
+                    push_escaped(out, text, true);
+                    out.push_str(STRING_MEMBER_CLOSE);
+                }
+                Value::Int(number) if i32::try_from(*number).is_ok() => {
+                    out.push_str(&opening.int);
+                    out.push_str(itoa::Buffer::new().format(*number));
+                    out.push_str(INT_MEMBER_CLOSE);
+                }
+                Value::Bool(flag) => {
+                    out.push_str(&opening.plain);
+                    out.push_str(if *flag {
+                        TRUE_MEMBER_CLOSE
+                    } else {
+                        FALSE_MEMBER_CLOSE
+                    });
+                }
+                _ => {
+                    out.push_str(&opening.plain);
+                    write_value(out, item, depth + 2)?;
+                    out.push_str(MEMBER_CLOSE);
+                }
+            }
         }
         out.push_str(STRUCT_CLOSE);
     }
@@ -369,6 +419,14 @@ mod tests {
 
     use super::*;
     use crate::value::sample_records;
+
+    #[test]
+    fn member_closings_are_their_parts() {
+        assert_eq!(STRING_MEMBER_CLOSE, format!("{STRING_CLOSE}{MEMBER_CLOSE}"));
+        assert_eq!(INT_MEMBER_CLOSE, format!("{INT_CLOSE}{MEMBER_CLOSE}"));
+        assert_eq!(TRUE_MEMBER_CLOSE, format!("{TRUE}{MEMBER_CLOSE}"));
+        assert_eq!(FALSE_MEMBER_CLOSE, format!("{FALSE}{MEMBER_CLOSE}"));
+    }
 
     #[test]
     fn records_written_as_structs() {

@@ -46,9 +46,9 @@ impl std::fmt::Display for OutOfRange {
 
 impl std::error::Error for OutOfRange {}
 
-/// Appends the last `width` decimal digits of `number`, zero-padded. The
-/// clock keeps years from 1 to 9999, so four digits hold every year.
+/// Appends `number` in decimal, zero-padded to at least `width` digits.
 fn push_digits(text: &mut String, number: u32, width: u32) {
+    let width = width.max(number.checked_ilog10().unwrap_or(0) + 1);
     for place in (0..width).rev() {
         let digit = number / 10u32.pow(place) % 10;
         text.push(char::from(
@@ -192,5 +192,20 @@ mod tests {
             frozen_at("9999-12-31 23:59:59").now_text(),
             "9999-12-31 23:59:59"
         );
+    }
+
+    /// A running clock set near the end of 9999 passes it, so its year
+    /// can have five digits. Cut to four, it would read as year 0.
+    #[test]
+    fn digits_widen_past_the_width() {
+        let written = |number, width| {
+            let mut text = String::new();
+            push_digits(&mut text, number, width);
+            text
+        };
+        assert_eq!(written(10_000, 4), "10000");
+        assert_eq!(written(7, 2), "07");
+        assert_eq!(written(0, 4), "0000");
+        assert_eq!(written(59, 2), "59");
     }
 }

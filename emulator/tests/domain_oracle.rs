@@ -12,6 +12,9 @@
 //! record's own columns, and set by set when a leaf has a dotted path
 //! (`parent_id.name`). The generated domains mix both kinds of leaf, so
 //! the oracle checks both evaluators. `child_of` leaves cover hierarchies.
+//! `in` leaves on `id`, on the many2one `parent_id` (with `False` for
+//! unset) and on `ref`, a character column with a unique constraint,
+//! cover lists of ids and values, some of which match no record.
 //!
 //! The seed is random unless `PROPTEST_RNG_SEED` is set; a failure prints
 //! it with the shrunk case.
@@ -37,6 +40,8 @@ struct Contact {
     is_company: bool,
     /// Index of an earlier contact.
     parent: Option<usize>,
+    /// Whether the contact has the reference `R<index>`.
+    has_ref: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -54,6 +59,13 @@ enum Leaf {
     ParentName(&'static str),
     /// `id child_of contact`: the contact and its descendants.
     ChildOf(usize),
+    /// `id in` these record ids, some of which may not exist.
+    IdIn(Vec<i64>),
+    /// `parent_id in` these contacts, `None` written as `False`.
+    ParentIn(Vec<Option<usize>>),
+    /// `ref in` the references of these contact indexes (`R<index>`),
+    /// or `ref =` one of them when there is exactly one.
+    RefIn(Vec<usize>),
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +110,17 @@ fn leaf(contacts: usize) -> impl Strategy<Value = Leaf> {
         prop::option::of(0..contacts).prop_map(Leaf::Parent),
         prop::sample::select(NAMES.to_vec()).prop_map(Leaf::ParentName),
         (0..contacts).prop_map(Leaf::ChildOf),
+        keyed_leaf(contacts),
+    ]
+}
+
+/// Generates a leaf on `id`, `parent_id` or `ref`, by value or by list.
+fn keyed_leaf(contacts: usize) -> impl Strategy<Value = Leaf> {
+    prop_oneof![
+        vec(1..contacts as i64 + 3, 0..4).prop_map(Leaf::IdIn),
+        vec(prop::option::of(0..contacts), 0..3).prop_map(Leaf::ParentIn),
+        vec(0..contacts + 1, 1..3).prop_map(Leaf::RefIn),
+        prop::option::of(0..contacts).prop_map(Leaf::Parent),
     ]
 }
 
@@ -123,6 +146,7 @@ fn contacts() -> impl Strategy<Value = Vec<Contact>> {
             any::<bool>(),
             any::<prop::sample::Index>(),
             any::<bool>(),
+            any::<bool>(),
         ),
         1..8,
     )
@@ -130,22 +154,33 @@ fn contacts() -> impl Strategy<Value = Vec<Contact>> {
         rows.into_iter()
             .enumerate()
             .map(
-                |(i, (name, email, employees, is_company, parent, has_parent))| Contact {
+                |(i, (name, email, employees, is_company, parent, has_parent, has_ref))| Contact {
                     name,
                     email,
                     employees,
                     is_company,
                     parent: (has_parent && i > 0).then(|| parent.index(i)),
+                    has_ref,
                 },
             )
             .collect()
     })
 }
 
+/// Contacts and a domain, which half the time is a leaf on `id`,
+/// `parent_id` or `ref` joined with `&` to the rest, as searches by
+/// external id or by parent usually are.
 fn world() -> impl Strategy<Value = (Vec<Contact>, Node)> {
     contacts().prop_flat_map(|contacts| {
         let count = contacts.len();
-        (Just(contacts), node(count))
+        let anchored = prop::option::of(keyed_leaf(count));
+        (Just(contacts), node(count), anchored).prop_map(|(contacts, node, anchor)| {
+            let node = match anchor {
+                Some(leaf) => Node::And(Box::new(Node::Leaf(leaf)), Box::new(node)),
+                None => node,
+            };
+            (contacts, node)
+        })
     })
 }
 
@@ -153,7 +188,7 @@ fn world() -> impl Strategy<Value = (Vec<Contact>, Node)> {
 /// apply, and one admin user.
 fn profile_yaml(contacts: &[Contact]) -> String {
     let mut yaml = String::from(
-        "name: oracle\nodoo_version: \"17.0\"\ndatabase: oracle\nmodels:\n  res.partner:\n    description: Contact\n    fields:\n      name: {type: char}\n      email: {type: char}\n      employees: {type: integer}\n      is_company: {type: boolean}\n      parent_id: {type: many2one, relation: res.partner}\n  res.users:\n    description: User\n    fields:\n      name: {type: char}\n      login: {type: char, required: true}\n      active: {type: boolean, default: true}\nusers:\n  - {id: 1, login: __system__, active: false}\n  - {id: 2, login: admin, password: admin}\nrecords:\n  res.partner:\n",
+        "name: oracle\nodoo_version: \"17.0\"\ndatabase: oracle\nmodels:\n  res.partner:\n    description: Contact\n    fields:\n      name: {type: char}\n      email: {type: char}\n      employees: {type: integer}\n      is_company: {type: boolean}\n      parent_id: {type: many2one, relation: res.partner}\n      ref: {type: char}\n    constraints:\n      - {name: ref_uniq, unique: [ref], message: The reference must be unique.}\n  res.users:\n    description: User\n    fields:\n      name: {type: char}\n      login: {type: char, required: true}\n      active: {type: boolean, default: true}\nusers:\n  - {id: 1, login: __system__, active: false}\n  - {id: 2, login: admin, password: admin}\nrecords:\n  res.partner:\n",
     );
     for (i, contact) in contacts.iter().enumerate() {
         let mut fields = vec![
@@ -169,6 +204,9 @@ fn profile_yaml(contacts: &[Contact]) -> String {
         fields.push(format!("is_company: {}", contact.is_company));
         if let Some(parent) = contact.parent {
             fields.push(format!("parent_id: t.c{parent}"));
+        }
+        if contact.has_ref {
+            fields.push(format!("ref: R{i}"));
         }
         yaml.push_str(&format!("    - {{{}}}\n", fields.join(", ")));
     }
@@ -213,6 +251,28 @@ fn leaf_value(leaf: &Leaf) -> Value {
         ),
         Leaf::ParentName(name) => triple("parent_id.name", "=", Value::from(*name)),
         Leaf::ChildOf(i) => triple("id", "child_of", Value::Int(*i as i64 + 1)),
+        Leaf::IdIn(ids) => triple(
+            "id",
+            "in",
+            Value::List(ids.iter().copied().map(Value::Int).collect()),
+        ),
+        Leaf::ParentIn(parents) => {
+            let ids = parents
+                .iter()
+                .map(|p| p.map_or(Value::Bool(false), |i| Value::Int(i as i64 + 1)))
+                .collect();
+            triple("parent_id", "in", Value::List(ids))
+        }
+        Leaf::RefIn(indexes) => {
+            let refs: Vec<Value> = indexes
+                .iter()
+                .map(|i| Value::from(format!("R{i}")))
+                .collect();
+            match refs.as_slice() {
+                [one] => triple("ref", "=", one.clone()),
+                _ => triple("ref", "in", Value::List(refs)),
+            }
+        }
     }
 }
 
@@ -312,6 +372,9 @@ fn oracle_leaf(leaf: &Leaf, contacts: &[Contact], index: usize) -> bool {
             }
             false
         }
+        Leaf::IdIn(ids) => ids.contains(&(index as i64 + 1)),
+        Leaf::ParentIn(parents) => parents.contains(&contact.parent),
+        Leaf::RefIn(indexes) => contact.has_ref && indexes.contains(&index),
     }
 }
 

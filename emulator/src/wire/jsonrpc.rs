@@ -9,9 +9,9 @@
 //! error. A result of `None` is sent with no `result` member at all.
 //!
 //! Where it differs from Odoo 17: `NaN` and `Infinity` in a request are
-//! invalid JSON here (Python's parser takes them), nesting deeper than 128
-//! levels is invalid JSON here (Python allows about 1000), and integers
-//! beyond 64 bits become floats.
+//! invalid JSON here (Python's parser takes them), the nesting at which a
+//! request raises `RecursionError` is an estimate of Python's (see
+//! [`PYTHON_JSON_DEPTH`]), and integers beyond 64 bits become floats.
 
 use crate::value::{Dict, Value};
 

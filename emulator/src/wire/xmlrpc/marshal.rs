@@ -68,6 +68,14 @@ const INT_MEMBER_CLOSE: &str = "</int></value>\n</member>\n";
 const TRUE_MEMBER_CLOSE: &str = "<value><boolean>1</boolean></value>\n</member>\n";
 const FALSE_MEMBER_CLOSE: &str = "<value><boolean>0</boolean></value>\n</member>\n";
 
+/// The maximum number of bytes [`encode_response`] reserves before writing. The
+/// estimate of a record list extrapolates from its first record, so one
+/// large first record among many small ones would otherwise reserve far
+/// more than the document needs, enough to abort the process when the
+/// allocation fails. A larger document grows the buffer as it is
+/// written.
+const MAX_PRESIZED_LEN: usize = 8 * 1024 * 1024;
+
 /// The longest `int` text XML-RPC carries, `-2147483648`.
 const MAX_INT_LEN: usize = 11;
 /// The maximum length of a float's `repr()`, as in `-2.2250738585072014e-308`.
@@ -90,7 +98,8 @@ pub fn encode_response(value: &Value) -> Result<String, PyException> {
     // Sizing the buffer up front saves the copies that growing it makes,
     // which for a page of records cost several times the extra walk.
     let markup_len = HEADER.len() + PARAMS_OPEN.len() + PARAMS_CLOSE.len() + FOOTER.len();
-    let mut out = String::with_capacity(markup_len + estimated_len(value, 0));
+    let estimate = (markup_len + estimated_len(value, 0)).min(MAX_PRESIZED_LEN);
+    let mut out = String::with_capacity(estimate);
     out.push_str(HEADER);
     out.push_str(PARAMS_OPEN);
     write_value(&mut out, value, 0)?;
@@ -378,7 +387,8 @@ fn estimated_len(value: &Value, depth: usize) -> usize {
                 .records()
                 .next()
                 .map_or(0, |record| estimated_struct_len(record, depth + 1));
-            ARRAY_OPEN.len() + first_len * records.len() * 5 / 4 + ARRAY_CLOSE.len()
+            let structs_len = first_len.saturating_mul(records.len()).saturating_mul(5) / 4;
+            ARRAY_OPEN.len() + structs_len + ARRAY_CLOSE.len()
         }
         Value::IntMap(_) => STRUCT_OPEN.len() + STRUCT_CLOSE.len(),
     }
@@ -418,7 +428,28 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::value::sample_records;
+    use crate::value::{sample_records, Cell};
+    use std::sync::Arc;
+
+    /// One record with a large text before thousands of small ones: the
+    /// estimate from the first record is about a thousand times the
+    /// document, so the buffer reserved up front is capped.
+    #[test]
+    fn large_first_record_reserves_a_capped_buffer() {
+        let mut records = RecordList::new(vec!["comment".into()]);
+        records.push_row(
+            Arc::default(),
+            [Cell::Owned(Value::Str("x".repeat(1 << 20)))],
+        );
+        for _ in 0..4000 {
+            records.push_row(Arc::default(), [Cell::Owned(Value::Str("y".into()))]);
+        }
+        let records = Value::Records(records);
+        assert!(estimated_len(&records, 0) > 1 << 32);
+        let written = encode_response(&records).expect("records encode");
+        assert!(written.capacity() <= MAX_PRESIZED_LEN.max(2 * written.len()));
+        assert_eq!(Ok(written), encode_response(&records.expand_records()));
+    }
 
     #[test]
     fn member_closings_are_their_parts() {

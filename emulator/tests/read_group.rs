@@ -210,6 +210,31 @@ fn explicit_functions_aggregate_any_column() {
     }
 }
 
+/// Without a groupby, Odoo 17's query returns one row even when no record
+/// matches, with a count of 0 and each aggregate's empty value.
+#[test]
+fn no_groupby_returns_one_empty_group() {
+    let emulator = emulator("17.0");
+    let fields = [
+        "color",
+        "emails:count(email)",
+        "colors:array_agg(color)",
+        "first:min(name)",
+    ];
+    let groups = read_group(&emulator, &fields, &[], true).expect("read_group");
+    assert_eq!(groups.len(), 1);
+    let expected = [
+        ("__count", Value::Int(0)),
+        ("color", Value::Bool(false)),
+        ("emails", Value::Int(0)),
+        ("colors", Value::List(Vec::new())),
+        ("first", Value::Bool(false)),
+    ];
+    for (key, value) in expected {
+        assert_eq!(groups[0].get(key), Some(&value), "{key}");
+    }
+}
+
 /// Odoo 17 keys its aggregates by output name in a dict, so a later
 /// specification replaces an earlier one with the same name.
 #[test]

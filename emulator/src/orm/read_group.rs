@@ -62,6 +62,11 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
             .collect();
         groups.entry(key).or_default().push(id);
     }
+    if groupbys.is_empty() {
+        // Without GROUP BY, PostgreSQL returns one row even when no record
+        // matches: a count of 0 and the other aggregates unset.
+        groups.entry(Vec::new()).or_default();
+    }
     let mut rows = Vec::new();
     for (key, members) in groups {
         let mut row = Dict::default();

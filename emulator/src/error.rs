@@ -59,6 +59,13 @@ pub enum ErrorKind {
     /// `psycopg2.errors.NumericValueOutOfRange` (SQLSTATE 22003), for an
     /// integer beyond the 32 bits of an `int4` column.
     NumericValueOutOfRange,
+    /// `psycopg2.errors.UndefinedFunction` (SQLSTATE 42883), for a function
+    /// that has no version for its argument's type, such as `sum` of a
+    /// text column.
+    UndefinedFunction,
+    /// `psycopg2.errors.UndefinedColumn` (SQLSTATE 42703), for a field that
+    /// Odoo treats as a column but that has none, such as a one2many.
+    UndefinedColumn,
     /// `odoo.exceptions.RedirectWarning`.
     RedirectWarning,
     /// Python's `NameError`, for an unknown `object` service method.
@@ -106,6 +113,8 @@ impl ErrorKind {
                 "psycopg2.errors.InvalidRowCountInResultOffsetClause"
             }
             ErrorKind::NumericValueOutOfRange => "psycopg2.errors.NumericValueOutOfRange",
+            ErrorKind::UndefinedFunction => "psycopg2.errors.UndefinedFunction",
+            ErrorKind::UndefinedColumn => "psycopg2.errors.UndefinedColumn",
             ErrorKind::NotFound => "werkzeug.exceptions.NotFound",
             ErrorKind::NameError => "builtins.NameError",
             ErrorKind::Exception => "builtins.Exception",
@@ -128,6 +137,8 @@ impl ErrorKind {
             | ErrorKind::InvalidRowCountInLimitClause
             | ErrorKind::InvalidRowCountInResultOffsetClause
             | ErrorKind::NumericValueOutOfRange
+            | ErrorKind::UndefinedFunction
+            | ErrorKind::UndefinedColumn
             | ErrorKind::OperationalError => name,
             _ => name.rsplit('.').next().unwrap_or(name),
         }
@@ -238,6 +249,25 @@ impl OdooError {
     /// `int4` column, the type of Odoo's integer fields.
     pub fn integer_out_of_range() -> Self {
         Self::new(ErrorKind::NumericValueOutOfRange, "integer out of range\n")
+    }
+
+    /// Returns PostgreSQL's error for a function with no version for its
+    /// argument's type, such as `sum(character varying)`.
+    // NOTE: PostgreSQL's message goes on with the line of the query and a
+    // hint, here and in `undefined_column`. Both return the first line only.
+    pub fn undefined_function(function: &str, argument_type: &str) -> Self {
+        Self::new(
+            ErrorKind::UndefinedFunction,
+            format!("function {function}({argument_type}) does not exist\n"),
+        )
+    }
+
+    /// Returns PostgreSQL's error for a column that the table `alias` lacks.
+    pub fn undefined_column(alias: &str, column: &str) -> Self {
+        Self::new(
+            ErrorKind::UndefinedColumn,
+            format!("column {alias}.{column} does not exist\n"),
+        )
     }
 
     /// Returns PostgreSQL's serialization failure under concurrent writes.

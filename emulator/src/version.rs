@@ -61,6 +61,27 @@ impl Version {
         self.major >= 16
     }
 
+    /// Tells whether `read_group` checks its aggregates as Odoo 17's
+    /// `_read_group_select` does (17.0 on), raising `ValueError`s such as
+    /// `Invalid aggregate method 'foo' for 'name:foo'.`. Before, 16.0's
+    /// `_read_group_raw` raised `UserError`s such as `Invalid aggregation
+    /// function 'foo'.` and had no `recordset` aggregate.
+    pub fn has_read_group_select(self) -> bool {
+        self.major >= 17
+    }
+
+    /// Tells whether `_field_to_sql` reads a related field that is not
+    /// stored through joins (18.0 on), so that `read_group` can aggregate
+    /// it. It reports the other unstored fields, many2many fields included,
+    /// as `Cannot convert res.partner.x to SQL because it is not stored`.
+    /// In 17.0 every unstored field fails with `Cannot convert field
+    /// res.partner.x to SQL`, and a many2many joins its relation table.
+    // NOTE: read in 18.0's `odoo/models.py`. Profiles of 19.0 get the same
+    // behaviour, which is not checked against 19.0's source.
+    pub fn joins_related_fields_in_sql(self) -> bool {
+        self.major >= 18
+    }
+
     /// Python 3.10 and later, which Odoo 17 requires, prefix method names in
     /// argument errors with the class: `BaseModel.read() got ...`.
     pub fn qualified_type_errors(self) -> bool {

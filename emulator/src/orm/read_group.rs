@@ -2,14 +2,17 @@
 //!
 //! Supports grouping by stored fields (many2one groups read as
 //! `[id, display_name]`), date granularities `day`, `week`, `month`,
-//! `quarter` and `year`, the `sum`, `min`, `max`, `avg` and `count`
-//! aggregates, and lazy grouping. Group labels for dates use English month
-//! names whatever the context's `lang`.
+//! `quarter` and `year`, the aggregates of [`aggregate`], and lazy
+//! grouping. Group labels for dates use English month names whatever the
+//! context's `lang`.
+
+mod aggregate;
+mod function;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::error::{OdooError, OdooResult};
+use crate::error::OdooResult;
 use crate::orm::domain::{compare_values, Domain, Operator};
 use crate::orm::methods::{row_count_arg, string_list};
 use crate::orm::schema::{FieldType, Model};
@@ -22,12 +25,6 @@ struct GroupBy {
     spec: String,
     field: String,
     granularity: Option<String>,
-}
-
-struct Aggregate {
-    alias: String,
-    field: String,
-    function: String,
 }
 
 /// `read_group(domain, fields, groupby, offset=0, limit=None,
@@ -44,7 +41,9 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
     if lazy {
         groupbys.truncate(1);
     }
-    let aggregates = parse_aggregates(model, string_list(bound.get("fields"))?, &groupbys)?;
+    let count_key = aggregate::count_key(env, &groupbys, lazy);
+    let fields = string_list(bound.get("fields"))?;
+    let plan = aggregate::plan(env, model, &fields, &groupbys, count_key)?;
     let ids = search::search(
         env,
         model,
@@ -53,6 +52,7 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
             ..Query::default()
         },
     )?;
+    let aggregates = plan.select(env, model, &groupbys)?;
 
     let mut groups: BTreeMap<Vec<GroupKey>, Vec<i64>> = BTreeMap::new();
     for id in ids {
@@ -62,11 +62,11 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
             .collect();
         groups.entry(key).or_default().push(id);
     }
-    let count_key = if lazy && !groupbys.is_empty() {
-        format!("{}_count", groupbys[0].spec)
-    } else {
-        "__count".to_owned()
-    };
+    if groupbys.is_empty() {
+        // Without GROUP BY, PostgreSQL returns one row even when no record
+        // matches: a count of 0 and the other aggregates unset.
+        groups.entry(Vec::new()).or_default();
+    }
     let mut rows = Vec::new();
     for (key, members) in groups {
         let mut row = Dict::default();
@@ -75,13 +75,8 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
             row.insert(groupby.spec.clone(), group_label(env, model, groupby, part));
             group_domain.push(Domain::leaf(&groupby.field, Operator::Eq, part.raw.clone()));
         }
-        row.insert(count_key.clone(), Value::Int(members.len() as i64));
-        for aggregate in &aggregates {
-            row.insert(
-                aggregate.alias.clone(),
-                aggregate_value(env, model, aggregate, &members),
-            );
-        }
+        let group_rows = aggregates.rows(env, model, &members)?;
+        row.extend(aggregates.values(env, model, &group_rows));
         row.insert("__domain".to_owned(), domain_value(&groupbys, &key));
         if lazy && !remaining.is_empty() {
             row.insert(
@@ -178,53 +173,6 @@ fn parse_groupbys(model: &Model, specs: Vec<String>) -> OdooResult<Vec<GroupBy>>
         .collect()
 }
 
-fn parse_aggregates(
-    model: &Model,
-    specs: Vec<String>,
-    groupbys: &[GroupBy],
-) -> OdooResult<Vec<Aggregate>> {
-    let mut result = Vec::new();
-    for spec in specs {
-        let (alias, rest) = match spec.split_once(':') {
-            Some((alias, rest)) => (alias.to_owned(), Some(rest.to_owned())),
-            None => (spec.clone(), None),
-        };
-        let (function, field) = match rest {
-            Some(rest) => match rest.split_once('(') {
-                Some((function, field)) => {
-                    (function.to_owned(), field.trim_end_matches(')').to_owned())
-                }
-                None => (rest, alias.clone()),
-            },
-            None => ("sum".to_owned(), alias.clone()),
-        };
-        if groupbys.iter().any(|g| g.field == field) || alias == "__count" {
-            continue;
-        }
-        let Some(definition) = model.field(&field) else {
-            return Err(crate::orm::env::invalid_field(&field, &model.name));
-        };
-        let numeric = matches!(
-            definition.field_type,
-            FieldType::Integer | FieldType::Float | FieldType::Monetary
-        );
-        if !numeric && function != "count" {
-            continue;
-        }
-        if !["sum", "min", "max", "avg", "count"].contains(&function.as_str()) {
-            return Err(OdooError::value(format!(
-                "Invalid aggregation function {function:?}."
-            )));
-        }
-        result.push(Aggregate {
-            alias,
-            field,
-            function,
-        });
-    }
-    Ok(result)
-}
-
 fn group_key(env: &Env<'_>, model: &Model, id: i64, groupby: &GroupBy) -> GroupKey {
     let raw = env.get_by_name(model, id, &groupby.field);
     let raw = match (&groupby.granularity, raw.as_str()) {
@@ -277,29 +225,6 @@ fn date_label(text: &str, granularity: &str) -> String {
         "month" => date.format("%B %Y").to_string(),
         "week" => format!("W{} {}", date.iso_week().week(), date.iso_week().year()),
         _ => date.format("%d %b %Y").to_string(),
-    }
-}
-
-fn aggregate_value(env: &Env<'_>, model: &Model, aggregate: &Aggregate, members: &[i64]) -> Value {
-    let values: Vec<f64> = members
-        .iter()
-        .filter_map(|id| env.get_by_name(model, *id, &aggregate.field).as_f64())
-        .collect();
-    let integer = model
-        .field(&aggregate.field)
-        .is_some_and(|f| f.field_type == FieldType::Integer);
-    let result = match aggregate.function.as_str() {
-        "count" => return Value::Int(values.len() as i64),
-        "min" => values.iter().copied().fold(f64::INFINITY, f64::min),
-        "max" => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        "avg" if !values.is_empty() => values.iter().sum::<f64>() / values.len() as f64,
-        "avg" => 0.0,
-        _ => values.iter().sum(),
-    };
-    if integer && aggregate.function != "avg" {
-        Value::Int(result as i64)
-    } else {
-        Value::Float(result)
     }
 }
 

@@ -240,6 +240,20 @@ impl Field {
         !self.automatic && self.compute.is_none() && (self.related.is_none() || !self.readonly)
     }
 
+    /// Returns the aggregate function that `read_group` applies when its
+    /// `fields` name the field bare: Odoo's `group_operator`, called
+    /// `aggregator` from 18.0. Odoo gives `sum` to integer, float and
+    /// monetary fields, except the `id` field and an integer field named
+    /// `sequence`, and none to other types. The profile format cannot
+    /// declare another one.
+    pub fn group_operator(&self) -> Option<&'static str> {
+        match self.field_type {
+            FieldType::Integer if self.name == "id" || self.name == "sequence" => None,
+            FieldType::Integer | FieldType::Float | FieldType::Monetary => Some("sum"),
+            _ => None,
+        }
+    }
+
     pub fn comodel(&self) -> &str {
         self.relation.as_deref().unwrap_or_default()
     }

@@ -1,0 +1,495 @@
+//! `read_group`'s `fields` argument: which fields a bare name aggregates,
+//! the `name:function` and `alias:function(field)` forms, and the errors
+//! of bad specifications. Each test names the Odoo release whose
+//! `odoo/models.py` it follows.
+
+mod support;
+
+use odoo_emulator::profile::Profile;
+use odoo_emulator::service::Emulator;
+use odoo_emulator::{Dict, ErrorKind, OdooResult, Value};
+use support::execute_kw;
+
+/// Returns an emulator of the built-in base with `odoo_version` set to
+/// `version`.
+fn emulator(version: &str) -> Emulator {
+    let yaml = format!("name: v\nextends: odoo-17\nodoo_version: \"{version}\"\ndatabase: demo\n");
+    let profile = Profile::from_yaml("read-group.yaml", &yaml).expect("the profile loads");
+    Emulator::from_profiles(vec![(None, profile)]).expect("one database")
+}
+
+fn strings(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|item| Value::from(*item)).collect())
+}
+
+/// Returns the domain that finds the partners that [`partners`] creates.
+fn test_partners() -> Value {
+    Value::List(vec![strings(&["ref", "=", "read-group"])])
+}
+
+/// Creates three partners: the companies `beta` (color 3, an email, the
+/// tags Desk Manufacturers and Office Supplies) and `Alpha` (color 4, no
+/// email, no tag), and the person `gamma` (color 5, an email, the tag
+/// Services). Returns their ids in that order.
+fn partners(emulator: &Emulator) -> [i64; 3] {
+    let tags = |names: &[&str]| -> Value {
+        let domain = Value::List(vec![Value::List(vec![
+            Value::from("name"),
+            Value::from("in"),
+            strings(names),
+        ])]);
+        let found = execute_kw(
+            emulator,
+            "res.partner.category",
+            "search",
+            vec![domain],
+            Dict::default(),
+        );
+        let ids = found.expect("search the tags");
+        assert_eq!(
+            ids.as_list().map(<[Value]>::len),
+            Some(names.len()),
+            "tags {names:?}"
+        );
+        Value::List(vec![Value::List(vec![Value::Int(6), Value::Int(0), ids])])
+    };
+    let rows = [
+        (
+            "beta",
+            3,
+            Value::from("b@example.com"),
+            true,
+            tags(&["Desk Manufacturers", "Office Supplies"]),
+        ),
+        ("Alpha", 4, Value::Bool(false), true, tags(&[])),
+        (
+            "gamma",
+            5,
+            Value::from("g@example.com"),
+            false,
+            tags(&["Services"]),
+        ),
+    ];
+    rows.map(|(name, color, email, is_company, category_id)| {
+        let vals = Dict::from_iter([
+            ("name".to_owned(), Value::from(name)),
+            ("ref".to_owned(), Value::from("read-group")),
+            ("color".to_owned(), Value::Int(color)),
+            ("email".to_owned(), email),
+            ("is_company".to_owned(), Value::Bool(is_company)),
+            ("category_id".to_owned(), category_id),
+        ]);
+        let created = execute_kw(
+            emulator,
+            "res.partner",
+            "create",
+            vec![Value::Dict(vals)],
+            Dict::default(),
+        );
+        created.expect("create a partner").as_i64().expect("an id")
+    })
+}
+
+/// Calls `read_group` on the test partners.
+fn read_group(
+    emulator: &Emulator,
+    fields: &[&str],
+    groupby: &[&str],
+    lazy: bool,
+) -> OdooResult<Vec<Dict>> {
+    let kwargs = Dict::from_iter([("lazy".to_owned(), Value::Bool(lazy))]);
+    let args = vec![test_partners(), strings(fields), strings(groupby)];
+    let groups = execute_kw(emulator, "res.partner", "read_group", args, kwargs)?;
+    let groups = groups.as_list().expect("a list of groups");
+    Ok(groups
+        .iter()
+        .map(|group| group.as_dict().expect("a dict").clone())
+        .collect())
+}
+
+/// Returns the group whose `is_company` is `is_company`.
+fn company_group(groups: &[Dict], is_company: bool) -> &Dict {
+    groups
+        .iter()
+        .find(|group| group.get("is_company") == Some(&Value::Bool(is_company)))
+        .unwrap_or_else(|| panic!("no group with is_company {is_company} in {groups:?}"))
+}
+
+fn keys(group: &Dict) -> Vec<&str> {
+    group.keys().map(String::as_str).collect()
+}
+
+/// Odoo 17 aggregates a bare name only for a stored field with a group
+/// operator, so `sale_order_count` (computed), `name` and `id` are
+/// skipped without an error.
+#[test]
+fn bare_names_skip_fields_without_stored_sum() {
+    let emulator = emulator("17.0");
+    partners(&emulator);
+    let fields = ["color", "sale_order_count", "name", "id", "display_name"];
+    let groups = read_group(&emulator, &fields, &["is_company"], true).expect("read_group");
+    assert_eq!(groups.len(), 2);
+    let companies = company_group(&groups, true);
+    assert_eq!(
+        keys(companies),
+        ["is_company", "is_company_count", "color", "__domain"]
+    );
+    assert_eq!(companies.get("color"), Some(&Value::Int(7)));
+    assert_eq!(companies.get("is_company_count"), Some(&Value::Int(2)));
+    let people = company_group(&groups, false);
+    assert_eq!(people.get("color"), Some(&Value::Int(5)));
+}
+
+/// Odoo 17 compares a bare name with the groupby specifications, and
+/// skips it when grouping by it.
+#[test]
+fn bare_groupby_field_is_not_aggregated() {
+    let emulator = emulator("17.0");
+    let ids = partners(&emulator);
+    let vals = Dict::from_iter([("color".to_owned(), Value::Int(6))]);
+    let args = vec![Value::List(ids.map(Value::Int).to_vec()), Value::Dict(vals)];
+    execute_kw(&emulator, "res.partner", "write", args, Dict::default()).expect("write");
+    let groups = read_group(&emulator, &["color"], &["color"], true).expect("read_group");
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].get("color"), Some(&Value::Int(6)));
+    assert_eq!(groups[0].get("color_count"), Some(&Value::Int(3)));
+}
+
+/// Odoo 17 runs each function as PostgreSQL does: `min` and `max` of
+/// text compare in the `C` collation, counts skip `NULL`, and `array_agg`
+/// and `recordset` list the rows in id order.
+#[test]
+fn explicit_functions_aggregate_any_column() {
+    let emulator = emulator("17.0");
+    let [beta, alpha, gamma] = partners(&emulator);
+    let fields = [
+        "first:min(name)",
+        "last:max(name)",
+        "emails:count(email)",
+        "colors:count_distinct(color)",
+        "all_colors:array_agg(color)",
+        "all_emails:array_agg(email)",
+        "records:recordset(id)",
+        "color:avg",
+        "top:max(color)",
+        "companies:bool_or(is_company)",
+        "all_companies:bool_and(is_company)",
+    ];
+    let groups = read_group(&emulator, &fields, &[], true).expect("read_group");
+    assert_eq!(groups.len(), 1);
+    let group = &groups[0];
+    let expected = [
+        ("__count", Value::Int(3)),
+        ("first", Value::from("Alpha")),
+        ("last", Value::from("gamma")),
+        ("emails", Value::Int(2)),
+        ("colors", Value::Int(3)),
+        (
+            "all_colors",
+            Value::List(vec![Value::Int(3), Value::Int(4), Value::Int(5)]),
+        ),
+        (
+            "all_emails",
+            Value::List(vec![
+                Value::from("b@example.com"),
+                Value::None,
+                Value::from("g@example.com"),
+            ]),
+        ),
+        (
+            "records",
+            Value::List(vec![Value::Int(beta), Value::Int(alpha), Value::Int(gamma)]),
+        ),
+        ("color", Value::Float(4.0)),
+        ("top", Value::Int(5)),
+        ("companies", Value::Bool(true)),
+        ("all_companies", Value::Bool(false)),
+    ];
+    for (key, value) in expected {
+        assert_eq!(group.get(key), Some(&value), "{key}");
+    }
+}
+
+/// Without a groupby, Odoo 17's query returns one row even when no record
+/// matches, with a count of 0 and each aggregate's empty value.
+#[test]
+fn no_groupby_returns_one_empty_group() {
+    let emulator = emulator("17.0");
+    let fields = [
+        "color",
+        "emails:count(email)",
+        "colors:array_agg(color)",
+        "first:min(name)",
+    ];
+    let groups = read_group(&emulator, &fields, &[], true).expect("read_group");
+    assert_eq!(groups.len(), 1);
+    let expected = [
+        ("__count", Value::Int(0)),
+        ("color", Value::Bool(false)),
+        ("emails", Value::Int(0)),
+        ("colors", Value::List(Vec::new())),
+        ("first", Value::Bool(false)),
+    ];
+    for (key, value) in expected {
+        assert_eq!(groups[0].get(key), Some(&value), "{key}");
+    }
+}
+
+/// Odoo 17 keys its aggregates by output name in a dict, so a later
+/// specification replaces an earlier one with the same name.
+#[test]
+fn later_specification_replaces_same_name() {
+    let emulator = emulator("17.0");
+    partners(&emulator);
+    let groups = read_group(&emulator, &["top:max(color)", "top:min(color)"], &[], true)
+        .expect("read_group");
+    assert_eq!(keys(&groups[0]), ["__count", "top", "__domain"]);
+    assert_eq!(groups[0].get("top"), Some(&Value::Int(3)));
+}
+
+/// Odoo 17 names the count after the groupby's field, without its
+/// granularity.
+#[test]
+fn count_key_leaves_out_granularity() {
+    let emulator = emulator("17.0");
+    partners(&emulator);
+    let groups = read_group(&emulator, &["color"], &["create_date:day"], true).expect("read_group");
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].get("create_date_count"), Some(&Value::Int(3)));
+}
+
+/// Odoo 17's `_field_to_sql` joins a many2many's relation table, so a
+/// record counts once per tag in every aggregate of the group.
+#[test]
+fn many2many_aggregate_joins_links() {
+    let emulator = emulator("17.0");
+    partners(&emulator);
+    let fields = ["tags:count(category_id)", "color"];
+    let groups = read_group(&emulator, &fields, &["is_company"], true).expect("read_group");
+    let companies = company_group(&groups, true);
+    assert_eq!(companies.get("is_company_count"), Some(&Value::Int(3)));
+    assert_eq!(companies.get("tags"), Some(&Value::Int(2)));
+    assert_eq!(companies.get("color"), Some(&Value::Int(3 + 3 + 4)));
+    let people = company_group(&groups, false);
+    assert_eq!(people.get("is_company_count"), Some(&Value::Int(1)));
+    assert_eq!(people.get("tags"), Some(&Value::Int(1)));
+}
+
+/// Asserts that `read_group` with `fields` raises `kind` with `message`.
+fn assert_error(emulator: &Emulator, fields: &[&str], kind: ErrorKind, message: &str) {
+    let error = read_group(emulator, fields, &["is_company"], true).expect_err(message);
+    assert_eq!(error.kind, kind, "{fields:?}");
+    assert_eq!(error.message, message, "{fields:?}");
+}
+
+/// Odoo 17's `read_group` and `_read_group_select` raise `ValueError`s,
+/// and PostgreSQL rejects a function for a type it has no version for.
+#[test]
+fn bad_specifications_raise_as_odoo_17() {
+    let emulator = emulator("17.0");
+    let cases = [
+        (":sum", ErrorKind::ValueError, "Invalid field specification ':sum'."),
+        ("nope", ErrorKind::ValueError, "Invalid field 'nope' on model 'res.partner'"),
+        (
+            "total:sum(nope)",
+            ErrorKind::ValueError,
+            "Invalid field 'nope' on model 'res.partner' for 'nope:sum'.",
+        ),
+        (
+            "__count:sum",
+            ErrorKind::ValueError,
+            "Invalid field '__count' on model 'res.partner' for '__count:sum'.",
+        ),
+        ("color:median", ErrorKind::ValueError, "Invalid aggregate method 'median' for 'color:median'."),
+        (
+            "name:recordset",
+            ErrorKind::ValueError,
+            "Aggregate method 'recordset' can be only used on relational field (or id) (for 'name:recordset').",
+        ),
+        (
+            "sale_order_count:sum",
+            ErrorKind::ValueError,
+            "Cannot convert field res.partner.sale_order_count to SQL",
+        ),
+        ("country_code:count", ErrorKind::ValueError, "Cannot convert field res.partner.country_code to SQL"),
+        ("name:sum", ErrorKind::UndefinedFunction, "function sum(character varying) does not exist\n"),
+        ("is_company:max", ErrorKind::UndefinedFunction, "function max(boolean) does not exist\n"),
+        ("color:bool_and", ErrorKind::UndefinedFunction, "function bool_and(integer) does not exist\n"),
+        ("date:avg", ErrorKind::UndefinedFunction, "function avg(date) does not exist\n"),
+        ("child_ids:count", ErrorKind::UndefinedColumn, "column res_partner.child_ids does not exist\n"),
+    ];
+    for (spec, kind, message) in cases {
+        assert_error(&emulator, &[spec], kind, message);
+    }
+}
+
+/// Odoo 17 checks every specification before PostgreSQL runs any, so a
+/// later unknown function wins over an earlier type error.
+#[test]
+fn odoo_checks_come_before_postgresql() {
+    let emulator = emulator("17.0");
+    let message = "Invalid aggregate method 'median' for 'color:median'.";
+    assert_error(
+        &emulator,
+        &["name:sum", "color:median"],
+        ErrorKind::ValueError,
+        message,
+    );
+}
+
+/// Odoo 17 checks the read access to the grouped and aggregated fields.
+#[test]
+fn restricted_field_raises_access_error() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/permissions.yaml"
+    );
+    let profile = Profile::load(path).expect("the permissions profile loads");
+    let emulator = Emulator::from_profiles(vec![(None, profile)]).expect("one database");
+    let portal = 4;
+    let args = vec![
+        Value::List(Vec::new()),
+        strings(&["notes:count(comment)"]),
+        strings(&[]),
+    ];
+    let result = emulator.execute(
+        "permissions",
+        portal,
+        "res.partner",
+        "read_group",
+        args,
+        Dict::default(),
+    );
+    let error = result.expect_err("the portal user may not read comment");
+    assert_eq!(error.kind, ErrorKind::AccessError);
+    assert_eq!(
+        error.message,
+        "You do not have enough rights to access the fields \"comment\" on Contact (res.partner). \
+         Please contact your system administrator.\n\n(Operation: read)"
+    );
+}
+
+/// Odoo 16's `_read_group_raw` raised `UserError`s, checked a field before
+/// its function and had no `recordset`.
+#[test]
+fn bad_specifications_raise_as_odoo_16() {
+    let emulator = emulator("16.0");
+    let cases: [(&[&str], ErrorKind, &str); 7] = [
+        (
+            &[":sum"],
+            ErrorKind::UserError,
+            "Invalid field specification ':sum'.",
+        ),
+        (
+            &["total:sum(nope)"],
+            ErrorKind::ValueError,
+            "Invalid field 'nope' on model 'res.partner'",
+        ),
+        (
+            &["sale_order_count:sum"],
+            ErrorKind::UserError,
+            "Cannot aggregate field 'sale_order_count'.",
+        ),
+        (
+            &["sale_order_count:median"],
+            ErrorKind::UserError,
+            "Cannot aggregate field 'sale_order_count'.",
+        ),
+        (
+            &["category_id:count"],
+            ErrorKind::UserError,
+            "Cannot aggregate field 'category_id'.",
+        ),
+        (
+            &["color:recordset"],
+            ErrorKind::UserError,
+            "Invalid aggregation function 'recordset'.",
+        ),
+        (
+            &["color", "color:max"],
+            ErrorKind::UserError,
+            "Output name 'color' is used twice.",
+        ),
+    ];
+    for (fields, kind, message) in cases {
+        assert_error(&emulator, fields, kind, message);
+    }
+}
+
+/// Odoo 16 skipped the name `sequence` and every aggregate of a groupby
+/// field. Odoo 17 aggregates `name:function` of a groupby field.
+#[test]
+fn odoo_16_skips_groupby_fields() {
+    let fields = ["sequence", "companies:count(is_company)"];
+    let emulator_16 = emulator("16.0");
+    partners(&emulator_16);
+    let groups = read_group(&emulator_16, &fields, &["is_company"], true).expect("read_group");
+    assert_eq!(
+        keys(company_group(&groups, true)),
+        ["is_company", "is_company_count", "__domain"]
+    );
+
+    let emulator_17 = emulator("17.0");
+    partners(&emulator_17);
+    let error =
+        read_group(&emulator_17, &fields, &["is_company"], true).expect_err("no sequence field");
+    assert_eq!(
+        error.message,
+        "Invalid field 'sequence' on model 'res.partner'"
+    );
+    let groups = read_group(&emulator_17, &fields[1..], &["is_company"], true).expect("read_group");
+    assert_eq!(
+        company_group(&groups, true).get("companies"),
+        Some(&Value::Int(2))
+    );
+}
+
+/// Odoo 18's `_field_to_sql` joins the path of a related field that is
+/// not stored, and reports other unstored fields as not stored.
+#[test]
+fn odoo_18_aggregates_related_fields() {
+    let emulator = emulator("18.0");
+    let [beta, _, gamma] = partners(&emulator);
+    let belgium = execute_kw(
+        &emulator,
+        "res.country",
+        "search",
+        vec![Value::List(vec![strings(&["code", "=", "BE"])])],
+        Dict::default(),
+    )
+    .expect("search Belgium");
+    let vals = Dict::from_iter([(
+        "country_id".to_owned(),
+        belgium.as_list().expect("ids")[0].clone(),
+    )]);
+    let args = vec![
+        Value::List(vec![Value::Int(beta), Value::Int(gamma)]),
+        Value::Dict(vals),
+    ];
+    execute_kw(&emulator, "res.partner", "write", args, Dict::default()).expect("write");
+
+    let groups = read_group(
+        &emulator,
+        &["codes:count(country_code)", "code:max(country_code)"],
+        &[],
+        true,
+    )
+    .expect("read_group");
+    assert_eq!(groups[0].get("codes"), Some(&Value::Int(2)));
+    assert_eq!(groups[0].get("code"), Some(&Value::from("BE")));
+
+    let not_stored = "Cannot convert res.partner.sale_order_count to SQL because it is not stored";
+    assert_error(
+        &emulator,
+        &["sale_order_count:sum"],
+        ErrorKind::ValueError,
+        not_stored,
+    );
+    let not_stored = "Cannot convert res.partner.category_id to SQL because it is not stored";
+    assert_error(
+        &emulator,
+        &["category_id:count"],
+        ErrorKind::ValueError,
+        not_stored,
+    );
+}

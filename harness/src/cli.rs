@@ -42,6 +42,12 @@ const EXIT_CODES_HELP: &str = "Exit codes:
   101  the harness failed
   130  interrupted; the running passes were killed";
 
+const CHECK_EXIT_CODES_HELP: &str = "Exit codes:
+  0    every selected scenario is valid
+  2    invalid input: a scenario, or a profile or spec it names, was rejected
+  4    no scenario selected
+  101  the harness failed";
+
 /// Returns the exit-code table that `run --help` prints.
 pub fn exit_codes_help() -> &'static str {
     EXIT_CODES_HELP
@@ -53,6 +59,7 @@ pub enum Command {
     #[command(after_help = EXIT_CODES_HELP)]
     Run(RunArgs),
     /// Validate scenario files without running them.
+    #[command(after_help = CHECK_EXIT_CODES_HELP)]
     Check(SelectArgs),
     Prop(crate::prop::PropArgs),
 }

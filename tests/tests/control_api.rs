@@ -353,6 +353,39 @@ fn journal_filters_and_lines() {
     assert_eq!(json_of(get(&emulator, "/journal"))["entries"], json!([]));
 }
 
+/// Odoo 17's `load` returns `ids: False` and an error message for a row
+/// it refuses, rather than a fault, and rolls the whole call back. The
+/// journal tells that apart from a `load` that wrote.
+#[test]
+fn journal_marks_a_rejected_load() {
+    let emulator = Emulator::start();
+    let refused = execute_kw(
+        &emulator,
+        "demo",
+        "res.partner",
+        "load",
+        json!([["id", "name", "no_such_field"], [["t.one", "One", "x"]]]),
+    );
+    assert_eq!(refused["ids"], json!(false), "{refused}");
+    let written = execute_kw(
+        &emulator,
+        "demo",
+        "res.partner",
+        "load",
+        json!([["id", "name"], [["t.two", "Two"]]]),
+    );
+    assert!(written["ids"].is_array(), "{written}");
+
+    let journal = json_of(get(&emulator, "/journal"));
+    let outcomes: Vec<&Value> = journal["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|entry| &entry["outcome"])
+        .collect();
+    assert_eq!(outcomes, [&json!("rejected"), &json!("ok")]);
+}
+
 #[test]
 fn clock_freeze_advance_set() {
     let emulator = Emulator::start();

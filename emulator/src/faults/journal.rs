@@ -27,7 +27,8 @@ pub struct Entry {
     pub method: Option<String>,
     /// What the client got: `ok`; the qualified name of an exception, such
     /// as `odoo.exceptions.AccessError`; `http 502` for an error page; or
-    /// `reset`, `hang`, `truncated` or `malformed`.
+    /// `reset`, `hang`, `truncated` or `malformed`; or `rejected` for a
+    /// `load` that returned `ids: False` and wrote nothing.
     pub outcome: String,
     pub latency_ms: f64,
     /// The fault rule that fired, if any.

@@ -64,6 +64,9 @@ const TRUNCATION_PAUSE: Duration = Duration::from_millis(20);
 
 /// The journal outcome of a call that returned normally.
 pub const OUTCOME_OK: &str = "ok";
+/// The outcome of a `load` that returned `ids: False` and its error
+/// messages: Odoo rolled it back, so it wrote nothing.
+pub const OUTCOME_REJECTED: &str = "rejected";
 
 /// A protocol's rendering of the responses that faults produce.
 pub trait Dialect {
@@ -93,6 +96,9 @@ pub struct TrackedCall {
     connection: Option<ConnectionHandle>,
     /// The web session the call runs in, which `session_expired` ends.
     web_session: Option<String>,
+    /// Whether the call was a `load` that reported errors and wrote
+    /// nothing.
+    rejected_load: bool,
 }
 
 impl TrackedCall {
@@ -117,6 +123,7 @@ impl TrackedCall {
             decision: None,
             connection,
             web_session: None,
+            rejected_load: false,
         }
     }
 
@@ -268,10 +275,12 @@ impl TrackedCall {
     /// `marshal_none` fault: on XML-RPC, a committed call's result becomes
     /// the marshaller's `TypeError`.
     pub fn after_call(
-        &self,
+        &mut self,
         result: Result<Value, PyException>,
         dialect: &impl Dialect,
     ) -> Result<Value, PyException> {
+        self.rejected_load = self.info.method.as_deref() == Some("load")
+            && matches!(&result, Ok(Value::Dict(reply)) if reply.get("ids") == Some(&Value::Bool(false)));
         match (self.effect(), result) {
             (Some(Effect::MarshalNone), Ok(_)) if dialect.rejects_none() => Err(
                 PyException::of_kind(crate::ErrorKind::TypeError, CANNOT_MARSHAL_NONE),
@@ -350,6 +359,11 @@ impl TrackedCall {
     }
 
     fn journal(&self, outcome: &str) {
+        let outcome = if outcome == OUTCOME_OK && self.rejected_load {
+            OUTCOME_REJECTED
+        } else {
+            outcome
+        };
         let info = &self.info;
         let entry = Entry {
             seq: 0,

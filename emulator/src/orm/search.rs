@@ -129,6 +129,10 @@ pub fn matching(
         implicit.push(rules);
     }
     let implicit = Domain::and(implicit);
+    if let Some(candidates) = domain::indexed_candidates(env, model, domain) {
+        let whole = Domain::and(vec![domain.clone(), implicit]);
+        return domain::evaluate_within(env, model, &whole, &candidates).map(Arc::new);
+    }
     if implicit == Domain::True {
         return domain::evaluate(env, model, domain).map(Arc::new);
     }

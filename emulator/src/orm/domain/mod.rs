@@ -442,6 +442,117 @@ pub fn evaluate(env: &Env<'_>, model: &Model, domain: &Domain) -> OdooResult<BTr
     evaluate_top(env, model, domain, Scope::All)
 }
 
+/// Returns the records that may match `domain`, from the table's indexes.
+/// That needs a top-level condition that is `=` or `in` on `id`, or on an
+/// indexed column with values its index can look up (see
+/// [`lookup_of`]). Returns `None` when no condition is such, and the
+/// caller evaluates the domain over every row.
+///
+/// The records are a superset of the matches, so evaluating the domain
+/// within them gives the same result as over the whole table. An empty
+/// value is never looked up, because indexes leave empty values out and
+/// `in` with `False` also matches the rows where the field is unset.
+pub fn indexed_candidates(env: &Env<'_>, model: &Model, domain: &Domain) -> Option<BTreeSet<i64>> {
+    let conditions = match domain {
+        Domain::And(parts) => parts.as_slice(),
+        Domain::Leaf(_) => std::slice::from_ref(domain),
+        _ => return None,
+    };
+    let table = env.state.table(&model.name)?;
+    // Counting first and collecting the ids of one leaf only keeps a
+    // leaf that matches most of the table, such as `module = X` beside
+    // `name in [...]`, from costing as much as a scan.
+    conditions
+        .iter()
+        .filter_map(|condition| match condition {
+            Domain::Leaf(leaf) => lookup_of(model, table, leaf),
+            _ => None,
+        })
+        .min_by_key(Lookup::count)
+        .map(|lookup| lookup.candidates(table))
+}
+
+/// An `=` or `in` leaf whose records the table finds without a scan.
+enum Lookup<'a> {
+    /// A leaf on `id`: the ids it names.
+    Ids(Vec<i64>),
+    /// A leaf on an indexed column: its index and the values to look up.
+    Index(&'a crate::orm::index::FieldIndex, &'a [Value]),
+}
+
+impl Lookup<'_> {
+    /// Returns at most how many records the leaf matches.
+    fn count(&self) -> usize {
+        match self {
+            Lookup::Ids(ids) => ids.len(),
+            Lookup::Index(index, values) => values
+                .iter()
+                .map(|value| index.count(value).unwrap_or(usize::MAX))
+                .fold(0, usize::saturating_add),
+        }
+    }
+
+    /// Returns the records that may match the leaf.
+    fn candidates(&self, table: &crate::orm::store::Table) -> BTreeSet<i64> {
+        match self {
+            Lookup::Ids(ids) => ids
+                .iter()
+                .copied()
+                .filter(|id| table.rows.contains_key(id))
+                .collect(),
+            Lookup::Index(index, values) => values
+                .iter()
+                .filter_map(|value| index.candidates(value))
+                .flatten()
+                .collect(),
+        }
+    }
+}
+
+/// Returns how the table finds the records of `leaf` without a scan:
+/// when it is `=` or `in` on `id`, or on an indexed column with
+/// non-empty values its index can look up (ids for many2one and
+/// many2many fields, text for character fields, integers for integer
+/// fields).
+fn lookup_of<'a>(
+    model: &Model,
+    table: &'a crate::orm::store::Table,
+    leaf: &'a Leaf,
+) -> Option<Lookup<'a>> {
+    let [name] = leaf.path.as_slice() else {
+        return None;
+    };
+    let values = match (&leaf.operator, &leaf.value) {
+        (Operator::Eq, value) => std::slice::from_ref(value),
+        (Operator::In, Value::List(values)) if !values.is_empty() => values.as_slice(),
+        _ => return None,
+    };
+    if name == "id" {
+        let ids = values
+            .iter()
+            .map(|value| match value {
+                Value::Int(id) => Some(*id),
+                _ => None,
+            })
+            .collect::<Option<Vec<i64>>>()?;
+        return Some(Lookup::Ids(ids));
+    }
+    let field = model.field(name)?;
+    if !reads_row_value(field) {
+        return None;
+    }
+    let index = table.index(name)?;
+    let usable = values.iter().all(|value| match (field.field_type, value) {
+        (FieldType::Many2one | FieldType::Many2many, Value::Int(id)) => *id > 0,
+        (FieldType::Integer, Value::Int(number)) => *number != 0,
+        (FieldType::Char | FieldType::Text | FieldType::Selection, Value::Str(text)) => {
+            !text.is_empty()
+        }
+        _ => false,
+    });
+    usable.then_some(Lookup::Index(index, values))
+}
+
 /// The key of a row-only domain's matching records in a table's memo:
 /// the domain, the records its `child_of` and `parent_of` leaves resolved
 /// to, and the schema that typed its leaves. With the rows, they decide

@@ -511,3 +511,22 @@ fn initech_bookkeeping_may_not_create_contacts() {
     );
     assert_eq!(written, Ok(Value::Bool(true)));
 }
+
+/// A profile that makes a field required without a default leaves the
+/// base's records without a value. `profile check` names all of them at
+/// once, so that one run lists every value the profile must add.
+#[test]
+fn required_field_without_values_lists_every_record() {
+    let text = "name: acme\nextends: odoo-17\ndatabase: acme\nmodels:\n  res.partner:\n    fields:\n      x_studio_segment: {type: selection, string: Segment, selection: [[smb, SMB]], required: true}\nrecords:\n  res.partner:\n    - {xmlid: base.res_partner_1, x_studio_segment: smb}\n";
+    let error = Profile::from_yaml("acme.yaml", text)
+        .expect_err("the base's partners have no segment")
+        .to_string();
+    assert!(
+        error.contains(
+            "records of res.partner have no value for the required field x_studio_segment (Segment): base.main_partner, "
+        ),
+        "{error}"
+    );
+    assert!(error.contains("base.res_partner_2"), "{error}");
+    assert!(!error.contains("base.res_partner_1,"), "{error}");
+}

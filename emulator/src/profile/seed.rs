@@ -63,41 +63,64 @@ pub fn build(
 
 /// Checks required fields once every profile of the chain is written, so a
 /// profile may make an inherited field required and give the base's
-/// records their values by external id.
+/// records their values by external id. The error names every record
+/// that lacks the first such field, so that one run lists all the values
+/// to add.
 fn check_required_fields(state: &DbState, chain: &[Source]) -> Result<(), ProfileError> {
     for model in state.schema.models.values() {
         let Some(table) = state.table(&model.name) else {
             continue;
         };
-        for (id, row) in table.rows.iter() {
-            let Some(field) = write::missing_required(model, row) else {
-                continue;
-            };
-            let xmlid = state
-                .xmlids
-                .iter()
-                .find(|(_, (m, rid))| *m == model.name && rid == id)
-                .map(|(name, _)| name.clone());
-            let record = match &xmlid {
+        let mut missing = table
+            .rows
+            .iter()
+            .filter_map(|(id, row)| Some((*id, write::missing_required(model, row)?)));
+        let Some((first_id, field)) = missing.next() else {
+            continue;
+        };
+        let others: Vec<i64> = missing
+            .filter(|(_, other)| other.name == field.name)
+            .map(|(id, _)| id)
+            .collect();
+        let xmlid_of = |id: i64| state.xmlids_of(&model.name, id).into_iter().next();
+        let label = |id: i64| xmlid_of(id).unwrap_or_else(|| format!("{}({id})", model.name));
+        let path = ["records", model.name.as_str()];
+        let first_xmlid = xmlid_of(first_id);
+        let source = chain
+            .iter()
+            .rev()
+            .find(|s| {
+                first_xmlid
+                    .as_ref()
+                    .is_some_and(|x| s.text.contains(x.as_str()))
+            })
+            .unwrap_or_else(|| chain.last().expect("a chain has at least one profile"));
+        let fix = "set it in `records` by external id or give the field a `default`";
+        let message = if others.is_empty() {
+            let record = match first_xmlid {
                 Some(xmlid) => format!("record {xmlid} of {}", model.name),
-                None => format!("record {}({id})", model.name),
+                None => format!("record {}({first_id})", model.name),
             };
-            let path = ["records", model.name.as_str()];
-            let source = chain
-                .iter()
-                .rev()
-                .find(|s| xmlid.as_deref().is_some_and(|x| s.text.contains(x)))
-                .unwrap_or_else(|| chain.last().expect("a chain has at least one profile"));
-            return Err(ProfileError::at(
-                &source.origin,
-                locate(&source.text, &path),
-                format!(
-                    "{record}: the required field {} ({}) has no value; set it in `records` by \
-                     external id or give the field a `default`",
-                    field.name, field.string
-                ),
-            ));
-        }
+            format!(
+                "{record}: the required field {} ({}) has no value; {fix}",
+                field.name, field.string
+            )
+        } else {
+            let all: Vec<String> = std::iter::once(first_id).chain(others).map(label).collect();
+            format!(
+                "{} records of {} have no value for the required field {} ({}): {}; {fix}",
+                all.len(),
+                model.name,
+                field.name,
+                field.string,
+                all.join(", ")
+            )
+        };
+        return Err(ProfileError::at(
+            &source.origin,
+            locate(&source.text, &path),
+            message,
+        ));
     }
     Ok(())
 }

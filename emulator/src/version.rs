@@ -82,6 +82,12 @@ impl Version {
         self.major >= 18
     }
 
+    /// Tells whether fields carry an `aggregator` (18.0 on) rather than a
+    /// `group_operator`, the name `fields_get` reports it under.
+    pub fn names_aggregator(self) -> bool {
+        self.major >= 18
+    }
+
     /// Python 3.10 and later, which Odoo 17 requires, prefix method names in
     /// argument errors with the class: `BaseModel.read() got ...`.
     pub fn qualified_type_errors(self) -> bool {

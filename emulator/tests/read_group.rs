@@ -493,3 +493,59 @@ fn odoo_18_aggregates_related_fields() {
         not_stored,
     );
 }
+
+/// Returns the `fields_get` description of each of `names` on
+/// `res.partner`.
+fn described(emulator: &Emulator, names: &[&str]) -> Dict {
+    let fields = execute_kw(
+        emulator,
+        "res.partner",
+        "fields_get",
+        vec![strings(names)],
+        Dict::default(),
+    )
+    .expect("fields_get answers");
+    fields.as_dict().expect("a dict of fields").clone()
+}
+
+fn description_key<'d>(fields: &'d Dict, field: &str, key: &str) -> Option<&'d Value> {
+    fields[field].as_dict().expect("a description").get(key)
+}
+
+/// Odoo 17 describes a field's `group_operator` as set, non-stored
+/// fields included (`_description_group_operator` reads the attribute),
+/// and leaves it out where it is unset, as on `id`.
+#[test]
+fn fields_get_describes_group_operators_as_odoo_17() {
+    let fields = described(
+        &emulator("17.0"),
+        &["id", "color", "sale_order_count", "name"],
+    );
+    assert_eq!(description_key(&fields, "id", "group_operator"), None);
+    assert_eq!(
+        description_key(&fields, "color", "group_operator"),
+        Some(&Value::from("sum"))
+    );
+    assert_eq!(
+        description_key(&fields, "sale_order_count", "group_operator"),
+        Some(&Value::from("sum"))
+    );
+    assert_eq!(description_key(&fields, "name", "group_operator"), None);
+}
+
+/// Odoo 18 renames the attribute `aggregator`, and `fields_get` reports
+/// none for a computed field without a column, which `read_group` cannot
+/// aggregate (`_description_aggregator`).
+#[test]
+fn fields_get_describes_aggregators_as_odoo_18() {
+    let fields = described(&emulator("18.0"), &["color", "sale_order_count"]);
+    assert_eq!(
+        description_key(&fields, "color", "aggregator"),
+        Some(&Value::from("sum"))
+    );
+    assert_eq!(description_key(&fields, "color", "group_operator"), None);
+    assert_eq!(
+        description_key(&fields, "sale_order_count", "aggregator"),
+        None
+    );
+}

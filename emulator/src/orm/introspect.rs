@@ -26,6 +26,7 @@ pub fn fields_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
             continue;
         }
         let mut description = describe(field);
+        describe_group_operator(env, field, &mut description);
         if let Some(depends) = order_lines::applies(env, model)
             .then(|| order_lines::depends(&field.name))
             .flatten()
@@ -39,6 +40,26 @@ pub fn fields_get(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
         result.insert(field.name.clone(), Value::Dict(description));
     }
     Ok(Value::Dict(result))
+}
+
+/// Adds the aggregate function that `read_group` applies to the field
+/// when its `fields` name it bare. Odoo 14 to 17 describe the field's
+/// `group_operator` as it is, non-stored fields included, and leave the
+/// key out when it is unset (the `id` field, an integer named
+/// `sequence`). From 18.0 the key is `aggregator` and a field without a
+/// column has one only when `read_group` can aggregate it, which among
+/// the fields a profile declares means a related or inherited field.
+fn describe_group_operator(env: &Env<'_>, field: &Field, description: &mut Dict) {
+    let Some(function) = field.group_operator() else {
+        return;
+    };
+    if env.version.names_aggregator() {
+        if field.is_column() || field.related.is_some() || field.delegated.is_some() {
+            description.insert("aggregator".to_owned(), Value::from(function));
+        }
+    } else {
+        description.insert("group_operator".to_owned(), Value::from(function));
+    }
 }
 
 /// Describes a field with the keys Odoo 17's `fields_get` returns.
@@ -106,11 +127,8 @@ fn describe_by_type(field: &Field, d: &mut Dict) {
                 put("relation_field", Value::Str(inverse.clone()));
             }
         }
-        FieldType::Float | FieldType::Monetary | FieldType::Integer => {
-            put("group_operator", Value::Str("sum".to_owned()));
-            if field.field_type == FieldType::Monetary {
-                put("currency_field", Value::Str("currency_id".to_owned()));
-            }
+        FieldType::Monetary => {
+            put("currency_field", Value::Str("currency_id".to_owned()));
         }
         _ => {}
     }

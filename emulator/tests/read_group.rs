@@ -549,3 +549,148 @@ fn fields_get_describes_aggregators_as_odoo_18() {
         None
     );
 }
+
+/// Odoo 17's `_read_group_format_result` joins the caller's domain to
+/// each group's condition with `expression.AND`, so that searching a
+/// group's `__domain` finds exactly its records.
+#[test]
+fn group_domains_keep_the_callers_domain() {
+    let emulator = emulator("17.0");
+    let domain = Value::List(vec![strings(&["state", "=", "draft"])]);
+    let groups = execute_kw(
+        &emulator,
+        "sale.order",
+        "read_group",
+        vec![domain, strings(&["amount_total"]), strings(&["partner_id"])],
+        Dict::default(),
+    )
+    .expect("read_group answers");
+    for group in groups.as_list().expect("a list of groups") {
+        let group = group.as_dict().expect("a group");
+        let partner = group["partner_id"].as_list().expect("a many2one")[0].clone();
+        assert_eq!(
+            group["__domain"],
+            Value::List(vec![
+                Value::from("&"),
+                strings(&["state", "=", "draft"]),
+                Value::List(vec!["partner_id".into(), "=".into(), partner]),
+            ])
+        );
+        let found = execute_kw(
+            &emulator,
+            "sale.order",
+            "search_count",
+            vec![group["__domain"].clone()],
+            Dict::default(),
+        )
+        .expect("search_count answers");
+        assert_eq!(found, group["partner_id_count"]);
+    }
+}
+
+/// A date or datetime group selects its period, `>=` its first instant and
+/// `<` the next period's, and names the same bounds in `__range`, as
+/// Odoo 17 does for the UTC day boundaries of a datetime field.
+#[test]
+fn date_groups_select_their_period() {
+    let emulator = emulator("17.0");
+    let groups = execute_kw(
+        &emulator,
+        "sale.order",
+        "read_group",
+        vec![
+            Value::List(vec![]),
+            strings(&["amount_total"]),
+            strings(&["date_order:month"]),
+        ],
+        Dict::default(),
+    )
+    .expect("read_group answers");
+    let group = groups.as_list().expect("groups")[0]
+        .as_dict()
+        .expect("a group")
+        .clone();
+    assert_eq!(group["date_order:month"], Value::from("January 2024"));
+    assert_eq!(
+        group["__domain"],
+        Value::List(vec![
+            Value::from("&"),
+            strings(&["date_order", ">=", "2024-01-01 00:00:00"]),
+            strings(&["date_order", "<", "2024-02-01 00:00:00"]),
+        ])
+    );
+    let range = Dict::from_iter([
+        ("from".to_owned(), Value::from("2024-01-01 00:00:00")),
+        ("to".to_owned(), Value::from("2024-02-01 00:00:00")),
+    ]);
+    assert_eq!(
+        group["__range"],
+        Value::Dict(Dict::from_iter([(
+            "date_order:month".to_owned(),
+            Value::Dict(range)
+        )]))
+    );
+    let found = execute_kw(
+        &emulator,
+        "sale.order",
+        "search_count",
+        vec![group["__domain"].clone()],
+        Dict::default(),
+    )
+    .expect("search_count answers");
+    assert_eq!(found, group["date_order_count"]);
+}
+
+/// Odoo 17 joins a many2many groupby's relation table, so a contact falls
+/// in the group of each of its tags, and those without a tag in a `False`
+/// group whose `__domain` excludes the other groups' tags.
+#[test]
+fn many2many_groupby_gives_a_group_per_linked_record() {
+    let emulator = emulator("17.0");
+    let groups = execute_kw(
+        &emulator,
+        "res.partner",
+        "read_group",
+        vec![
+            Value::List(vec![]),
+            Value::List(vec![]),
+            strings(&["category_id"]),
+        ],
+        Dict::default(),
+    )
+    .expect("read_group answers");
+    let groups = groups.as_list().expect("groups");
+    let mut tags = Vec::new();
+    for group in groups {
+        let group = group.as_dict().expect("a group");
+        let found = execute_kw(
+            &emulator,
+            "res.partner",
+            "search_count",
+            vec![group["__domain"].clone()],
+            Dict::default(),
+        )
+        .expect("search_count answers");
+        assert_eq!(found, group["category_id_count"], "{group:?}");
+        match &group["category_id"] {
+            Value::List(tag) => tags.push(tag[0].clone()),
+            other => {
+                assert_eq!(other, &Value::Bool(false));
+                assert_eq!(
+                    group["__domain"],
+                    Value::List(vec![Value::List(vec![
+                        "category_id".into(),
+                        "not in".into(),
+                        Value::List(tags.clone()),
+                    ])])
+                );
+            }
+        }
+    }
+    assert!(tags.len() > 1, "the base has several tags in use: {tags:?}");
+    assert_eq!(
+        groups.len(),
+        tags.len() + 1,
+        "one group per tag and one without"
+    );
+}

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::error::OdooResult;
-use crate::orm::domain::{compare_values, Domain, Operator};
+use crate::orm::domain::{compare_values, Domain};
 use crate::orm::methods::{row_count_arg, string_list};
 use crate::orm::schema::{FieldType, Model};
 use crate::orm::search::{self, Query};
@@ -30,7 +30,8 @@ struct GroupBy {
 /// `read_group(domain, fields, groupby, offset=0, limit=None,
 /// orderby=False, lazy=True)`.
 pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooResult<Value> {
-    let domain = Domain::parse(bound.get("domain").unwrap_or(&Value::List(vec![])))?;
+    let domain_value = bound.get("domain").cloned().unwrap_or(Value::List(vec![]));
+    let domain = Domain::parse(&domain_value)?;
     let lazy = bound.get("lazy").is_none_or(Value::is_truthy);
     let mut groupbys = parse_groupbys(model, string_list(bound.get("groupby"))?)?;
     let remaining: Vec<Value> = groupbys
@@ -54,14 +55,40 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
     )?;
     let aggregates = plan.select(env, model, &groupbys)?;
 
+    // NOTE: groups come in the order of their values, a many2one by id.
+    // Odoo 17 orders a many2one by its comodel's `_order` and applies
+    // `orderby`, which is not read here.
     let mut groups: BTreeMap<Vec<GroupKey>, Vec<i64>> = BTreeMap::new();
     for id in ids {
-        let key = groupbys
-            .iter()
-            .map(|g| group_key(env, model, id, g))
-            .collect();
-        groups.entry(key).or_default().push(id);
+        let mut keys: Vec<Vec<GroupKey>> = vec![Vec::new()];
+        for groupby in &groupbys {
+            let parts = group_keys(env, model, id, groupby)?;
+            keys = keys
+                .into_iter()
+                .flat_map(|key| {
+                    parts.iter().map(move |part| {
+                        let mut key = key.clone();
+                        key.push(part.clone());
+                        key
+                    })
+                })
+                .collect();
+        }
+        for key in keys {
+            groups.entry(key).or_default().push(id);
+        }
     }
+    // A many2many's group of records without links selects them with
+    // `not in` the values of the other groups.
+    let linked: Vec<Vec<Value>> = (0..groupbys.len())
+        .map(|index| {
+            groups
+                .keys()
+                .map(|key| key[index].raw.clone())
+                .filter(Value::is_truthy)
+                .collect()
+        })
+        .collect();
     if groupbys.is_empty() {
         // Without GROUP BY, PostgreSQL returns one row even when no record
         // matches: a count of 0 and the other aggregates unset.
@@ -70,14 +97,13 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
     let mut rows = Vec::new();
     for (key, members) in groups {
         let mut row = Dict::default();
-        let mut group_domain = vec![domain.clone()];
         for (groupby, part) in groupbys.iter().zip(&key) {
             row.insert(groupby.spec.clone(), group_label(env, model, groupby, part));
-            group_domain.push(Domain::leaf(&groupby.field, Operator::Eq, part.raw.clone()));
         }
         let group_rows = aggregates.rows(env, model, &members)?;
         row.extend(aggregates.values(env, model, &group_rows));
-        row.insert("__domain".to_owned(), domain_value(&groupbys, &key));
+        let (group_domain, ranges) = group_domain(model, &domain_value, &groupbys, &key, &linked);
+        row.insert("__domain".to_owned(), group_domain);
         if lazy && !remaining.is_empty() {
             row.insert(
                 "__context".to_owned(),
@@ -86,6 +112,9 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
                     Value::List(remaining.clone()),
                 )])),
             );
+        }
+        if !ranges.is_empty() {
+            row.insert("__range".to_owned(), Value::Dict(ranges));
         }
         rows.push(Value::Dict(row));
     }
@@ -173,6 +202,38 @@ fn parse_groupbys(model: &Model, specs: Vec<String>) -> OdooResult<Vec<GroupBy>>
         .collect()
 }
 
+/// Returns the groups a record falls in for one groupby. That is one
+/// group, except for a many2many: Odoo 17 joins its relation table, so a
+/// record falls in the group of each linked record the caller may read,
+/// or in the `False` group when it has none.
+fn group_keys(
+    env: &Env<'_>,
+    model: &Model,
+    id: i64,
+    groupby: &GroupBy,
+) -> OdooResult<Vec<GroupKey>> {
+    let field = model.field(&groupby.field);
+    let Some(field) = field.filter(|field| field.field_type == FieldType::Many2many) else {
+        return Ok(vec![group_key(env, model, id, groupby)]);
+    };
+    let linked = crate::orm::env::ids_of(&env.get(model, id, field));
+    let comodel = env.model(field.comodel())?;
+    let readable = env.filter_readable(&comodel, linked)?;
+    if readable.is_empty() {
+        return Ok(vec![GroupKey {
+            sort: SortableValue(Value::Bool(false)),
+            raw: Value::Bool(false),
+        }]);
+    }
+    Ok(readable
+        .into_iter()
+        .map(|linked| GroupKey {
+            sort: SortableValue(Value::Int(linked)),
+            raw: Value::Int(linked),
+        })
+        .collect())
+}
+
 fn group_key(env: &Env<'_>, model: &Model, id: i64, groupby: &GroupBy) -> GroupKey {
     let raw = env.get_by_name(model, id, &groupby.field);
     let raw = match (&groupby.granularity, raw.as_str()) {
@@ -211,6 +272,18 @@ fn group_label(env: &Env<'_>, model: &Model, groupby: &GroupBy, key: &GroupKey) 
     if let (Some(granularity), Some(text)) = (&groupby.granularity, key.raw.as_str()) {
         return Value::Str(date_label(text, granularity));
     }
+    if field.field_type == FieldType::Many2many {
+        // Odoo shows the linked record as a many2one, with its display
+        // name read as the superuser.
+        let Value::Int(linked) = key.raw else {
+            return Value::Bool(false);
+        };
+        let name = match env.model(field.comodel()) {
+            Ok(comodel) => env.display_name(&comodel, linked),
+            Err(_) => Value::Bool(false),
+        };
+        return Value::List(vec![Value::Int(linked), name]);
+    }
     convert::to_read(env, field, key.raw.clone(), true)
 }
 
@@ -228,17 +301,160 @@ fn date_label(text: &str, granularity: &str) -> String {
     }
 }
 
-fn domain_value(groupbys: &[GroupBy], key: &[GroupKey]) -> Value {
-    let leaves = groupbys
-        .iter()
-        .zip(key)
-        .map(|(g, k)| {
+/// Returns a group's `__domain` and `__range`, as Odoo 17's
+/// `_read_group_format_result` builds them. The domain is the caller's,
+/// joined with `&` to one condition per groupby. A date or datetime
+/// group selects its period, `>=` its start and `<` the next period's
+/// start, and `__range` gives the same bounds by groupby. A group of
+/// unset dates has a `__range` of `False` for its groupby.
+// NOTE: the bounds are those of the UTC period; Odoo 17 moves a datetime
+// period to the context's `tz`, which the emulator's grouping ignores too.
+fn group_domain(
+    model: &Model,
+    domain: &Value,
+    groupbys: &[GroupBy],
+    key: &[GroupKey],
+    linked: &[Vec<Value>],
+) -> (Value, Dict) {
+    let mut result = domain.as_list().map(<[Value]>::to_vec).unwrap_or_default();
+    let mut ranges = Dict::default();
+    for ((groupby, part), others) in groupbys.iter().zip(key).zip(linked) {
+        let leaf = |operator: &str, value: Value| {
             Value::List(vec![
-                Value::Str(g.field.clone()),
-                Value::Str("=".into()),
-                k.raw.clone(),
+                Value::Str(groupby.field.clone()),
+                Value::from(operator),
+                value,
             ])
-        })
+        };
+        let field_type = model.field(&groupby.field).map(|field| field.field_type);
+        let period = match (&groupby.granularity, part.raw.as_str(), field_type) {
+            (Some(granularity), Some(start), Some(FieldType::Date | FieldType::Datetime)) => {
+                period_bounds(start, granularity, field_type == Some(FieldType::Datetime))
+            }
+            _ => None,
+        };
+        let condition = match period {
+            Some((start, end)) => {
+                ranges.insert(
+                    groupby.spec.clone(),
+                    Value::Dict(Dict::from_iter([
+                        ("from".to_owned(), Value::from(start.clone())),
+                        ("to".to_owned(), Value::from(end.clone())),
+                    ])),
+                );
+                vec![
+                    Value::from("&"),
+                    leaf(">=", Value::from(start)),
+                    leaf("<", Value::from(end)),
+                ]
+            }
+            None if field_type == Some(FieldType::Many2many) && !part.raw.is_truthy() => {
+                vec![leaf("not in", Value::List(others.clone()))]
+            }
+            None => {
+                if groupby.granularity.is_some() && !part.raw.is_truthy() {
+                    ranges.insert(groupby.spec.clone(), Value::Bool(false));
+                }
+                vec![leaf("=", part.raw.clone())]
+            }
+        };
+        result = and_domains(&result, &condition);
+    }
+    (Value::List(result), ranges)
+}
+
+/// Returns the first day of the period after the one starting at
+/// `start` (a `YYYY-MM-DD` text), with `start` itself, in the server
+/// format of a date or a datetime field.
+fn period_bounds(start: &str, granularity: &str, datetime: bool) -> Option<(String, String)> {
+    let first = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").ok()?;
+    let next = match granularity {
+        "year" => first.checked_add_months(chrono::Months::new(12)),
+        "quarter" => first.checked_add_months(chrono::Months::new(3)),
+        "month" => first.checked_add_months(chrono::Months::new(1)),
+        "week" => first.checked_add_days(chrono::Days::new(7)),
+        _ => first.checked_add_days(chrono::Days::new(1)),
+    }?;
+    let write = |date: chrono::NaiveDate| {
+        if datetime {
+            format!("{} 00:00:00", date.format("%Y-%m-%d"))
+        } else {
+            date.format("%Y-%m-%d").to_string()
+        }
+    };
+    Some((write(first), write(next)))
+}
+
+/// Joins two domains with `&` as Odoo's `expression.AND` does: an empty
+/// domain is left out, and each is normalized, with the `&` that a list
+/// of several conditions implies written out.
+fn and_domains(first: &[Value], second: &[Value]) -> Vec<Value> {
+    let parts: Vec<Vec<Value>> = [first, second]
+        .into_iter()
+        .filter(|domain| !domain.is_empty())
+        .map(normalize_domain)
         .collect();
-    Value::List(leaves)
+    let mut result = vec![Value::from("&"); parts.len().saturating_sub(1)];
+    result.extend(parts.into_iter().flatten());
+    result
+}
+
+/// Writes out the implicit `&` operators of a domain in prefix notation,
+/// as Odoo's `expression.normalize_domain` does.
+fn normalize_domain(domain: &[Value]) -> Vec<Value> {
+    let mut result = Vec::with_capacity(domain.len() + 1);
+    let mut expected = 1i64;
+    for token in domain {
+        if expected == 0 {
+            result.insert(0, Value::from("&"));
+            expected = 1;
+        }
+        expected += match token.as_str() {
+            Some("!") => 0,
+            Some("&" | "|") => 1,
+            _ => -1,
+        };
+        result.push(token.clone());
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(field: &str) -> Value {
+        Value::List(vec![field.into(), "=".into(), Value::Int(1)])
+    }
+
+    #[test]
+    fn domains_join_as_expression_and() {
+        let (a, b, c) = (leaf("a"), leaf("b"), leaf("c"));
+        assert_eq!(and_domains(&[], std::slice::from_ref(&c)), vec![c.clone()]);
+        assert_eq!(
+            and_domains(&[a.clone(), b.clone()], std::slice::from_ref(&c)),
+            vec!["&".into(), "&".into(), a.clone(), b.clone(), c.clone()]
+        );
+        assert_eq!(
+            and_domains(&["|".into(), a.clone(), b.clone(), c.clone()], &[]),
+            vec!["&".into(), "|".into(), a, b, c]
+        );
+    }
+
+    #[test]
+    fn periods_end_where_the_next_begins() {
+        let bounds = |start, granularity, datetime| period_bounds(start, granularity, datetime);
+        assert_eq!(
+            bounds("2024-01-31", "day", false),
+            Some(("2024-01-31".into(), "2024-02-01".into()))
+        );
+        assert_eq!(
+            bounds("2024-10-01", "quarter", true),
+            Some(("2024-10-01 00:00:00".into(), "2025-01-01 00:00:00".into()))
+        );
+        assert_eq!(
+            bounds("2024-02-26", "week", false),
+            Some(("2024-02-26".into(), "2024-03-04".into()))
+        );
+    }
 }

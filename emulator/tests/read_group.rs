@@ -694,3 +694,89 @@ fn many2many_groupby_gives_a_group_per_linked_record() {
         "one group per tag and one without"
     );
 }
+
+/// Returns the partner names of `sale.order` groups by partner, in the
+/// order `read_group` gives them for `orderby` (`False` for none).
+fn partners_in_order(emulator: &Emulator, orderby: Value) -> OdooResult<Vec<Value>> {
+    let groups = execute_kw(
+        emulator,
+        "sale.order",
+        "read_group",
+        vec![
+            Value::List(vec![]),
+            strings(&["amount_total"]),
+            strings(&["partner_id"]),
+        ],
+        Dict::from_iter([("orderby".to_owned(), orderby)]),
+    )?;
+    Ok(groups
+        .as_list()
+        .expect("groups")
+        .iter()
+        .map(|group| {
+            group.as_dict().expect("a group")["partner_id"]
+                .as_list()
+                .expect("a partner")[1]
+                .clone()
+        })
+        .collect())
+}
+
+/// Odoo 17 orders groups by `orderby`, after rewriting an aggregate's
+/// output name to its `field:function`, and without one by the groupbys,
+/// a many2one in its comodel's `_order` (`res.partner` by
+/// `complete_name`). A term that is neither raises `ValueError`.
+#[test]
+fn groups_follow_orderby_as_odoo_17() {
+    let emulator = emulator("17.0");
+    let by_name = partners_in_order(&emulator, Value::Bool(false)).expect("read_group answers");
+    let mut sorted = by_name.clone();
+    sorted.sort_by_key(|name| name.as_str().unwrap_or_default().to_owned());
+    assert_eq!(by_name, sorted, "a many2one groups in its comodel's order");
+    let descending =
+        partners_in_order(&emulator, Value::from("partner_id desc")).expect("read_group answers");
+    assert_eq!(
+        descending,
+        by_name.iter().rev().cloned().collect::<Vec<_>>()
+    );
+
+    let by_total = execute_kw(
+        &emulator,
+        "sale.order",
+        "read_group",
+        vec![
+            Value::List(vec![]),
+            strings(&["amount_total"]),
+            strings(&["partner_id"]),
+        ],
+        Dict::from_iter([("orderby".to_owned(), Value::from("amount_total desc"))]),
+    )
+    .expect("read_group answers");
+    let totals: Vec<f64> = by_total
+        .as_list()
+        .expect("groups")
+        .iter()
+        .map(|group| {
+            group.as_dict().expect("a group")["amount_total"]
+                .as_f64()
+                .expect("a sum")
+        })
+        .collect();
+    assert!(
+        totals.windows(2).all(|pair| pair[0] >= pair[1]),
+        "{totals:?}"
+    );
+
+    let error = partners_in_order(&emulator, Value::from("bogus desc")).expect_err("no such term");
+    assert_eq!(error.kind, ErrorKind::ValueError);
+    assert_eq!(
+        error.message,
+        "Order term 'bogus desc' is not a valid aggregate nor valid groupby"
+    );
+    let error =
+        partners_in_order(&emulator, Value::from("partner_id sideways")).expect_err("bad syntax");
+    assert_eq!(
+        error.message,
+        "Invalid order 'partner_id sideways' for _read_group()"
+    );
+}

@@ -1,13 +1,18 @@
 //! `read_group`: aggregates over groups of records.
 //!
-//! Supports grouping by stored fields (many2one groups read as
-//! `[id, display_name]`), date granularities `day`, `week`, `month`,
-//! `quarter` and `year`, the aggregates of [`aggregate`], and lazy
-//! grouping. Group labels for dates use English month names whatever the
-//! context's `lang`.
+//! Supports grouping by stored fields (many2one and many2many groups read
+//! as `[id, display_name]`), date granularities `day`, `week`, `month`,
+//! `quarter` and `year`, the aggregates of [`aggregate`], the order of
+//! [`ordering`], and lazy grouping.
+//!
+//! Where it differs from Odoo 17: group labels for dates use English
+//! month names whatever the context's `lang`, dates are grouped in UTC
+//! whatever its `tz`, weeks start on Monday, and the `hour` granularity
+//! groups by day.
 
 mod aggregate;
 mod function;
+mod ordering;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -53,11 +58,9 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
             ..Query::default()
         },
     )?;
+    let annotated = plan.annotated();
     let aggregates = plan.select(env, model, &groupbys)?;
 
-    // NOTE: groups come in the order of their values, a many2one by id.
-    // Odoo 17 orders a many2one by its comodel's `_order` and applies
-    // `orderby`, which is not read here.
     let mut groups: BTreeMap<Vec<GroupKey>, Vec<i64>> = BTreeMap::new();
     for id in ids {
         let mut keys: Vec<Vec<GroupKey>> = vec![Vec::new()];
@@ -94,7 +97,7 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
         // matches: a count of 0 and the other aggregates unset.
         groups.entry(Vec::new()).or_default();
     }
-    let mut rows = Vec::new();
+    let mut rows: Vec<(Vec<GroupKey>, Dict)> = Vec::new();
     for (key, members) in groups {
         let mut row = Dict::default();
         for (groupby, part) in groupbys.iter().zip(&key) {
@@ -116,8 +119,19 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
         if !ranges.is_empty() {
             row.insert("__range".to_owned(), Value::Dict(ranges));
         }
-        rows.push(Value::Dict(row));
+        rows.push((key, row));
     }
+    // NOTE: before 17.0 an `orderby` is not applied; the groups then keep
+    // the order of their groupbys.
+    let orderby = match bound.get("orderby") {
+        Some(Value::Str(text)) if env.version.has_read_group_select() => Some(text.as_str()),
+        _ => None,
+    };
+    let keys: Vec<&[GroupKey]> = rows.iter().map(|(key, _)| key.as_slice()).collect();
+    let terms = ordering::terms(env, model, orderby, &groupbys, &annotated, &keys)?;
+    rows.sort_by(|(a_key, a_row), (b_key, b_row)| {
+        ordering::compare(&terms, (a_key, a_row), (b_key, b_row))
+    });
     // Odoo 17's `_read_group` sets the limit and offset on the same
     // `Query` as a search, so `limit=0` means no limit and a negative one
     // fails in PostgreSQL.
@@ -127,6 +141,7 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
     )?;
     let rows: Vec<Value> = rows
         .into_iter()
+        .map(|(_, row)| Value::Dict(row))
         .skip(offset)
         .take(limit.unwrap_or(usize::MAX))
         .collect();

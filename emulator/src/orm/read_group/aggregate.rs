@@ -321,6 +321,25 @@ pub(super) struct Aggregates {
 }
 
 impl Plan {
+    /// Returns each output key with the `field:function` specification
+    /// (`__count` for the count) that Odoo 17's `read_group` matches
+    /// `orderby` terms against. Empty before 17.0.
+    pub(super) fn annotated(&self) -> Vec<(String, String)> {
+        match self {
+            Plan::Specs(specs) => specs
+                .iter()
+                .map(|(key, spec)| {
+                    let annotated = match spec {
+                        Spec::Count => "__count".to_owned(),
+                        Spec::Field { field, function } => format!("{field}:{function}"),
+                    };
+                    (key.clone(), annotated)
+                })
+                .collect(),
+            Plan::Checked(_) => Vec::new(),
+        }
+    }
+
     /// Runs the checks that come after the search: Odoo 17's
     /// `_read_group_select` and field access, then PostgreSQL's.
     pub(super) fn select(

@@ -780,3 +780,92 @@ fn groups_follow_orderby_as_odoo_17() {
         "Invalid order 'partner_id sideways' for _read_group()"
     );
 }
+
+/// Groups `sale.order` by `groupby`, without aggregates.
+fn group_orders(emulator: &Emulator, groupby: &str) -> OdooResult<Value> {
+    execute_kw(
+        emulator,
+        "sale.order",
+        "read_group",
+        vec![
+            Value::List(vec![]),
+            Value::List(vec![]),
+            strings(&[groupby]),
+        ],
+        Dict::default(),
+    )
+}
+
+/// Odoo 17 checks each groupby with `parse_read_group_spec`, then after
+/// the search with `_read_group_groupby` and `_field_to_sql`.
+#[test]
+fn bad_groupbys_raise_as_odoo_17() {
+    let emulator = emulator("17.0");
+    let cases = [
+        (
+            "date_order:fortnight",
+            "Granularity specification isn't correct: 'fortnight'",
+        ),
+        (
+            "partner_id:day",
+            "Granularity set on a no-datetime field or property: 'partner_id:day'",
+        ),
+        (
+            "invoice_count",
+            "Cannot convert field sale.order.invoice_count to SQL",
+        ),
+        (
+            "partner_id.name",
+            "Property name 'name' has to be used on a property field.",
+        ),
+    ];
+    for (groupby, message) in cases {
+        let error = group_orders(&emulator, groupby).expect_err(groupby);
+        assert_eq!(error.kind, ErrorKind::ValueError, "{groupby}");
+        assert_eq!(error.message, message, "{groupby}");
+    }
+    let error = group_orders(&emulator, "date_order:").expect_err("an empty granularity");
+    assert!(
+        error
+            .message
+            .starts_with("Invalid aggregate/groupby specification 'date_order:'.\n"),
+        "{}",
+        error.message
+    );
+}
+
+/// The `hour` granularity groups datetimes by hour, labelled as Babel's
+/// `hh:00 dd MMM` writes it (a 12-hour clock), and selects the hour.
+#[test]
+fn hour_groups_select_their_hour() {
+    let emulator = emulator("17.0");
+    let groups = group_orders(&emulator, "date_order:hour").expect("read_group answers");
+    let group = groups.as_list().expect("groups")[0]
+        .as_dict()
+        .expect("a group")
+        .clone();
+    let label = group["date_order:hour"]
+        .as_str()
+        .expect("a label")
+        .to_owned();
+    let range = group["__range"].as_dict().expect("a range")["date_order:hour"]
+        .as_dict()
+        .expect("bounds")
+        .clone();
+    let from = range["from"].as_str().expect("a start").to_owned();
+    assert!(from.ends_with(":00:00"), "{from}");
+    let hour: u32 = from[11..13].parse().expect("an hour");
+    assert_eq!(
+        label[..2].parse::<u32>().expect("an hour"),
+        (hour + 11) % 12 + 1
+    );
+    let found = execute_kw(
+        &emulator,
+        "sale.order",
+        "search_count",
+        vec![group["__domain"].clone()],
+        Dict::default(),
+    )
+    .expect("search_count answers");
+    assert_eq!(found, group["date_order_count"]);
+}

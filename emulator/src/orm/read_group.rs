@@ -1,14 +1,13 @@
 //! `read_group`: aggregates over groups of records.
 //!
 //! Supports grouping by stored fields (many2one and many2many groups read
-//! as `[id, display_name]`), date granularities `day`, `week`, `month`,
-//! `quarter` and `year`, the aggregates of [`aggregate`], the order of
+//! as `[id, display_name]`), date granularities `hour`, `day`, `week`,
+//! `month`, `quarter` and `year`, the aggregates of [`aggregate`], the order of
 //! [`ordering`], and lazy grouping.
 //!
 //! Where it differs from Odoo 17: group labels for dates use English
 //! month names whatever the context's `lang`, dates are grouped in UTC
-//! whatever its `tz`, weeks start on Monday, and the `hour` granularity
-//! groups by day.
+//! whatever its `tz`, and weeks start on Monday.
 
 mod aggregate;
 mod function;
@@ -17,14 +16,14 @@ mod ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::error::OdooResult;
+use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::{compare_values, Domain};
 use crate::orm::methods::{row_count_arg, string_list};
 use crate::orm::schema::{FieldType, Model};
 use crate::orm::search::{self, Query};
 use crate::orm::signature::Bound;
 use crate::orm::{convert, Env};
-use crate::value::{Dict, Value};
+use crate::value::{python_str_repr, Dict, Value};
 
 struct GroupBy {
     spec: String,
@@ -38,7 +37,7 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
     let domain_value = bound.get("domain").cloned().unwrap_or(Value::List(vec![]));
     let domain = Domain::parse(&domain_value)?;
     let lazy = bound.get("lazy").is_none_or(Value::is_truthy);
-    let mut groupbys = parse_groupbys(model, string_list(bound.get("groupby"))?)?;
+    let mut groupbys = parse_groupbys(env, model, string_list(bound.get("groupby"))?)?;
     let remaining: Vec<Value> = groupbys
         .iter()
         .skip(1)
@@ -58,6 +57,9 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
             ..Query::default()
         },
     )?;
+    if env.version.has_read_group_select() {
+        check_groupbys(env, model, &groupbys)?;
+    }
     let annotated = plan.annotated();
     let aggregates = plan.select(env, model, &groupbys)?;
 
@@ -192,7 +194,14 @@ impl Ord for SortableValue {
     }
 }
 
-fn parse_groupbys(model: &Model, specs: Vec<String>) -> OdooResult<Vec<GroupBy>> {
+/// The granularities of Odoo 17's `READ_GROUP_TIME_GRANULARITY`.
+const GRANULARITIES: [&str; 6] = ["hour", "day", "week", "month", "quarter", "year"];
+
+/// Reads the groupby specifications. From 17.0 each must read as Odoo's
+/// `parse_read_group_spec` reads it (a field, an optional `.property`
+/// and an optional `:granularity`), and a `.property` needs a properties
+/// field, which the emulator has none of.
+fn parse_groupbys(env: &Env<'_>, model: &Model, specs: Vec<String>) -> OdooResult<Vec<GroupBy>> {
     specs
         .into_iter()
         .map(|spec| {
@@ -200,6 +209,38 @@ fn parse_groupbys(model: &Model, specs: Vec<String>) -> OdooResult<Vec<GroupBy>>
                 Some((f, g)) => (f.to_owned(), Some(g.to_owned())),
                 None => (spec.clone(), None),
             };
+            if env.version.has_read_group_select() {
+                let word = |text: &str| {
+                    !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || c == '_')
+                };
+                let (name, property) = match field.split_once('.') {
+                    Some((name, property)) => (name, Some(property)),
+                    None => (field.as_str(), None),
+                };
+                if !word(name)
+                    || !property.is_none_or(word)
+                    || !granularity.as_deref().is_none_or(word)
+                {
+                    return Err(OdooError::value(format!(
+                        "Invalid aggregate/groupby specification {}.\n\
+                         - Valid aggregate specification looks like \"<field_name>:<agg>\" \
+                         example: \"quantity:sum\".\n\
+                         - Valid groupby specification looks like \"<no_datish_field_name>\" or \
+                         \"<datish_field_name>:<granularity>\" example: \"date:month\" or \
+                         \"<properties_field_name>.<property>:<granularity>\".",
+                        python_str_repr(&spec)
+                    )));
+                }
+                if let Some(property) = property {
+                    if !model.has_field(name) {
+                        return Err(crate::orm::env::invalid_field(name, &model.name));
+                    }
+                    return Err(OdooError::value(format!(
+                        "Property name {} has to be used on a property field.",
+                        python_str_repr(property)
+                    )));
+                }
+            }
             let Some(definition) = model.field(&field) else {
                 return Err(crate::orm::env::invalid_field(&field, &model.name));
             };
@@ -215,6 +256,58 @@ fn parse_groupbys(model: &Model, specs: Vec<String>) -> OdooResult<Vec<GroupBy>>
             })
         })
         .collect()
+}
+
+/// Checks the groupbys as Odoo 17's `_read_group_groupby` does after the
+/// search: a granularity only on a date or datetime field and one of
+/// [`GRANULARITIES`], and a stored field, with a column (a one2many has
+/// none, and PostgreSQL reports it).
+fn check_groupbys(env: &Env<'_>, model: &Model, groupbys: &[GroupBy]) -> OdooResult<()> {
+    for groupby in groupbys {
+        let Some(field) = model.field(&groupby.field) else {
+            continue;
+        };
+        let is_date = matches!(field.field_type, FieldType::Date | FieldType::Datetime);
+        if groupby.granularity.is_some() && !is_date {
+            return Err(OdooError::value(format!(
+                "Granularity set on a no-datetime field or property: {}",
+                python_str_repr(&groupby.spec)
+            )));
+        }
+        let stored_model = match &field.delegated {
+            Some((parent, _)) => parent.as_str(),
+            None => model.name.as_str(),
+        };
+        if !field.store {
+            if env.version.joins_related_fields_in_sql() {
+                if field.related.is_none() {
+                    return Err(OdooError::value(format!(
+                        "Cannot convert {stored_model}.{} to SQL because it is not stored",
+                        field.name
+                    )));
+                }
+            } else {
+                return Err(OdooError::value(format!(
+                    "Cannot convert field {stored_model}.{} to SQL",
+                    field.name
+                )));
+            }
+        } else if field.field_type == FieldType::One2many {
+            return Err(OdooError::undefined_column(
+                &stored_model.replace('.', "_"),
+                &field.name,
+            ));
+        }
+        if let Some(granularity) = groupby.granularity.as_deref().filter(|_| is_date) {
+            if !GRANULARITIES.contains(&granularity) {
+                return Err(OdooError::value(format!(
+                    "Granularity specification isn't correct: {}",
+                    python_str_repr(granularity)
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Returns the groups a record falls in for one groupby. That is one
@@ -261,8 +354,14 @@ fn group_key(env: &Env<'_>, model: &Model, id: i64, groupby: &GroupBy) -> GroupK
     }
 }
 
-/// Truncates a date to the first day of its period, as `date_trunc` does.
+/// Truncates a date to the first day of its period, as `date_trunc` does,
+/// or a datetime to its hour for the `hour` granularity.
 fn truncate_date(text: &str, granularity: &str) -> String {
+    if granularity == "hour" {
+        if let Ok(at) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
+            return at.format("%Y-%m-%d %H:00:00").to_string();
+        }
+    }
     let Ok(date) = chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
     else {
         return text.to_owned();
@@ -303,6 +402,12 @@ fn group_label(env: &Env<'_>, model: &Model, groupby: &GroupBy, key: &GroupKey) 
 }
 
 fn date_label(text: &str, granularity: &str) -> String {
+    if granularity == "hour" {
+        // Babel's `hh:00 dd MMM`: the hour on a 12-hour clock.
+        if let Ok(at) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
+            return at.format("%I:00 %d %b").to_string();
+        }
+    }
     let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") else {
         return text.to_owned();
     };
@@ -379,9 +484,14 @@ fn group_domain(
 }
 
 /// Returns the first day of the period after the one starting at
-/// `start` (a `YYYY-MM-DD` text), with `start` itself, in the server
-/// format of a date or a datetime field.
+/// `start` (a `YYYY-MM-DD` text, or a datetime for an hour), with `start`
+/// itself, in the server format of a date or a datetime field.
 fn period_bounds(start: &str, granularity: &str, datetime: bool) -> Option<(String, String)> {
+    if let Ok(hour) = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M:%S") {
+        let next = hour.checked_add_signed(chrono::TimeDelta::hours(1))?;
+        let write = |at: chrono::NaiveDateTime| at.format("%Y-%m-%d %H:%M:%S").to_string();
+        return Some((write(hour), write(next)));
+    }
     let first = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").ok()?;
     let next = match granularity {
         "year" => first.checked_add_months(chrono::Months::new(12)),

@@ -2,8 +2,8 @@
 //!
 //! Supports grouping by stored fields (many2one and many2many groups read
 //! as `[id, display_name]`), date granularities `hour`, `day`, `week`,
-//! `month`, `quarter` and `year`, the aggregates of [`aggregate`], the order of
-//! [`ordering`], and lazy grouping.
+//! `month`, `quarter` and `year`, the aggregates of [`aggregate`], the
+//! order of [`ordering`], and lazy grouping.
 //!
 //! Where it differs from Odoo 17: group labels for dates use English
 //! month names whatever the context's `lang`, dates are grouped in UTC

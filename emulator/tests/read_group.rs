@@ -869,3 +869,43 @@ fn hour_groups_select_their_hour() {
     .expect("search_count answers");
     assert_eq!(found, group["date_order_count"]);
 }
+
+/// Odoo 17 turns an `id` group's value into a record, which
+/// `_read_group_format_result` writes as `(id, display_name)`.
+#[test]
+fn id_groups_read_as_records() {
+    let emulator = emulator("17.0");
+    let groups = execute_kw(
+        &emulator,
+        "sale.order",
+        "read_group",
+        vec![
+            Value::List(vec![Value::List(vec![
+                "id".into(),
+                "=".into(),
+                Value::Int(1),
+            ])]),
+            Value::List(vec![]),
+            strings(&["id"]),
+        ],
+        Dict::default(),
+    )
+    .expect("read_group answers");
+    let group = groups.as_list().expect("groups")[0]
+        .as_dict()
+        .expect("a group")
+        .clone();
+    let name = execute_kw(
+        &emulator,
+        "sale.order",
+        "read",
+        vec![Value::List(vec![Value::Int(1)]), strings(&["display_name"])],
+        Dict::default(),
+    )
+    .expect("read answers");
+    let name = name.as_list().expect("records")[0]
+        .as_dict()
+        .expect("a record")["display_name"]
+        .clone();
+    assert_eq!(group["id"], Value::List(vec![Value::Int(1), name]));
+}

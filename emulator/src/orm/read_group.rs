@@ -386,6 +386,14 @@ fn group_label(env: &Env<'_>, model: &Model, groupby: &GroupBy, key: &GroupKey) 
     if let (Some(granularity), Some(text)) = (&groupby.granularity, key.raw.as_str()) {
         return Value::Str(date_label(text, granularity));
     }
+    if field.name == "id" {
+        // Odoo 17 reads an `id` group as a record and shows it as a
+        // many2one.
+        let Value::Int(id) = key.raw else {
+            return Value::Bool(false);
+        };
+        return Value::List(vec![Value::Int(id), env.display_name(model, id)]);
+    }
     if field.field_type == FieldType::Many2many {
         // Odoo shows the linked record as a many2one, with its display
         // name read as the superuser.

@@ -157,10 +157,19 @@ impl Function {
             Function::Sum if sql_type == SqlType::Integer => {
                 Value::Int(values.iter().filter_map(Value::as_i64).sum())
             }
+            Function::Sum if sql_type == SqlType::Numeric => {
+                let numbers: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
+                Value::Float(exact_sum(&numbers, 1).unwrap_or_else(|| numbers.iter().sum::<f64>()))
+            }
             Function::Sum => Value::Float(values.iter().filter_map(Value::as_f64).sum()),
             Function::Avg => {
-                let total: f64 = values.iter().filter_map(Value::as_f64).sum();
-                Value::Float(total / values.len() as f64)
+                let numbers: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
+                let exact = (sql_type == SqlType::Numeric)
+                    .then(|| exact_sum(&numbers, numbers.len()))
+                    .flatten();
+                Value::Float(
+                    exact.unwrap_or_else(|| numbers.iter().sum::<f64>() / numbers.len() as f64),
+                )
             }
             Function::Max => extreme(values, std::cmp::Ordering::Greater),
             Function::Min => extreme(values, std::cmp::Ordering::Less),
@@ -169,6 +178,56 @@ impl Function {
             Function::ArrayAgg => unreachable!("array_agg returned above"),
         }
     }
+}
+
+/// Extra decimal places kept when dividing for an average, beyond those
+/// of the values, so that the quotient rounds to the nearest float.
+const QUOTIENT_PLACES: u32 = 20;
+
+/// Returns the sum of `numbers` divided by `count`, computed in decimal
+/// as PostgreSQL computes a `numeric` sum or average, then read as the
+/// nearest float, as Odoo reads a `numeric` result. Each number counts as
+/// the decimal its shortest text spells, which is what Odoo wrote to the
+/// column. Returns `None` when the decimals do not fit 128 bits, and the
+/// caller adds floats instead.
+fn exact_sum(numbers: &[f64], count: usize) -> Option<f64> {
+    let decimals: Vec<(i128, u32)> = numbers
+        .iter()
+        .map(|n| decimal_of(*n))
+        .collect::<Option<_>>()?;
+    let scale = decimals.iter().map(|(_, scale)| *scale).max().unwrap_or(0);
+    let mut total: i128 = 0;
+    for (digits, own_scale) in decimals {
+        let widened = digits.checked_mul(10i128.checked_pow(scale - own_scale)?)?;
+        total = total.checked_add(widened)?;
+    }
+    let (quotient, scale) = if count == 1 {
+        (total, scale)
+    } else {
+        let widened = total.checked_mul(10i128.checked_pow(QUOTIENT_PLACES)?)?;
+        (
+            widened / i128::try_from(count).ok()?,
+            scale + QUOTIENT_PLACES,
+        )
+    };
+    let text = quotient.unsigned_abs().to_string();
+    let width = usize::try_from(scale).ok()?;
+    let padded = format!("{text:0>width$}", width = width + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - width);
+    let sign = if quotient < 0 { "-" } else { "" };
+    format!("{sign}{whole}.{fraction}").parse().ok()
+}
+
+/// Returns the digits and scale of the decimal that a float's shortest
+/// text spells: `0.1` is `(1, 1)`.
+fn decimal_of(number: f64) -> Option<(i128, u32)> {
+    if !number.is_finite() {
+        return None;
+    }
+    let text = number.to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let digits: i128 = format!("{whole}{fraction}").parse().ok()?;
+    Some((digits, u32::try_from(fraction.len()).ok()?))
 }
 
 /// Returns the first of `values` that no other value beats in the
@@ -186,4 +245,27 @@ fn extreme(values: Vec<Value>, direction: std::cmp::Ordering) -> Value {
         }
     }
     best.unwrap_or(Value::Bool(false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_sums_are_exact_decimals() {
+        assert_eq!(exact_sum(&[0.1, 0.2], 1), Some(0.3));
+        assert_eq!(exact_sum(&[0.1, 0.2], 2), Some(0.15));
+        assert_eq!(exact_sum(&[-1.25, 0.05], 1), Some(-1.2));
+        assert_eq!(exact_sum(&[1e300, 1.0], 1), None);
+        let sum = Function::Sum.apply(
+            vec![Some(Value::Float(0.1)), Some(Value::Float(0.2))],
+            SqlType::Numeric,
+        );
+        assert_eq!(sum, Value::Float(0.3));
+        let double = Function::Sum.apply(
+            vec![Some(Value::Float(0.1)), Some(Value::Float(0.2))],
+            SqlType::Double,
+        );
+        assert_eq!(double, Value::Float(0.1 + 0.2));
+    }
 }

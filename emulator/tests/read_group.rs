@@ -550,6 +550,19 @@ fn fields_get_describes_aggregators_as_odoo_18() {
     );
 }
 
+/// Counts the records of `model` that `domain` finds, as a group's
+/// `__domain` is meant to be searched.
+fn count_in(emulator: &Emulator, model: &str, domain: &Value) -> Value {
+    execute_kw(
+        emulator,
+        model,
+        "search_count",
+        vec![domain.clone()],
+        Dict::default(),
+    )
+    .expect("search_count answers")
+}
+
 /// Odoo 17's `_read_group_format_result` joins the caller's domain to
 /// each group's condition with `expression.AND`, so that searching a
 /// group's `__domain` finds exactly its records.
@@ -576,14 +589,7 @@ fn group_domains_keep_the_callers_domain() {
                 Value::List(vec!["partner_id".into(), "=".into(), partner]),
             ])
         );
-        let found = execute_kw(
-            &emulator,
-            "sale.order",
-            "search_count",
-            vec![group["__domain"].clone()],
-            Dict::default(),
-        )
-        .expect("search_count answers");
+        let found = count_in(&emulator, "sale.order", &group["__domain"]);
         assert_eq!(found, group["partner_id_count"]);
     }
 }
@@ -630,14 +636,7 @@ fn date_groups_select_their_period() {
             Value::Dict(range)
         )]))
     );
-    let found = execute_kw(
-        &emulator,
-        "sale.order",
-        "search_count",
-        vec![group["__domain"].clone()],
-        Dict::default(),
-    )
-    .expect("search_count answers");
+    let found = count_in(&emulator, "sale.order", &group["__domain"]);
     assert_eq!(found, group["date_order_count"]);
 }
 
@@ -663,14 +662,7 @@ fn many2many_groupby_gives_a_group_per_linked_record() {
     let mut tags = Vec::new();
     for group in groups {
         let group = group.as_dict().expect("a group");
-        let found = execute_kw(
-            &emulator,
-            "res.partner",
-            "search_count",
-            vec![group["__domain"].clone()],
-            Dict::default(),
-        )
-        .expect("search_count answers");
+        let found = count_in(&emulator, "res.partner", &group["__domain"]);
         assert_eq!(found, group["category_id_count"], "{group:?}");
         match &group["category_id"] {
             Value::List(tag) => tags.push(tag[0].clone()),
@@ -859,14 +851,7 @@ fn hour_groups_select_their_hour() {
         label[..2].parse::<u32>().expect("an hour"),
         (hour + 11) % 12 + 1
     );
-    let found = execute_kw(
-        &emulator,
-        "sale.order",
-        "search_count",
-        vec![group["__domain"].clone()],
-        Dict::default(),
-    )
-    .expect("search_count answers");
+    let found = count_in(&emulator, "sale.order", &group["__domain"]);
     assert_eq!(found, group["date_order_count"]);
 }
 

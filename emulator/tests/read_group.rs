@@ -894,3 +894,92 @@ fn id_groups_read_as_records() {
         .clone();
     assert_eq!(group["id"], Value::List(vec![Value::Int(1), name]));
 }
+
+/// PostgreSQL sorts `false` before `true`, and a `bool_or` aggregate is a
+/// value to sort by, not an unset one.
+#[test]
+fn boolean_aggregates_sort_false_first() {
+    let emulator = emulator("17.0");
+    let groups = execute_kw(
+        &emulator,
+        "res.partner",
+        "read_group",
+        vec![
+            Value::List(vec![]),
+            strings(&["any:bool_or(is_company)"]),
+            strings(&["is_company"]),
+        ],
+        Dict::from_iter([("orderby".to_owned(), Value::from("any"))]),
+    )
+    .expect("read_group answers");
+    let flags: Vec<Value> = groups
+        .as_list()
+        .expect("groups")
+        .iter()
+        .map(|group| group.as_dict().expect("a group")["any"].clone())
+        .collect();
+    assert_eq!(flags, [Value::Bool(false), Value::Bool(true)]);
+}
+
+/// `product.product`'s `_order` starts with `priority desc`, and Odoo
+/// orders a many2one group through a join on the comodel, so the group of
+/// lines without a product, whose joined columns are `NULL`, comes first,
+/// as PostgreSQL puts `NULL`s first when descending.
+#[test]
+fn unset_many2one_group_follows_the_comodel_order() {
+    let emulator = emulator("17.0");
+    let orders = execute_kw(
+        &emulator,
+        "sale.order",
+        "search",
+        vec![Value::List(vec![])],
+        Dict::default(),
+    )
+    .expect("orders");
+    let order = orders.as_list().expect("ids")[0].clone();
+    let section = Dict::from_iter([
+        ("order_id".to_owned(), order),
+        ("display_type".to_owned(), Value::from("line_section")),
+        ("name".to_owned(), Value::from("Section")),
+    ]);
+    execute_kw(
+        &emulator,
+        "sale.order.line",
+        "create",
+        vec![Value::Dict(section)],
+        Dict::default(),
+    )
+    .expect("a section line");
+    let products = |orderby: &str| -> Vec<Value> {
+        let groups = execute_kw(
+            &emulator,
+            "sale.order.line",
+            "read_group",
+            vec![
+                Value::List(vec![]),
+                Value::List(vec![]),
+                strings(&["product_id"]),
+            ],
+            Dict::from_iter([("orderby".to_owned(), Value::from(orderby))]),
+        )
+        .expect("read_group answers");
+        groups
+            .as_list()
+            .expect("groups")
+            .iter()
+            .map(|group| group.as_dict().expect("a group")["product_id"].clone())
+            .collect()
+    };
+    let ascending = products("product_id");
+    assert_eq!(
+        ascending.first(),
+        Some(&Value::Bool(false)),
+        "{ascending:?}"
+    );
+    let descending = products("product_id desc");
+    assert_eq!(
+        descending.last(),
+        Some(&Value::Bool(false)),
+        "{descending:?}"
+    );
+}

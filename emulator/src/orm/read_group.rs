@@ -16,7 +16,7 @@ mod ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::error::{OdooError, OdooResult};
+use crate::error::{ErrorKind, OdooError, OdooResult};
 use crate::orm::domain::{compare_values, Domain};
 use crate::orm::methods::{row_count_arg, string_list};
 use crate::orm::schema::{FieldType, Model};
@@ -107,7 +107,7 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
         }
         let group_rows = aggregates.rows(env, model, &members)?;
         row.extend(aggregates.values(env, model, &group_rows));
-        let (group_domain, ranges) = group_domain(model, &domain_value, &groupbys, &key, &linked);
+        let (group_domain, ranges) = group_domain(model, &domain_value, &groupbys, &key, &linked)?;
         row.insert("__domain".to_owned(), group_domain);
         if lazy && !remaining.is_empty() {
             row.insert(
@@ -443,7 +443,7 @@ fn group_domain(
     groupbys: &[GroupBy],
     key: &[GroupKey],
     linked: &[Vec<Value>],
-) -> (Value, Dict) {
+) -> OdooResult<(Value, Dict)> {
     let mut result = domain.as_list().map(<[Value]>::to_vec).unwrap_or_default();
     let mut ranges = Dict::default();
     for ((groupby, part), others) in groupbys.iter().zip(key).zip(linked) {
@@ -457,7 +457,7 @@ fn group_domain(
         let field_type = model.field(&groupby.field).map(|field| field.field_type);
         let period = match (&groupby.granularity, part.raw.as_str(), field_type) {
             (Some(granularity), Some(start), Some(FieldType::Date | FieldType::Datetime)) => {
-                period_bounds(start, granularity, field_type == Some(FieldType::Datetime))
+                period_bounds(start, granularity, field_type == Some(FieldType::Datetime))?
             }
             _ => None,
         };
@@ -488,26 +488,50 @@ fn group_domain(
         };
         result = and_domains(&result, &condition);
     }
-    (Value::List(result), ranges)
+    Ok((Value::List(result), ranges))
 }
 
 /// Returns the first day of the period after the one starting at
 /// `start` (a `YYYY-MM-DD` text, or a datetime for an hour), with `start`
 /// itself, in the server format of a date or a datetime field.
-fn period_bounds(start: &str, granularity: &str, datetime: bool) -> Option<(String, String)> {
+///
+/// A period ending after 9999 raises what Python's date arithmetic raises
+/// in Odoo: `ValueError` for a month, quarter or year (`relativedelta`
+/// replaces the year), `OverflowError` for a day, week or hour.
+fn period_bounds(
+    start: &str,
+    granularity: &str,
+    datetime: bool,
+) -> OdooResult<Option<(String, String)>> {
+    use chrono::Datelike;
+    let beyond = |months: bool| {
+        if months {
+            OdooError::value("year 10000 is out of range")
+        } else {
+            OdooError::new(ErrorKind::OverflowError, "date value out of range")
+        }
+    };
     if let Ok(hour) = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M:%S") {
-        let next = hour.checked_add_signed(chrono::TimeDelta::hours(1))?;
+        let next = hour
+            .checked_add_signed(chrono::TimeDelta::hours(1))
+            .filter(|next| next.year() <= 9999)
+            .ok_or_else(|| beyond(false))?;
         let write = |at: chrono::NaiveDateTime| at.format("%Y-%m-%d %H:%M:%S").to_string();
-        return Some((write(hour), write(next)));
+        return Ok(Some((write(hour), write(next))));
     }
-    let first = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").ok()?;
-    let next = match granularity {
-        "year" => first.checked_add_months(chrono::Months::new(12)),
-        "quarter" => first.checked_add_months(chrono::Months::new(3)),
-        "month" => first.checked_add_months(chrono::Months::new(1)),
-        "week" => first.checked_add_days(chrono::Days::new(7)),
-        _ => first.checked_add_days(chrono::Days::new(1)),
-    }?;
+    let Ok(first) = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d") else {
+        return Ok(None);
+    };
+    let (next, months) = match granularity {
+        "year" => (first.checked_add_months(chrono::Months::new(12)), true),
+        "quarter" => (first.checked_add_months(chrono::Months::new(3)), true),
+        "month" => (first.checked_add_months(chrono::Months::new(1)), true),
+        "week" => (first.checked_add_days(chrono::Days::new(7)), false),
+        _ => (first.checked_add_days(chrono::Days::new(1)), false),
+    };
+    let next = next
+        .filter(|next| next.year() <= 9999)
+        .ok_or_else(|| beyond(months))?;
     let write = |date: chrono::NaiveDate| {
         if datetime {
             format!("{} 00:00:00", date.format("%Y-%m-%d"))
@@ -515,7 +539,7 @@ fn period_bounds(start: &str, granularity: &str, datetime: bool) -> Option<(Stri
             date.format("%Y-%m-%d").to_string()
         }
     };
-    Some((write(first), write(next)))
+    Ok(Some((write(first), write(next))))
 }
 
 /// Joins two domains with `&` as Odoo's `expression.AND` does: an empty
@@ -575,8 +599,20 @@ mod tests {
     }
 
     #[test]
+    fn periods_past_9999_raise_as_python_date_arithmetic() {
+        let error = period_bounds("9999-01-01", "year", false).expect_err("year 10000");
+        assert_eq!(error.kind, ErrorKind::ValueError);
+        assert_eq!(error.message, "year 10000 is out of range");
+        let error = period_bounds("9999-12-31", "day", false).expect_err("day 10000");
+        assert_eq!(error.kind, ErrorKind::OverflowError);
+        assert_eq!(error.message, "date value out of range");
+    }
+
+    #[test]
     fn periods_end_where_the_next_begins() {
-        let bounds = |start, granularity, datetime| period_bounds(start, granularity, datetime);
+        let bounds = |start, granularity, datetime| {
+            period_bounds(start, granularity, datetime).expect("within 9999")
+        };
         assert_eq!(
             bounds("2024-01-31", "day", false),
             Some(("2024-01-31".into(), "2024-02-01".into()))

@@ -30,7 +30,7 @@ pub(super) struct SortTerm {
 enum SortKey {
     /// The value of the groupby at this index; for a many2one ordered by
     /// its comodel, the rank of each id in that order.
-    Groupby(usize, Option<HashMap<i64, usize>>),
+    Groupby(usize, Option<Ranks>),
     /// The value of a boolean groupby at this index, which Odoo reads
     /// with `COALESCE(field, FALSE)`, so that `False` sorts before `True`
     /// rather than as unset.
@@ -87,6 +87,7 @@ pub(super) fn terms(
                 python_str_repr(&order)
             )));
         };
+        let mut nulls_first = nulls_first;
         let key = if let Some(index) = annotated.iter().position(|(_, spec)| *spec == term) {
             let boolean = model
                 .field(&groupbys[index].field)
@@ -94,10 +95,15 @@ pub(super) fn terms(
             if boolean {
                 SortKey::Boolean(index)
             } else {
-                SortKey::Groupby(
-                    index,
-                    comodel_ranks(env, model, &groupbys[index], index, keys)?,
-                )
+                let ranks = comodel_ranks(env, model, &groupbys[index], index, keys)?;
+                if let Some(ranks) = &ranks {
+                    if !explicit_nulls(part) {
+                        // Reversing the comodel's order reverses where its
+                        // unset group goes.
+                        nulls_first = ranks.unset_first != descending;
+                    }
+                }
+                SortKey::Groupby(index, ranks)
             }
         } else if let Some((key, _)) = aggregates.iter().find(|(_, spec)| *spec == term) {
             SortKey::Aggregate(key.clone())
@@ -160,6 +166,11 @@ fn parse_part(part: &str) -> Option<(String, bool, bool)> {
     Some((term.to_ascii_lowercase(), descending, nulls_first))
 }
 
+/// Tells whether an order part names `nulls first` or `nulls last`.
+fn explicit_nulls(part: &str) -> bool {
+    part.to_ascii_lowercase().contains("nulls")
+}
+
 /// Tells whether `term` is an aggregate specification Odoo's
 /// `_read_group_select` accepts: `__count`, or a field and a function.
 fn is_aggregate(env: &Env<'_>, model: &Model, term: &str) -> bool {
@@ -180,7 +191,7 @@ fn comodel_ranks(
     groupby: &GroupBy,
     index: usize,
     keys: &[&[GroupKey]],
-) -> OdooResult<Option<HashMap<i64, usize>>> {
+) -> OdooResult<Option<Ranks>> {
     let Some(field) = model.field(&groupby.field) else {
         return Ok(None);
     };
@@ -199,12 +210,24 @@ fn comodel_ranks(
     ids.dedup();
     let order_terms = order::parse(&comodel, &comodel.order)?;
     order::sort(env, &comodel, &mut ids, &order_terms)?;
-    Ok(Some(
-        ids.into_iter()
+    Ok(Some(Ranks {
+        ranks: ids
+            .into_iter()
             .enumerate()
             .map(|(rank, id)| (id, rank))
             .collect(),
-    ))
+        unset_first: order_terms.first().is_some_and(|term| term.nulls_first),
+    }))
+}
+
+/// A many2one's ids ranked in its comodel's `_order`, and where its unset
+/// group goes in that order. Odoo joins the comodel, whose columns are
+/// `NULL` for that group. PostgreSQL puts `NULL`s first when descending,
+/// so the group comes first when the order's first term is descending,
+/// and last otherwise.
+struct Ranks {
+    ranks: HashMap<i64, usize>,
+    unset_first: bool,
 }
 
 /// Compares two groups by the terms in turn.
@@ -216,8 +239,8 @@ pub(super) fn compare(
     for term in terms {
         let (a, b) = match &term.key {
             SortKey::Groupby(index, Some(ranks)) => (
-                rank_of(ranks, &a_key[*index].raw),
-                rank_of(ranks, &b_key[*index].raw),
+                rank_of(&ranks.ranks, &a_key[*index].raw),
+                rank_of(&ranks.ranks, &b_key[*index].raw),
             ),
             SortKey::Groupby(index, None) => (a_key[*index].raw.clone(), b_key[*index].raw.clone()),
             SortKey::Boolean(index) => {
@@ -228,6 +251,14 @@ pub(super) fn compare(
                 a_row.get(key).cloned().unwrap_or_default(),
                 b_row.get(key).cloned().unwrap_or_default(),
             ),
+        };
+        // Two booleans are values, as `bool_and` and `bool_or` give them;
+        // `False` stands for `NULL` only beside another kind of value.
+        let (a, b) = match (&a, &b) {
+            (Value::Bool(x), Value::Bool(y)) => {
+                (Value::Int(i64::from(*x)), Value::Int(i64::from(*y)))
+            }
+            _ => (a, b),
         };
         let unset = |value: &Value| matches!(value, Value::None | Value::Bool(false));
         let ordering = match (unset(&a), unset(&b)) {

@@ -983,3 +983,35 @@ fn unset_many2one_group_follows_the_comodel_order() {
         "{descending:?}"
     );
 }
+
+/// Odoo 17 matches `orderby` with `regex_order` (names in any case, one
+/// space inside `nulls first`), then looks the term up among the groupbys
+/// and aggregates as written, and calls `split` on any true `orderby`.
+#[test]
+fn orderby_is_read_as_odoo_17_reads_it() {
+    let emulator = emulator("17.0");
+    let message = |orderby: Value| {
+        partners_in_order(&emulator, orderby)
+            .expect_err("a bad orderby")
+            .message
+    };
+    assert_eq!(
+        message(Value::from("PARTNER_ID desc")),
+        "Order term 'PARTNER_ID desc' is not a valid aggregate nor valid groupby"
+    );
+    assert_eq!(
+        message(Value::from("\"partner_id\" desc")),
+        "Order term '\"partner_id\" desc' is not a valid aggregate nor valid groupby"
+    );
+    assert_eq!(
+        message(Value::from("partner_id desc nulls   last")),
+        "Invalid order 'partner_id desc nulls   last' for _read_group()"
+    );
+    let error = partners_in_order(&emulator, strings(&["partner_id"])).expect_err("a list");
+    assert_eq!(error.kind, ErrorKind::AttributeError);
+    assert_eq!(error.message, "'list' object has no attribute 'split'");
+    let upper = partners_in_order(&emulator, Value::from("partner_id DESC NULLS LAST"))
+        .expect("keywords in any case");
+    let lower = partners_in_order(&emulator, Value::from("partner_id desc")).expect("lower case");
+    assert_eq!(upper, lower);
+}

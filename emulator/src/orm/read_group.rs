@@ -126,7 +126,15 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
     // NOTE: before 17.0 an `orderby` is not applied; the groups then keep
     // the order of their groupbys.
     let orderby = match bound.get("orderby") {
-        Some(Value::Str(text)) if env.version.has_read_group_select() => Some(text.as_str()),
+        _ if !env.version.has_read_group_select() => None,
+        Some(Value::Str(text)) => Some(text.as_str()),
+        // Odoo 17 calls `orderby.split(',')` on any true value.
+        Some(other) if other.is_truthy() => {
+            return Err(OdooError::new(
+                ErrorKind::AttributeError,
+                format!("'{}' object has no attribute 'split'", other.python_type()),
+            ))
+        }
         _ => None,
     };
     let keys: Vec<&[GroupKey]> = rows.iter().map(|(key, _)| key.as_slice()).collect();

@@ -64,18 +64,25 @@ pub(super) fn terms(
             (groupby.spec.clone(), spec)
         })
         .collect();
-    let order = match orderby.map(str::trim).filter(|text| !text.is_empty()) {
+    let mut order = match orderby.filter(|text| !text.is_empty()) {
         Some(orderby) => orderby
             .split(',')
             .map(|term| rewrite(term.trim(), &annotated, aggregates))
             .collect::<Vec<_>>()
             .join(","),
-        None => annotated
+        None => String::new(),
+    };
+    // An `orderby` of only spaces leaves an empty order, which Odoo's
+    // `_read_group_orderby` replaces by the groupbys without following a
+    // many2one's comodel order.
+    let traverse = !order.is_empty() || orderby.is_none_or(str::is_empty);
+    if order.is_empty() {
+        order = annotated
             .iter()
             .map(|(_, spec)| spec.clone())
             .collect::<Vec<_>>()
-            .join(","),
-    };
+            .join(",");
+    }
     if order.is_empty() {
         return Ok(Vec::new());
     }
@@ -95,7 +102,11 @@ pub(super) fn terms(
             if boolean {
                 SortKey::Boolean(index)
             } else {
-                let ranks = comodel_ranks(env, model, &groupbys[index], index, keys)?;
+                let ranks = if traverse {
+                    comodel_ranks(env, model, &groupbys[index], index, keys)?
+                } else {
+                    None
+                };
                 if let Some(ranks) = &ranks {
                     if !explicit_nulls(part) {
                         // Reversing the comodel's order reverses where its
@@ -137,33 +148,76 @@ fn rewrite(term: &str, groupbys: &[(String, String)], aggregates: &[(String, Str
     term.to_owned()
 }
 
-/// Reads one part of an order as Odoo's `regex_order` does: a term, then
-/// an optional direction and `nulls first` or `nulls last`, in any case.
-/// Returns the term, whether it is descending and whether unset values
-/// come first (PostgreSQL's default: last when ascending).
+/// Reads one part of an order as Odoo's `regex_order` does. A term comes
+/// first: a field name, bare or in double quotes, with an optional
+/// `.property` and an optional `:function`. An optional direction
+/// follows, then `nulls first` or `nulls last` with one space inside.
+/// Names and keywords match in any case. Returns the term as written, whether it is
+/// descending and whether unset values come first (PostgreSQL's default:
+/// last when ascending).
 fn parse_part(part: &str) -> Option<(String, bool, bool)> {
-    let mut words = part.split_whitespace();
-    let term = words.next()?;
-    let valid = term.split(':').enumerate().all(|(index, piece)| {
-        let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || (index == 0 && c == '.');
-        !piece.is_empty() && piece.chars().all(allowed)
-    }) && term.split(':').count() <= 2;
-    if !valid {
+    let part = part.trim_start();
+    let term_end = part.find(char::is_whitespace).unwrap_or(part.len());
+    let (term, mut rest) = part.split_at(term_end);
+    if !valid_term(term) {
         return None;
     }
-    let rest: Vec<String> = words.map(str::to_ascii_lowercase).collect();
-    let (descending, rest) = match rest.first().map(String::as_str) {
-        Some("desc") => (true, &rest[1..]),
-        Some("asc") => (false, &rest[1..]),
-        _ => (false, &rest[..]),
+    // Takes `keyword` after at least one space, in any case.
+    let mut keyword = |word: &str| -> bool {
+        let trimmed = rest.trim_start();
+        let spaced = trimmed.len() < rest.len();
+        let found = spaced
+            && trimmed
+                .get(..word.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(word))
+            && trimmed[word.len()..]
+                .chars()
+                .next()
+                .is_none_or(char::is_whitespace);
+        if found {
+            rest = &trimmed[word.len()..];
+        }
+        found
     };
-    let nulls_first = match rest {
-        [] => descending,
-        [nulls, first] if nulls == "nulls" && first == "first" => true,
-        [nulls, last] if nulls == "nulls" && last == "last" => false,
-        _ => return None,
+    let descending = if keyword("desc") {
+        true
+    } else {
+        keyword("asc");
+        false
     };
-    Some((term.to_ascii_lowercase(), descending, nulls_first))
+    let nulls_first = if keyword("nulls first") {
+        true
+    } else if keyword("nulls last") {
+        false
+    } else {
+        descending
+    };
+    rest.trim()
+        .is_empty()
+        .then(|| (term.to_owned(), descending, nulls_first))
+}
+
+/// Tells whether `term` reads as `regex_order`'s term.
+fn valid_term(term: &str) -> bool {
+    let name = |text: &str| {
+        !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let (path, function) = match term.split_once(':') {
+        Some((path, function)) => (path, Some(function)),
+        None => (term, None),
+    };
+    let (field, property) = match path.split_once('.') {
+        Some((field, property)) => (field, Some(property)),
+        None => (path, None),
+    };
+    let field = field
+        .strip_prefix('"')
+        .and_then(|quoted| quoted.strip_suffix('"'))
+        .unwrap_or(field);
+    name(field)
+        && property.is_none_or(name)
+        && function
+            .is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphabetic() || c == '_'))
 }
 
 /// Tells whether an order part names `nulls first` or `nulls last`.

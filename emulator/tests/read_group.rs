@@ -563,6 +563,35 @@ fn count_in(emulator: &Emulator, model: &str, domain: &Value) -> Value {
     .expect("search_count answers")
 }
 
+/// Calls `read_group` on `model`, with `orderby` when given, and
+/// returns the groups.
+fn groups_of(
+    emulator: &Emulator,
+    model: &str,
+    domain: Value,
+    fields: &[&str],
+    groupby: &[&str],
+    orderby: Option<Value>,
+) -> OdooResult<Vec<Dict>> {
+    let kwargs = Dict::from_iter(orderby.map(|orderby| ("orderby".to_owned(), orderby)));
+    let args = vec![domain, strings(fields), strings(groupby)];
+    let groups = execute_kw(emulator, model, "read_group", args, kwargs)?;
+    let groups = groups.as_list().expect("a list of groups");
+    Ok(groups
+        .iter()
+        .map(|group| group.as_dict().expect("a group").clone())
+        .collect())
+}
+
+/// Returns the value under `key` of each group.
+fn column(groups: &[Dict], key: &str) -> Vec<Value> {
+    groups.iter().map(|group| group[key].clone()).collect()
+}
+
+fn no_domain() -> Value {
+    Value::List(vec![])
+}
+
 /// Odoo 17's `_read_group_format_result` joins the caller's domain to
 /// each group's condition with `expression.AND`, so that searching a
 /// group's `__domain` finds exactly its records.
@@ -570,16 +599,17 @@ fn count_in(emulator: &Emulator, model: &str, domain: &Value) -> Value {
 fn group_domains_keep_the_callers_domain() {
     let emulator = emulator("17.0");
     let domain = Value::List(vec![strings(&["state", "=", "draft"])]);
-    let groups = execute_kw(
+    let groups = groups_of(
         &emulator,
         "sale.order",
-        "read_group",
-        vec![domain, strings(&["amount_total"]), strings(&["partner_id"])],
-        Dict::default(),
+        domain,
+        &["amount_total"],
+        &["partner_id"],
+        None,
     )
-    .expect("read_group answers");
-    for group in groups.as_list().expect("a list of groups") {
-        let group = group.as_dict().expect("a group");
+    .expect("read_group runs");
+
+    for group in &groups {
         let partner = group["partner_id"].as_list().expect("a many2one")[0].clone();
         assert_eq!(
             group["__domain"],
@@ -600,22 +630,17 @@ fn group_domains_keep_the_callers_domain() {
 #[test]
 fn date_groups_select_their_period() {
     let emulator = emulator("17.0");
-    let groups = execute_kw(
+    let groups = groups_of(
         &emulator,
         "sale.order",
-        "read_group",
-        vec![
-            Value::List(vec![]),
-            strings(&["amount_total"]),
-            strings(&["date_order:month"]),
-        ],
-        Dict::default(),
+        no_domain(),
+        &["amount_total"],
+        &["date_order:month"],
+        None,
     )
-    .expect("read_group answers");
-    let group = groups.as_list().expect("groups")[0]
-        .as_dict()
-        .expect("a group")
-        .clone();
+    .expect("read_group runs");
+    let group = &groups[0];
+
     assert_eq!(group["date_order:month"], Value::from("January 2024"));
     assert_eq!(
         group["__domain"],
@@ -646,22 +671,18 @@ fn date_groups_select_their_period() {
 #[test]
 fn many2many_groupby_gives_a_group_per_linked_record() {
     let emulator = emulator("17.0");
-    let groups = execute_kw(
+    let groups = groups_of(
         &emulator,
         "res.partner",
-        "read_group",
-        vec![
-            Value::List(vec![]),
-            Value::List(vec![]),
-            strings(&["category_id"]),
-        ],
-        Dict::default(),
+        no_domain(),
+        &[],
+        &["category_id"],
+        None,
     )
-    .expect("read_group answers");
-    let groups = groups.as_list().expect("groups");
+    .expect("read_group runs");
+
     let mut tags = Vec::new();
-    for group in groups {
-        let group = group.as_dict().expect("a group");
+    for group in &groups {
         let found = count_in(&emulator, "res.partner", &group["__domain"]);
         assert_eq!(found, group["category_id_count"], "{group:?}");
         match &group["category_id"] {
@@ -690,27 +711,17 @@ fn many2many_groupby_gives_a_group_per_linked_record() {
 /// Returns the partner names of `sale.order` groups by partner, in the
 /// order `read_group` gives them for `orderby` (`False` for none).
 fn partners_in_order(emulator: &Emulator, orderby: Value) -> OdooResult<Vec<Value>> {
-    let groups = execute_kw(
+    let groups = groups_of(
         emulator,
         "sale.order",
-        "read_group",
-        vec![
-            Value::List(vec![]),
-            strings(&["amount_total"]),
-            strings(&["partner_id"]),
-        ],
-        Dict::from_iter([("orderby".to_owned(), orderby)]),
+        no_domain(),
+        &["amount_total"],
+        &["partner_id"],
+        Some(orderby),
     )?;
-    Ok(groups
-        .as_list()
-        .expect("groups")
+    Ok(column(&groups, "partner_id")
         .iter()
-        .map(|group| {
-            group.as_dict().expect("a group")["partner_id"]
-                .as_list()
-                .expect("a partner")[1]
-                .clone()
-        })
+        .map(|partner| partner.as_list().expect("a partner")[1].clone())
         .collect())
 }
 
@@ -721,38 +732,28 @@ fn partners_in_order(emulator: &Emulator, orderby: Value) -> OdooResult<Vec<Valu
 #[test]
 fn groups_follow_orderby_as_odoo_17() {
     let emulator = emulator("17.0");
-    let by_name = partners_in_order(&emulator, Value::Bool(false)).expect("read_group answers");
+    let by_name = partners_in_order(&emulator, Value::Bool(false)).expect("read_group runs");
     let mut sorted = by_name.clone();
     sorted.sort_by_key(|name| name.as_str().unwrap_or_default().to_owned());
     assert_eq!(by_name, sorted, "a many2one groups in its comodel's order");
-    let descending =
-        partners_in_order(&emulator, Value::from("partner_id desc")).expect("read_group answers");
-    assert_eq!(
-        descending,
-        by_name.iter().rev().cloned().collect::<Vec<_>>()
-    );
 
-    let by_total = execute_kw(
+    let descending =
+        partners_in_order(&emulator, Value::from("partner_id desc")).expect("read_group runs");
+    let reversed: Vec<Value> = by_name.iter().rev().cloned().collect();
+    assert_eq!(descending, reversed);
+
+    let by_total = groups_of(
         &emulator,
         "sale.order",
-        "read_group",
-        vec![
-            Value::List(vec![]),
-            strings(&["amount_total"]),
-            strings(&["partner_id"]),
-        ],
-        Dict::from_iter([("orderby".to_owned(), Value::from("amount_total desc"))]),
+        no_domain(),
+        &["amount_total"],
+        &["partner_id"],
+        Some(Value::from("amount_total desc")),
     )
-    .expect("read_group answers");
-    let totals: Vec<f64> = by_total
-        .as_list()
-        .expect("groups")
+    .expect("read_group runs");
+    let totals: Vec<f64> = column(&by_total, "amount_total")
         .iter()
-        .map(|group| {
-            group.as_dict().expect("a group")["amount_total"]
-                .as_f64()
-                .expect("a sum")
-        })
+        .map(|total| total.as_f64().expect("a sum"))
         .collect();
     assert!(
         totals.windows(2).all(|pair| pair[0] >= pair[1]),
@@ -774,18 +775,8 @@ fn groups_follow_orderby_as_odoo_17() {
 }
 
 /// Groups `sale.order` by `groupby`, without aggregates.
-fn group_orders(emulator: &Emulator, groupby: &str) -> OdooResult<Value> {
-    execute_kw(
-        emulator,
-        "sale.order",
-        "read_group",
-        vec![
-            Value::List(vec![]),
-            Value::List(vec![]),
-            strings(&[groupby]),
-        ],
-        Dict::default(),
-    )
+fn group_orders(emulator: &Emulator, groupby: &str) -> OdooResult<Vec<Dict>> {
+    groups_of(emulator, "sale.order", no_domain(), &[], &[groupby], None)
 }
 
 /// Odoo 17 checks each groupby with `parse_read_group_spec`, then after
@@ -816,6 +807,7 @@ fn bad_groupbys_raise_as_odoo_17() {
         assert_eq!(error.kind, ErrorKind::ValueError, "{groupby}");
         assert_eq!(error.message, message, "{groupby}");
     }
+
     let error = group_orders(&emulator, "date_order:").expect_err("an empty granularity");
     assert!(
         error
@@ -831,26 +823,18 @@ fn bad_groupbys_raise_as_odoo_17() {
 #[test]
 fn hour_groups_select_their_hour() {
     let emulator = emulator("17.0");
-    let groups = group_orders(&emulator, "date_order:hour").expect("read_group answers");
-    let group = groups.as_list().expect("groups")[0]
-        .as_dict()
-        .expect("a group")
-        .clone();
-    let label = group["date_order:hour"]
-        .as_str()
-        .expect("a label")
-        .to_owned();
+    let groups = group_orders(&emulator, "date_order:hour").expect("read_group runs");
+    let group = &groups[0];
+    let label = group["date_order:hour"].as_str().expect("a label");
     let range = group["__range"].as_dict().expect("a range")["date_order:hour"]
         .as_dict()
-        .expect("bounds")
-        .clone();
-    let from = range["from"].as_str().expect("a start").to_owned();
+        .expect("bounds");
+    let from = range["from"].as_str().expect("a start");
+
     assert!(from.ends_with(":00:00"), "{from}");
     let hour: u32 = from[11..13].parse().expect("an hour");
-    assert_eq!(
-        label[..2].parse::<u32>().expect("an hour"),
-        (hour + 11) % 12 + 1
-    );
+    let label_hour: u32 = label[..2].parse().expect("an hour");
+    assert_eq!(label_hour, (hour + 11) % 12 + 1);
     let found = count_in(&emulator, "sale.order", &group["__domain"]);
     assert_eq!(found, group["date_order_count"]);
 }
@@ -860,39 +844,27 @@ fn hour_groups_select_their_hour() {
 #[test]
 fn id_groups_read_as_records() {
     let emulator = emulator("17.0");
-    let groups = execute_kw(
-        &emulator,
-        "sale.order",
-        "read_group",
-        vec![
-            Value::List(vec![Value::List(vec![
-                "id".into(),
-                "=".into(),
-                Value::Int(1),
-            ])]),
-            Value::List(vec![]),
-            strings(&["id"]),
-        ],
-        Dict::default(),
-    )
-    .expect("read_group answers");
-    let group = groups.as_list().expect("groups")[0]
-        .as_dict()
-        .expect("a group")
-        .clone();
-    let name = execute_kw(
+    let domain = Value::List(vec![Value::List(vec![
+        "id".into(),
+        "=".into(),
+        Value::Int(1),
+    ])]);
+    let groups =
+        groups_of(&emulator, "sale.order", domain, &[], &["id"], None).expect("read_group runs");
+    let records = execute_kw(
         &emulator,
         "sale.order",
         "read",
         vec![Value::List(vec![Value::Int(1)]), strings(&["display_name"])],
         Dict::default(),
     )
-    .expect("read answers");
-    let name = name.as_list().expect("records")[0]
+    .expect("read runs");
+    let name = records.as_list().expect("records")[0]
         .as_dict()
         .expect("a record")["display_name"]
         .clone();
-    assert_eq!(group["id"], Value::List(vec![Value::Int(1), name]));
+
+    assert_eq!(groups[0]["id"], Value::List(vec![Value::Int(1), name]));
 }
 
 /// PostgreSQL sorts `false` before `true`, and a `bool_or` aggregate is a
@@ -900,25 +872,20 @@ fn id_groups_read_as_records() {
 #[test]
 fn boolean_aggregates_sort_false_first() {
     let emulator = emulator("17.0");
-    let groups = execute_kw(
+    let groups = groups_of(
         &emulator,
         "res.partner",
-        "read_group",
-        vec![
-            Value::List(vec![]),
-            strings(&["any:bool_or(is_company)"]),
-            strings(&["is_company"]),
-        ],
-        Dict::from_iter([("orderby".to_owned(), Value::from("any"))]),
+        no_domain(),
+        &["any:bool_or(is_company)"],
+        &["is_company"],
+        Some(Value::from("any")),
     )
-    .expect("read_group answers");
-    let flags: Vec<Value> = groups
-        .as_list()
-        .expect("groups")
-        .iter()
-        .map(|group| group.as_dict().expect("a group")["any"].clone())
-        .collect();
-    assert_eq!(flags, [Value::Bool(false), Value::Bool(true)]);
+    .expect("read_group runs");
+
+    assert_eq!(
+        column(&groups, "any"),
+        [Value::Bool(false), Value::Bool(true)]
+    );
 }
 
 /// `product.product`'s `_order` starts with `priority desc`, and Odoo
@@ -932,7 +899,7 @@ fn unset_many2one_group_follows_the_comodel_order() {
         &emulator,
         "sale.order",
         "search",
-        vec![Value::List(vec![])],
+        vec![no_domain()],
         Dict::default(),
     )
     .expect("orders");
@@ -950,25 +917,18 @@ fn unset_many2one_group_follows_the_comodel_order() {
         Dict::default(),
     )
     .expect("a section line");
+
     let products = |orderby: &str| -> Vec<Value> {
-        let groups = execute_kw(
+        let groups = groups_of(
             &emulator,
             "sale.order.line",
-            "read_group",
-            vec![
-                Value::List(vec![]),
-                Value::List(vec![]),
-                strings(&["product_id"]),
-            ],
-            Dict::from_iter([("orderby".to_owned(), Value::from(orderby))]),
+            no_domain(),
+            &[],
+            &["product_id"],
+            Some(Value::from(orderby)),
         )
-        .expect("read_group answers");
-        groups
-            .as_list()
-            .expect("groups")
-            .iter()
-            .map(|group| group.as_dict().expect("a group")["product_id"].clone())
-            .collect()
+        .expect("read_group runs");
+        column(&groups, "product_id")
     };
     let ascending = products("product_id");
     assert_eq!(

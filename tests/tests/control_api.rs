@@ -354,8 +354,8 @@ fn journal_filters_and_lines() {
 }
 
 /// Odoo 17's `load` returns `ids: False` and an error message for a row
-/// it refuses, rather than a fault, and rolls the whole call back. The
-/// journal tells that apart from a `load` that wrote.
+/// it rejects, rather than a fault, and rolls the whole call back. The
+/// journal records that outcome apart from a `load` that wrote.
 #[test]
 fn journal_marks_a_rejected_load() {
     let emulator = Emulator::start();

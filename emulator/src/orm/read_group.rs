@@ -267,9 +267,9 @@ fn parse_groupbys(env: &Env<'_>, model: &Model, specs: Vec<String>) -> OdooResul
 }
 
 /// Checks the groupbys as Odoo 17's `_read_group_groupby` does after the
-/// search: a granularity only on a date or datetime field and one of
-/// [`GRANULARITIES`], and a stored field, with a column (a one2many has
-/// none, and PostgreSQL reports it).
+/// search. A granularity needs a date or datetime field and must be one
+/// of [`GRANULARITIES`]. The field must be stored and have a column: a
+/// one2many has none, which PostgreSQL reports.
 fn check_groupbys(env: &Env<'_>, model: &Model, groupbys: &[GroupBy]) -> OdooResult<()> {
     for groupby in groupbys {
         let Some(field) = model.field(&groupby.field) else {

@@ -459,9 +459,9 @@ pub fn indexed_candidates(env: &Env<'_>, model: &Model, domain: &Domain) -> Opti
         _ => return None,
     };
     let table = env.state.table(&model.name)?;
-    // Counting first and collecting the ids of one leaf only keeps a
-    // leaf that matches most of the table, such as `module = X` beside
-    // `name in [...]`, from costing as much as a scan.
+    // Only the narrowest leaf's ids are collected, after counting each,
+    // so that a leaf matching most of the table (`module = X` beside
+    // `name in [...]`) costs no more than its count.
     conditions
         .iter()
         .filter_map(|condition| match condition {
@@ -509,11 +509,11 @@ impl Lookup<'_> {
     }
 }
 
-/// Returns how the table finds the records of `leaf` without a scan:
-/// when it is `=` or `in` on `id`, or on an indexed column with
-/// non-empty values its index can look up (ids for many2one and
-/// many2many fields, text for character fields, integers for integer
-/// fields).
+/// Returns how the table finds the records of `leaf` without a scan.
+/// That works for `=` or `in` on `id`, or on an indexed column with
+/// non-empty values its index can look up. Those values are ids for
+/// many2one and many2many fields, text for character fields and
+/// integers for integer fields.
 fn lookup_of<'a>(
     model: &Model,
     table: &'a crate::orm::store::Table,

@@ -292,9 +292,9 @@ impl MemberOpenings {
     }
 }
 
-/// Writes a list of records as an array of structs. Records mostly hold
-/// strings, integers and booleans, so those are written with their
-/// member's markup in fewer copies. Other values are written as
+/// Writes a list of records as an array of structs. Records mostly
+/// contain strings, integers and booleans, so those are written with
+/// their member's markup in fewer copies. Other values are written as
 /// [`write_struct`] writes them.
 #[inline(never)]
 fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result<(), PyException> {

@@ -101,15 +101,33 @@ fn field(record: &Dict, name: &str) -> Value {
 }
 
 fn read_line(emulator: &Emulator, line: i64) -> Dict {
-    let fields = LINE_FIELDS.iter().copied().map(Value::from).collect();
+    read_record(emulator, "sale.order.line", line, &LINE_FIELDS)
+}
+
+/// Reads `fields` of one record as the test user.
+fn read_record(emulator: &Emulator, model: &str, id: i64, fields: &[&str]) -> Dict {
+    let fields = fields.iter().copied().map(Value::from).collect();
     let read = call(
         emulator,
-        "sale.order.line",
+        model,
         "read",
-        vec![Value::List(vec![Value::Int(line)]), Value::List(fields)],
+        vec![Value::List(vec![Value::Int(id)]), Value::List(fields)],
     )
-    .expect("read the line");
+    .unwrap_or_else(|error| panic!("read {model} {id}: {error}"));
     first(read.expand_records())
+}
+
+/// Copies a sales order and returns the copy's id.
+fn copy_order(emulator: &Emulator, order: i64) -> i64 {
+    call(
+        emulator,
+        "sale.order",
+        "copy",
+        vec![Value::List(vec![Value::Int(order)])],
+    )
+    .expect("copy the order")
+    .as_i64()
+    .expect("an order id")
 }
 
 fn write_line(emulator: &Emulator, line: i64, vals: Vec<(&str, Value)>) {
@@ -457,18 +475,11 @@ fn section_line_gets_zero_quantity() {
         ],
     )
     .expect("Odoo 17 creates the section");
-    let fields = ["name", "price_unit", "product_uom_qty"]
-        .map(Value::from)
-        .to_vec();
-    let read = first(
-        call(
-            &emulator,
-            "sale.order.line",
-            "read",
-            vec![Value::List(vec![Value::Int(line)]), Value::List(fields)],
-        )
-        .expect("read the section")
-        .expand_records(),
+    let read = read_record(
+        &emulator,
+        "sale.order.line",
+        line,
+        &["name", "price_unit", "product_uom_qty"],
     );
     assert_eq!(field(&read, "name"), Value::from("Desks"));
     assert_eq!(field(&read, "price_unit"), Value::Float(0.0));
@@ -493,28 +504,13 @@ fn odoo_15_defaults_price_to_zero() {
 #[test]
 fn copied_order_copies_its_lines() {
     let emulator = emulator();
-    let copy = call(
-        &emulator,
-        "sale.order",
-        "copy",
-        vec![Value::List(vec![Value::Int(4)])],
-    )
-    .expect("copy the order")
-    .as_i64()
-    .expect("an order id");
+    let copy = copy_order(&emulator, 4);
     let read = |order: i64| {
-        let fields = ["state", "order_line", "amount_untaxed"]
-            .map(Value::from)
-            .to_vec();
-        first(
-            call(
-                &emulator,
-                "sale.order",
-                "read",
-                vec![Value::List(vec![Value::Int(order)]), Value::List(fields)],
-            )
-            .expect("read the order")
-            .expand_records(),
+        read_record(
+            &emulator,
+            "sale.order",
+            order,
+            &["state", "order_line", "amount_untaxed"],
         )
     };
     let original = read(4);
@@ -706,28 +702,13 @@ fn copy_leaves_out_down_payments() {
     .as_i64()
     .expect("an order id");
 
-    let copy = call(
+    let copy = copy_order(&emulator, order);
+
+    let read = read_record(
         &emulator,
         "sale.order",
-        "copy",
-        vec![Value::List(vec![Value::Int(order)])],
-    )
-    .expect("copy")
-    .as_i64()
-    .expect("an order id");
-
-    let read = first(
-        call(
-            &emulator,
-            "sale.order",
-            "read",
-            vec![
-                Value::List(vec![Value::Int(copy)]),
-                Value::List(vec![Value::from("order_line"), Value::from("invoice_ids")]),
-            ],
-        )
-        .expect("read the copy")
-        .expand_records(),
+        copy,
+        &["order_line", "invoice_ids"],
     );
     assert_eq!(
         field(&read, "order_line").as_list().map(<[Value]>::len),
@@ -774,30 +755,10 @@ fn order_with_hidden_line() -> (Emulator, i64) {
 #[test]
 fn copy_leaves_out_hidden_lines() {
     let (emulator, order) = order_with_hidden_line();
-    let copy = call(
-        &emulator,
-        "sale.order",
-        "copy",
-        vec![Value::List(vec![Value::Int(order)])],
-    )
-    .expect("copy")
-    .as_i64()
-    .expect("an order id");
+    let copy = copy_order(&emulator, order);
     // The totals are computed as the superuser, so they count every line
     // the copy has, hidden or not.
-    let read = first(
-        call(
-            &emulator,
-            "sale.order",
-            "read",
-            vec![
-                Value::List(vec![Value::Int(copy)]),
-                Value::List(vec![Value::from("amount_untaxed")]),
-            ],
-        )
-        .expect("read the copy")
-        .expand_records(),
-    );
+    let read = read_record(&emulator, "sale.order", copy, &["amount_untaxed"]);
     assert_eq!(field(&read, "amount_untaxed"), Value::Float(5.0));
 }
 
@@ -806,21 +767,11 @@ fn copy_leaves_out_hidden_lines() {
 #[test]
 fn read_lists_only_visible_lines() {
     let (emulator, order) = order_with_hidden_line();
-    let read = first(
-        call(
-            &emulator,
-            "sale.order",
-            "read",
-            vec![
-                Value::List(vec![Value::Int(order)]),
-                Value::List(vec![
-                    Value::from("order_line"),
-                    Value::from("amount_untaxed"),
-                ]),
-            ],
-        )
-        .expect("read the order")
-        .expand_records(),
+    let read = read_record(
+        &emulator,
+        "sale.order",
+        order,
+        &["order_line", "amount_untaxed"],
     );
     assert_eq!(
         field(&read, "order_line").as_list().map(<[Value]>::len),

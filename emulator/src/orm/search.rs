@@ -11,7 +11,7 @@ use crate::orm::env::{ids_of, invalid_field, is_user_password, reads_row_value, 
 use crate::orm::order::{self, RecordRow};
 use crate::orm::schema::{Field, FieldType, Model};
 use crate::orm::store::{FieldPosition, Table};
-use crate::value::{Cell, RecordList, Value};
+use crate::value::{RecordList, Value};
 
 /// The options of a search.
 #[derive(Debug, Clone, Default)]
@@ -240,6 +240,8 @@ fn read_records(
         };
         let column = if let Some(comodel) = ruled {
             Column::Ruled(field, comodel)
+        } else if field.name == "id" {
+            Column::Id(field)
         } else if !reads_row_value(field) || is_user_password(model, field) {
             Column::Computed(field)
         } else if classic && field.field_type == FieldType::Many2one {
@@ -265,43 +267,46 @@ fn read_records(
         let Some(row) = row else {
             continue;
         };
-        let cells = columns.iter().map(|column| match column {
-            Column::Stored(field, position) => match position.find(row, &field.name) {
-                Some((index, _)) => Cell::Stored(index),
-                None => Cell::Owned(field.field_type.empty_value()),
-            },
-            Column::Many2one(field, position) => match position.find(row, &field.name) {
-                Some((index, value)) if convert::read_as_stored(field, value, classic) => {
-                    Cell::Stored(index)
-                }
-                Some((_, value)) => {
-                    Cell::Owned(convert::to_read(env, field, value.clone(), classic))
-                }
-                None => Cell::Owned(field.field_type.empty_value()),
-            },
-            Column::Computed(field) => Cell::Owned(convert::to_read(
-                env,
-                field,
-                env.get(model, *id, field),
-                classic,
-            )),
-            Column::Ruled(field, comodel) => {
-                let value = env.get(model, *id, field);
-                let value = match env.filter_readable(comodel, ids_of(&value)) {
-                    Ok(visible) => Value::List(visible.into_iter().map(Value::Int).collect()),
-                    Err(error) => {
-                        failure.get_or_insert(error);
-                        value
+        for column in &columns {
+            match column {
+                Column::Stored(field, position) => match position.find(row, &field.name) {
+                    Some((index, _)) => records.push_stored(index),
+                    None => records.push_owned(field.field_type.empty_value()),
+                },
+                Column::Many2one(field, position) => match position.find(row, &field.name) {
+                    Some((index, value)) if convert::read_as_stored(field, value, classic) => {
+                        records.push_stored(index);
                     }
-                };
-                Cell::Owned(convert::to_read(env, field, value, classic))
+                    Some((_, value)) => {
+                        records.push_owned(convert::to_read(env, field, value.clone(), classic));
+                    }
+                    None => records.push_owned(field.field_type.empty_value()),
+                },
+                Column::Id(_) => records.push_owned(Value::Int(*id)),
+                Column::Computed(field) => records.push_owned(convert::to_read(
+                    env,
+                    field,
+                    env.get(model, *id, field),
+                    classic,
+                )),
+                Column::Ruled(field, comodel) => {
+                    let value = env.get(model, *id, field);
+                    let value = match env.filter_readable(comodel, ids_of(&value)) {
+                        Ok(visible) => Value::List(visible.into_iter().map(Value::Int).collect()),
+                        Err(error) => {
+                            failure.get_or_insert(error);
+                            value
+                        }
+                    };
+                    records.push_owned(convert::to_read(env, field, value, classic));
+                }
             }
-        });
+        }
         debug_assert!(
             records.has_row(*id, row),
             "the records found are rows of the table read"
         );
-        records.push(*id, cells);
+        records.end_record(*id);
     }
     match failure {
         Some(error) => Err(error),
@@ -316,6 +321,8 @@ enum Column<'m> {
     /// A many2one read as `[id, display_name]`: shared with the row only
     /// when it is unset.
     Many2one(&'m Arc<Field>, FieldPosition),
+    /// The record's id, which rows do not store.
+    Id(&'m Arc<Field>),
     /// A value that `Env::get` computes or finds elsewhere.
     Computed(&'m Arc<Field>),
     /// An x2many whose comodel has read rules: only the records they let
@@ -328,6 +335,7 @@ impl Column<'_> {
         match self {
             Column::Stored(field, _)
             | Column::Many2one(field, _)
+            | Column::Id(field)
             | Column::Computed(field)
             | Column::Ruled(field, _) => field,
         }

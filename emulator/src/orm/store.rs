@@ -71,7 +71,7 @@ impl FieldPosition {
         );
         let guess = self.position.get();
         if let Some((key, value)) = row.get_index(guess) {
-            if key == name {
+            if same_name(key, name) {
                 return Some((guess, value));
             }
         }
@@ -80,6 +80,29 @@ impl FieldPosition {
             .from_hash_full(self.hash, |key| key == name)?;
         self.position.set(position);
         Some((position, value))
+    }
+}
+
+/// Compares two field names. Names are short, so two overlapping word
+/// loads from each end replace the call to `memcmp` that `==` makes: the
+/// check at the guessed position runs once per record and field read.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    let word = |bytes: &[u8], at: usize| {
+        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+    };
+    let half = |bytes: &[u8], at: usize| {
+        u32::from_le_bytes(bytes[at..at + 4].try_into().expect("four bytes"))
+    };
+    match len {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
+        _ => a == b,
     }
 }
 
@@ -441,6 +464,30 @@ impl DbState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_name_compares_every_byte() {
+        let names = [
+            "",
+            "id",
+            "name",
+            "email",
+            "is_company",
+            "x_studio_field_1",
+            "x_studio_field_12",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(same_name(a, b), a == b, "{a:?} against {b:?}");
+            }
+            for position in 0..a.len() {
+                let mut changed = a.as_bytes().to_vec();
+                changed[position] ^= 1;
+                let changed = String::from_utf8(changed).expect("ASCII stays UTF-8");
+                assert!(!same_name(a, &changed), "{a:?} against {changed:?}");
+            }
+        }
+    }
 
     fn row(fields: &[(&str, i64)]) -> Row {
         fields

@@ -262,16 +262,20 @@ fn read_records(
         .map(|table| table.rows.clone())
         .unwrap_or_default();
     let mut records = RecordList::reading(keys, rows);
-    records.reserve(found.len());
+    let owned_per_record = columns
+        .iter()
+        .filter(|column| !matches!(column, Column::Stored(..)))
+        .count();
+    records.reserve(found.len(), owned_per_record);
     for (id, row) in found {
         let Some(row) = row else {
             continue;
         };
-        for column in &columns {
+        for (index, column) in columns.iter().enumerate() {
             match column {
                 Column::Stored(field, position) => match position.find(row, &field.name) {
-                    Some((index, _)) => records.push_stored(index),
-                    None => records.push_owned(field.field_type.empty_value()),
+                    Some((position, _)) => records.push_stored(position),
+                    None => records.push_empty(index, || field.field_type.empty_value()),
                 },
                 Column::Many2one(field, position) => match position.find(row, &field.name) {
                     Some((index, value)) if convert::read_as_stored(field, value, classic) => {
@@ -280,7 +284,7 @@ fn read_records(
                     Some((_, value)) => {
                         records.push_owned(convert::to_read(env, field, value.clone(), classic));
                     }
-                    None => records.push_owned(field.field_type.empty_value()),
+                    None => records.push_empty(index, || field.field_type.empty_value()),
                 },
                 Column::Id(_) => records.push_owned(Value::Int(*id)),
                 Column::Computed(field) => records.push_owned(convert::to_read(

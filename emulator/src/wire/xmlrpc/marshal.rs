@@ -284,9 +284,17 @@ impl MemberOpenings {
         let mut plain = String::from(MEMBER_OPEN);
         push_escaped(&mut plain, key, false);
         plain.push_str(NAME_CLOSE);
+        // Concatenated by hand: `format!` cost more than writing all the
+        // records' integers.
+        let with_opening = |opening: &str| {
+            let mut text = String::with_capacity(plain.len() + opening.len());
+            text.push_str(&plain);
+            text.push_str(opening);
+            text
+        };
         MemberOpenings {
-            string: format!("{plain}{STRING_OPEN}"),
-            int: format!("{plain}{INT_OPEN}"),
+            string: with_opening(STRING_OPEN),
+            int: with_opening(INT_OPEN),
             plain,
         }
     }

@@ -91,24 +91,54 @@ fn write_list(out: &mut String, items: &[Value], depth: usize) -> Result<(), PyE
     Ok(())
 }
 
-/// Writes a list of records as a list of dicts. Each key's text, with the
-/// separators around it, is escaped and assembled once for all the records.
+/// The text before one key's value in each record, assembled once for all
+/// the records: the separator, the escaped key and `": "`, with the
+/// value's start for the kinds that records mostly hold.
+struct KeyOpenings {
+    /// The separator (or the record's `{`), the key and `": "`.
+    plain: String,
+    /// `plain` and a string's opening quote.
+    string: String,
+    /// `plain` and `true`.
+    true_value: String,
+    /// `plain` and `false`.
+    false_value: String,
+}
+
+impl KeyOpenings {
+    fn new(index: usize, key: &str) -> Self {
+        let mut plain = String::from(if index == 0 { "{" } else { ", " });
+        write_string(&mut plain, key);
+        plain.push_str(": ");
+        let with_value = |value: &str| {
+            let mut text = String::with_capacity(plain.len() + value.len());
+            text.push_str(&plain);
+            text.push_str(value);
+            text
+        };
+        KeyOpenings {
+            string: with_value("\""),
+            true_value: with_value("true"),
+            false_value: with_value("false"),
+            plain,
+        }
+    }
+}
+
+/// Writes a list of records as a list of dicts. Strings, integers and
+/// booleans, which records mostly hold, are written with their key's
+/// text in fewer copies (see [`KeyOpenings`]).
 #[inline(never)]
 fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result<(), PyException> {
     out.push('[');
     if !records.is_empty() {
         check_depth(depth + 1)?;
     }
-    let openings: Vec<String> = records
+    let openings: Vec<KeyOpenings> = records
         .keys()
         .iter()
         .enumerate()
-        .map(|(index, key)| {
-            let mut opening = String::from(if index == 0 { "{" } else { ", " });
-            write_string(&mut opening, key);
-            opening.push_str(": ");
-            opening
-        })
+        .map(|(index, key)| KeyOpenings::new(index, key))
         .collect();
     // The first opening carries the record's `{`, so a record without
     // keys writes both braces at its end.
@@ -118,8 +148,23 @@ fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result
             out.push_str(", ");
         }
         for (opening, item) in openings.iter().zip(record) {
-            out.push_str(opening);
-            write_value(out, item, depth + 2)?;
+            match item {
+                Value::Str(text) => {
+                    out.push_str(&opening.string);
+                    push_escaped(out, text);
+                    out.push('"');
+                }
+                Value::Int(number) => {
+                    out.push_str(&opening.plain);
+                    out.push_str(itoa::Buffer::new().format(*number));
+                }
+                Value::Bool(true) => out.push_str(&opening.true_value),
+                Value::Bool(false) => out.push_str(&opening.false_value),
+                _ => {
+                    out.push_str(&opening.plain);
+                    write_value(out, item, depth + 2)?;
+                }
+            }
         }
         out.push_str(close);
     }
@@ -189,6 +234,13 @@ const ESCAPED: ByteSet = ByteSet::EMPTY.with(b"\"\\").with_range(0x00, 0x1F);
 fn write_string(out: &mut String, text: &str) {
     out.reserve(text.len() + 2);
     out.push('"');
+    push_escaped(out, text);
+    out.push('"');
+}
+
+/// Appends `text` with the bytes of [`ESCAPED`] escaped, without quotes.
+#[inline(always)]
+fn push_escaped(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut plain_from = 0;
     while let Some(offset) = ESCAPED.find_in(&bytes[plain_from..]) {
@@ -198,7 +250,6 @@ fn write_string(out: &mut String, text: &str) {
         plain_from = index + 1;
     }
     out.push_str(&text[plain_from..]);
-    out.push('"');
 }
 
 /// Appends the escape of one byte of [`ESCAPED`], as Python's

@@ -63,57 +63,113 @@ pub(super) struct Unmarshaller {
     method: Option<String>,
 }
 
+/// The elements that CPython's `Unmarshaller.dispatch` names, grouped by
+/// what closing them does, and every other element as [`Element::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Element {
+    Nil,
+    Boolean,
+    /// `int`, `i1`, `i2`, `i4`, `i8` and `biginteger`.
+    Int,
+    /// `double`, `float` and `bigdecimal`.
+    Double,
+    /// `string` and `name`.
+    String,
+    Base64,
+    DateTime,
+    Array,
+    Struct,
+    Value,
+    Params,
+    Fault,
+    MethodName,
+    Other,
+}
+
+impl Element {
+    /// Names the element with the local name `name`.
+    pub(super) fn of(name: &str) -> Element {
+        match name {
+            "value" => Element::Value,
+            "string" | "name" => Element::String,
+            "int" | "i1" | "i2" | "i4" | "i8" | "biginteger" => Element::Int,
+            "array" => Element::Array,
+            "struct" => Element::Struct,
+            "boolean" => Element::Boolean,
+            "double" | "float" | "bigdecimal" => Element::Double,
+            "nil" => Element::Nil,
+            "base64" => Element::Base64,
+            "dateTime.iso8601" => Element::DateTime,
+            "params" => Element::Params,
+            "fault" => Element::Fault,
+            "methodName" => Element::MethodName,
+            _ => Element::Other,
+        }
+    }
+}
+
 impl Handler for Unmarshaller {
-    fn start(&mut self, name: &str) -> Result<(), PyException> {
-        if matches!(name, "array" | "struct") {
+    type Element = Element;
+
+    fn element(&self, name: &str) -> Element {
+        Element::of(name)
+    }
+
+    #[inline]
+    fn start(&mut self, name: &str, element: Element) -> Result<(), PyException> {
+        if matches!(element, Element::Array | Element::Struct) {
             self.marks.push(self.stack.len());
         }
         self.data.clear();
-        if self.in_value && !is_known_element(name) {
-            return Err(PyException::response_error(Some(&format!(
-                "unknown tag {}",
-                crate::value::python_str_repr(name)
-            ))));
+        if self.in_value && element == Element::Other {
+            return Err(unknown_tag(name));
         }
-        self.in_value = name == "value";
+        self.in_value = element == Element::Value;
         Ok(())
     }
 
-    fn end(&mut self, name: &str) -> Result<(), PyException> {
-        let data = std::mem::take(&mut self.data);
-        let result = self.end_element(name, &data);
-        self.data = data;
-        result
+    #[inline]
+    fn end(&mut self, _name: &str, element: Element) -> Result<(), PyException> {
+        // Most end tags close an element that makes no value, such as
+        // `<param>` or a `<value>` around a typed one, and need no text.
+        match element {
+            Element::Other => Ok(()),
+            Element::Value if !self.in_value => Ok(()),
+            _ => self.end_with_text(element),
+        }
     }
 
+    #[inline]
     fn text(&mut self, text: &str) {
         self.data.push_str(text);
     }
 }
 
 impl Unmarshaller {
-    fn end_element(&mut self, name: &str, data: &str) -> Result<(), PyException> {
-        let value = match name {
-            "nil" => Value::None,
-            "boolean" => parse_boolean(data)?,
-            "int" | "i1" | "i2" | "i4" | "i8" | "biginteger" => Value::Int(parse_int(data)?),
-            "double" | "float" | "bigdecimal" => Value::Float(parse_float(data)?),
-            "string" | "name" => Value::Str(data.to_owned()),
-            "base64" => Value::Binary(pybase64::decode(data)?),
+    #[inline(never)]
+    fn end_with_text(&mut self, element: Element) -> Result<(), PyException> {
+        let data = self.data.as_str();
+        let value = match element {
+            Element::Nil => Value::None,
+            Element::Boolean => parse_boolean(data)?,
+            Element::Int => Value::Int(parse_int(data)?),
+            Element::Double => Value::Float(parse_float(data)?),
+            Element::String => Value::Str(data.to_owned()),
+            Element::Base64 => Value::Binary(pybase64::decode(data)?),
             // Odoo 17 does not pass `use_datetime`, so the text is kept
             // unchecked, stripped of surrounding whitespace.
-            "dateTime.iso8601" => Value::DateTime(data.trim().to_owned()),
-            "array" => self.collect_array(),
-            "struct" => self.collect_struct()?,
-            "value" => {
+            Element::DateTime => Value::DateTime(data.trim().to_owned()),
+            Element::Array => self.collect_array(),
+            Element::Struct => self.collect_struct()?,
+            Element::Value => {
                 if self.in_value {
                     self.stack.push(Value::Str(data.to_owned()));
                     self.in_value = false;
                 }
                 return Ok(());
             }
-            _ => {
-                self.end_structure(name, data);
+            Element::Params | Element::Fault | Element::MethodName | Element::Other => {
+                self.end_structure(element);
                 return Ok(());
             }
         };
@@ -122,12 +178,12 @@ impl Unmarshaller {
         Ok(())
     }
 
-    fn end_structure(&mut self, name: &str, data: &str) {
-        match name {
-            "params" => self.kind = Some(DocumentKind::Params),
-            "fault" => self.kind = Some(DocumentKind::Fault),
-            "methodName" => {
-                self.method = Some(data.to_owned());
+    fn end_structure(&mut self, element: Element) {
+        match element {
+            Element::Params => self.kind = Some(DocumentKind::Params),
+            Element::Fault => self.kind = Some(DocumentKind::Fault),
+            Element::MethodName => {
+                self.method = Some(self.data.clone());
                 self.kind = Some(DocumentKind::MethodName);
             }
             _ => {}
@@ -224,31 +280,12 @@ fn fault_in_response(stack: &[Value]) -> Result<Fault, PyException> {
     })
 }
 
-fn is_known_element(name: &str) -> bool {
-    matches!(
-        name,
-        "nil"
-            | "boolean"
-            | "int"
-            | "i1"
-            | "i2"
-            | "i4"
-            | "i8"
-            | "biginteger"
-            | "double"
-            | "float"
-            | "bigdecimal"
-            | "string"
-            | "name"
-            | "base64"
-            | "dateTime.iso8601"
-            | "array"
-            | "struct"
-            | "value"
-            | "params"
-            | "fault"
-            | "methodName"
-    )
+#[cold]
+fn unknown_tag(name: &str) -> PyException {
+    PyException::response_error(Some(&format!(
+        "unknown tag {}",
+        crate::value::python_str_repr(name)
+    )))
 }
 
 fn struct_key(key: Value) -> Result<String, PyException> {

@@ -246,6 +246,34 @@ fn common_declarations_need_no_checks() {
 }
 
 #[test]
+fn int_grouping_matches_python() {
+    let cases = [
+        ("1_000", Value::Int(1000)),
+        ("+1_0", Value::Int(10)),
+        ("-2_5", Value::Int(-25)),
+        ("+7", Value::Int(7)),
+        (" -7\n", Value::Int(-7)),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(
+            decode_one(&format!("<int>{text}</int>")),
+            expected,
+            "{text:?}"
+        );
+    }
+    for text in ["", "+", "_1", "1_", "1__0", "+_1", "1_a", "1 0"] {
+        assert_eq!(
+            error_text(call(&param(&format!("<int>{text}</int>"))).as_bytes()),
+            format!(
+                "ValueError: invalid literal for int() with base 10: {}",
+                crate::value::python_str_repr(text)
+            ),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
 fn byte_order_marks_match_expat() {
     // Python 3.11's xmlrpc.client.loads gives these errors.
     let cases: [(&[u8], &str); 5] = [

@@ -50,7 +50,7 @@ pub struct MethodCall {
     pub params: Vec<Value>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Unmarshaller {
     stack: Vec<Value>,
     /// Stack heights where the open arrays and structs began.
@@ -61,6 +61,21 @@ pub(super) struct Unmarshaller {
     in_value: bool,
     kind: Option<DocumentKind>,
     method: Option<String>,
+}
+
+impl Default for Unmarshaller {
+    fn default() -> Self {
+        // Room for a typical call's values and texts, which saves growing
+        // each buffer a few times.
+        Unmarshaller {
+            stack: Vec::with_capacity(16),
+            marks: Vec::with_capacity(8),
+            data: String::with_capacity(64),
+            in_value: false,
+            kind: None,
+            method: None,
+        }
+    }
 }
 
 /// The elements that CPython's `Unmarshaller.dispatch` names, grouped by
@@ -347,8 +362,12 @@ fn parse_int(data: &str) -> Result<i64, PyException> {
     if !has_python_digit_grouping(digits) {
         return Err(invalid());
     }
-    let compact: String = trimmed.chars().filter(|c| *c != '_').collect();
-    compact.parse::<i64>().map_err(|_| {
+    let parsed = if digits.bytes().any(|byte| byte == b'_') {
+        trimmed.replace('_', "").parse::<i64>()
+    } else {
+        trimmed.parse::<i64>()
+    };
+    parsed.map_err(|_| {
         PyException::new(
             "builtins.OverflowError",
             format!("the emulator supports 64-bit integers only, not {trimmed}"),
@@ -360,10 +379,10 @@ fn parse_int(data: &str) -> Result<i64, PyException> {
 /// them, as Python's numeric literals allow.
 fn has_python_digit_grouping(digits: &str) -> bool {
     !digits.is_empty()
-        && !digits.starts_with('_')
-        && !digits.ends_with('_')
-        && !digits.contains("__")
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '_')
+        && digits
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || byte == b'_')
+        && underscores_between_digits(digits)
 }
 
 /// Parses a float as Python's `float()`: surrounding whitespace, `inf`,

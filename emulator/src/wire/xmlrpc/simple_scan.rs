@@ -110,9 +110,15 @@ impl<'t, H: Handler> SimpleScanner<'t, '_, H> {
     /// Passes the text inside the root from `from` to the next `<` on, with
     /// line ends normalized, and returns the offset of that `<`.
     fn character_data(&mut self, from: usize) -> Option<usize> {
-        // Most tags follow another tag at once.
-        if *self.bytes.get(from)? == b'<' {
+        // Most tags follow another tag at once, or a line feed, which
+        // Python's `xmlrpc.client` writes after most end tags.
+        let first = *self.bytes.get(from)?;
+        if first == b'<' {
             return Some(from);
+        }
+        if first == b'\n' && self.bytes.get(from + 1) == Some(&b'<') {
+            self.handler.text("\n");
+            return Some(from + 1);
         }
         let mut position = from;
         let mut has_carriage_return = false;
@@ -524,6 +530,8 @@ mod tests {
             " \n<ex:methodCall><ex:params/></ex:methodCall>\r\n",
             "<methodCall><methodName>é€😀 > x</methodName></methodCall>",
             "<a>\u{feff}\u{f000}\u{fffd}\t0123456789\n</a>",
+            "<value>\n</value>",
+            "<a>\n<b>\n\n</b>\n \n</a>\n",
         ];
         for document in documents {
             let simple = simple_calls(document);

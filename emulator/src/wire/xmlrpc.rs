@@ -73,19 +73,21 @@ fn unmarshal_document(body: &[u8]) -> Result<unmarshal::Unmarshaller, PyExceptio
     let without_bom = body.strip_prefix(b"\xEF\xBB\xBF");
     let mut document = Document::decode(without_bom.unwrap_or(body))?;
     document.has_bom = without_bom.is_some();
-    let end = document
-        .bad_character
-        .map_or(document.text.len(), |(offset, _)| offset);
 
     // A request with only the tokens that `simple_scan` reads skips
     // quick-xml. Any other is scanned again by the full scanner, which
-    // reports errors as expat does.
+    // reports errors as expat does. The simple scanner also rejects the
+    // characters XML forbids, so only the full scan needs them found.
     if document.bad_character.is_none() {
         let mut unmarshaller = unmarshal::Unmarshaller::default();
         if simple_scan::scan_simple(&document.text, &mut unmarshaller) {
             return Ok(unmarshaller);
         }
     }
+    document.find_non_xml_char();
+    let end = document
+        .bad_character
+        .map_or(document.text.len(), |(offset, _)| offset);
     let mut unmarshaller = unmarshal::Unmarshaller::default();
     let scanned = scan::scan(&document.text[..end], &mut unmarshaller);
     match (scanned, document.bad_character) {
@@ -103,7 +105,9 @@ fn unmarshal_document(body: &[u8]) -> Result<unmarshal::Unmarshaller, PyExceptio
 struct Document<'a> {
     text: Cow<'a, str>,
     /// Byte offset into `text` where an invalid character or byte sits,
-    /// with the expat reason for it. The text stops there.
+    /// with the expat reason for it. The text stops there. Until
+    /// [`Document::find_non_xml_char`] runs, it only records a byte that
+    /// the encoding does not allow, at the end of `text`.
     bad_character: Option<(usize, &'static str)>,
     /// Whether a UTF-8 byte order mark preceded the text. expat counts it
     /// as a column of the first line.
@@ -112,6 +116,9 @@ struct Document<'a> {
 
 impl<'a> Document<'a> {
     fn decode(body: &'a [u8]) -> Result<Self, PyException> {
+        if syntax::common_declaration_len(body).is_some() {
+            return Ok(Self::from_utf8(body));
+        }
         match declared_encoding(body).as_deref() {
             None | Some("utf-8") => Ok(Self::from_utf8(body)),
             // expat reads US-ASCII itself. For `ascii` and `utf8`, names
@@ -139,15 +146,15 @@ impl<'a> Document<'a> {
             Err(error) => {
                 let valid = &body[..error.valid_up_to()];
                 let valid = std::str::from_utf8(valid).expect("prefix reported valid");
-                let mut document = Self::from_text(Cow::Borrowed(valid));
-                if document.bad_character.is_none() {
-                    let reason = match error.error_len() {
-                        None => PARTIAL_CHARACTER,
-                        Some(_) => INVALID_TOKEN,
-                    };
-                    document.bad_character = Some((valid.len(), reason));
+                let reason = match error.error_len() {
+                    None => PARTIAL_CHARACTER,
+                    Some(_) => INVALID_TOKEN,
+                };
+                Document {
+                    text: Cow::Borrowed(valid),
+                    bad_character: Some((valid.len(), reason)),
+                    has_bom: false,
                 }
-                document
             }
         }
     }
@@ -159,19 +166,26 @@ impl<'a> Document<'a> {
             return Self::from_utf8(body);
         };
         let ascii = std::str::from_utf8(&body[..end]).expect("ASCII is UTF-8");
-        let mut document = Self::from_text(Cow::Borrowed(ascii));
-        if document.bad_character.is_none() {
-            document.bad_character = Some((end, INVALID_TOKEN));
+        Document {
+            text: Cow::Borrowed(ascii),
+            bad_character: Some((end, INVALID_TOKEN)),
+            has_bom: false,
         }
-        document
     }
 
     fn from_text(text: Cow<'a, str>) -> Self {
-        let bad_character = chars::find_non_xml_char(&text).map(|offset| (offset, INVALID_TOKEN));
         Document {
             text,
-            bad_character,
+            bad_character: None,
             has_bom: false,
+        }
+    }
+
+    /// Records the first character of the text that XML forbids, which
+    /// comes before any invalid byte that ends the text.
+    fn find_non_xml_char(&mut self) {
+        if let Some(offset) = chars::find_non_xml_char(&self.text) {
+            self.bad_character = Some((offset, INVALID_TOKEN));
         }
     }
 

@@ -31,8 +31,17 @@ pub const MAX_ELEMENT_DEPTH: usize = 40_000;
 
 /// Receives the elements and text of a well-formed document, by local name.
 pub(super) trait Handler {
-    fn start(&mut self, name: &str) -> Result<(), PyException>;
-    fn end(&mut self, name: &str) -> Result<(), PyException>;
+    /// The handler's own name for an element. The scanners make it when
+    /// the element opens and hand it back when the element closes, so that
+    /// the handler matches the name's text at most once per element.
+    type Element: Copy;
+
+    /// Names the element with the local name `name`. The result must
+    /// depend on `name` alone, because the simple scanner reuses it for
+    /// every element with the same name.
+    fn element(&self, name: &str) -> Self::Element;
+    fn start(&mut self, name: &str, element: Self::Element) -> Result<(), PyException>;
+    fn end(&mut self, name: &str, element: Self::Element) -> Result<(), PyException>;
     fn text(&mut self, text: &str);
 }
 
@@ -118,11 +127,11 @@ pub(super) fn scan(text: &str, handler: &mut impl Handler) -> Result<(), ScanErr
     }
 }
 
-struct Scanner<'t, 'h, H> {
+struct Scanner<'t, 'h, H: Handler> {
     text: &'t str,
     handler: &'h mut H,
-    /// Qualified names of the open elements.
-    stack: Vec<&'t str>,
+    /// Qualified names of the open elements, with the handler's names.
+    stack: Vec<(&'t str, H::Element)>,
     phase: Phase,
 }
 
@@ -192,16 +201,18 @@ impl<'t, H: Handler> Scanner<'t, '_, H> {
             )));
         }
         let name = qualified_name(token, 1, tag.name().as_ref().len());
-        self.handler.start(local_name(name))?;
-        self.stack.push(name);
+        let local = local_name(name);
+        let element = self.handler.element(local);
+        self.handler.start(local, element)?;
+        self.stack.push((name, element));
         Ok(())
     }
 
     fn end(&mut self, name: &str, offset: usize) -> Result<(), ScanError> {
-        let Some(open) = self.stack.last() else {
+        let Some(&(open, element)) = self.stack.last() else {
             return Err(expat(INVALID_TOKEN, offset + 1));
         };
-        if *open != name {
+        if open != name {
             // expat points at the name inside `</name>`.
             return Err(expat(MISMATCHED_TAG, offset + 2));
         }
@@ -209,7 +220,7 @@ impl<'t, H: Handler> Scanner<'t, '_, H> {
         if self.stack.is_empty() {
             self.phase = Phase::Epilog;
         }
-        self.handler.end(local_name(name))?;
+        self.handler.end(local_name(name), element)?;
         Ok(())
     }
 

@@ -220,6 +220,27 @@ pub(super) fn check_processing_instruction(
     }
 }
 
+/// XML declarations that clients commonly send: Python's `xmlrpc.client`
+/// writes the first. Each is well-formed and names UTF-8 or no encoding,
+/// so a document that starts with one needs neither check.
+pub(super) const COMMON_DECLARATIONS: [&[u8]; 6] = [
+    b"<?xml version='1.0'?>",
+    b"<?xml version=\"1.0\"?>",
+    b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+    b"<?xml version=\"1.0\" encoding=\"utf-8\"?>",
+    b"<?xml version='1.0' encoding='UTF-8'?>",
+    b"<?xml version='1.0' encoding='utf-8'?>",
+];
+
+/// Returns the length of the declaration that starts `document`, if it is
+/// one of [`COMMON_DECLARATIONS`].
+pub(super) fn common_declaration_len(document: &[u8]) -> Option<usize> {
+    COMMON_DECLARATIONS
+        .iter()
+        .find(|declaration| document.starts_with(declaration))
+        .map(|declaration| declaration.len())
+}
+
 /// A pseudo-attribute of the XML declaration: its name and value offsets.
 struct PseudoAttribute {
     name: usize,

@@ -199,6 +199,81 @@ fn malformed_bodies_give_expat_errors() {
 }
 
 #[test]
+fn forbidden_characters_and_invalid_bytes() {
+    // The first of a forbidden character and an invalid byte is reported,
+    // after text long enough to be searched a word at a time.
+    let cases: [(&[u8], &str); 5] = [
+        (
+            b"<a>0123456789\x01\xff</a>",
+            "not well-formed (invalid token): line 1, column 13",
+        ),
+        (
+            b"<a>0123456789\xff\x01</a>",
+            "not well-formed (invalid token): line 1, column 13",
+        ),
+        (
+            b"<?xml version='1.0'?>\n<a>0123456789\xef\xbf\xbf</a>",
+            "not well-formed (invalid token): line 2, column 13",
+        ),
+        (
+            b"<?xml version='1.0'?>\n<a>\x1f</a>",
+            "not well-formed (invalid token): line 2, column 3",
+        ),
+        (
+            b"<?xml version='1.0'?>\n<a>\xc3",
+            "partial character: line 2, column 3",
+        ),
+    ];
+    assert_expat_errors(&cases);
+}
+
+#[test]
+fn common_declarations_need_no_checks() {
+    for declaration in syntax::COMMON_DECLARATIONS {
+        let text = std::str::from_utf8(declaration).expect("ASCII");
+        let encoding = declared_encoding(declaration);
+
+        assert_eq!(
+            syntax::check_processing_instruction(text, syntax::Placement::DocumentStart),
+            Ok(()),
+            "{text}"
+        );
+        assert!(
+            matches!(encoding.as_deref(), None | Some("utf-8")),
+            "{text}: {encoding:?}"
+        );
+    }
+}
+
+#[test]
+fn int_grouping_matches_python() {
+    let cases = [
+        ("1_000", Value::Int(1000)),
+        ("+1_0", Value::Int(10)),
+        ("-2_5", Value::Int(-25)),
+        ("+7", Value::Int(7)),
+        (" -7\n", Value::Int(-7)),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(
+            decode_one(&format!("<int>{text}</int>")),
+            expected,
+            "{text:?}"
+        );
+    }
+    for text in ["", "+", "_1", "1_", "1__0", "+_1", "1_a", "1 0"] {
+        assert_eq!(
+            error_text(call(&param(&format!("<int>{text}</int>"))).as_bytes()),
+            format!(
+                "ValueError: invalid literal for int() with base 10: {}",
+                crate::value::python_str_repr(text)
+            ),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
 fn byte_order_marks_match_expat() {
     // Python 3.11's xmlrpc.client.loads gives these errors.
     let cases: [(&[u8], &str); 5] = [

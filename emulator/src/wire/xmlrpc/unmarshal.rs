@@ -50,7 +50,7 @@ pub struct MethodCall {
     pub params: Vec<Value>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Unmarshaller {
     stack: Vec<Value>,
     /// Stack heights where the open arrays and structs began.
@@ -63,57 +63,128 @@ pub(super) struct Unmarshaller {
     method: Option<String>,
 }
 
+impl Default for Unmarshaller {
+    fn default() -> Self {
+        // Room for a typical call's values and texts, which saves growing
+        // each buffer a few times.
+        Unmarshaller {
+            stack: Vec::with_capacity(16),
+            marks: Vec::with_capacity(8),
+            data: String::with_capacity(64),
+            in_value: false,
+            kind: None,
+            method: None,
+        }
+    }
+}
+
+/// The elements that CPython's `Unmarshaller.dispatch` names, grouped by
+/// what closing them does, and every other element as [`Element::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Element {
+    Nil,
+    Boolean,
+    /// `int`, `i1`, `i2`, `i4`, `i8` and `biginteger`.
+    Int,
+    /// `double`, `float` and `bigdecimal`.
+    Double,
+    /// `string` and `name`.
+    String,
+    Base64,
+    DateTime,
+    Array,
+    Struct,
+    Value,
+    Params,
+    Fault,
+    MethodName,
+    Other,
+}
+
+impl Element {
+    /// Names the element with the local name `name`.
+    pub(super) fn of(name: &str) -> Element {
+        match name {
+            "value" => Element::Value,
+            "string" | "name" => Element::String,
+            "int" | "i1" | "i2" | "i4" | "i8" | "biginteger" => Element::Int,
+            "array" => Element::Array,
+            "struct" => Element::Struct,
+            "boolean" => Element::Boolean,
+            "double" | "float" | "bigdecimal" => Element::Double,
+            "nil" => Element::Nil,
+            "base64" => Element::Base64,
+            "dateTime.iso8601" => Element::DateTime,
+            "params" => Element::Params,
+            "fault" => Element::Fault,
+            "methodName" => Element::MethodName,
+            _ => Element::Other,
+        }
+    }
+}
+
 impl Handler for Unmarshaller {
-    fn start(&mut self, name: &str) -> Result<(), PyException> {
-        if matches!(name, "array" | "struct") {
+    type Element = Element;
+
+    fn element(&self, name: &str) -> Element {
+        Element::of(name)
+    }
+
+    #[inline]
+    fn start(&mut self, name: &str, element: Element) -> Result<(), PyException> {
+        if matches!(element, Element::Array | Element::Struct) {
             self.marks.push(self.stack.len());
         }
         self.data.clear();
-        if self.in_value && !is_known_element(name) {
-            return Err(PyException::response_error(Some(&format!(
-                "unknown tag {}",
-                crate::value::python_str_repr(name)
-            ))));
+        if self.in_value && element == Element::Other {
+            return Err(unknown_tag(name));
         }
-        self.in_value = name == "value";
+        self.in_value = element == Element::Value;
         Ok(())
     }
 
-    fn end(&mut self, name: &str) -> Result<(), PyException> {
-        let data = std::mem::take(&mut self.data);
-        let result = self.end_element(name, &data);
-        self.data = data;
-        result
+    #[inline]
+    fn end(&mut self, _name: &str, element: Element) -> Result<(), PyException> {
+        // Most end tags close an element that makes no value, such as
+        // `<param>` or a `<value>` around a typed one, and need no text.
+        match element {
+            Element::Other => Ok(()),
+            Element::Value if !self.in_value => Ok(()),
+            _ => self.end_with_text(element),
+        }
     }
 
+    #[inline]
     fn text(&mut self, text: &str) {
         self.data.push_str(text);
     }
 }
 
 impl Unmarshaller {
-    fn end_element(&mut self, name: &str, data: &str) -> Result<(), PyException> {
-        let value = match name {
-            "nil" => Value::None,
-            "boolean" => parse_boolean(data)?,
-            "int" | "i1" | "i2" | "i4" | "i8" | "biginteger" => Value::Int(parse_int(data)?),
-            "double" | "float" | "bigdecimal" => Value::Float(parse_float(data)?),
-            "string" | "name" => Value::Str(data.to_owned()),
-            "base64" => Value::Binary(pybase64::decode(data)?),
+    #[inline(never)]
+    fn end_with_text(&mut self, element: Element) -> Result<(), PyException> {
+        let data = self.data.as_str();
+        let value = match element {
+            Element::Nil => Value::None,
+            Element::Boolean => parse_boolean(data)?,
+            Element::Int => Value::Int(parse_int(data)?),
+            Element::Double => Value::Float(parse_float(data)?),
+            Element::String => Value::Str(data.to_owned()),
+            Element::Base64 => Value::Binary(pybase64::decode(data)?),
             // Odoo 17 does not pass `use_datetime`, so the text is kept
             // unchecked, stripped of surrounding whitespace.
-            "dateTime.iso8601" => Value::DateTime(data.trim().to_owned()),
-            "array" => self.collect_array(),
-            "struct" => self.collect_struct()?,
-            "value" => {
+            Element::DateTime => Value::DateTime(data.trim().to_owned()),
+            Element::Array => self.collect_array(),
+            Element::Struct => self.collect_struct()?,
+            Element::Value => {
                 if self.in_value {
                     self.stack.push(Value::Str(data.to_owned()));
                     self.in_value = false;
                 }
                 return Ok(());
             }
-            _ => {
-                self.end_structure(name, data);
+            Element::Params | Element::Fault | Element::MethodName | Element::Other => {
+                self.end_structure(element);
                 return Ok(());
             }
         };
@@ -122,12 +193,12 @@ impl Unmarshaller {
         Ok(())
     }
 
-    fn end_structure(&mut self, name: &str, data: &str) {
-        match name {
-            "params" => self.kind = Some(DocumentKind::Params),
-            "fault" => self.kind = Some(DocumentKind::Fault),
-            "methodName" => {
-                self.method = Some(data.to_owned());
+    fn end_structure(&mut self, element: Element) {
+        match element {
+            Element::Params => self.kind = Some(DocumentKind::Params),
+            Element::Fault => self.kind = Some(DocumentKind::Fault),
+            Element::MethodName => {
+                self.method = Some(self.data.clone());
                 self.kind = Some(DocumentKind::MethodName);
             }
             _ => {}
@@ -224,31 +295,12 @@ fn fault_in_response(stack: &[Value]) -> Result<Fault, PyException> {
     })
 }
 
-fn is_known_element(name: &str) -> bool {
-    matches!(
-        name,
-        "nil"
-            | "boolean"
-            | "int"
-            | "i1"
-            | "i2"
-            | "i4"
-            | "i8"
-            | "biginteger"
-            | "double"
-            | "float"
-            | "bigdecimal"
-            | "string"
-            | "name"
-            | "base64"
-            | "dateTime.iso8601"
-            | "array"
-            | "struct"
-            | "value"
-            | "params"
-            | "fault"
-            | "methodName"
-    )
+#[cold]
+fn unknown_tag(name: &str) -> PyException {
+    PyException::response_error(Some(&format!(
+        "unknown tag {}",
+        crate::value::python_str_repr(name)
+    )))
 }
 
 fn struct_key(key: Value) -> Result<String, PyException> {
@@ -310,8 +362,12 @@ fn parse_int(data: &str) -> Result<i64, PyException> {
     if !has_python_digit_grouping(digits) {
         return Err(invalid());
     }
-    let compact: String = trimmed.chars().filter(|c| *c != '_').collect();
-    compact.parse::<i64>().map_err(|_| {
+    let parsed = if digits.bytes().any(|byte| byte == b'_') {
+        trimmed.replace('_', "").parse::<i64>()
+    } else {
+        trimmed.parse::<i64>()
+    };
+    parsed.map_err(|_| {
         PyException::new(
             "builtins.OverflowError",
             format!("the emulator supports 64-bit integers only, not {trimmed}"),
@@ -323,10 +379,10 @@ fn parse_int(data: &str) -> Result<i64, PyException> {
 /// them, as Python's numeric literals allow.
 fn has_python_digit_grouping(digits: &str) -> bool {
     !digits.is_empty()
-        && !digits.starts_with('_')
-        && !digits.ends_with('_')
-        && !digits.contains("__")
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '_')
+        && digits
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || byte == b'_')
+        && underscores_between_digits(digits)
 }
 
 /// Parses a float as Python's `float()`: surrounding whitespace, `inf`,

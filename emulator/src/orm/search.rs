@@ -126,7 +126,7 @@ pub fn matching(
         implicit.push(Domain::leaf("active", Operator::Eq, Value::Bool(true)));
     }
     if let Some(rules) = env.rule_domain(model, Operation::Read)? {
-        implicit.push(rules);
+        implicit.push(Arc::unwrap_or_clone(rules));
     }
     let implicit = Domain::and(implicit);
     if let Some(candidates) = domain::indexed_candidates(env, model, domain) {

@@ -323,3 +323,52 @@ fn allowing_a_company_shows_its_partners() {
         search,
     ]);
 }
+
+/// The multi-company rule shows shared partners of the user's companies
+/// and their parents (`parent_of`). Putting the main company under a second
+/// one makes the second company's partners visible, although neither
+/// the partners nor the user changed, so kept search results must follow
+/// the companies' rows too.
+#[test]
+fn company_parent_change_shows_partners() {
+    let emulator = Emulator::from_builtin("odoo-17").expect("the built-in base loads");
+    let company_values = vec![Value::Dict(dict(&[("name", "Parent Company".into())]))];
+    let created = execute_kw(
+        &emulator,
+        "res.company",
+        "create",
+        company_values,
+        Dict::default(),
+    );
+    let company = created.expect("create succeeds").as_i64().expect("an id");
+    let partner_values = vec![Value::Dict(dict(&[
+        ("name", "Parent Company Partner".into()),
+        ("company_id", Value::Int(company)),
+        ("partner_share", true.into()),
+    ]))];
+    let created = call(&emulator, "create", partner_values, Dict::default());
+    let partner = created.expect("create succeeds").as_i64().expect("an id");
+    // Creating a company added it to the creator's companies.
+    let main_only = Value::List(vec![
+        Value::Int(6),
+        Value::Int(0),
+        Value::List(vec![1.into()]),
+    ]);
+    let values = [("company_ids", Value::List(vec![main_only]))];
+    write_record([&emulator, &emulator], "res.users", 2, &values);
+    for _ in 0..3 {
+        let found = search(&emulator, "id", 0, 1000, false);
+        assert!(!found.contains(&partner), "{partner} in {found:?}");
+    }
+
+    write_record(
+        [&emulator, &emulator],
+        "res.company",
+        1,
+        &[("parent_id", Value::Int(company))],
+    );
+    for _ in 0..3 {
+        let found = search(&emulator, "id", 0, 1000, false);
+        assert!(found.contains(&partner), "{partner} not in {found:?}");
+    }
+}

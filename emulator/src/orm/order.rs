@@ -14,7 +14,7 @@ use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::{collate, compare_numbers};
 use crate::orm::env::{reads_row_value, Env};
 use crate::orm::schema::{Field, FieldType, Model};
-use crate::orm::store::{FieldPosition, Row, Table};
+use crate::orm::store::{FieldPosition, OtherRows, Row, Table};
 use crate::value::{python_str_repr, Value};
 
 /// One `ORDER BY` term.
@@ -171,7 +171,7 @@ pub fn first_in_sorted<'r>(
         return Ok(None);
     }
     let key = order_key(terms);
-    let sorted = table.sorted.get_or_compute(key, &table.rows, || {
+    let sort_all = || {
         let mut rows: Vec<RecordRow<'_>> = table
             .rows
             .iter()
@@ -179,8 +179,17 @@ pub fn first_in_sorted<'r>(
             .collect();
         let all = rows.len();
         sort_first_rows(env, model, &mut rows, terms, all)?;
-        Ok::<_, OdooError>(rows.into_iter().map(|(id, _)| id).collect())
-    })?;
+        let ids = rows.into_iter().map(|(id, _)| id).collect();
+        // The terms read the table's own rows only.
+        Ok::<_, OdooError>((ids, Some(OtherRows::default())))
+    };
+    let sorted = table.sorted.get_or_compute(
+        env.state,
+        key.as_str(),
+        &table.rows,
+        || key.clone(),
+        sort_all,
+    )?;
     let Some(sorted) = sorted else {
         return Ok(None);
     };

@@ -18,11 +18,11 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::{hierarchy_targets, Domain, Leaf, Matcher, Operator, Scope};
+use super::{hierarchy_source, hierarchy_targets, Domain, Leaf, Matcher, Operator, Scope};
 use crate::error::OdooResult;
 use crate::orm::env::{ids_of, reads_row_value, Env};
 use crate::orm::schema::{Field, Model};
-use crate::orm::store::{FieldPosition, Row};
+use crate::orm::store::{DbState, FieldPosition, OtherRows, Row};
 use crate::value::Value;
 
 /// A domain prepared for testing one record at a time.
@@ -101,25 +101,74 @@ pub(super) fn compile<'d>(
     model: &Model,
     domain: &'d Domain,
 ) -> OdooResult<Option<Predicate<'d>>> {
-    let compile_all = |parts: &'d [Domain]| -> OdooResult<Option<Vec<Predicate<'d>>>> {
-        let mut compiled = Vec::with_capacity(parts.len());
-        for part in parts {
-            match compile(env, model, part)? {
-                Some(predicate) => compiled.push(predicate),
-                None => return Ok(None),
-            }
+    compile_reading(env, model, domain, &mut Reads::default())
+}
+
+/// The data that compiling a domain read besides the schema and the
+/// domain itself.
+#[derive(Debug, Default)]
+pub(super) struct Reads {
+    /// The models whose rows the `child_of` and `parent_of` leaves
+    /// resolved their records from, in leaf order.
+    models: Vec<String>,
+    /// Whether compiling read anything else, or logged an ignored leaf, so
+    /// that a memo could not repeat its outcome without compiling again.
+    untracked: bool,
+}
+
+impl Reads {
+    /// Returns the current rows of the tables read other than `model`'s,
+    /// or `None` when compiling read something untracked.
+    pub(super) fn other_rows(&self, state: &DbState, model: &str) -> Option<OtherRows> {
+        if self.untracked {
+            return None;
         }
-        Ok(Some(compiled))
-    };
+        let others = self.models.iter().map(String::as_str);
+        Some(OtherRows::of(state, others.filter(|name| *name != model)))
+    }
+
+    pub(super) fn untracked(&self) -> bool {
+        self.untracked
+    }
+}
+
+/// Compiles as [`compile`] does, and adds what the compilation read to
+/// `reads`.
+pub(super) fn compile_reading<'d>(
+    env: &Env<'_>,
+    model: &Model,
+    domain: &'d Domain,
+    reads: &mut Reads,
+) -> OdooResult<Option<Predicate<'d>>> {
     Ok(match domain {
         Domain::True => Some(Predicate::True),
         Domain::False => Some(Predicate::False),
-        Domain::And(parts) => compile_all(parts)?.map(Predicate::all),
-        Domain::Or(parts) => compile_all(parts)?.map(Predicate::any),
-        Domain::Not(inner) if super::drops_not(env, model, inner) => compile(env, model, inner)?,
-        Domain::Not(inner) => compile(env, model, inner)?.map(|p| Predicate::Not(Box::new(p))),
-        Domain::Leaf(leaf) => compile_leaf(env, model, leaf)?,
+        Domain::And(parts) => compile_all(env, model, parts, reads)?.map(Predicate::all),
+        Domain::Or(parts) => compile_all(env, model, parts, reads)?.map(Predicate::any),
+        Domain::Not(inner) if super::drops_not(env, model, inner) => {
+            compile_reading(env, model, inner, reads)?
+        }
+        Domain::Not(inner) => {
+            compile_reading(env, model, inner, reads)?.map(|p| Predicate::Not(Box::new(p)))
+        }
+        Domain::Leaf(leaf) => compile_leaf(env, model, leaf, reads)?,
     })
+}
+
+fn compile_all<'d>(
+    env: &Env<'_>,
+    model: &Model,
+    parts: &'d [Domain],
+    reads: &mut Reads,
+) -> OdooResult<Option<Vec<Predicate<'d>>>> {
+    let mut compiled = Vec::with_capacity(parts.len());
+    for part in parts {
+        match compile_reading(env, model, part, reads)? {
+            Some(predicate) => compiled.push(predicate),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(compiled))
 }
 
 /// Mirrors the checks of the set-based `evaluate_leaf`, in its order.
@@ -127,10 +176,12 @@ fn compile_leaf<'d>(
     env: &Env<'_>,
     model: &Model,
     leaf: &'d Leaf,
+    reads: &mut Reads,
 ) -> OdooResult<Option<Predicate<'d>>> {
     let field = env.field(model, &leaf.path[0])?;
     if field.ignored_in_domains() {
         super::log_ignored_leaf(model, &field);
+        reads.untracked = true;
         return Ok(Some(Predicate::True));
     }
     if leaf.path.len() > 1 || matches!(leaf.operator, Operator::Any | Operator::NotAny) {
@@ -141,6 +192,10 @@ fn compile_leaf<'d>(
             return Ok(None);
         }
         let (field, targets) = hierarchy_targets(env, model, leaf)?;
+        match hierarchy_source(env, model, leaf) {
+            Some(source) => reads.models.push(source),
+            None => reads.untracked = true,
+        }
         return Ok(Column::of(field).map(|column| Predicate::PointsInto { column, targets }));
     }
     if field.field_type.is_relational() && matches!(leaf.value, Value::Str(_)) {
@@ -223,30 +278,6 @@ impl<'d> Predicate<'d> {
                     other => ids_of(other).iter().any(|t| targets.contains(t)),
                 })
             }
-        }
-    }
-}
-
-impl Predicate<'_> {
-    /// Returns the record sets that the hierarchy leaves resolved to, in
-    /// leaf order. With the domain and the schema they decide which rows
-    /// pass: every other leaf reads the row alone.
-    pub(super) fn targets(&self) -> Vec<BTreeSet<i64>> {
-        let mut targets = Vec::new();
-        self.collect_targets(&mut targets);
-        targets
-    }
-
-    fn collect_targets(&self, targets: &mut Vec<BTreeSet<i64>>) {
-        match self {
-            Predicate::True | Predicate::False | Predicate::Compare { .. } => {}
-            Predicate::And(parts) | Predicate::Or(parts) => {
-                for part in parts {
-                    part.collect_targets(targets);
-                }
-            }
-            Predicate::Not(inner) => inner.collect_targets(targets),
-            Predicate::PointsInto { targets: ids, .. } => targets.push(ids.clone()),
         }
     }
 }

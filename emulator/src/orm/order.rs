@@ -161,13 +161,7 @@ pub fn first_in_sorted<'r>(
         return Ok(None);
     }
 
-    // A many2one sorts by its comodel's rows, which the list does not
-    // track, so only ids and the row's own columns qualify.
-    let plan = plan(model, terms, 0);
-    let rows_only = plan.iter().all(|term| {
-        term.field.name == "id" || (term.plain && term.field.field_type != FieldType::Many2one)
-    });
-    if !rows_only {
+    if !reads_rows_only(model, terms) {
         return Ok(None);
     }
     let key = order_key(terms);
@@ -209,6 +203,15 @@ pub fn first_in_sorted<'r>(
         }
     }
     Ok(Some(found))
+}
+
+/// Tells whether the order of records by `terms` depends on their ids
+/// and their own rows alone. A many2one sorts by its comodel's rows, and
+/// a computed field reads whatever it reads, so neither qualifies.
+pub fn reads_rows_only(model: &Model, terms: &[OrderTerm]) -> bool {
+    plan(model, terms, 0).iter().all(|term| {
+        term.field.name == "id" || (term.plain && term.field.field_type != FieldType::Many2one)
+    })
 }
 
 /// A set of ids as one bit per id from 0 to the largest, for testing each

@@ -21,6 +21,7 @@ use crate::orm::business::BusinessMethod;
 use crate::orm::domain::MatchKey;
 use crate::orm::index::{self, FieldIndex};
 use crate::orm::schema::Schema;
+use crate::orm::search::FoundKey;
 use crate::value::Value;
 
 /// The stored values of one record, by field name. Unset fields are absent.
@@ -100,6 +101,9 @@ pub struct Table {
     /// The ids matching the implicit filters of earlier searches, shared
     /// by every copy of the table.
     pub matched: MatchedIds,
+    /// The whole results of earlier searches, shared by every copy of
+    /// the table.
+    pub found: FoundRecords,
 }
 
 impl Default for Table {
@@ -117,6 +121,7 @@ impl Table {
             indexes: Vec::new(),
             sorted: SortedIds::new(SORTED_ORDERS),
             matched: MatchedIds::new(MATCHED_DOMAINS),
+            found: FoundRecords::new(FOUND_SEARCHES),
         }
     }
 
@@ -352,6 +357,18 @@ pub type MatchedIds = RowsMemo<MatchKey, Option<Arc<BTreeSet<i64>>>>;
 /// The number of domains a table keeps matching ids for: a few users'
 /// record rules, with and without the `active` leaf.
 const MATCHED_DOMAINS: usize = 8;
+
+/// The whole result of a search, in order, by the search's key, or
+/// `None` for a search whose result the memo cannot keep. The same search
+/// on the same rows then returns its records without evaluating its
+/// domain or walking a sorted list.
+pub type FoundRecords = RowsMemo<FoundKey, Option<Arc<[KeptRecord]>>>;
+
+/// A record of a kept search result, with its row when it has one.
+pub type KeptRecord = (i64, Option<Arc<Row>>);
+
+/// The number of searches a table keeps results for.
+const FOUND_SEARCHES: usize = 8;
 
 /// A user's credentials, kept apart from `res.users` rows so no read can
 /// return them.

@@ -621,6 +621,22 @@ pub fn memoized(env: &Env<'_>, model: &Model, domain: &Domain) -> Option<Arc<BTr
     }
 }
 
+/// Returns the models other than `model` whose rows, with `model`'s own,
+/// decide which records match `domain`, when every leaf of it tests the
+/// record's own row or resolves a `child_of` or `parent_of` leaf from one
+/// table (see [`predicate`]). Returns `None` for other domains and for
+/// invalid ones, without raising or logging anything.
+pub fn row_only_reads(env: &Env<'_>, model: &Model, domain: &Domain) -> Option<Vec<String>> {
+    let mut models = Vec::new();
+    if !predicate::reads_rows_only(env, model, domain, &mut models) {
+        return None;
+    }
+    models.retain(|name| *name != model.name);
+    models.sort();
+    models.dedup();
+    Some(models)
+}
+
 /// Evaluates a whole domain: in one pass over the rows when every leaf
 /// is a test of the record's own row (see [`predicate`]), else set by set.
 fn evaluate_top(

@@ -64,7 +64,7 @@ impl Column {
         if field.name == "id" {
             return Some(Column::Id);
         }
-        if !reads_row_value(&field) {
+        if !Column::reads_row(&field) {
             return None;
         }
         let empty = field.field_type.empty_value();
@@ -74,6 +74,11 @@ impl Column {
             empty,
             position,
         })
+    }
+
+    /// Tells whether [`Column::of`] makes a column of `field`.
+    fn reads_row(field: &Field) -> bool {
+        field.name == "id" || reads_row_value(field)
     }
 
     /// Applies `test` to the record's value of this column.
@@ -212,6 +217,54 @@ fn compile_leaf<'d>(
         matcher,
         x2many,
     }))
+}
+
+/// Tells whether [`compile`] would prepare every leaf of `domain` for
+/// testing rows without logging, and resolve each hierarchy leaf from
+/// the rows of one table, whose model it adds to `models`. It resolves
+/// and logs nothing itself, and returns false for an invalid leaf rather
+/// than raising its error.
+pub(super) fn reads_rows_only(
+    env: &Env<'_>,
+    model: &Model,
+    domain: &Domain,
+    models: &mut Vec<String>,
+) -> bool {
+    match domain {
+        Domain::True | Domain::False => true,
+        Domain::And(parts) | Domain::Or(parts) => parts
+            .iter()
+            .all(|part| reads_rows_only(env, model, part, models)),
+        Domain::Not(inner) => reads_rows_only(env, model, inner, models),
+        Domain::Leaf(leaf) => leaf_reads_rows_only(env, model, leaf, models),
+    }
+}
+
+/// Checks one leaf for [`reads_rows_only`], as [`compile_leaf`] decides.
+fn leaf_reads_rows_only(
+    env: &Env<'_>,
+    model: &Model,
+    leaf: &Leaf,
+    models: &mut Vec<String>,
+) -> bool {
+    let Some(field) = model.field(&leaf.path[0]) else {
+        return false;
+    };
+    let set_based = field.ignored_in_domains()
+        || leaf.path.len() > 1
+        || matches!(leaf.operator, Operator::Any | Operator::NotAny)
+        || !Column::reads_row(field);
+    if set_based {
+        return false;
+    }
+    if matches!(leaf.operator, Operator::ChildOf | Operator::ParentOf) {
+        let Some(source) = hierarchy_source(env, model, leaf) else {
+            return false;
+        };
+        models.push(source);
+        return true;
+    }
+    !(field.field_type.is_relational() && matches!(leaf.value, Value::Str(_)))
 }
 
 impl<'d> Predicate<'d> {

@@ -161,9 +161,9 @@ type RuleKey = (i64, &'static str, Option<Vec<i64>>);
 #[derive(Debug, Clone, Default)]
 pub struct AccessMemo(Arc<Mutex<AccessEntries>>);
 
-// NOTE: `tables` keeps the whole version of the database it was last
-// aligned with in memory, until a call on another version aligns the
-// entries again.
+// NOTE: `tables` keeps the whole version of the database it was taken
+// from in memory, until a call's first check on another version replaces
+// it.
 #[derive(Debug, Default)]
 struct AccessEntries {
     schema: Option<Arc<Schema>>,
@@ -171,10 +171,10 @@ struct AccessEntries {
     /// rows.
     usable: bool,
     sources: Vec<imbl::OrdMap<i64, Arc<Row>>>,
-    /// The tables of the last state found to contain `sources`. A state
-    /// with this same map contains them too, so one pointer comparison
-    /// replaces a lookup by name per source table.
-    tables: imbl::OrdMap<String, Table>,
+    /// The tables of a state found to contain `sources`. A state with
+    /// this same map contains them too, so one pointer comparison replaces
+    /// a lookup by name per source table.
+    tables: Option<imbl::OrdMap<String, Table>>,
     groups: FxHashMap<i64, Arc<BTreeSet<i64>>>,
     /// Whether a user may run an operation on a model, by model, then by
     /// user and `ir.model.access` column.
@@ -191,7 +191,13 @@ impl AccessEntries {
             .schema
             .as_ref()
             .is_some_and(|schema| Arc::ptr_eq(schema, &state.schema));
-        same_schema && (self.tables.ptr_eq(&state.tables) || self.sources_match(state))
+        same_schema && (self.has_tables_of(state) || self.sources_match(state))
+    }
+
+    fn has_tables_of(&self, state: &DbState) -> bool {
+        self.tables
+            .as_ref()
+            .is_some_and(|tables| tables.ptr_eq(&state.tables))
     }
 
     fn sources_match(&self, state: &DbState) -> bool {
@@ -206,17 +212,23 @@ impl AccessEntries {
                 })
     }
 
-    /// Clears the entries when they belong to another version of `state`.
-    fn align(&mut self, state: &DbState) {
+    /// Clears the entries when they belong to another version of `state`,
+    /// and keeps `state`'s tables for the fast check when `keep_tables`.
+    ///
+    /// A call's first check usually comes before its first write, when
+    /// the state's tables are those that the committed state and its
+    /// copies share, so keeping them copies nothing. Later in a call that
+    /// writes, the tables may be that call's own. Keeping them would make
+    /// its next write copy the nodes it could otherwise change in place,
+    /// so only the first check keeps them.
+    fn align(&mut self, state: &DbState, keep_tables: bool) {
         if self.matches(state) {
-            // A write to another table gave `state` new tables, which
-            // the next calls on this version then compare in one step.
-            if !self.tables.ptr_eq(&state.tables) {
-                self.tables = state.tables.clone();
+            if keep_tables && !self.has_tables_of(state) {
+                self.tables = Some(state.tables.clone());
             }
             return;
         }
-        self.tables = state.tables.clone();
+        self.tables = keep_tables.then(|| state.tables.clone());
         self.groups.clear();
         self.granted.clear();
         self.rules.clear();
@@ -246,12 +258,13 @@ impl AccessMemo {
     pub fn user_groups(
         &self,
         state: &DbState,
+        keep_tables: bool,
         uid: i64,
         compute: impl FnOnce() -> BTreeSet<i64>,
     ) -> Arc<BTreeSet<i64>> {
         {
             let mut entries = self.lock();
-            entries.align(state);
+            entries.align(state, keep_tables);
             if !entries.usable {
                 drop(entries);
                 return Arc::new(compute());
@@ -276,13 +289,14 @@ impl AccessMemo {
     pub fn granted(
         &self,
         state: &DbState,
+        keep_tables: bool,
         (uid, model, column): (i64, &str, &'static str),
         compute: impl FnOnce() -> bool,
     ) -> bool {
         let key = (uid, column);
         {
             let mut entries = self.lock();
-            entries.align(state);
+            entries.align(state, keep_tables);
             if !entries.usable {
                 drop(entries);
                 return compute();
@@ -311,13 +325,14 @@ impl AccessMemo {
     pub fn rule_domain(
         &self,
         state: &DbState,
+        keep_tables: bool,
         model: &str,
         key: RuleKey,
         compute: impl FnOnce() -> OdooResult<(Option<Arc<Domain>>, bool)>,
     ) -> OdooResult<Option<Arc<Domain>>> {
         {
             let mut entries = self.lock();
-            entries.align(state);
+            entries.align(state, keep_tables);
             if !entries.usable {
                 drop(entries);
                 return compute().map(|(domain, _)| domain);
@@ -350,12 +365,22 @@ impl AccessMemo {
 // ------------------------------------------------------------------ groups
 
 impl Env<'_> {
+    /// Tells whether the access memo is used for the first time in this
+    /// call, which lets it keep the state's tables (see
+    /// `AccessEntries::align`).
+    fn first_access_memo_use(&self) -> bool {
+        !self.access_memo_used.replace(true)
+    }
+
     /// Returns the user's groups, with implied groups added, computed once
     /// per call.
     pub fn user_groups(&self) -> &BTreeSet<i64> {
         self.groups_cache.get_or_init(|| {
             let memo = &self.state.access_memo;
-            memo.user_groups(self.state, self.uid, || self.compute_user_groups())
+            let keep_tables = self.first_access_memo_use();
+            memo.user_groups(self.state, keep_tables, self.uid, || {
+                self.compute_user_groups()
+            })
         })
     }
 
@@ -452,10 +477,12 @@ impl Env<'_> {
                 })
         };
         let memo_key = (self.uid, model.name.as_str(), column);
-        let granted = self
-            .state
-            .access_memo
-            .granted(self.state, memo_key, compute);
+        let granted = self.state.access_memo.granted(
+            self.state,
+            self.first_access_memo_use(),
+            memo_key,
+            compute,
+        );
         let entry = (model.name.clone(), column, granted);
         self.access_cache.borrow_mut().push(entry);
         granted
@@ -638,7 +665,8 @@ impl Env<'_> {
         }
         let key = (self.uid, operation.column(), self.requested_company_ids());
         let memo = &self.state.access_memo;
-        memo.rule_domain(self.state, &model.name, key, || {
+        let keep_tables = self.first_access_memo_use();
+        memo.rule_domain(self.state, keep_tables, &model.name, key, || {
             self.compute_rule_domain(model, operation)
         })
     }

@@ -45,6 +45,8 @@ pub struct Env<'a> {
     /// (search, then read). A call checks few models, so a list costs
     /// less than a map, whose lookups would need an owned key.
     pub(crate) access_cache: std::cell::RefCell<Vec<(String, &'static str, bool)>>,
+    /// Whether this call has used the database's access memo yet.
+    pub(crate) access_memo_used: std::cell::Cell<bool>,
 }
 
 impl<'a> Env<'a> {
@@ -67,6 +69,7 @@ impl<'a> Env<'a> {
             x2many_depth: 0,
             groups_cache: std::cell::OnceCell::new(),
             access_cache: std::cell::RefCell::default(),
+            access_memo_used: std::cell::Cell::new(false),
         }
     }
 

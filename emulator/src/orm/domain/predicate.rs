@@ -36,7 +36,12 @@ pub(super) enum Predicate<'d> {
     Compare {
         column: Column,
         matcher: Matcher<'d>,
-        x2many: bool,
+    },
+    /// A comparison of an x2many column's set of ids with the leaf's
+    /// value.
+    CompareSet {
+        column: Column,
+        matcher: Matcher<'d>,
     },
     /// A relational column or `id` pointing into a set of records: a
     /// `child_of` or `parent_of` leaf once its hierarchy is resolved.
@@ -81,15 +86,16 @@ impl Column {
         field.name == "id" || reads_row_value(field)
     }
 
-    /// Applies `test` to the record's value of this column.
-    fn test(&self, id: i64, row: &Row, test: impl FnOnce(&Value) -> bool) -> bool {
+    /// Returns the record's value of a stored column, or `None` for
+    /// [`Column::Id`], whose value is the record's id.
+    fn stored<'r>(&'r self, row: &'r Row) -> Option<&'r Value> {
         match self {
-            Column::Id => test(&Value::Int(id)),
+            Column::Id => None,
             Column::Stored {
                 field,
                 empty,
                 position,
-            } => test(position.get(row, &field.name).unwrap_or(empty)),
+            } => Some(position.get(row, &field.name).unwrap_or(empty)),
         }
     }
 }
@@ -212,11 +218,10 @@ fn compile_leaf<'d>(
         return Ok(None);
     };
     let matcher = Matcher::new(leaf.operator, &leaf.value, field_type)?;
-    Ok(Some(Predicate::Compare {
-        column,
-        matcher,
-        x2many,
-    }))
+    if x2many {
+        return Ok(Some(Predicate::CompareSet { column, matcher }));
+    }
+    Ok(Some(Predicate::Compare { column, matcher }))
 }
 
 /// Tells whether [`compile`] would prepare every leaf of `domain` for
@@ -314,23 +319,22 @@ impl<'d> Predicate<'d> {
             Predicate::And(parts) => parts.iter().all(|part| part.test(id, row)),
             Predicate::Or(parts) => parts.iter().any(|part| part.test(id, row)),
             Predicate::Not(inner) => !inner.test(id, row),
-            Predicate::Compare {
-                column,
-                matcher,
-                x2many,
-            } => column.test(id, row, |value| {
-                if *x2many {
-                    matcher.matches_set(&ids_of(value))
-                } else {
-                    matcher.matches(value)
-                }
-            }),
-            Predicate::PointsInto { column, targets } => {
-                column.test(id, row, |value| match value {
-                    Value::Int(target) => targets.contains(target),
-                    other => ids_of(other).iter().any(|t| targets.contains(t)),
-                })
-            }
+            // A stored value is matched without a closure or a temporary
+            // value, which this test of every row would pay for whenever
+            // the compiler does not inline them.
+            Predicate::Compare { column, matcher } => match column.stored(row) {
+                Some(value) => matcher.matches(value),
+                None => matcher.matches(&Value::Int(id)),
+            },
+            Predicate::CompareSet { column, matcher } => match column.stored(row) {
+                Some(value) => matcher.matches_set(&ids_of(value)),
+                None => matcher.matches_set(&[id]),
+            },
+            Predicate::PointsInto { column, targets } => match column.stored(row) {
+                Some(Value::Int(target)) => targets.contains(target),
+                Some(other) => ids_of(other).iter().any(|t| targets.contains(t)),
+                None => targets.contains(&id),
+            },
         }
     }
 }

@@ -507,6 +507,51 @@ fn access_row_changes_apply_to_next_call() {
     assert!(search(&emulator, SALES, "res.country", &[]).is_ok());
 }
 
+/// A table keeps the result of a repeated search, and each user's rules
+/// make it another search: neither user gets the other's records.
+#[test]
+fn kept_searches_differ_by_user() {
+    let emulator = emulator();
+    for _ in 0..3 {
+        assert_eq!(
+            search(&emulator, SALES, "res.partner", &[]),
+            Ok(ids(&[ADA, DANA]))
+        );
+        assert_eq!(
+            search(&emulator, ADMIN, "res.partner", &[]),
+            Ok(ids(&[ADA, BOB, CHEN, DANA]))
+        );
+    }
+}
+
+/// The access memo compares its tables by one pointer while no table
+/// changes. A write elsewhere gives the state new tables, and an access
+/// row changed after that must still stop granting.
+#[test]
+fn access_row_change_after_other_write_applies() {
+    let emulator = emulator();
+    let row = id_named(&emulator, "ir.model.access", "res_country all");
+    for _ in 0..2 {
+        assert!(search(&emulator, SALES, "res.country", &[]).is_ok());
+    }
+
+    write_as_root(
+        &emulator,
+        "res.partner",
+        ADA,
+        &[("name", "Ada Lovelace".into())],
+    );
+    assert!(search(&emulator, SALES, "res.country", &[]).is_ok());
+
+    write_as_root(
+        &emulator,
+        "ir.model.access",
+        row,
+        &[("perm_read", false.into())],
+    );
+    access_error(search(&emulator, SALES, "res.country", &[]));
+}
+
 /// A record rule changed or archived applies from the next call.
 #[test]
 fn rule_changes_apply_to_next_call() {

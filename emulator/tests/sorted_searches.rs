@@ -1,10 +1,10 @@
 //! Searches that reuse a table's memos against searches that compute
 //! afresh.
 //!
-//! A table keeps its ids sorted in the orders earlier searches used, and
-//! the ids that passed their implicit filters (the `active` leaf and the
-//! record rules), and a search of an unchanged table takes its records
-//! from those. Two emulators run the same creates, writes and unlinks
+//! A table keeps its ids sorted in the orders earlier searches used, the
+//! ids that passed their implicit filters (the `active` leaf and the
+//! record rules) and the whole results of earlier searches, and a search
+//! of an unchanged table takes its records from those. Two emulators run the same creates, writes and unlinks
 //! here. The first repeats every search, so its memos are built and used.
 //! The second writes a record before every search, so each of its
 //! searches meets a new version of the rows, sorts and filters. Both must
@@ -15,6 +15,7 @@
 
 mod support;
 
+use odoo_emulator::control::InstanceChange;
 use odoo_emulator::service::Emulator;
 use odoo_emulator::{Dict, OdooResult, Value};
 use proptest::prelude::*;
@@ -322,4 +323,109 @@ fn allowing_a_company_shows_its_partners() {
         Step::Allow { second: false },
         search,
     ]);
+}
+
+/// The multi-company rule shows shared partners of the user's companies
+/// and their parents (`parent_of`). Putting the main company under a second
+/// one makes the second company's partners visible, although neither
+/// the partners nor the user changed, so kept search results must follow
+/// the companies' rows too.
+#[test]
+fn company_parent_change_shows_partners() {
+    let emulator = Emulator::from_builtin("odoo-17").expect("the built-in base loads");
+    let company_values = vec![Value::Dict(dict(&[("name", "Parent Company".into())]))];
+    let created = execute_kw(
+        &emulator,
+        "res.company",
+        "create",
+        company_values,
+        Dict::default(),
+    );
+    let company = created.expect("create succeeds").as_i64().expect("an id");
+    let partner_values = vec![Value::Dict(dict(&[
+        ("name", "Parent Company Partner".into()),
+        ("company_id", Value::Int(company)),
+        ("partner_share", true.into()),
+    ]))];
+    let created = call(&emulator, "create", partner_values, Dict::default());
+    let partner = created.expect("create succeeds").as_i64().expect("an id");
+    // Creating a company added it to the creator's companies.
+    let main_only = Value::List(vec![
+        Value::Int(6),
+        Value::Int(0),
+        Value::List(vec![1.into()]),
+    ]);
+    let values = [("company_ids", Value::List(vec![main_only]))];
+    write_record([&emulator, &emulator], "res.users", 2, &values);
+    for _ in 0..3 {
+        let found = search(&emulator, "id", 0, 1000, false);
+        assert!(!found.contains(&partner), "{partner} in {found:?}");
+    }
+
+    write_record(
+        [&emulator, &emulator],
+        "res.company",
+        1,
+        &[("parent_id", Value::Int(company))],
+    );
+    for _ in 0..3 {
+        let found = search(&emulator, "id", 0, 1000, false);
+        assert!(found.contains(&partner), "{partner} not in {found:?}");
+    }
+}
+
+/// Searches `res.partner` as `admin` with `kwargs`, ordered by id.
+fn search_with(emulator: &Emulator, domain: Vec<Value>, kwargs: &[(&str, Value)]) -> Vec<i64> {
+    let mut kwargs = dict(kwargs);
+    kwargs.insert("order".to_owned(), "id".into());
+    ids_of(call(emulator, "search", vec![Value::List(domain)], kwargs))
+}
+
+/// `active_test` in the context decides whether the implicit `active`
+/// leaf applies, so a search with it and one without are two searches to
+/// the table's memo, on the same rows.
+#[test]
+fn kept_searches_follow_active_test() {
+    let emulator = Emulator::from_builtin("odoo-17").expect("the built-in base loads");
+    let archived = search_with(&emulator, Vec::new(), &[])[0];
+    let values = [("active", false.into())];
+    write_record([&emulator, &emulator], "res.partner", archived, &values);
+    let all_context = Value::Dict(dict(&[("active_test", false.into())]));
+    for _ in 0..3 {
+        let active = search_with(&emulator, Vec::new(), &[]);
+        assert!(!active.contains(&archived), "{archived} in {active:?}");
+        let all = search_with(&emulator, Vec::new(), &[("context", all_context.clone())]);
+        assert!(all.contains(&archived), "{archived} not in {all:?}");
+    }
+}
+
+/// A schema change can change what the same domain selects: a field that
+/// becomes computed and not stored is ignored in domains, as Odoo ignores
+/// it. A search kept before the change must not be returned after it.
+#[test]
+fn kept_searches_follow_schema_changes() {
+    let emulator = Emulator::from_builtin("odoo-17").expect("the built-in base loads");
+    let nowhere = || {
+        vec![Value::List(vec![
+            "city".into(),
+            "=".into(),
+            "Nowhere".into(),
+        ])]
+    };
+    for _ in 0..3 {
+        assert_eq!(search_with(&emulator, nowhere(), &[]), Vec::<i64>::new());
+    }
+
+    let change: InstanceChange = serde_json::from_value(serde_json::json!({
+        "models": {"res.partner": {"fields": {"city": {"compute": "1", "store": false}}}}
+    }))
+    .expect("a valid change");
+    emulator
+        .change_instance("demo", &change)
+        .expect("change applies");
+    let everyone = search_with(&emulator, Vec::new(), &[]);
+    assert!(!everyone.is_empty());
+    for _ in 0..3 {
+        assert_eq!(search_with(&emulator, nowhere(), &[]), everyone);
+    }
 }

@@ -30,8 +30,10 @@
 //! - The short field-groups message lists the fields in the order they
 //!   were requested. Odoo takes them from a Python set, whose order varies.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHashMap;
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::{self, Domain};
@@ -143,9 +145,9 @@ const ACCESS_FIELDS: [(&str, &str); 20] = [
     ("res.company", "active"),
 ];
 
-/// A combined record-rule domain's key: the user, the model, the
+/// A combined record-rule domain's key within its model: the user, the
 /// operation's `ir.rule` column and the context's `allowed_company_ids`.
-type RuleKey = (i64, String, &'static str, Option<Vec<i64>>);
+type RuleKey = (i64, &'static str, Option<Vec<i64>>);
 
 /// Each user's groups and access-right decisions, shared by every copy of
 /// a database's state. Without it, every call walks the user's implied
@@ -159,6 +161,9 @@ type RuleKey = (i64, String, &'static str, Option<Vec<i64>>);
 #[derive(Debug, Clone, Default)]
 pub struct AccessMemo(Arc<Mutex<AccessEntries>>);
 
+// NOTE: `tables` keeps the whole version of the database it was taken
+// from in memory, until a call's first check on another version replaces
+// it.
 #[derive(Debug, Default)]
 struct AccessEntries {
     schema: Option<Arc<Schema>>,
@@ -166,13 +171,18 @@ struct AccessEntries {
     /// rows.
     usable: bool,
     sources: Vec<imbl::OrdMap<i64, Arc<Row>>>,
-    groups: HashMap<i64, Arc<BTreeSet<i64>>>,
-    /// Whether a user may run an operation on a model, by user, model and
-    /// `ir.model.access` column.
-    granted: HashMap<(i64, String, &'static str), bool>,
+    /// The tables of a state found to contain `sources`. A state with
+    /// this same map contains them too, so one pointer comparison replaces
+    /// a lookup by name per source table.
+    tables: Option<imbl::OrdMap<String, Table>>,
+    groups: FxHashMap<i64, Arc<BTreeSet<i64>>>,
+    /// Whether a user may run an operation on a model, by model, then by
+    /// user and `ir.model.access` column.
+    granted: FxHashMap<String, FxHashMap<(i64, &'static str), bool>>,
     /// Combined record-rule domains whose rules read neither `user` nor
-    /// `time`, so that they depend on these tables and the context alone.
-    rules: HashMap<RuleKey, Option<Domain>>,
+    /// `time`, so that they depend on these tables and the context alone,
+    /// by model, then by [`RuleKey`].
+    rules: FxHashMap<String, FxHashMap<RuleKey, Option<Arc<Domain>>>>,
 }
 
 impl AccessEntries {
@@ -181,8 +191,17 @@ impl AccessEntries {
             .schema
             .as_ref()
             .is_some_and(|schema| Arc::ptr_eq(schema, &state.schema));
-        same_schema
-            && self.sources.len() == ACCESS_SOURCES.len()
+        same_schema && (self.has_tables_of(state) || self.sources_match(state))
+    }
+
+    fn has_tables_of(&self, state: &DbState) -> bool {
+        self.tables
+            .as_ref()
+            .is_some_and(|tables| tables.ptr_eq(&state.tables))
+    }
+
+    fn sources_match(&self, state: &DbState) -> bool {
+        self.sources.len() == ACCESS_SOURCES.len()
             && ACCESS_SOURCES
                 .iter()
                 .zip(&self.sources)
@@ -193,11 +212,23 @@ impl AccessEntries {
                 })
     }
 
-    /// Clears the entries when they belong to another version of `state`.
-    fn align(&mut self, state: &DbState) {
+    /// Clears the entries when they belong to another version of `state`,
+    /// and keeps `state`'s tables for the fast check when `keep_tables`.
+    ///
+    /// A call's first check usually comes before its first write, when
+    /// the state's tables are those that the committed state and its
+    /// copies share, so keeping them copies nothing. Later in a call that
+    /// writes, the tables may be that call's own. Keeping them would make
+    /// its next write copy the nodes it could otherwise change in place,
+    /// so only the first check keeps them.
+    fn align(&mut self, state: &DbState, keep_tables: bool) {
         if self.matches(state) {
+            if keep_tables && !self.has_tables_of(state) {
+                self.tables = Some(state.tables.clone());
+            }
             return;
         }
+        self.tables = keep_tables.then(|| state.tables.clone());
         self.groups.clear();
         self.granted.clear();
         self.rules.clear();
@@ -227,12 +258,13 @@ impl AccessMemo {
     pub fn user_groups(
         &self,
         state: &DbState,
+        keep_tables: bool,
         uid: i64,
         compute: impl FnOnce() -> BTreeSet<i64>,
     ) -> Arc<BTreeSet<i64>> {
         {
             let mut entries = self.lock();
-            entries.align(state);
+            entries.align(state, keep_tables);
             if !entries.usable {
                 drop(entries);
                 return Arc::new(compute());
@@ -257,25 +289,31 @@ impl AccessMemo {
     pub fn granted(
         &self,
         state: &DbState,
+        keep_tables: bool,
         (uid, model, column): (i64, &str, &'static str),
         compute: impl FnOnce() -> bool,
     ) -> bool {
-        let key = (uid, model.to_owned(), column);
+        let key = (uid, column);
         {
             let mut entries = self.lock();
-            entries.align(state);
+            entries.align(state, keep_tables);
             if !entries.usable {
                 drop(entries);
                 return compute();
             }
-            if let Some(granted) = entries.granted.get(&key) {
+            let known = entries
+                .granted
+                .get(model)
+                .and_then(|by_user| by_user.get(&key));
+            if let Some(granted) = known {
                 return *granted;
             }
         }
         let granted = compute();
         let mut entries = self.lock();
         if entries.matches(state) {
-            entries.granted.insert(key, granted);
+            let by_user = entries.granted.entry(model.to_owned()).or_default();
+            by_user.insert(key, granted);
         }
         granted
     }
@@ -287,17 +325,20 @@ impl AccessMemo {
     pub fn rule_domain(
         &self,
         state: &DbState,
+        keep_tables: bool,
+        model: &str,
         key: RuleKey,
-        compute: impl FnOnce() -> OdooResult<(Option<Domain>, bool)>,
-    ) -> OdooResult<Option<Domain>> {
+        compute: impl FnOnce() -> OdooResult<(Option<Arc<Domain>>, bool)>,
+    ) -> OdooResult<Option<Arc<Domain>>> {
         {
             let mut entries = self.lock();
-            entries.align(state);
+            entries.align(state, keep_tables);
             if !entries.usable {
                 drop(entries);
                 return compute().map(|(domain, _)| domain);
             }
-            if let Some(domain) = entries.rules.get(&key) {
+            let known = entries.rules.get(model).and_then(|by_key| by_key.get(&key));
+            if let Some(domain) = known {
                 return Ok(domain.clone());
             }
         }
@@ -305,7 +346,8 @@ impl AccessMemo {
         if keep {
             let mut entries = self.lock();
             if entries.matches(state) {
-                entries.rules.insert(key, domain.clone());
+                let by_key = entries.rules.entry(model.to_owned()).or_default();
+                by_key.insert(key, domain.clone());
             }
         }
         Ok(domain)
@@ -323,12 +365,22 @@ impl AccessMemo {
 // ------------------------------------------------------------------ groups
 
 impl Env<'_> {
+    /// Tells whether the access memo is used for the first time in this
+    /// call, which lets it keep the state's tables (see
+    /// `AccessEntries::align`).
+    fn first_access_memo_use(&self) -> bool {
+        !self.access_memo_used.replace(true)
+    }
+
     /// Returns the user's groups, with implied groups added, computed once
     /// per call.
     pub fn user_groups(&self) -> &BTreeSet<i64> {
         self.groups_cache.get_or_init(|| {
             let memo = &self.state.access_memo;
-            memo.user_groups(self.state, self.uid, || self.compute_user_groups())
+            let keep_tables = self.first_access_memo_use();
+            memo.user_groups(self.state, keep_tables, self.uid, || {
+                self.compute_user_groups()
+            })
         })
     }
 
@@ -405,9 +457,15 @@ impl Env<'_> {
         let Some(access) = self.state.schema.model("ir.model.access") else {
             return true;
         };
-        let key = (model.name.clone(), operation.column());
-        if let Some(known) = self.access_cache.borrow().get(&key) {
-            return *known;
+        let column = operation.column();
+        let known = self
+            .access_cache
+            .borrow()
+            .iter()
+            .find(|(name, known_column, _)| *known_column == column && *name == model.name)
+            .map(|(_, _, granted)| *granted);
+        if let Some(granted) = known {
+            return granted;
         }
         let compute = || {
             let groups = self.user_groups();
@@ -418,12 +476,15 @@ impl Env<'_> {
                         .is_none_or(|group| groups.contains(&group))
                 })
         };
-        let memo_key = (self.uid, model.name.as_str(), operation.column());
-        let granted = self
-            .state
-            .access_memo
-            .granted(self.state, memo_key, compute);
-        self.access_cache.borrow_mut().insert(key, granted);
+        let memo_key = (self.uid, model.name.as_str(), column);
+        let granted = self.state.access_memo.granted(
+            self.state,
+            self.first_access_memo_use(),
+            memo_key,
+            compute,
+        );
+        let entry = (model.name.clone(), column, granted);
+        self.access_cache.borrow_mut().push(entry);
         granted
     }
 
@@ -585,8 +646,13 @@ impl Env<'_> {
     }
 
     /// Returns the combined record-rule domain for an operation, or `None`
-    /// when no rule applies and every record is allowed.
-    pub fn rule_domain(&self, model: &Model, operation: Operation) -> OdooResult<Option<Domain>> {
+    /// when no rule applies and every record is allowed. The domain is
+    /// shared with the access memo, which keeps it between calls.
+    pub fn rule_domain(
+        &self,
+        model: &Model,
+        operation: Operation,
+    ) -> OdooResult<Option<Arc<Domain>>> {
         if self.su {
             return Ok(None);
         }
@@ -597,14 +663,10 @@ impl Env<'_> {
                 .compute_rule_domain(model, operation)
                 .map(|(domain, _)| domain);
         }
-        let key = (
-            self.uid,
-            model.name.clone(),
-            operation.column(),
-            self.requested_company_ids(),
-        );
+        let key = (self.uid, operation.column(), self.requested_company_ids());
         let memo = &self.state.access_memo;
-        memo.rule_domain(self.state, key, || {
+        let keep_tables = self.first_access_memo_use();
+        memo.rule_domain(self.state, keep_tables, &model.name, key, || {
             self.compute_rule_domain(model, operation)
         })
     }
@@ -615,7 +677,7 @@ impl Env<'_> {
         &self,
         model: &Model,
         operation: Operation,
-    ) -> OdooResult<(Option<Domain>, bool)> {
+    ) -> OdooResult<(Option<Arc<Domain>>, bool)> {
         let mut global = Vec::new();
         for (parent, link) in &model.inherits {
             let parent_model = self.model(parent)?;
@@ -651,7 +713,7 @@ impl Env<'_> {
         if !group_domains.is_empty() {
             global.push(Domain::Or(group_domains));
         }
-        Ok((Some(Domain::And(global)), constant))
+        Ok((Some(Arc::new(Domain::And(global))), constant))
     }
 
     /// Checks that records pass the rules of an operation, as Odoo's

@@ -40,10 +40,13 @@ pub struct Env<'a> {
     pub(crate) x2many_depth: usize,
     /// The user's groups with implied groups, computed on first use.
     pub(crate) groups_cache: std::cell::OnceCell<Arc<BTreeSet<i64>>>,
-    /// Access-right results by model and operation, computed on first use:
-    /// a call checks the same right several times (search, then read).
-    pub(crate) access_cache:
-        std::cell::RefCell<std::collections::BTreeMap<(String, &'static str), bool>>,
+    /// Access-right results by model and `ir.model.access` column,
+    /// computed on first use: a call checks the same right several times
+    /// (search, then read). A call checks few models, so a list costs
+    /// less than a map, whose lookups would need an owned key.
+    pub(crate) access_cache: std::cell::RefCell<Vec<(String, &'static str, bool)>>,
+    /// Whether this call has used the database's access memo yet.
+    pub(crate) access_memo_used: std::cell::Cell<bool>,
 }
 
 impl<'a> Env<'a> {
@@ -66,6 +69,7 @@ impl<'a> Env<'a> {
             x2many_depth: 0,
             groups_cache: std::cell::OnceCell::new(),
             access_cache: std::cell::RefCell::default(),
+            access_memo_used: std::cell::Cell::new(false),
         }
     }
 

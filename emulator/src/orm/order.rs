@@ -14,7 +14,7 @@ use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::{collate, compare_numbers};
 use crate::orm::env::{reads_row_value, Env};
 use crate::orm::schema::{Field, FieldType, Model};
-use crate::orm::store::{FieldPosition, Row, Table};
+use crate::orm::store::{FieldPosition, OtherRows, Row, Table};
 use crate::value::{python_str_repr, Value};
 
 /// One `ORDER BY` term.
@@ -161,17 +161,11 @@ pub fn first_in_sorted<'r>(
         return Ok(None);
     }
 
-    // A many2one sorts by its comodel's rows, which the list does not
-    // track, so only ids and the row's own columns qualify.
-    let plan = plan(model, terms, 0);
-    let rows_only = plan.iter().all(|term| {
-        term.field.name == "id" || (term.plain && term.field.field_type != FieldType::Many2one)
-    });
-    if !rows_only {
+    if !reads_rows_only(model, terms) {
         return Ok(None);
     }
     let key = order_key(terms);
-    let sorted = table.sorted.get_or_compute(key, &table.rows, || {
+    let sort_all = || {
         let mut rows: Vec<RecordRow<'_>> = table
             .rows
             .iter()
@@ -179,8 +173,17 @@ pub fn first_in_sorted<'r>(
             .collect();
         let all = rows.len();
         sort_first_rows(env, model, &mut rows, terms, all)?;
-        Ok::<_, OdooError>(rows.into_iter().map(|(id, _)| id).collect())
-    })?;
+        let ids = rows.into_iter().map(|(id, _)| id).collect();
+        // The terms read the table's own rows only.
+        Ok::<_, OdooError>((ids, Some(OtherRows::default())))
+    };
+    let sorted = table.sorted.get_or_compute(
+        env.state,
+        key.as_str(),
+        &table.rows,
+        || key.clone(),
+        sort_all,
+    )?;
     let Some(sorted) = sorted else {
         return Ok(None);
     };
@@ -200,6 +203,15 @@ pub fn first_in_sorted<'r>(
         }
     }
     Ok(Some(found))
+}
+
+/// Tells whether the order of records by `terms` depends on their ids
+/// and their own rows alone. A many2one sorts by its comodel's rows, and
+/// a computed field reads whatever it reads, so neither qualifies.
+pub fn reads_rows_only(model: &Model, terms: &[OrderTerm]) -> bool {
+    plan(model, terms, 0).iter().all(|term| {
+        term.field.name == "id" || (term.plain && term.field.field_type != FieldType::Many2one)
+    })
 }
 
 /// A set of ids as one bit per id from 0 to the largest, for testing each

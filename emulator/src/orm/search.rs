@@ -1,6 +1,8 @@
 //! `search` and `read`: the query side of the ORM.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::ops::Range;
 use std::sync::Arc;
 
 use crate::error::{OdooError, OdooResult};
@@ -8,9 +10,9 @@ use crate::orm::access::Operation;
 use crate::orm::convert;
 use crate::orm::domain::{self, Domain, Operator};
 use crate::orm::env::{ids_of, invalid_field, is_user_password, reads_row_value, Env};
-use crate::orm::order::{self, RecordRow};
-use crate::orm::schema::{Field, FieldType, Model};
-use crate::orm::store::{FieldPosition, Table};
+use crate::orm::order::{self, OrderTerm, RecordRow};
+use crate::orm::schema::{Field, FieldType, Model, Schema};
+use crate::orm::store::{FieldPosition, KeptRecord, OtherRows, Table};
 use crate::value::{RecordList, Value};
 
 /// The options of a search.
@@ -29,52 +31,250 @@ pub struct Query {
 /// Searches as the calling user: access rights, record rules and the
 /// implicit `active` filter apply.
 pub fn search(env: &Env<'_>, model: &Arc<Model>, query: &Query) -> OdooResult<Vec<i64>> {
-    let found = search_rows(env, model, query)?;
-    Ok(found.into_iter().map(|(id, _)| id).collect())
+    Ok(search_rows(env, model, query)?.ids())
+}
+
+/// The records a search found, in order, each with its row.
+enum Found<'s> {
+    /// Records whose rows are borrowed from the table.
+    Rows(Vec<RecordRow<'s>>),
+    /// A range of the search's whole result, which the table keeps.
+    Kept(Arc<[KeptRecord]>, Range<usize>),
+}
+
+impl Found<'_> {
+    fn is_empty(&self) -> bool {
+        match self {
+            Found::Rows(records) => records.is_empty(),
+            Found::Kept(_, range) => range.is_empty(),
+        }
+    }
+
+    fn ids(&self) -> Vec<i64> {
+        self.records().iter().map(|(id, _)| *id).collect()
+    }
+
+    /// Returns the records with references to their rows. A kept result
+    /// lends its rows rather than cloning each `Arc`, because the counts
+    /// of rows shared by every worker would then move between cores.
+    fn records(&self) -> Cow<'_, [RecordRow<'_>]> {
+        match self {
+            Found::Rows(records) => Cow::Borrowed(records),
+            Found::Kept(kept, range) => kept[range.clone()]
+                .iter()
+                .map(|(id, row)| (*id, row.as_ref()))
+                .collect(),
+        }
+    }
 }
 
 /// Searches as [`search`] does and returns each record with its row, so
 /// sorting and reading the records need not look the rows up again.
-fn search_rows<'s>(
-    env: &'s Env<'_>,
-    model: &Arc<Model>,
-    query: &Query,
-) -> OdooResult<Vec<RecordRow<'s>>> {
+///
+/// The whole result of a search whose domain and order read rows only is
+/// kept in the table's memo (see [`kept_search`]), and the same search on
+/// the same version of the rows takes its records from there. Both ways
+/// check the access rights and build the rule domain first, so those
+/// errors are the same. A kept result exists only for a search that
+/// evaluated and sorted without error, and the same search on the same
+/// rows evaluates and sorts the same way, so no other error is skipped.
+fn search_rows<'s>(env: &'s Env<'_>, model: &Arc<Model>, query: &Query) -> OdooResult<Found<'s>> {
     env.check_access_rights(model, Operation::Read)?;
     if query.domain.is_known_false() {
-        return Ok(Vec::new());
+        return Ok(Found::Rows(Vec::new()));
     }
-    let ids = matching(env, model, &query.domain)?;
-    let order_text = query
-        .order
-        .clone()
-        .filter(|o| !o.trim().is_empty())
-        .unwrap_or_else(|| model.order.clone());
-    let terms = order::parse(model, &order_text)?;
+    let implicit = ImplicitFilters::of(env, model, &query.domain)?;
+    let order_text = match query.order.as_deref() {
+        Some(order) if !order.trim().is_empty() => order,
+        _ => model.order.as_str(),
+    };
+    let table = env.state.table(&model.name);
+    if let Some(table) = table {
+        if let Some(kept) = kept_search(env, model, table, query, &implicit, order_text)? {
+            let (offset, limit) = row_bounds(query.offset, query.limit)?;
+            let end = match limit {
+                Some(limit) => offset.saturating_add(limit).min(kept.len()),
+                None => kept.len(),
+            };
+            return Ok(Found::Kept(kept, offset.min(end)..end));
+        }
+    }
+
+    let ids = matching_with(env, model, &query.domain, &implicit)?;
+    let terms = order::parse(model, order_text)?;
     let (offset, limit) = row_bounds(query.offset, query.limit)?;
     let end = match limit {
         Some(limit) => offset.saturating_add(limit).min(ids.len()),
         None => ids.len(),
     };
-    let table = env.state.table(&model.name);
-    let sorted = match table {
-        Some(table) => order::first_in_sorted(env, model, table, &ids, &terms, end)?,
-        None => None,
-    };
-    let mut found = match sorted {
-        Some(found) => found,
+    let mut found = match table {
+        Some(table) => sorted_matches(env, model, table, &ids, &terms, end)?,
         None => {
-            let mut found = match table {
-                Some(table) => rows_in_id_order(table, &ids),
-                None => ids.iter().map(|id| (*id, None)).collect(),
-            };
+            let mut found: Vec<RecordRow<'_>> = ids.iter().map(|id| (*id, None)).collect();
             order::sort_first_rows(env, model, &mut found, &terms, end)?;
             found.truncate(end);
             found
         }
     };
     found.drain(..offset.min(end));
+    Ok(Found::Rows(found))
+}
+
+/// Returns the first `end` records of `ids` in the order of `terms`.
+fn sorted_matches<'s>(
+    env: &'s Env<'_>,
+    model: &Arc<Model>,
+    table: &'s Table,
+    ids: &BTreeSet<i64>,
+    terms: &[OrderTerm],
+    end: usize,
+) -> OdooResult<Vec<RecordRow<'s>>> {
+    if let Some(found) = order::first_in_sorted(env, model, table, ids, terms, end)? {
+        return Ok(found);
+    }
+    let mut found = rows_in_id_order(table, ids);
+    order::sort_first_rows(env, model, &mut found, terms, end)?;
+    found.truncate(end);
     Ok(found)
+}
+
+/// Returns the whole result of a search from the table's memo, or `None`
+/// when the caller must search itself: on the first search of this
+/// version of the rows, and for searches the memo cannot keep.
+///
+/// A result is kept when the order reads the row's own columns and when
+/// every leaf of the domain and of the implicit filters tests the
+/// record's own row or resolves a `child_of` or `parent_of` leaf from the
+/// rows of one table. The result then depends only on the key (the
+/// domain, the implicit filters, the order text and the schema), on the
+/// table's rows and on the hierarchy leaves' tables, whose versions the
+/// memo checks. Whether a search can be kept depends on the key alone, so
+/// that outcome is kept as well.
+fn kept_search(
+    env: &Env<'_>,
+    model: &Arc<Model>,
+    table: &Table,
+    query: &Query,
+    implicit: &ImplicitFilters,
+    order_text: &str,
+) -> OdooResult<Option<Arc<[KeptRecord]>>> {
+    let probe = FoundProbe {
+        domain: &query.domain,
+        active: implicit.active,
+        rules: implicit.rules.as_ref(),
+        order: order_text,
+        schema: &env.state.schema,
+    };
+    let compute = || {
+        let not_kept = Ok((None, Some(OtherRows::default())));
+        let whole = Domain::and(vec![query.domain.clone(), implicit.domain()]);
+        let Some(other_models) = domain::row_only_reads(env, model, &whole) else {
+            return not_kept;
+        };
+        let rows_only = order::parse(model, order_text)
+            .is_ok_and(|terms| order::reads_rows_only(model, &terms));
+        if !rows_only {
+            return not_kept;
+        }
+        let ids = matching_with(env, model, &query.domain, implicit)?;
+        let terms = order::parse(model, order_text)?;
+        let all = sorted_matches(env, model, table, &ids, &terms, ids.len())?;
+        let kept: Arc<[KeptRecord]> = all
+            .into_iter()
+            .map(|(id, row)| (id, row.cloned()))
+            .collect();
+        let others = OtherRows::of(env.state, other_models.iter().map(String::as_str));
+        Ok::<_, OdooError>((Some(kept), Some(others)))
+    };
+    let kept =
+        table
+            .found
+            .get_or_compute(env.state, &probe, &table.rows, || probe.to_key(), compute)?;
+    Ok(kept.flatten())
+}
+
+/// The filters a search adds to its domain: Odoo's implicit `active`
+/// leaf and the read rules.
+#[derive(Debug)]
+struct ImplicitFilters {
+    /// Whether `active = True` applies: the model has the field, the
+    /// context's `active_test` is not false and the domain does not name
+    /// `active` itself.
+    active: bool,
+    rules: Option<Arc<Domain>>,
+}
+
+impl ImplicitFilters {
+    fn of(env: &Env<'_>, model: &Model, domain: &Domain) -> OdooResult<Self> {
+        let active = model.has_active()
+            && env.context_flag("active_test", true)
+            && !domain.mentions("active");
+        let rules = env.rule_domain(model, Operation::Read)?;
+        Ok(ImplicitFilters { active, rules })
+    }
+
+    /// Joins the filters into one domain, `Domain::True` when none applies.
+    fn domain(&self) -> Domain {
+        let mut implicit = Vec::new();
+        if self.active {
+            implicit.push(Domain::leaf("active", Operator::Eq, Value::Bool(true)));
+        }
+        if let Some(rules) = &self.rules {
+            implicit.push(Domain::clone(rules));
+        }
+        Domain::and(implicit)
+    }
+}
+
+/// The key of a search's kept result in a table's memo: the search's
+/// domain, its implicit filters, the text of its order and the schema.
+#[derive(Debug)]
+pub struct FoundKey {
+    domain: Domain,
+    active: bool,
+    rules: Option<Arc<Domain>>,
+    order: String,
+    schema: Arc<Schema>,
+}
+
+/// A [`FoundKey`] borrowed from a search, for looking an entry up.
+#[derive(Debug)]
+pub(crate) struct FoundProbe<'a> {
+    domain: &'a Domain,
+    active: bool,
+    rules: Option<&'a Arc<Domain>>,
+    order: &'a str,
+    schema: &'a Arc<Schema>,
+}
+
+impl FoundProbe<'_> {
+    fn to_key(&self) -> FoundKey {
+        FoundKey {
+            domain: self.domain.clone(),
+            active: self.active,
+            rules: self.rules.cloned(),
+            order: self.order.to_owned(),
+            schema: Arc::clone(self.schema),
+        }
+    }
+}
+
+impl PartialEq<FoundProbe<'_>> for FoundKey {
+    fn eq(&self, probe: &FoundProbe<'_>) -> bool {
+        // The access memo returns the same rule domain until one of its
+        // source tables changes, so comparing pointers settles most
+        // lookups.
+        let same_rules = match (&self.rules, probe.rules) {
+            (Some(kept), Some(rules)) => Arc::ptr_eq(kept, rules) || kept == rules,
+            (None, None) => true,
+            _ => false,
+        };
+        Arc::ptr_eq(&self.schema, probe.schema)
+            && self.active == probe.active
+            && same_rules
+            && self.order == probe.order
+            && self.domain == *probe.domain
+    }
 }
 
 /// Converts a search's `offset` and `limit` to counts of records. Odoo 17
@@ -109,26 +309,31 @@ fn rows_in_id_order<'s>(table: &'s Table, ids: &BTreeSet<i64>) -> Vec<RecordRow<
 
 /// Returns the ids matching a domain, with rules and `active_test`, in id
 /// order.
-///
-/// The implicit filters, the `active` leaf and the record rules, select
-/// the same records on every search until the table changes. Their result
-/// is therefore taken from the table's memo when it has one, and the
-/// domain is evaluated within it. Both ways select the same records and
-/// raise the same errors, because the memo only contains filters that
-/// evaluated without error on these same rows.
 pub fn matching(
     env: &Env<'_>,
     model: &Arc<Model>,
     domain: &Domain,
 ) -> OdooResult<Arc<BTreeSet<i64>>> {
-    let mut implicit = Vec::new();
-    if model.has_active() && env.context_flag("active_test", true) && !domain.mentions("active") {
-        implicit.push(Domain::leaf("active", Operator::Eq, Value::Bool(true)));
-    }
-    if let Some(rules) = env.rule_domain(model, Operation::Read)? {
-        implicit.push(rules);
-    }
-    let implicit = Domain::and(implicit);
+    let implicit = ImplicitFilters::of(env, model, domain)?;
+    matching_with(env, model, domain, &implicit)
+}
+
+/// Returns the ids matching a domain and its implicit filters, in id
+/// order.
+///
+/// The implicit filters select the same records on every search until
+/// the table changes. Their result is therefore taken from the table's
+/// memo when it has one, and the domain is evaluated within it. Both
+/// ways select the same records and raise the same errors, because the
+/// memo only contains filters that evaluated without error on these same
+/// rows.
+fn matching_with(
+    env: &Env<'_>,
+    model: &Arc<Model>,
+    domain: &Domain,
+    implicit: &ImplicitFilters,
+) -> OdooResult<Arc<BTreeSet<i64>>> {
+    let implicit = implicit.domain();
     if let Some(candidates) = domain::indexed_candidates(env, model, domain) {
         let whole = Domain::and(vec![domain.clone(), implicit]);
         return domain::evaluate_within(env, model, &whole, &candidates).map(Arc::new);
@@ -363,7 +568,7 @@ pub fn search_read(
     // The search applied the read rules to this same state, so every id
     // passes them and `read`'s rule check would only repeat that work.
     let names = field_names(env, model, fields)?;
-    read_records(env, model, &found, &names, classic)
+    read_records(env, model, &found.records(), &names, classic)
 }
 
 /// Resolves the requested fields: all readable fields when empty, and

@@ -21,6 +21,7 @@ use crate::orm::business::BusinessMethod;
 use crate::orm::domain::MatchKey;
 use crate::orm::index::{self, FieldIndex};
 use crate::orm::schema::Schema;
+use crate::orm::search::FoundKey;
 use crate::value::Value;
 
 /// The stored values of one record, by field name. Unset fields are absent.
@@ -123,6 +124,9 @@ pub struct Table {
     /// The ids matching the implicit filters of earlier searches, shared
     /// by every copy of the table.
     pub matched: MatchedIds,
+    /// The whole results of earlier searches, shared by every copy of
+    /// the table.
+    pub found: FoundRecords,
 }
 
 impl Default for Table {
@@ -140,6 +144,7 @@ impl Table {
             indexes: Vec::new(),
             sorted: SortedIds::new(SORTED_ORDERS),
             matched: MatchedIds::new(MATCHED_DOMAINS),
+            found: FoundRecords::new(FOUND_SEARCHES),
         }
     }
 
@@ -207,7 +212,9 @@ impl Table {
 /// Each result belongs to one version of the rows. An entry keeps a copy
 /// of the persistent map it was computed from, so any later write gives
 /// the table a new root. Comparing roots is therefore the whole validity
-/// check, and no write needs to know which results exist.
+/// check, and no write needs to know which results exist. A result that
+/// also depends on the rows of other tables keeps their versions in the
+/// same way, as [`OtherRows`].
 ///
 /// A result is computed on the second request for the same key and
 /// version, not the first: a table written between every two requests
@@ -225,8 +232,40 @@ pub struct RowsMemo<K, V> {
 struct MemoEntry<K, V> {
     key: K,
     rows: imbl::OrdMap<i64, Arc<Row>>,
+    /// The result and the other tables' rows it was computed from, or
     /// `None` until the same version is requested with this key twice.
-    value: Option<V>,
+    kept: Option<(V, OtherRows)>,
+}
+
+/// The versions of other tables' rows that a kept result was computed
+/// from, by model name.
+#[derive(Debug, Clone, Default)]
+pub struct OtherRows(Vec<(String, imbl::OrdMap<i64, Arc<Row>>)>);
+
+impl OtherRows {
+    /// Records the current rows of each of `models` in `state`.
+    pub fn of<'m>(state: &DbState, models: impl IntoIterator<Item = &'m str>) -> Self {
+        let versions = models
+            .into_iter()
+            .map(|model| {
+                let rows = state
+                    .table(model)
+                    .map(|table| table.rows.clone())
+                    .unwrap_or_default();
+                (model.to_owned(), rows)
+            })
+            .collect();
+        OtherRows(versions)
+    }
+
+    /// Tells whether every table still has the rows recorded. A missing
+    /// table has no rows.
+    fn are_current(&self, state: &DbState) -> bool {
+        self.0.iter().all(|(model, rows)| match state.table(model) {
+            Some(table) => table.rows.ptr_eq(rows),
+            None => rows.is_empty(),
+        })
+    }
 }
 
 impl<K, V> Clone for RowsMemo<K, V> {
@@ -238,7 +277,7 @@ impl<K, V> Clone for RowsMemo<K, V> {
     }
 }
 
-impl<K: PartialEq, V: Clone> RowsMemo<K, V> {
+impl<K, V: Clone> RowsMemo<K, V> {
     /// Creates a memo that keeps results for up to `capacity` keys. A new
     /// key replaces the oldest one.
     pub fn new(capacity: usize) -> Self {
@@ -248,26 +287,40 @@ impl<K: PartialEq, V: Clone> RowsMemo<K, V> {
         }
     }
 
-    /// Returns the result for `key` on `rows`, or `None` on the first
-    /// request for this key and version. The second request computes it
-    /// with `compute` and keeps it.
-    pub fn get_or_compute<E>(
+    /// Returns the result for the key equal to `probe` on `rows` of
+    /// `state`, or `None` on the first request for this key and version.
+    /// The first request stores the key that `key` builds. The second
+    /// computes the result with `compute`, which also returns the other
+    /// tables' rows it read, or `None` when it read something the memo
+    /// cannot check and the result must not be kept.
+    pub fn get_or_compute<Q: ?Sized, E>(
         &self,
-        key: K,
+        state: &DbState,
+        probe: &Q,
         rows: &imbl::OrdMap<i64, Arc<Row>>,
-        compute: impl FnOnce() -> Result<V, E>,
-    ) -> Result<Option<V>, E> {
-        let key = {
+        key: impl FnOnce() -> K,
+        compute: impl FnOnce() -> Result<(V, Option<OtherRows>), E>,
+    ) -> Result<Option<V>, E>
+    where
+        K: PartialEq<Q>,
+    {
+        {
             let mut entries = self.lock();
-            match entries.iter_mut().find(|entry| entry.key == key) {
-                Some(entry) if entry.rows.ptr_eq(rows) => {
-                    if let Some(value) = &entry.value {
+            match entries.iter_mut().find(|entry| entry.key == *probe) {
+                Some(entry) if entry.rows.ptr_eq(rows) => match &entry.kept {
+                    Some((value, others)) if others.are_current(state) => {
                         return Ok(Some(value.clone()));
                     }
-                    key
-                }
+                    // Another table changed, which makes this a new
+                    // version for the result.
+                    Some(_) => {
+                        entry.kept = None;
+                        return Ok(None);
+                    }
+                    None => {}
+                },
                 Some(entry) => {
-                    entry.value = None;
+                    entry.kept = None;
                     entry.rows = rows.clone();
                     return Ok(None);
                 }
@@ -276,24 +329,26 @@ impl<K: PartialEq, V: Clone> RowsMemo<K, V> {
                         entries.remove(0);
                     }
                     entries.push(MemoEntry {
-                        key,
+                        key: key(),
                         rows: rows.clone(),
-                        value: None,
+                        kept: None,
                     });
                     return Ok(None);
                 }
             }
-        };
+        }
         // The computation runs unlocked so that calls on other threads
         // need not wait. Two threads may then compute the same result,
         // which only stores an equal value twice.
-        let value = compute()?;
-        let mut entries = self.lock();
-        if let Some(entry) = entries
-            .iter_mut()
-            .find(|entry| entry.key == key && entry.rows.ptr_eq(rows))
-        {
-            entry.value = Some(value.clone());
+        let (value, others) = compute()?;
+        if let Some(others) = others {
+            let mut entries = self.lock();
+            if let Some(entry) = entries
+                .iter_mut()
+                .find(|entry| entry.key == *probe && entry.rows.ptr_eq(rows))
+            {
+                entry.kept = Some((value.clone(), others));
+            }
         }
         Ok(Some(value))
     }
@@ -316,14 +371,27 @@ pub type SortedIds = RowsMemo<String, Arc<[i64]>>;
 /// The number of orders a table keeps sorted lists for.
 const SORTED_ORDERS: usize = 4;
 
-/// The ids of every record matching a domain, by the domain and what it
-/// depends on besides the rows. Searches keep the implicit `active` leaf
-/// and the record rules of each user here.
-pub type MatchedIds = RowsMemo<MatchKey, Arc<BTreeSet<i64>>>;
+/// The ids of every record matching a domain, by the domain and the
+/// schema, or `None` for a domain that needs the set-based evaluator.
+/// Searches keep the implicit `active` leaf and the record rules of each
+/// user here.
+pub type MatchedIds = RowsMemo<MatchKey, Option<Arc<BTreeSet<i64>>>>;
 
 /// The number of domains a table keeps matching ids for: a few users'
 /// record rules, with and without the `active` leaf.
 const MATCHED_DOMAINS: usize = 8;
+
+/// The whole result of a search, in order, by the search's key, or
+/// `None` for a search whose result the memo cannot keep. The same search
+/// on the same rows then returns its records without evaluating its
+/// domain or walking a sorted list.
+pub type FoundRecords = RowsMemo<FoundKey, Option<Arc<[KeptRecord]>>>;
+
+/// A record of a kept search result, with its row when it has one.
+pub type KeptRecord = (i64, Option<Arc<Row>>);
+
+/// The number of searches a table keeps results for.
+const FOUND_SEARCHES: usize = 8;
 
 /// A user's credentials, kept apart from `res.users` rows so no read can
 /// return them.
@@ -494,6 +562,74 @@ mod tests {
             .iter()
             .map(|(name, value)| ((*name).to_owned(), Value::Int(*value)))
             .collect()
+    }
+
+    /// Requests the memo's result for one key on the rows of table `a`.
+    /// Each computation returns the next number and reads table `b`, or
+    /// something untracked when `tracked` is false.
+    fn request(
+        memo: &RowsMemo<String, u32>,
+        state: &DbState,
+        computed: &Cell<u32>,
+        tracked: bool,
+    ) -> Option<u32> {
+        let rows = &state.table("a").expect("table a exists").rows;
+        let compute = || {
+            computed.set(computed.get() + 1);
+            let others = tracked.then(|| OtherRows::of(state, ["b"]));
+            Ok::<_, std::convert::Infallible>((computed.get(), others))
+        };
+        match memo.get_or_compute(state, "key", rows, || "key".to_owned(), compute) {
+            Ok(result) => result,
+            Err(never) => match never {},
+        }
+    }
+
+    #[test]
+    fn rows_memo_follows_both_tables() {
+        let mut state = DbState::new(Arc::default());
+        state
+            .table_mut("a")
+            .insert_row(1, Arc::new(row(&[("x", 1)])));
+        state
+            .table_mut("b")
+            .insert_row(1, Arc::new(row(&[("y", 1)])));
+        let memo = RowsMemo::new(2);
+        let computed = Cell::new(0);
+
+        assert_eq!(request(&memo, &state, &computed, true), None);
+        assert_eq!(request(&memo, &state, &computed, true), Some(1));
+        assert_eq!(request(&memo, &state, &computed, true), Some(1));
+
+        state
+            .table_mut("b")
+            .insert_row(2, Arc::new(row(&[("y", 2)])));
+        assert_eq!(request(&memo, &state, &computed, true), None);
+        assert_eq!(request(&memo, &state, &computed, true), Some(2));
+        assert_eq!(request(&memo, &state, &computed, true), Some(2));
+
+        state
+            .table_mut("a")
+            .insert_row(2, Arc::new(row(&[("x", 2)])));
+        assert_eq!(request(&memo, &state, &computed, true), None);
+        assert_eq!(request(&memo, &state, &computed, true), Some(3));
+        assert_eq!(computed.get(), 3);
+    }
+
+    #[test]
+    fn rows_memo_untracked_result_not_kept() {
+        let mut state = DbState::new(Arc::default());
+        state
+            .table_mut("a")
+            .insert_row(1, Arc::new(row(&[("x", 1)])));
+        let memo = RowsMemo::new(2);
+        let computed = Cell::new(0);
+
+        assert_eq!(request(&memo, &state, &computed, false), None);
+        assert_eq!(request(&memo, &state, &computed, false), Some(1));
+        assert_eq!(request(&memo, &state, &computed, false), Some(2));
+        assert_eq!(request(&memo, &state, &computed, true), Some(3));
+        assert_eq!(request(&memo, &state, &computed, true), Some(3));
     }
 
     #[test]

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use crate::error::{OdooError, OdooResult};
 use crate::orm::env::{ids_of, reads_row_value, Env};
 use crate::orm::schema::{Field, FieldType, Model, Schema};
-use crate::orm::store::Row;
+use crate::orm::store::{OtherRows, Row};
 use crate::value::{python_str_repr, Value};
 use rustc_hash::FxHashSet;
 
@@ -553,22 +553,26 @@ fn lookup_of<'a>(
     usable.then_some(Lookup::Index(index, values))
 }
 
-/// The key of a row-only domain's matching records in a table's memo:
-/// the domain, the records its `child_of` and `parent_of` leaves resolved
-/// to, and the schema that typed its leaves. With the rows, they decide
-/// which records match.
+/// The key of a domain's matching records in a table's memo: the domain
+/// and the schema that typed its leaves. With the rows of the table and
+/// of the tables its `child_of` and `parent_of` leaves read, which the
+/// memo checks, they decide which records match.
 #[derive(Debug)]
 pub struct MatchKey {
     domain: Domain,
-    targets: Vec<BTreeSet<i64>>,
     schema: Arc<Schema>,
 }
 
-impl PartialEq for MatchKey {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.schema, &other.schema)
-            && self.targets == other.targets
-            && self.domain == other.domain
+/// A [`MatchKey`] borrowed from a search, for looking an entry up.
+#[derive(Debug)]
+pub struct MatchProbe<'a> {
+    domain: &'a Domain,
+    schema: &'a Arc<Schema>,
+}
+
+impl PartialEq<MatchProbe<'_>> for MatchKey {
+    fn eq(&self, probe: &MatchProbe<'_>) -> bool {
+        Arc::ptr_eq(&self.schema, probe.schema) && self.domain == *probe.domain
     }
 }
 
@@ -581,27 +585,56 @@ impl PartialEq for MatchKey {
 /// cases: on the first search of this version with this domain, when a
 /// leaf needs more than the record's own row (see [`predicate`]), and
 /// when the domain is invalid. The caller then raises the error it would
-/// raise without a memo.
+/// raise without a memo. A kept result is returned without compiling the
+/// domain again.
 pub fn memoized(env: &Env<'_>, model: &Model, domain: &Domain) -> Option<Arc<BTreeSet<i64>>> {
     let table = env.state.table(&model.name)?;
-    let predicate = predicate::compile(env, model, domain).ok()??;
-    let key = MatchKey {
+    let schema = &env.state.schema;
+    let probe = MatchProbe { domain, schema };
+    let key = || MatchKey {
         domain: domain.clone(),
-        targets: predicate.targets(),
-        schema: Arc::clone(&env.state.schema),
+        schema: Arc::clone(schema),
     };
-    let filter = || {
-        Ok::<_, std::convert::Infallible>(Arc::new(predicate::filter(
-            env,
-            model,
-            &predicate,
-            Scope::All,
-        )))
+    let compute = || {
+        let mut reads = predicate::Reads::default();
+        let compiled = predicate::compile_reading(env, model, domain, &mut reads);
+        let predicate = match compiled {
+            Ok(Some(predicate)) => predicate,
+            // Whether a domain needs the set-based evaluator depends on
+            // the domain and the schema alone, so that outcome is kept.
+            // An error is not: the caller raises it on every search.
+            Ok(None) if !reads.untracked() => {
+                return Ok((None, Some(OtherRows::default())));
+            }
+            Ok(None) | Err(_) => return Ok((None, None)),
+        };
+        let found = predicate::filter(env, model, &predicate, Scope::All);
+        let others = reads.other_rows(env.state, &model.name);
+        Ok::<_, std::convert::Infallible>((Some(Arc::new(found)), others))
     };
-    match table.matched.get_or_compute(key, &table.rows, filter) {
-        Ok(found) => found,
+    match table
+        .matched
+        .get_or_compute(env.state, &probe, &table.rows, key, compute)
+    {
+        Ok(found) => found.flatten(),
         Err(never) => match never {},
     }
+}
+
+/// Returns the models other than `model` whose rows, with `model`'s own,
+/// decide which records match `domain`, when every leaf of it tests the
+/// record's own row or resolves a `child_of` or `parent_of` leaf from one
+/// table (see [`predicate`]). Returns `None` for other domains and for
+/// invalid ones, without raising or logging anything.
+pub fn row_only_reads(env: &Env<'_>, model: &Model, domain: &Domain) -> Option<Vec<String>> {
+    let mut models = Vec::new();
+    if !predicate::reads_rows_only(env, model, domain, &mut models) {
+        return None;
+    }
+    models.retain(|name| *name != model.name);
+    models.sort();
+    models.dedup();
+    Some(models)
 }
 
 /// Evaluates a whole domain: in one pass over the rows when every leaf
@@ -955,6 +988,35 @@ fn evaluate_hierarchy(
         });
     }
     records_pointing_into(env, model, &field.name, &related, scope)
+}
+
+/// Returns the model whose rows alone decide the records that
+/// [`hierarchy_targets`] resolves a leaf to. Returns `None` when resolving
+/// it may read other tables, which happens when the model's parent field
+/// is not read from the row, or when the leaf names records by text and
+/// their record name is not read from the row.
+fn hierarchy_source(env: &Env<'_>, model: &Model, leaf: &Leaf) -> Option<String> {
+    let field = model.field(&leaf.path[0])?;
+    let target = if field.name == "id" {
+        model
+    } else {
+        env.state.schema.model(field.comodel())?
+    };
+    if let Some(parent) = target.field(&target.parent_name) {
+        if !reads_row_value(parent) {
+            return None;
+        }
+    }
+    if matches!(leaf.value, Value::Str(_)) {
+        let rec_name = target.rec_name_field().unwrap_or("name");
+        let name = target.field(rec_name)?;
+        let row_only =
+            reads_row_value(name) && !name.ignored_in_domains() && !name.field_type.is_relational();
+        if !row_only {
+            return None;
+        }
+    }
+    Some(target.name.clone())
 }
 
 /// Returns the field of a `child_of` or `parent_of` leaf and the records

@@ -18,11 +18,11 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::{hierarchy_targets, Domain, Leaf, Matcher, Operator, Scope};
+use super::{hierarchy_source, hierarchy_targets, Domain, Leaf, Matcher, Operator, Scope};
 use crate::error::OdooResult;
 use crate::orm::env::{ids_of, reads_row_value, Env};
 use crate::orm::schema::{Field, Model};
-use crate::orm::store::{FieldPosition, Row};
+use crate::orm::store::{DbState, FieldPosition, OtherRows, Row};
 use crate::value::Value;
 
 /// A domain prepared for testing one record at a time.
@@ -36,7 +36,12 @@ pub(super) enum Predicate<'d> {
     Compare {
         column: Column,
         matcher: Matcher<'d>,
-        x2many: bool,
+    },
+    /// A comparison of an x2many column's set of ids with the leaf's
+    /// value.
+    CompareSet {
+        column: Column,
+        matcher: Matcher<'d>,
     },
     /// A relational column or `id` pointing into a set of records: a
     /// `child_of` or `parent_of` leaf once its hierarchy is resolved.
@@ -64,7 +69,7 @@ impl Column {
         if field.name == "id" {
             return Some(Column::Id);
         }
-        if !reads_row_value(&field) {
+        if !Column::reads_row(&field) {
             return None;
         }
         let empty = field.field_type.empty_value();
@@ -76,15 +81,21 @@ impl Column {
         })
     }
 
-    /// Applies `test` to the record's value of this column.
-    fn test(&self, id: i64, row: &Row, test: impl FnOnce(&Value) -> bool) -> bool {
+    /// Tells whether [`Column::of`] makes a column of `field`.
+    fn reads_row(field: &Field) -> bool {
+        field.name == "id" || reads_row_value(field)
+    }
+
+    /// Returns the record's value of a stored column, or `None` for
+    /// [`Column::Id`], whose value is the record's id.
+    fn stored<'r>(&'r self, row: &'r Row) -> Option<&'r Value> {
         match self {
-            Column::Id => test(&Value::Int(id)),
+            Column::Id => None,
             Column::Stored {
                 field,
                 empty,
                 position,
-            } => test(position.get(row, &field.name).unwrap_or(empty)),
+            } => Some(position.get(row, &field.name).unwrap_or(empty)),
         }
     }
 }
@@ -101,25 +112,74 @@ pub(super) fn compile<'d>(
     model: &Model,
     domain: &'d Domain,
 ) -> OdooResult<Option<Predicate<'d>>> {
-    let compile_all = |parts: &'d [Domain]| -> OdooResult<Option<Vec<Predicate<'d>>>> {
-        let mut compiled = Vec::with_capacity(parts.len());
-        for part in parts {
-            match compile(env, model, part)? {
-                Some(predicate) => compiled.push(predicate),
-                None => return Ok(None),
-            }
+    compile_reading(env, model, domain, &mut Reads::default())
+}
+
+/// The data that compiling a domain read besides the schema and the
+/// domain itself.
+#[derive(Debug, Default)]
+pub(super) struct Reads {
+    /// The models whose rows the `child_of` and `parent_of` leaves
+    /// resolved their records from, in leaf order.
+    models: Vec<String>,
+    /// Whether compiling read anything else, or logged an ignored leaf, so
+    /// that a memo could not repeat its outcome without compiling again.
+    untracked: bool,
+}
+
+impl Reads {
+    /// Returns the current rows of the tables read other than `model`'s,
+    /// or `None` when compiling read something untracked.
+    pub(super) fn other_rows(&self, state: &DbState, model: &str) -> Option<OtherRows> {
+        if self.untracked {
+            return None;
         }
-        Ok(Some(compiled))
-    };
+        let others = self.models.iter().map(String::as_str);
+        Some(OtherRows::of(state, others.filter(|name| *name != model)))
+    }
+
+    pub(super) fn untracked(&self) -> bool {
+        self.untracked
+    }
+}
+
+/// Compiles as [`compile`] does, and adds what the compilation read to
+/// `reads`.
+pub(super) fn compile_reading<'d>(
+    env: &Env<'_>,
+    model: &Model,
+    domain: &'d Domain,
+    reads: &mut Reads,
+) -> OdooResult<Option<Predicate<'d>>> {
     Ok(match domain {
         Domain::True => Some(Predicate::True),
         Domain::False => Some(Predicate::False),
-        Domain::And(parts) => compile_all(parts)?.map(Predicate::all),
-        Domain::Or(parts) => compile_all(parts)?.map(Predicate::any),
-        Domain::Not(inner) if super::drops_not(env, model, inner) => compile(env, model, inner)?,
-        Domain::Not(inner) => compile(env, model, inner)?.map(|p| Predicate::Not(Box::new(p))),
-        Domain::Leaf(leaf) => compile_leaf(env, model, leaf)?,
+        Domain::And(parts) => compile_all(env, model, parts, reads)?.map(Predicate::all),
+        Domain::Or(parts) => compile_all(env, model, parts, reads)?.map(Predicate::any),
+        Domain::Not(inner) if super::drops_not(env, model, inner) => {
+            compile_reading(env, model, inner, reads)?
+        }
+        Domain::Not(inner) => {
+            compile_reading(env, model, inner, reads)?.map(|p| Predicate::Not(Box::new(p)))
+        }
+        Domain::Leaf(leaf) => compile_leaf(env, model, leaf, reads)?,
     })
+}
+
+fn compile_all<'d>(
+    env: &Env<'_>,
+    model: &Model,
+    parts: &'d [Domain],
+    reads: &mut Reads,
+) -> OdooResult<Option<Vec<Predicate<'d>>>> {
+    let mut compiled = Vec::with_capacity(parts.len());
+    for part in parts {
+        match compile_reading(env, model, part, reads)? {
+            Some(predicate) => compiled.push(predicate),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(compiled))
 }
 
 /// Mirrors the checks of the set-based `evaluate_leaf`, in its order.
@@ -127,10 +187,12 @@ fn compile_leaf<'d>(
     env: &Env<'_>,
     model: &Model,
     leaf: &'d Leaf,
+    reads: &mut Reads,
 ) -> OdooResult<Option<Predicate<'d>>> {
     let field = env.field(model, &leaf.path[0])?;
     if field.ignored_in_domains() {
         super::log_ignored_leaf(model, &field);
+        reads.untracked = true;
         return Ok(Some(Predicate::True));
     }
     if leaf.path.len() > 1 || matches!(leaf.operator, Operator::Any | Operator::NotAny) {
@@ -141,6 +203,10 @@ fn compile_leaf<'d>(
             return Ok(None);
         }
         let (field, targets) = hierarchy_targets(env, model, leaf)?;
+        match hierarchy_source(env, model, leaf) {
+            Some(source) => reads.models.push(source),
+            None => reads.untracked = true,
+        }
         return Ok(Column::of(field).map(|column| Predicate::PointsInto { column, targets }));
     }
     if field.field_type.is_relational() && matches!(leaf.value, Value::Str(_)) {
@@ -152,11 +218,58 @@ fn compile_leaf<'d>(
         return Ok(None);
     };
     let matcher = Matcher::new(leaf.operator, &leaf.value, field_type)?;
-    Ok(Some(Predicate::Compare {
-        column,
-        matcher,
-        x2many,
-    }))
+    if x2many {
+        return Ok(Some(Predicate::CompareSet { column, matcher }));
+    }
+    Ok(Some(Predicate::Compare { column, matcher }))
+}
+
+/// Tells whether [`compile`] would prepare every leaf of `domain` for
+/// testing rows without logging, and resolve each hierarchy leaf from
+/// the rows of one table, whose model it adds to `models`. It resolves
+/// and logs nothing itself, and returns false for an invalid leaf rather
+/// than raising its error.
+pub(super) fn reads_rows_only(
+    env: &Env<'_>,
+    model: &Model,
+    domain: &Domain,
+    models: &mut Vec<String>,
+) -> bool {
+    match domain {
+        Domain::True | Domain::False => true,
+        Domain::And(parts) | Domain::Or(parts) => parts
+            .iter()
+            .all(|part| reads_rows_only(env, model, part, models)),
+        Domain::Not(inner) => reads_rows_only(env, model, inner, models),
+        Domain::Leaf(leaf) => leaf_reads_rows_only(env, model, leaf, models),
+    }
+}
+
+/// Checks one leaf for [`reads_rows_only`], as [`compile_leaf`] decides.
+fn leaf_reads_rows_only(
+    env: &Env<'_>,
+    model: &Model,
+    leaf: &Leaf,
+    models: &mut Vec<String>,
+) -> bool {
+    let Some(field) = model.field(&leaf.path[0]) else {
+        return false;
+    };
+    let set_based = field.ignored_in_domains()
+        || leaf.path.len() > 1
+        || matches!(leaf.operator, Operator::Any | Operator::NotAny)
+        || !Column::reads_row(field);
+    if set_based {
+        return false;
+    }
+    if matches!(leaf.operator, Operator::ChildOf | Operator::ParentOf) {
+        let Some(source) = hierarchy_source(env, model, leaf) else {
+            return false;
+        };
+        models.push(source);
+        return true;
+    }
+    !(field.field_type.is_relational() && matches!(leaf.value, Value::Str(_)))
 }
 
 impl<'d> Predicate<'d> {
@@ -206,47 +319,22 @@ impl<'d> Predicate<'d> {
             Predicate::And(parts) => parts.iter().all(|part| part.test(id, row)),
             Predicate::Or(parts) => parts.iter().any(|part| part.test(id, row)),
             Predicate::Not(inner) => !inner.test(id, row),
-            Predicate::Compare {
-                column,
-                matcher,
-                x2many,
-            } => column.test(id, row, |value| {
-                if *x2many {
-                    matcher.matches_set(&ids_of(value))
-                } else {
-                    matcher.matches(value)
-                }
-            }),
-            Predicate::PointsInto { column, targets } => {
-                column.test(id, row, |value| match value {
-                    Value::Int(target) => targets.contains(target),
-                    other => ids_of(other).iter().any(|t| targets.contains(t)),
-                })
-            }
-        }
-    }
-}
-
-impl Predicate<'_> {
-    /// Returns the record sets that the hierarchy leaves resolved to, in
-    /// leaf order. With the domain and the schema they decide which rows
-    /// pass: every other leaf reads the row alone.
-    pub(super) fn targets(&self) -> Vec<BTreeSet<i64>> {
-        let mut targets = Vec::new();
-        self.collect_targets(&mut targets);
-        targets
-    }
-
-    fn collect_targets(&self, targets: &mut Vec<BTreeSet<i64>>) {
-        match self {
-            Predicate::True | Predicate::False | Predicate::Compare { .. } => {}
-            Predicate::And(parts) | Predicate::Or(parts) => {
-                for part in parts {
-                    part.collect_targets(targets);
-                }
-            }
-            Predicate::Not(inner) => inner.collect_targets(targets),
-            Predicate::PointsInto { targets: ids, .. } => targets.push(ids.clone()),
+            // A stored value is matched without a closure or a temporary
+            // value, which this test of every row would pay for whenever
+            // the compiler does not inline them.
+            Predicate::Compare { column, matcher } => match column.stored(row) {
+                Some(value) => matcher.matches(value),
+                None => matcher.matches(&Value::Int(id)),
+            },
+            Predicate::CompareSet { column, matcher } => match column.stored(row) {
+                Some(value) => matcher.matches_set(&ids_of(value)),
+                None => matcher.matches_set(&[id]),
+            },
+            Predicate::PointsInto { column, targets } => match column.stored(row) {
+                Some(Value::Int(target)) => targets.contains(target),
+                Some(other) => ids_of(other).iter().any(|t| targets.contains(t)),
+                None => targets.contains(&id),
+            },
         }
     }
 }

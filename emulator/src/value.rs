@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use crate::orm::store::Row;
+use crate::orm::store::{KeptRecord, Row};
 
 /// An ordered dictionary: XML-RPC structs and JSON objects keep their order.
 ///
@@ -59,13 +59,14 @@ pub enum Value {
 /// per record. When two workers read the same rows, the counter's cache
 /// line then moves between their cores on each update. Under load that
 /// cost about 3.5 µs of a `search_read` of 80 partners, more than the
-/// lookups cost.
+/// lookups cost. Records of a search result that the table keeps are
+/// found by their position in it instead, without a lookup.
 #[derive(Debug, Clone)]
 pub struct RecordList {
     keys: Arc<[String]>,
-    /// The rows that stored cells point into, by record id.
-    rows: imbl::OrdMap<i64, Arc<Row>>,
-    /// Each record's id in `rows`, in the list's order.
+    /// The rows that stored cells point into.
+    rows: RowSource,
+    /// Each record's key in `rows`, in the list's order.
     ids: Vec<i64>,
     /// The values of every record in turn, one per key, as [`CellCode`]s.
     cells: Vec<CellCode>,
@@ -73,6 +74,27 @@ pub struct RecordList {
     owned: Vec<Value>,
     /// The cell of each key's empty value, once a record lacked the field.
     empties: Vec<Option<CellCode>>,
+}
+
+/// Where a [`RecordList`] finds its records' rows.
+#[derive(Debug, Clone)]
+enum RowSource {
+    /// A table's rows, by record id.
+    Table(imbl::OrdMap<i64, Arc<Row>>),
+    /// A search result that the table keeps, by position.
+    Kept(Arc<[KeptRecord]>),
+}
+
+impl RowSource {
+    fn get(&self, key: i64) -> Option<&Arc<Row>> {
+        match self {
+            RowSource::Table(rows) => rows.get(&key),
+            RowSource::Kept(kept) => usize::try_from(key)
+                .ok()
+                .and_then(|position| kept.get(position))
+                .and_then(|(_, row)| row.as_ref()),
+        }
+    }
 }
 
 /// One value of a [`RecordList`], as pushed.
@@ -104,6 +126,17 @@ impl RecordList {
     /// Creates an empty list of records with these keys, read from the
     /// table whose rows by id are `rows`.
     pub fn reading(keys: Vec<String>, rows: imbl::OrdMap<i64, Arc<Row>>) -> Self {
+        RecordList::with_rows(keys, RowSource::Table(rows))
+    }
+
+    /// Creates an empty list of records with these keys, read from a
+    /// search result that a table keeps: [`RecordList::end_record`] then
+    /// takes each record's position in `kept` instead of its id.
+    pub fn reading_kept(keys: Vec<String>, kept: Arc<[KeptRecord]>) -> Self {
+        RecordList::with_rows(keys, RowSource::Kept(kept))
+    }
+
+    fn with_rows(keys: Vec<String>, rows: RowSource) -> Self {
         RecordList {
             keys: keys.into(),
             rows,
@@ -187,7 +220,8 @@ impl RecordList {
     }
 
     /// Ends the record whose values were pushed since the previous one, as
-    /// record `id` of the table the list reads.
+    /// record `id` of the table the list reads, or the record at position
+    /// `id` of the kept result it reads.
     ///
     /// # Panics
     ///
@@ -216,15 +250,17 @@ impl RecordList {
     /// read from a table: the row is kept under the record's position.
     pub fn push_row(&mut self, row: Arc<Row>, cells: impl IntoIterator<Item = Cell>) {
         let id = i64::try_from(self.ids.len()).expect("a record list is shorter than i64::MAX");
-        self.rows.insert(id, row);
+        let RowSource::Table(rows) = &mut self.rows else {
+            panic!("a list of kept rows takes no rows of its own");
+        };
+        rows.insert(id, row);
         self.push(id, cells);
     }
 
-    /// Tells whether `row` is the row this list reads for record `id`.
+    /// Tells whether `row` is the row this list reads for the record whose
+    /// key is `id` (see [`RecordList::end_record`]).
     pub fn has_row(&self, id: i64, row: &Arc<Row>) -> bool {
-        self.rows
-            .get(&id)
-            .is_some_and(|kept| Arc::ptr_eq(kept, row))
+        self.rows.get(id).is_some_and(|kept| Arc::ptr_eq(kept, row))
     }
 
     pub fn len(&self) -> usize {
@@ -249,7 +285,7 @@ impl RecordList {
     pub fn values(&self) -> impl Iterator<Item = impl Iterator<Item = &Value>> {
         let width = self.keys.len();
         self.ids.iter().enumerate().map(move |(index, id)| {
-            let row = self.rows.get(id);
+            let row = self.rows.get(*id);
             self.cells[index * width..(index + 1) * width]
                 .iter()
                 .map(move |code| self.value_of(*code, row))

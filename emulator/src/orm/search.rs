@@ -415,7 +415,7 @@ pub fn read(
         .iter()
         .map(|id| (*id, table.and_then(|table| table.rows.get(id))))
         .collect();
-    read_records(env, model, &found, &names, classic)
+    read_records(env, model, &found, None, &names, classic)
 }
 
 /// Reads the fields `names` of records given with their rows, skipping
@@ -423,10 +423,15 @@ pub fn read(
 /// row rather than copied. An x2many lists only the records the read
 /// rules let the caller see, as Odoo reads x2many fields through a
 /// search of the comodel.
+///
+/// When the records are positions `start..` of a search result that the
+/// table keeps, `kept` gives that result and `start`, and the list finds
+/// the rows there instead of looking each one up by id.
 fn read_records(
     env: &Env<'_>,
     model: &Model,
     found: &[RecordRow<'_>],
+    kept: Option<(&Arc<[KeptRecord]>, usize)>,
     names: &[String],
     classic: bool,
 ) -> OdooResult<RecordList> {
@@ -461,18 +466,28 @@ fn read_records(
         .iter()
         .map(|column| column.field().name.clone())
         .collect();
-    let rows = env
-        .state
-        .table(&model.name)
-        .map(|table| table.rows.clone())
-        .unwrap_or_default();
-    let mut records = RecordList::reading(keys, rows);
+    let mut records = match kept {
+        Some((kept, _)) => RecordList::reading_kept(keys, Arc::clone(kept)),
+        None => {
+            let rows = env
+                .state
+                .table(&model.name)
+                .map(|table| table.rows.clone())
+                .unwrap_or_default();
+            RecordList::reading(keys, rows)
+        }
+    };
     let owned_per_record = columns
         .iter()
         .filter(|column| !matches!(column, Column::Stored(..)))
         .count();
     records.reserve(found.len(), owned_per_record);
-    for (id, row) in found {
+    for (found_index, (id, row)) in found.iter().enumerate() {
+        let key = match kept {
+            Some((_, start)) => i64::try_from(start + found_index)
+                .expect("a kept result has fewer than i64::MAX records"),
+            None => *id,
+        };
         let Some(row) = row else {
             continue;
         };
@@ -512,10 +527,10 @@ fn read_records(
             }
         }
         debug_assert!(
-            records.has_row(*id, row),
+            records.has_row(key, row),
             "the records found are rows of the table read"
         );
-        records.end_record(*id);
+        records.end_record(key);
     }
     match failure {
         Some(error) => Err(error),
@@ -568,7 +583,11 @@ pub fn search_read(
     // The search applied the read rules to this same state, so every id
     // passes them and `read`'s rule check would only repeat that work.
     let names = field_names(env, model, fields)?;
-    read_records(env, model, &found.records(), &names, classic)
+    let kept = match &found {
+        Found::Kept(kept, range) => Some((kept, range.start)),
+        Found::Rows(_) => None,
+    };
+    read_records(env, model, &found.records(), kept, &names, classic)
 }
 
 /// Resolves the requested fields: all readable fields when empty, and

@@ -177,7 +177,7 @@ pub fn first_in_sorted<'r>(
         // The terms read the table's own rows only.
         Ok::<_, OdooError>((ids, Some(OtherRows::default())))
     };
-    let sorted = table.sorted.get_or_compute(
+    let sorted = table.memos.sorted.get_or_compute(
         env.state,
         key.as_str(),
         &table.rows,

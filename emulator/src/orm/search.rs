@@ -186,10 +186,13 @@ fn kept_search(
         let others = OtherRows::of(env.state, other_models.iter().map(String::as_str));
         Ok::<_, OdooError>((Some(kept), Some(others)))
     };
-    let kept =
-        table
-            .found
-            .get_or_compute(env.state, &probe, &table.rows, || probe.to_key(), compute)?;
+    let kept = table.memos.found.get_or_compute(
+        env.state,
+        &probe,
+        &table.rows,
+        || probe.to_key(),
+        compute,
+    )?;
     Ok(kept.flatten())
 }
 

@@ -118,14 +118,21 @@ pub struct Table {
     pub sequences: imbl::OrdMap<String, i64>,
     /// The indexes of the fields that [`index::indexed_fields`] selects.
     indexes: Vec<FieldIndex>,
-    /// The ids sorted in the orders of earlier searches, shared by every
-    /// copy of the table.
+    /// The results searches computed from the rows, shared by every copy
+    /// of the table. A write that copies a node of the tables map clones
+    /// each table in the node, so one `Arc` for all of them keeps that
+    /// cheap.
+    pub memos: Arc<TableMemos>,
+}
+
+/// The results that searches computed from versions of a table's rows.
+#[derive(Debug)]
+pub struct TableMemos {
+    /// The ids sorted in the orders of earlier searches.
     pub sorted: SortedIds,
-    /// The ids matching the implicit filters of earlier searches, shared
-    /// by every copy of the table.
+    /// The ids matching the implicit filters of earlier searches.
     pub matched: MatchedIds,
-    /// The whole results of earlier searches, shared by every copy of
-    /// the table.
+    /// The whole results of earlier searches.
     pub found: FoundRecords,
 }
 
@@ -142,9 +149,11 @@ impl Table {
             next_id: 1,
             sequences: imbl::OrdMap::new(),
             indexes: Vec::new(),
-            sorted: SortedIds::new(SORTED_ORDERS),
-            matched: MatchedIds::new(MATCHED_DOMAINS),
-            found: FoundRecords::new(FOUND_SEARCHES),
+            memos: Arc::new(TableMemos {
+                sorted: SortedIds::new(SORTED_ORDERS),
+                matched: MatchedIds::new(MATCHED_DOMAINS),
+                found: FoundRecords::new(FOUND_SEARCHES),
+            }),
         }
     }
 
@@ -206,8 +215,7 @@ impl Table {
     }
 }
 
-/// Results computed from one version of a table's rows, by key, shared by
-/// every copy of the table.
+/// Results computed from one version of a table's rows, by key.
 ///
 /// Each result belongs to one version of the rows. An entry keeps a copy
 /// of the persistent map it was computed from, so any later write gives
@@ -224,7 +232,7 @@ impl Table {
 // a large table's old rows stay in memory until then.
 #[derive(Debug)]
 pub struct RowsMemo<K, V> {
-    entries: Arc<Mutex<Vec<MemoEntry<K, V>>>>,
+    entries: Mutex<Vec<MemoEntry<K, V>>>,
     capacity: usize,
 }
 
@@ -268,21 +276,12 @@ impl OtherRows {
     }
 }
 
-impl<K, V> Clone for RowsMemo<K, V> {
-    fn clone(&self) -> Self {
-        RowsMemo {
-            entries: Arc::clone(&self.entries),
-            capacity: self.capacity,
-        }
-    }
-}
-
 impl<K, V: Clone> RowsMemo<K, V> {
     /// Creates a memo that keeps results for up to `capacity` keys. A new
     /// key replaces the oldest one.
     pub fn new(capacity: usize) -> Self {
         RowsMemo {
-            entries: Arc::default(),
+            entries: Mutex::default(),
             capacity,
         }
     }

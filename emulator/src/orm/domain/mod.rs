@@ -613,6 +613,7 @@ pub fn memoized(env: &Env<'_>, model: &Model, domain: &Domain) -> Option<Arc<BTr
         Ok::<_, std::convert::Infallible>((Some(Arc::new(found)), others))
     };
     match table
+        .memos
         .matched
         .get_or_compute(env.state, &probe, &table.rows, key, compute)
     {

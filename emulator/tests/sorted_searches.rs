@@ -429,3 +429,58 @@ fn kept_searches_follow_schema_changes() {
         assert_eq!(search_with(&emulator, nowhere(), &[]), everyone);
     }
 }
+
+/// Returns `field` of each record a `search_read` of `fields` returns.
+fn read_field(emulator: &Emulator, fields: &[&str], field: &str) -> Vec<Value> {
+    let mut kwargs = dict(&[("order", "id".into())]);
+    let fields = fields.iter().map(|name| Value::from(*name)).collect();
+    kwargs.insert("fields".to_owned(), Value::List(fields));
+    let records = call(
+        emulator,
+        "search_read",
+        vec![Value::List(Vec::new())],
+        kwargs,
+    )
+    .expect("search_read succeeds")
+    .expand_records();
+    let Value::List(records) = records else {
+        panic!("search_read returned {records:?}");
+    };
+    records
+        .iter()
+        .map(|record| {
+            let Value::Dict(record) = record else {
+                panic!("a record is a dict: {record:?}");
+            };
+            record.get(field).cloned().unwrap_or(Value::None)
+        })
+        .collect()
+}
+
+/// A table keeps the records a read of only stored fields returned from a
+/// kept search result. A write gives the rows a new version, and so a new
+/// result, and another field list is another read.
+#[test]
+fn kept_reads_follow_writes_and_fields() {
+    let emulator = Emulator::from_builtin("odoo-17").expect("the built-in base loads");
+    let first = search_with(&emulator, Vec::new(), &[])[0];
+    for _ in 0..3 {
+        let names = read_field(&emulator, &["name", "city"], "name");
+        assert!(!names.contains(&Value::from("Renamed")), "{names:?}");
+    }
+
+    write_record(
+        [&emulator, &emulator],
+        "res.partner",
+        first,
+        &[("name", "Renamed".into())],
+    );
+    for _ in 0..3 {
+        let names = read_field(&emulator, &["name", "city"], "name");
+        assert_eq!(names[0], Value::from("Renamed"));
+        let emails = read_field(&emulator, &["name", "email"], "email");
+        assert_eq!(emails.len(), names.len());
+        let cities = read_field(&emulator, &["name", "email"], "city");
+        assert!(cities.iter().all(|city| *city == Value::None), "{cities:?}");
+    }
+}

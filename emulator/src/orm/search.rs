@@ -464,6 +464,22 @@ fn read_records(
         };
         columns.push(column);
     }
+    // A read of only ids and stored values returns the same list for the
+    // same kept result, so the table keeps it.
+    let row_values_only = columns
+        .iter()
+        .all(|column| matches!(column, Column::Stored(..) | Column::Id(_)));
+    let kept_read = match (kept, env.state.table(&model.name)) {
+        (Some((kept, start)), Some(table)) if row_values_only => {
+            Some((kept, start..start + found.len(), &table.memos.reads))
+        }
+        _ => None,
+    };
+    if let Some((kept, range, reads)) = &kept_read {
+        if let Some(records) = reads.get(kept, range, names) {
+            return Ok(records);
+        }
+    }
     let mut failure = None;
     let keys = columns
         .iter()
@@ -535,10 +551,13 @@ fn read_records(
         );
         records.end_record(key);
     }
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(records),
+    if let Some(error) = failure {
+        return Err(error);
     }
+    if let Some((kept, range, reads)) = kept_read {
+        reads.insert(kept, range, names, records.clone());
+    }
+    Ok(records)
 }
 
 /// The way [`read_records`] reads one requested field of each record.

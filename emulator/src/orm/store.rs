@@ -22,7 +22,7 @@ use crate::orm::domain::MatchKey;
 use crate::orm::index::{self, FieldIndex};
 use crate::orm::schema::Schema;
 use crate::orm::search::FoundKey;
-use crate::value::Value;
+use crate::value::{RecordList, Value};
 
 /// The stored values of one record, by field name. Unset fields are absent.
 ///
@@ -134,6 +134,77 @@ pub struct TableMemos {
     pub matched: MatchedIds,
     /// The whole results of earlier searches.
     pub found: FoundRecords,
+    /// The records earlier reads of kept results returned.
+    pub reads: KeptReads,
+}
+
+/// The number of reads of kept search results a table keeps.
+const KEPT_READS: usize = 8;
+
+/// The record lists that reads of kept search results returned, for
+/// reads whose every field is the id or a value stored in the row.
+///
+/// Such a list depends only on the rows and the field names. A kept
+/// result belongs to one version of the rows and one schema, and its rows
+/// never change, so the same read of the same kept result returns the
+/// same list. An entry holds its kept result, so the address it is found
+/// by cannot be reused while the entry lives, and keeps those rows alive
+/// until it is replaced. The oldest entry goes first.
+#[derive(Debug, Default)]
+pub struct KeptReads {
+    entries: Mutex<Vec<KeptRead>>,
+}
+
+#[derive(Debug)]
+struct KeptRead {
+    kept: Arc<[KeptRecord]>,
+    range: std::ops::Range<usize>,
+    names: Vec<String>,
+    records: RecordList,
+}
+
+impl KeptReads {
+    /// Returns the list a read of fields `names` of `kept[range]` returned.
+    pub fn get(
+        &self,
+        kept: &Arc<[KeptRecord]>,
+        range: &std::ops::Range<usize>,
+        names: &[String],
+    ) -> Option<RecordList> {
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries
+            .iter()
+            .find(|entry| {
+                Arc::ptr_eq(&entry.kept, kept) && entry.range == *range && entry.names == names
+            })
+            .map(|entry| entry.records.clone())
+    }
+
+    /// Keeps the list a read of fields `names` of `kept[range]` returned.
+    pub fn insert(
+        &self,
+        kept: &Arc<[KeptRecord]>,
+        range: std::ops::Range<usize>,
+        names: &[String],
+        records: RecordList,
+    ) {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if entries.len() == KEPT_READS {
+            entries.remove(0);
+        }
+        entries.push(KeptRead {
+            kept: Arc::clone(kept),
+            range,
+            names: names.to_vec(),
+            records,
+        });
+    }
 }
 
 impl Default for Table {
@@ -153,6 +224,7 @@ impl Table {
                 sorted: SortedIds::new(SORTED_ORDERS),
                 matched: MatchedIds::new(MATCHED_DOMAINS),
                 found: FoundRecords::new(FOUND_SEARCHES),
+                reads: KeptReads::default(),
             }),
         }
     }

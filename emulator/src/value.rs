@@ -40,8 +40,9 @@ pub enum Value {
     /// JSON writes the keys as strings, and XML-RPC cannot marshal it.
     IntMap(Vec<(i64, Value)>),
     /// The list of dicts that `read` and `search_read` return, in a form
-    /// that shares its keys and stored values; see [`RecordList`].
-    Records(RecordList),
+    /// that shares its keys and stored values; see [`RecordList`]. Shared,
+    /// because a table keeps the lists that reads of kept results return.
+    Records(Arc<RecordList>),
 }
 
 /// Records as `read` and `search_read` return them to a client: a list of
@@ -693,7 +694,7 @@ mod tests {
 
     #[test]
     fn records_expand_to_dicts() {
-        let expanded = Value::Records(sample_records()).expand_records();
+        let expanded = Value::Records(Arc::new(sample_records())).expand_records();
         let first = Dict::from_iter([
             ("id".to_owned(), Value::Int(7)),
             ("name".to_owned(), Value::from("Ada <Lovelace> & co")),
@@ -749,7 +750,7 @@ mod tests {
                     }));
                 }
             }
-            let records = Value::Records(records);
+            let records = Value::Records(Arc::new(records));
             let expanded = records.clone().expand_records();
             prop_assert_eq!(
                 crate::wire::xmlrpc::encode_response(&records),
@@ -769,7 +770,7 @@ mod tests {
         records.push_row(Arc::default(), []);
         assert_eq!(records.len(), 2);
         assert_eq!(
-            Value::Records(records).expand_records(),
+            Value::Records(Arc::new(records)).expand_records(),
             Value::List(vec![
                 Value::Dict(Dict::default()),
                 Value::Dict(Dict::default())

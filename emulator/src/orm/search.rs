@@ -399,10 +399,10 @@ pub fn read(
     ids: &[i64],
     fields: &[String],
     classic: bool,
-) -> OdooResult<RecordList> {
+) -> OdooResult<Arc<RecordList>> {
     env.check_field_access(model, fields, Operation::Read)?;
     if ids.is_empty() {
-        return Ok(RecordList::new(Vec::new()));
+        return Ok(Arc::new(RecordList::new(Vec::new())));
     }
     let names = field_names(env, model, fields)?;
     env.check_access_rights(model, Operation::Read)?;
@@ -437,7 +437,7 @@ fn read_records(
     kept: Option<(&Arc<[KeptRecord]>, usize)>,
     names: &[String],
     classic: bool,
-) -> OdooResult<RecordList> {
+) -> OdooResult<Arc<RecordList>> {
     // Field lookups and the choice between a row value and `Env::get` are
     // made once per call, not once per record.
     let mut columns: Vec<Column<'_>> = Vec::new();
@@ -554,8 +554,9 @@ fn read_records(
     if let Some(error) = failure {
         return Err(error);
     }
+    let records = Arc::new(records);
     if let Some((kept, range, reads)) = kept_read {
-        reads.insert(kept, range, names, records.clone());
+        reads.insert(kept, range, names, Arc::clone(&records));
     }
     Ok(records)
 }
@@ -596,11 +597,11 @@ pub fn search_read(
     query: &Query,
     fields: &[String],
     classic: bool,
-) -> OdooResult<RecordList> {
+) -> OdooResult<Arc<RecordList>> {
     env.check_field_access(model, fields, Operation::Read)?;
     let found = search_rows(env, model, query)?;
     if found.is_empty() {
-        return Ok(RecordList::new(Vec::new()));
+        return Ok(Arc::new(RecordList::new(Vec::new())));
     }
     // The search applied the read rules to this same state, so every id
     // passes them and `read`'s rule check would only repeat that work.

@@ -160,7 +160,7 @@ struct KeptRead {
     kept: Arc<[KeptRecord]>,
     range: std::ops::Range<usize>,
     names: Vec<String>,
-    records: RecordList,
+    records: Arc<RecordList>,
 }
 
 impl KeptReads {
@@ -170,7 +170,7 @@ impl KeptReads {
         kept: &Arc<[KeptRecord]>,
         range: &std::ops::Range<usize>,
         names: &[String],
-    ) -> Option<RecordList> {
+    ) -> Option<Arc<RecordList>> {
         let entries = self
             .entries
             .lock()
@@ -180,7 +180,7 @@ impl KeptReads {
             .find(|entry| {
                 Arc::ptr_eq(&entry.kept, kept) && entry.range == *range && entry.names == names
             })
-            .map(|entry| entry.records.clone())
+            .map(|entry| Arc::clone(&entry.records))
     }
 
     /// Keeps the list a read of fields `names` of `kept[range]` returned.
@@ -189,7 +189,7 @@ impl KeptReads {
         kept: &Arc<[KeptRecord]>,
         range: std::ops::Range<usize>,
         names: &[String],
-        records: RecordList,
+        records: Arc<RecordList>,
     ) {
         let mut entries = self
             .entries

@@ -283,7 +283,7 @@ mod tests {
 
     #[test]
     fn records_written_as_dicts() {
-        let records = Value::Records(sample_records());
+        let records = Value::Records(std::sync::Arc::new(sample_records()));
         let expanded = records.clone().expand_records();
         assert_eq!(to_json_text(&records), to_json_text(&expanded));
         assert_eq!(

@@ -452,7 +452,7 @@ mod tests {
         for _ in 0..4000 {
             records.push_row(Arc::default(), [Cell::Owned(Value::Str("y".into()))]);
         }
-        let records = Value::Records(records);
+        let records = Value::Records(Arc::new(records));
         assert!(estimated_len(&records, 0) > 1 << 32);
         let written = encode_response(&records).expect("records encode");
         assert!(written.capacity() <= MAX_PRESIZED_LEN.max(2 * written.len()));
@@ -469,7 +469,7 @@ mod tests {
 
     #[test]
     fn records_written_as_structs() {
-        let records = Value::Records(sample_records());
+        let records = Value::Records(Arc::new(sample_records()));
         let expanded = records.clone().expand_records();
         let written = encode_response(&records).expect("records encode");
         assert_eq!(Ok(written.clone()), encode_response(&expanded));

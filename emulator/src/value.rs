@@ -77,7 +77,7 @@ pub struct RecordList {
     empties: Vec<Option<CellCode>>,
 }
 
-/// Where a [`RecordList`] finds its records' rows.
+/// The source of a [`RecordList`]'s rows.
 #[derive(Debug, Clone)]
 enum RowSource {
     /// A table's rows, by record id.

@@ -3,9 +3,9 @@
 //!
 //! A table keeps its ids sorted in the orders earlier searches used, the
 //! ids that passed their implicit filters (the `active` leaf and the
-//! record rules) and the whole results of earlier searches, and a search
-//! of an unchanged table takes its records from those. Two emulators run the same creates, writes and unlinks
-//! here. The first repeats every search, so its memos are built and used.
+//! record rules) and the whole results of earlier searches. A search of
+//! an unchanged table takes its records from those. Two emulators run
+//! the same creates, writes and unlinks here. The first repeats every search, so its memos are built and used.
 //! The second writes a record before every search, so each of its
 //! searches meets a new version of the rows, sorts and filters. Both must
 //! return the same ids. The steps also move partners between companies,

@@ -142,9 +142,9 @@ fn sorted_matches<'s>(
 /// when the caller must search itself: on the first search of this
 /// version of the rows, and for searches the memo cannot keep.
 ///
-/// A result is kept when the order reads the row's own columns and when
-/// every leaf of the domain and of the implicit filters tests the
-/// record's own row or resolves a `child_of` or `parent_of` leaf from the
+/// A result is kept when the order reads the row's own columns. Every
+/// leaf of the domain and of the implicit filters must also test the
+/// record's own row or resolve a `child_of` or `parent_of` leaf from the
 /// rows of one table. The result then depends only on the key (the
 /// domain, the implicit filters, the order text and the schema), on the
 /// table's rows and on the hierarchy leaves' tables, whose versions the

@@ -147,9 +147,10 @@ const KEPT_READS: usize = 8;
 /// Such a list depends only on the rows and the field names. A kept
 /// result belongs to one version of the rows and one schema, and its rows
 /// never change, so the same read of the same kept result returns the
-/// same list. An entry holds its kept result, so the address it is found
-/// by cannot be reused while the entry lives, and keeps those rows alive
-/// until it is replaced. The oldest entry goes first.
+/// same list. An entry keeps a reference to its kept result, so the
+/// address it is found by cannot be reused while the entry lives. The
+/// entry also keeps those rows in memory until it is replaced. The
+/// oldest entry goes first.
 #[derive(Debug, Default)]
 pub struct KeptReads {
     entries: Mutex<Vec<KeptRead>>,

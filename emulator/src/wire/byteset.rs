@@ -14,7 +14,8 @@ pub(crate) struct ByteSet {
     word_test: Option<WordTest>,
 }
 
-/// The most bytes at or above U+0020 that a [`WordTest`] compares.
+/// The maximum number of bytes at or above U+0020 that a [`WordTest`]
+/// compares.
 const MAX_EXACT: usize = 4;
 
 /// A test of eight bytes at once that flags every word holding a byte of

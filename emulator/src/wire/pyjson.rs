@@ -110,16 +110,10 @@ impl KeyOpenings {
         let mut plain = String::from(if index == 0 { "{" } else { ", " });
         write_string(&mut plain, key);
         plain.push_str(": ");
-        let with_value = |value: &str| {
-            let mut text = String::with_capacity(plain.len() + value.len());
-            text.push_str(&plain);
-            text.push_str(value);
-            text
-        };
         KeyOpenings {
-            string: with_value("\""),
-            true_value: with_value("true"),
-            false_value: with_value("false"),
+            string: [plain.as_str(), "\""].concat(),
+            true_value: [plain.as_str(), "true"].concat(),
+            false_value: [plain.as_str(), "false"].concat(),
             plain,
         }
     }

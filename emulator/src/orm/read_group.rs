@@ -63,6 +63,10 @@ pub fn read_group(env: &mut Env<'_>, model: &Arc<Model>, bound: &Bound) -> OdooR
     let annotated = plan.annotated();
     let aggregates = plan.select(env, model, &groupbys)?;
 
+    #[allow(
+        clippy::mutable_key_type,
+        reason = "a record list's remembered text takes no part in comparing keys"
+    )]
     let mut groups: BTreeMap<Vec<GroupKey>, Vec<i64>> = BTreeMap::new();
     for id in ids {
         let mut keys: Vec<Vec<GroupKey>> = vec![Vec::new()];

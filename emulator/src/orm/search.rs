@@ -554,6 +554,9 @@ fn read_records(
     if let Some(error) = failure {
         return Err(error);
     }
+    if kept_read.is_some() {
+        records.keep_encodings();
+    }
     let records = Arc::new(records);
     if let Some((kept, range, reads)) = kept_read {
         reads.insert(kept, range, names, Arc::clone(&records));

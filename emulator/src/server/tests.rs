@@ -7,6 +7,7 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use tower::ServiceExt as _;
 
 use super::*;
+use crate::Value;
 
 const JSON: &str = "application/json";
 
@@ -479,5 +480,89 @@ async fn instance_change_of_built_in_field_rejected() {
                 "{field} {spec}: {message}"
             );
         }
+    }
+}
+
+/// A table keeps a repeated read and the text each protocol wrote for
+/// it. A write makes a new version of the rows, so the next read writes
+/// the new value. The read is ordered by id, so the renamed record stays
+/// first.
+#[tokio::test]
+async fn kept_reads_rewritten_after_write() {
+    let state = state();
+    let read_kwargs = || {
+        let mut kwargs = crate::Dict::default();
+        kwargs.insert(
+            "fields".into(),
+            Value::List(vec!["name".into(), "email".into()]),
+        );
+        kwargs.insert("limit".into(), Value::Int(5));
+        kwargs.insert("order".into(), Value::from("id"));
+        Value::Dict(kwargs)
+    };
+    let execute_kw = |method: &str, args: Value, kwargs: Value| {
+        vec![
+            Value::from("demo"),
+            Value::Int(2),
+            Value::from("admin"),
+            Value::from("res.partner"),
+            Value::from(method),
+            args,
+            kwargs,
+        ]
+    };
+    let read_xml = crate::wire::xmlrpc::encode_method_call(
+        "execute_kw",
+        &execute_kw(
+            "search_read",
+            Value::List(vec![Value::List(vec![])]),
+            read_kwargs(),
+        ),
+    )
+    .expect("encodable call");
+    let read_json = serde_json::json!({
+        "service": "object",
+        "method": "execute_kw",
+        "args": ["demo", 2, "admin", "res.partner", "search_read", [[]],
+                 {"fields": ["name", "email"], "limit": 5, "order": "id"}],
+    });
+    let read_both = || async {
+        let (_, _, xml) = send(
+            &state,
+            post("/xmlrpc/2/object", "text/xml", read_xml.clone()),
+        )
+        .await;
+        let (_, _, json) = send(&state, json_call("/jsonrpc", read_json.clone())).await;
+        (xml, json)
+    };
+
+    let (first_xml, first_json) = read_both().await;
+    let (second_xml, second_json) = read_both().await;
+    assert_eq!(first_xml, second_xml);
+    assert_eq!(first_json, second_json);
+    let first_id = parse(&first_json)["result"][0]["id"].clone();
+    assert!(first_id.is_i64(), "{first_json}");
+
+    let write = serde_json::json!({
+        "service": "object",
+        "method": "execute_kw",
+        "args": ["demo", 2, "admin", "res.partner", "write",
+                 [[first_id], {"name": "Renamed & Kept"}]],
+    });
+    let (_, _, written) = send(&state, json_call("/jsonrpc", write)).await;
+    assert_eq!(
+        parse(&written)["result"],
+        serde_json::json!(true),
+        "{written}"
+    );
+
+    for _ in 0..2 {
+        let (xml, json) = read_both().await;
+        assert!(xml.contains("<string>Renamed &amp; Kept</string>"), "{xml}");
+        assert_eq!(
+            parse(&json)["result"][0]["name"],
+            "Renamed & Kept",
+            "{json}"
+        );
     }
 }

@@ -9,7 +9,7 @@
 
 use base64::Engine as _;
 
-use crate::value::{RecordList, Value};
+use crate::value::{RecordList, Value, WireFormat};
 
 use super::byteset::ByteSet;
 use super::exception::{PyException, RECURSION_ERROR};
@@ -121,9 +121,15 @@ impl KeyOpenings {
 
 /// Writes a list of records as a list of dicts. Strings, integers and
 /// booleans, which records mostly hold, are written with their key's
-/// text in fewer copies (see [`KeyOpenings`]).
+/// text in fewer copies (see [`KeyOpenings`]). A list that a table keeps
+/// is written once and copied after that.
 #[inline(never)]
 fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result<(), PyException> {
+    if let Some(text) = records.encoded(WireFormat::Json, depth) {
+        out.push_str(text);
+        return Ok(());
+    }
+    let start = out.len();
     out.push('[');
     if !records.is_empty() {
         check_depth(depth + 1)?;
@@ -163,6 +169,7 @@ fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result
         out.push_str(close);
     }
     out.push(']');
+    records.remember_encoded(WireFormat::Json, depth, &out[start..]);
     Ok(())
 }
 

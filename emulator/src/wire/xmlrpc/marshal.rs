@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 
-use crate::value::{Dict, RecordList, Value};
+use crate::value::{Dict, RecordList, Value, WireFormat};
 use crate::wire::byteset::ByteSet;
 use crate::wire::exception::{PyException, RECURSION_ERROR};
 use crate::wire::fault::{Fault, FaultCode};
@@ -297,9 +297,15 @@ impl MemberOpenings {
 /// Writes a list of records as an array of structs. Records mostly
 /// contain strings, integers and booleans, so those are written with
 /// their member's markup in fewer copies. Other values are written as
-/// [`write_struct`] writes them.
+/// [`write_struct`] writes them. A list that a table keeps is written once
+/// and copied after that.
 #[inline(never)]
 fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result<(), PyException> {
+    if let Some(text) = records.encoded(WireFormat::XmlRpc, depth) {
+        out.push_str(text);
+        return Ok(());
+    }
+    let start = out.len();
     out.push_str(ARRAY_OPEN);
     if !records.is_empty() {
         check_depth(depth + 1)?;
@@ -341,6 +347,7 @@ fn write_records(out: &mut String, records: &RecordList, depth: usize) -> Result
         out.push_str(STRUCT_CLOSE);
     }
     out.push_str(ARRAY_CLOSE);
+    records.remember_encoded(WireFormat::XmlRpc, depth, &out[start..]);
     Ok(())
 }
 
@@ -381,6 +388,9 @@ fn estimated_len(value: &Value, depth: usize) -> usize {
         Value::List(items) => estimated_array_len(items, depth),
         Value::Dict(dict) => estimated_struct_len(dict.iter().map(|(k, v)| (k.as_str(), v)), depth),
         Value::Records(records) => {
+            if let Some(text) = records.encoded(WireFormat::XmlRpc, depth) {
+                return text.len();
+            }
             // Records of one read have the same keys and similar values, so
             // the first one's size times the count, with a quarter more, is
             // close enough that the buffer grows once at most. Measuring

@@ -4,6 +4,7 @@
 mod support;
 
 use odoo_emulator::orm::write::MAX_X2MANY_DEPTH;
+use odoo_emulator::profile::Profile;
 use odoo_emulator::service::{Emulator, Protocol};
 use odoo_emulator::{Dict, ErrorKind, OdooResult, Value};
 use support::execute_kw;
@@ -353,15 +354,24 @@ fn failed_write_keeps_the_order() {
     }
 }
 
-/// Creates contacts named `name` with the given latitudes and returns
-/// their ids.
-fn contacts_at(emulator: &Emulator, name: &str, latitudes: &[f64]) -> Vec<i64> {
-    latitudes
+/// Returns the base with a float field on partners that has no digits,
+/// as Studio adds one. Odoo 17 rounds a field with digits, and rounding
+/// NaN raises, so only such a field can hold NaN.
+fn emulator_with_score() -> Emulator {
+    let text = "name: scores\nextends: odoo-17\ndatabase: demo\nmodels:\n  res.partner:\n    fields:\n      x_studio_score: {type: float, string: Score}\n";
+    let profile = Profile::from_yaml("scores.yaml", text).expect("the profile loads");
+    Emulator::from_profiles(vec![(None, profile)]).expect("one database")
+}
+
+/// Creates contacts named `name` with the given scores and returns their
+/// ids.
+fn contacts_at(emulator: &Emulator, name: &str, scores: &[f64]) -> Vec<i64> {
+    scores
         .iter()
-        .map(|latitude| {
+        .map(|score| {
             let values = vals(&[
                 ("name", Value::from(name)),
-                ("partner_latitude", Value::Float(*latitude)),
+                ("x_studio_score", Value::Float(*score)),
             ]);
             let created = execute_kw(
                 emulator,
@@ -392,28 +402,28 @@ fn search_named(emulator: &Emulator, name: &str, extra: Option<Value>, order: &s
 /// they reuse a sorted list of the whole table.
 #[test]
 fn nan_sorts_above_every_number() {
-    let emulator = emulator();
+    let emulator = emulator_with_score();
     let ids = contacts_at(&emulator, "Float Contact", &[2.0, f64::NAN, 1.0, -0.5]);
     let (two, nan, one, negative) = (ids[0], ids[1], ids[2], ids[3]);
     for _ in 0..3 {
-        let ascending = search_named(&emulator, "Float Contact", None, "partner_latitude, id");
+        let ascending = search_named(&emulator, "Float Contact", None, "x_studio_score, id");
         assert_eq!(ascending, [negative, one, two, nan]);
-        let descending = search_named(&emulator, "Float Contact", None, "partner_latitude desc");
+        let descending = search_named(&emulator, "Float Contact", None, "x_studio_score desc");
         assert_eq!(descending, [nan, two, one, negative]);
         // The whole table sorted in that order, which used to panic.
-        let all = partner_ids(&emulator, "partner_latitude desc, id", 0, 1000);
+        let all = partner_ids(&emulator, "x_studio_score desc, id", 0, 1000);
         assert_eq!(all[0], nan);
     }
 }
 
 #[test]
 fn nan_compares_as_postgresql_does() {
-    let emulator = emulator();
+    let emulator = emulator_with_score();
     let ids = contacts_at(&emulator, "Float Contact", &[2.0, f64::NAN, 1.0]);
     let (two, nan, one) = (ids[0], ids[1], ids[2]);
     let leaf = |operator: &str, value: f64| {
         let leaf = Value::List(vec![
-            "partner_latitude".into(),
+            "x_studio_score".into(),
             operator.into(),
             Value::Float(value),
         ]);
@@ -423,6 +433,106 @@ fn nan_compares_as_postgresql_does() {
     assert_eq!(leaf("<", 1.5), [one]);
     assert_eq!(leaf("=", f64::NAN), [nan]);
     assert_eq!(leaf("<", f64::NAN), [two, one]);
+}
+
+fn read_latitude(emulator: &Emulator, id: i64) -> Value {
+    let read = execute_kw(
+        emulator,
+        "res.partner",
+        "read",
+        vec![
+            Value::List(vec![Value::Int(id)]),
+            Value::List(vec!["partner_latitude".into()]),
+        ],
+        Dict::default(),
+    )
+    .expect("read succeeds");
+    read.expand_records().as_list().expect("a list")[0]
+        .as_dict()
+        .expect("a record")["partner_latitude"]
+        .clone()
+}
+
+/// Odoo 17 rounds a float field with digits when it is assigned:
+/// `partner_latitude` has `digits=(10, 7)`, so the eighth decimal goes,
+/// half away from zero. A float field without digits keeps the value.
+#[test]
+fn float_with_digits_is_rounded() {
+    let emulator = emulator_with_score();
+    let ids = contacts_at(&emulator, "Rounded", &[0.123_456_789]);
+    let id = ids[0];
+    let written = execute_kw(
+        &emulator,
+        "res.partner",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(id)]),
+            Value::Dict(vals(&[("partner_latitude", Value::Float(50.123_456_78))])),
+        ],
+        Dict::default(),
+    );
+    assert_eq!(written, Ok(Value::Bool(true)));
+    assert_eq!(read_latitude(&emulator, id), Value::Float(50.123_456_8));
+
+    let negative = execute_kw(
+        &emulator,
+        "res.partner",
+        "write",
+        vec![
+            Value::List(vec![Value::Int(id)]),
+            Value::Dict(vals(&[("partner_latitude", Value::from("-4.000000049"))])),
+        ],
+        Dict::default(),
+    );
+    assert_eq!(negative, Ok(Value::Bool(true)));
+    assert_eq!(read_latitude(&emulator, id), Value::Float(-4.0));
+
+    let scores = execute_kw(
+        &emulator,
+        "res.partner",
+        "search_read",
+        vec![Value::List(vec![Value::List(vec![
+            "id".into(),
+            "=".into(),
+            Value::Int(id),
+        ])])],
+        vals(&[("fields", Value::List(vec!["x_studio_score".into()]))]),
+    )
+    .expect("search_read succeeds")
+    .expand_records();
+    assert_eq!(
+        scores.as_list().expect("a list")[0]
+            .as_dict()
+            .expect("a record")["x_studio_score"],
+        Value::Float(0.123_456_789)
+    );
+}
+
+/// Rounding NaN or infinity to a field's digits raises Python's errors
+/// from `round()`, and nothing is written.
+#[test]
+fn float_with_digits_rejects_nan_and_infinity() {
+    let emulator = emulator();
+    let write = |value: f64| {
+        execute_kw(
+            &emulator,
+            "res.partner",
+            "write",
+            vec![
+                Value::List(vec![Value::Int(1)]),
+                Value::Dict(vals(&[("partner_latitude", Value::Float(value))])),
+            ],
+            Dict::default(),
+        )
+        .expect_err("the value cannot be rounded")
+    };
+    let nan = write(f64::NAN);
+    assert_eq!(nan.kind, ErrorKind::ValueError);
+    assert_eq!(nan.message, "cannot convert float NaN to integer");
+    let infinity = write(f64::INFINITY);
+    assert_eq!(infinity.kind, ErrorKind::OverflowError);
+    assert_eq!(infinity.message, "cannot convert float infinity to integer");
+    assert_eq!(read_latitude(&emulator, 1), Value::Float(0.0));
 }
 
 fn authenticate(emulator: &Emulator, login: &str, password: &str) -> Value {

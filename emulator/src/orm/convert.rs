@@ -36,7 +36,8 @@ pub fn to_stored(env: &Env<'_>, model: &Model, field: &Field, value: &Value) -> 
     match field.field_type {
         FieldType::Boolean => Ok(Value::Bool(value.is_truthy())),
         FieldType::Integer => to_integer(value),
-        FieldType::Float | FieldType::Monetary => to_float(value),
+        FieldType::Float => round_to_digits(to_float(value)?, field.digits),
+        FieldType::Monetary => to_float(value),
         _ if unset => Ok(Value::Bool(false)),
         FieldType::Char | FieldType::Text | FieldType::Html => to_text(model, field, value),
         FieldType::Selection => to_selection(model, field, value),
@@ -115,6 +116,40 @@ fn to_float(value: &Value) -> OdooResult<Value> {
             ))
         }),
     }
+}
+
+/// Rounds a float field's value to the field's decimal digits, half away
+/// from zero, as Odoo 17's `Float.convert_to_cache` does with
+/// `float_round`. NaN and infinity cannot be rounded: `float_round` passes
+/// them to Python's `round()`, which raises. A field without digits keeps
+/// the value as given.
+///
+/// NOTE: `float_round` adds an epsilon of about one unit in the last place
+/// before rounding and multiplies by `10 ** -digits` after. So a value a
+/// few units from a tie, or a result such as `0.30000000000000004`, can
+/// differ from Odoo's in the last bits.
+pub fn round_to_digits(value: Value, digits: Option<(u8, u8)>) -> OdooResult<Value> {
+    let (Value::Float(number), Some((_, scale))) = (&value, digits) else {
+        return Ok(value);
+    };
+    if number.is_nan() {
+        return Err(OdooError::value("cannot convert float NaN to integer"));
+    }
+    if number.is_infinite() {
+        return Err(OdooError::new(
+            ErrorKind::OverflowError,
+            "cannot convert float infinity to integer",
+        ));
+    }
+    let factor = 10f64.powi(i32::from(scale));
+    let rounded = (number * factor).round() / factor;
+    // A value too large to scale keeps its own: it has no fractional
+    // digits left to round.
+    Ok(Value::Float(if rounded.is_finite() {
+        rounded
+    } else {
+        *number
+    }))
 }
 
 fn to_text(model: &Model, field: &Field, value: &Value) -> OdooResult<Value> {

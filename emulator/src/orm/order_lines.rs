@@ -36,6 +36,7 @@
 
 use crate::error::{OdooError, OdooResult};
 use crate::orm::access::Operation;
+use crate::orm::convert;
 use crate::orm::env::{ids_of, record_id, Env};
 use crate::orm::schema::Model;
 use crate::value::{Dict, Value};
@@ -298,7 +299,10 @@ impl LineValues {
                 _ => 0.0,
             };
             let digits = model.field("price_unit").and_then(|field| field.digits);
-            values.push(("price_unit", Value::Float(rounded(price, digits))));
+            values.push((
+                "price_unit",
+                convert::round_to_digits(Value::Float(price), digits)?,
+            ));
         }
         Ok(values)
     }
@@ -393,18 +397,6 @@ fn sales_price(env: &Env<'_>, products: &Model, product: i64, uom: i64) -> f64 {
         return price;
     }
     price * factor(product_uom) / target
-}
-
-/// Returns `value` rounded half away from zero to the field's decimal
-/// digits, as Odoo rounds a float field's value when it is assigned.
-fn rounded(value: f64, digits: Option<(u8, u8)>) -> f64 {
-    match digits {
-        Some((_, scale)) => {
-            let factor = 10f64.powi(i32::from(scale));
-            (value * factor).round() / factor
-        }
-        None => value,
-    }
 }
 
 /// Returns the record id of a many2one value as the emulator's writes

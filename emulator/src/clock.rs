@@ -79,10 +79,12 @@ struct ClockState {
 
 impl Clock {
     /// Returns the current time, truncated to seconds as Odoo stores it.
+    /// A running clock that reaches 9999-12-31 23:59:59 stays there, the
+    /// last time Odoo's format can store.
     pub fn now(&self) -> NaiveDateTime {
         let state = *self.state.lock().expect("the clock lock is never poisoned");
         let base = state.frozen.unwrap_or_else(|| Utc::now().naive_utc());
-        let now = base + state.offset;
+        let now = (base + state.offset).min(latest_time());
         now.with_nanosecond_zero()
     }
 
@@ -118,8 +120,6 @@ impl Clock {
 
     /// Moves the clock forward (or back, with a negative duration), unless
     /// that leaves the years 1 to 9999.
-    // NOTE: a running clock moved close to 9999-12-31 23:59:59 still runs
-    // past it later.
     pub fn advance(&self, by: Duration) -> Result<(), OutOfRange> {
         let mut state = self.state.lock().expect("the clock lock is never poisoned");
         let base = state.frozen.unwrap_or_else(|| Utc::now().naive_utc());
@@ -194,8 +194,20 @@ mod tests {
         );
     }
 
-    /// A running clock set near the end of 9999 passes it, so its year
-    /// can have five digits. Cut to four, it would read as year 0.
+    /// A number wider than its width keeps every digit: a year of five
+    /// digits cut to four would read as year 0.
+    /// A running clock set to the last second stops there instead of
+    /// passing into year 10000.
+    #[test]
+    fn running_clock_stops_at_the_last_second() {
+        let clock = Clock::default();
+        clock.set(latest_time()).expect("in range");
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert_eq!(clock.now(), latest_time());
+        assert_eq!(clock.now_text(), "9999-12-31 23:59:59");
+        assert!(!clock.is_frozen());
+    }
+
     #[test]
     fn digits_widen_past_the_width() {
         let written = |number, width| {

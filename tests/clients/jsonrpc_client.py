@@ -133,6 +133,16 @@ def jsonrpc_version(settings):
 
 
 @scenario
+def jsonrpc_database_list(settings):
+    client = Client(settings)
+    databases = client.result("/jsonrpc", {"service": "db", "method": "list", "args": []})
+    check_in(settings.db, databases, "db.list")
+    # /web/database/list returns http.db_list(), the same list
+    # (addons/web/controllers/database.py), without a session.
+    check_equal(client.result("/web/database/list", {}), databases, "/web/database/list")
+
+
+@scenario
 def jsonrpc_authenticate(settings):
     client = Client(settings)
     uid = client.result(

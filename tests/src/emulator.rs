@@ -168,6 +168,9 @@ impl EmulatorBuilder {
             .arg("--port-file")
             .arg(&port_file)
             .args(&self.serve_args)
+            // Relative paths sent to the control API land in the
+            // temporary directory, not in the checkout.
+            .current_dir(workdir.path())
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr);
@@ -232,6 +235,12 @@ impl Emulator {
     /// with a clear message when it does not become healthy.
     pub fn start() -> Emulator {
         Self::builder().start()
+    }
+
+    /// Returns the process's working directory, a temporary directory
+    /// removed with the emulator.
+    pub fn workdir(&self) -> &Path {
+        self._workdir.path()
     }
 
     /// Returns the base URL, such as `http://127.0.0.1:41234`, without a

@@ -236,6 +236,24 @@ fn state_file_errors_explained() {
     assert!(error_of(response).contains("failed to write"));
 }
 
+/// A relative path is written in the server's working directory, and the
+/// reply gives the absolute path of the file written.
+#[test]
+fn export_replies_with_absolute_path() {
+    let emulator = Emulator::start();
+    let response = post(
+        &emulator,
+        "/snapshots/export",
+        json!({"path": "relative.json"}),
+    );
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let written = emulator.workdir().join("relative.json");
+    assert!(written.is_file(), "{} is missing", written.display());
+    let reply = json_of(response);
+    assert_eq!(reply["path"], json!(written));
+}
+
 #[test]
 fn fault_rules_added_listed_deleted() {
     let emulator = Emulator::start();

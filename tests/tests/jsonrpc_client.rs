@@ -4,6 +4,7 @@
 
 odoo_e2e::client_scenarios!("jsonrpc_client.py":
     jsonrpc_version,
+    jsonrpc_database_list,
     jsonrpc_authenticate,
     jsonrpc_crud,
     jsonrpc_none_result,

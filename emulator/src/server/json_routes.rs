@@ -355,6 +355,33 @@ pub async fn version_info(State(state): State<AppState>, request: Request) -> Re
     .await
 }
 
+/// Serves `/web/database/list`, the JSON route with which Odoo's mobile
+/// app lists the databases: the same list as the `db` service's `list`.
+pub async fn database_list(State(state): State<AppState>, request: Request) -> Response {
+    let route = JsonRoute {
+        path: "/web/database/list",
+        function: "Database.list",
+        auth: Auth::None,
+        protocol: "web",
+        describe: |call, _| {
+            let info = call.info_mut();
+            info.service = Some("db".into());
+            info.method = Some("list".into());
+        },
+    };
+    serve_json(state, request, route, |call| async move {
+        let emulator = call.state.emulator.clone();
+        let result = run_call(move || {
+            emulator
+                .serve_rpc("db", "list", Vec::new(), Protocol::Web)
+                .map_err(Into::into)
+        })
+        .await;
+        result.into()
+    })
+    .await
+}
+
 /// Returns a string argument, or a `TypeError` naming it.
 pub fn string_argument(name: &str, value: Value) -> Result<String, PyException> {
     match value {

@@ -148,6 +148,7 @@ pub fn router(state: AppState) -> Router {
             "/web/webclient/version_info",
             any(json_routes::version_info),
         )
+        .route("/web/database/list", any(json_routes::database_list))
         .nest("/_emulator", control)
         .fallback(|| async { pages::not_found() })
         .with_state(state)

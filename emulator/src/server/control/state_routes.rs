@@ -117,10 +117,13 @@ pub async fn export_state(State(state): State<AppState>, body: Bytes) -> Control
     })
     .await
     .map_err(|error| Failure::invalid(format!("the export failed: {error}")))??;
-    tracing::info!(path = %request.path.display(), ?databases, "state exported");
+    // The reply names the file by its absolute path, so that a client
+    // that sent a relative one learns where the server wrote it.
+    let written = std::path::absolute(&request.path).unwrap_or(request.path);
+    tracing::info!(path = %written.display(), ?databases, "state exported");
     Ok(json_response(
         StatusCode::OK,
-        json!({"path": request.path, "databases": databases}),
+        json!({"path": written, "databases": databases}),
     ))
 }
 

@@ -68,6 +68,10 @@ fn import_writes_a_checked_profile() {
     );
     let written = std::fs::read_to_string(&output_path).expect("the profile is written");
     assert!(written.contains("logged in as \"admin\""), "{written}");
+    assert!(
+        written.contains("# Unique constraints are not read"),
+        "{written}"
+    );
     let check = Command::new(BINARY)
         .args(["profile", "check", &output_arg])
         .output()

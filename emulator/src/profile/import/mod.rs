@@ -295,6 +295,9 @@ fn header(origin: &Origin, base: &str, notes: &[String]) -> Vec<String> {
         format!("It lists only what differs from the built-in base {base}."),
         "No date is written, so importing an unchanged database again gives the same file."
             .to_owned(),
+        // NOTE: `ir.model.constraint` is not read, so a server's unique
+        // constraints are missing from every imported profile.
+        "Unique constraints are not read: add the server's under `constraints`.".to_owned(),
     ];
     if !notes.is_empty() {
         lines.push(String::new());

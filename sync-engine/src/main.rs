@@ -26,6 +26,19 @@ Exit codes:
 Log detail is set with RUST_LOG (default: info), for example RUST_LOG=debug.
 Logs go to standard error, the summary to standard output.";
 
+const CHECK_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  the live Odoo schema fits the spec
+  1  internal error
+  2  invalid arguments, environment or spec
+  3  Odoo rejected the credentials
+  4  Odoo stayed unreachable or overloaded after retries
+  5  drift was found; each drift is printed on standard output
+  7  Odoo answered something that is not its API (wrong URL, HTML page)
+
+Log detail is set with RUST_LOG (default: info), for example RUST_LOG=debug.
+Logs go to standard error, the drift list to standard output.";
+
 /// The reference sync engine: syncs a SaaS change feed into Odoo, as an
 /// integration spec defines.
 #[derive(Debug, Parser)]
@@ -53,7 +66,7 @@ enum Command {
     Pass(PassArgs),
     /// Check the live Odoo schema against the spec and list the drift,
     /// without reading the feed or writing anything.
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = CHECK_EXIT_CODES_HELP)]
     Check(OdooArgs),
 }
 
@@ -69,6 +82,9 @@ struct PassArgs {
     /// created if missing.
     #[arg(long, env = "SYNC_STATE_DIR")]
     state_dir: PathBuf,
+    /// Changes read per feed page.
+    #[arg(long, env = "SYNC_PAGE_SIZE", default_value_t = 100)]
+    page_size: usize,
 }
 
 /// The options that `pass` and `check` share: how to reach Odoo and the
@@ -97,9 +113,6 @@ struct OdooArgs {
     /// The protocol spoken to Odoo, over the spec's `protocol`.
     #[arg(long, env = "SYNC_PROTOCOL", value_parser = ["xmlrpc", "jsonrpc", "web"])]
     protocol: Option<String>,
-    /// Changes read per feed page.
-    #[arg(long, env = "SYNC_PAGE_SIZE", default_value_t = 100)]
-    page_size: usize,
     /// The timeout of each HTTP call, in seconds.
     #[arg(long, env = "SYNC_TIMEOUT", default_value_t = 30.0)]
     timeout: f64,
@@ -120,7 +133,7 @@ struct OdooArgs {
     /// The seed of the retry jitter. Give each deployment its own.
     #[arg(long, env = "SYNC_SEED", default_value_t = 0)]
     seed: u64,
-    /// Print the summary as one JSON object.
+    /// Print the summary (for `check`, the drift list) as one JSON object.
     #[arg(long)]
     json: bool,
 }
@@ -146,7 +159,9 @@ impl OdooArgs {
         }
     }
 
-    fn options(&self) -> Result<PassOptions, String> {
+    /// Returns the pass options, with `page_size` changes per feed page;
+    /// `check` reads no feed, so it passes the default.
+    fn options(&self, page_size: usize) -> Result<PassOptions, String> {
         let protocol = self
             .protocol
             .as_deref()
@@ -160,7 +175,7 @@ impl OdooArgs {
         }
         Ok(PassOptions {
             protocol,
-            page_size: self.page_size,
+            page_size,
             timeout: Duration::from_secs_f64(self.timeout),
             retry: RetryPolicy {
                 max_attempts: self.max_attempts,
@@ -180,8 +195,12 @@ fn main() -> ExitCode {
     // A panic prints its message through the default hook and exits with
     // the documented internal-error code rather than Rust's 101.
     let code = std::panic::catch_unwind(|| match cli.command {
-        Command::Pass(args) => run(&args.odoo, Some((&args.saas_url, &args.state_dir))),
-        Command::Check(args) => run(&args, None),
+        Command::Pass(args) => run(
+            &args.odoo,
+            Some((&args.saas_url, &args.state_dir)),
+            args.page_size,
+        ),
+        Command::Check(args) => run(&args, None, PassOptions::default().page_size),
     })
     .unwrap_or(exit::INTERNAL);
     ExitCode::from(u8::try_from(code).unwrap_or(1))
@@ -199,8 +218,8 @@ fn init_logging() {
 
 /// Runs a pass, or only the schema check when `feed` (the SaaS URL and
 /// the state folder) is `None`.
-fn run(args: &OdooArgs, feed: Option<(&str, &PathBuf)>) -> i32 {
-    let options = match args.options() {
+fn run(args: &OdooArgs, feed: Option<(&str, &PathBuf)>, page_size: usize) -> i32 {
+    let options = match args.options(page_size) {
         Ok(options) => options,
         Err(message) => {
             eprintln!("odoo-sync: error: {message}");

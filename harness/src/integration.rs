@@ -94,6 +94,12 @@ impl PassEnv {
     }
 }
 
+/// The exit code of `sh -c` when it finds no such command (POSIX).
+const SHELL_NOT_FOUND: i32 = 127;
+/// The exit code of `sh -c` when the command is found but cannot be
+/// executed (POSIX).
+const SHELL_NOT_EXECUTABLE: i32 = 126;
+
 /// The way a pass ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "status", content = "detail")]
@@ -114,11 +120,26 @@ impl PassStatus {
     pub fn describe(&self) -> String {
         match self {
             PassStatus::Finished => "finished".into(),
+            PassStatus::GaveUp(SHELL_NOT_FOUND) => format!(
+                "gave up with exit code {SHELL_NOT_FOUND}, the shell's code for a command it did not find"
+            ),
+            PassStatus::GaveUp(SHELL_NOT_EXECUTABLE) => format!(
+                "gave up with exit code {SHELL_NOT_EXECUTABLE}, the shell's code for a command it could not execute"
+            ),
             PassStatus::GaveUp(code) => format!("gave up with exit code {code}"),
             PassStatus::Signalled(signal) => format!("was killed by signal {signal}"),
             PassStatus::TimedOut => "timed out and was killed".into(),
             PassStatus::NotStarted(error) => format!("could not start: {error}"),
         }
+    }
+
+    /// Tells whether the integration's command did not run at all: it
+    /// could not be started, or the shell could not find or execute it.
+    pub fn never_ran(&self) -> bool {
+        matches!(
+            self,
+            PassStatus::NotStarted(_) | PassStatus::GaveUp(SHELL_NOT_FOUND | SHELL_NOT_EXECUTABLE)
+        )
     }
 }
 

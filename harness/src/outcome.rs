@@ -53,6 +53,16 @@ impl ScenarioResult {
         if let Some(error) = &self.error {
             text.push_str(&format!("harness error: {error}\n"));
         }
+        // A mistyped command fails every expectation; saying so first
+        // keeps the reader from looking for a sync bug.
+        if let Some(first) = self.passes.first() {
+            if self.passes.iter().all(|pass| pass.status.never_ran()) {
+                text.push_str(&format!(
+                    "the integration never ran: every pass {}; check the --integration command\n",
+                    first.status.describe()
+                ));
+            }
+        }
         for failure in &self.failures {
             text.push_str(&format!(
                 "expectation `{}` (line {}) did not hold\n  expected: {}\n",

@@ -173,6 +173,29 @@ fn failed_contract_exits_100_with_details() {
     assert!(xml.contains("<failure"), "{xml}");
 }
 
+/// A command the shell cannot find fails every expectation, so the
+/// details begin with a line naming the command as the cause.
+#[test]
+fn missing_command_is_named_first() {
+    let output = harness(&[
+        "run",
+        "--no-progress",
+        "--integration",
+        "no-such-sync-command-anywhere",
+        "scenarios/first-sync.yaml",
+    ]);
+
+    assert_eq!(output.status.code(), Some(100), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let never_ran = stdout
+        .find("the integration never ran: every pass gave up with exit code 127, the shell's code for a command it did not find; check the --integration command")
+        .unwrap_or_else(|| panic!("no line for the command: {stdout}"));
+    let first_expectation = stdout
+        .find("did not hold")
+        .unwrap_or_else(|| panic!("no failed expectation: {stdout}"));
+    assert!(never_ran < first_expectation, "{stdout}");
+}
+
 #[test]
 fn pass_timeout_kills_the_pass() {
     let dir = tempfile::tempdir().expect("a temporary directory");

@@ -431,6 +431,43 @@ fn kept_searches_follow_schema_changes() {
 }
 
 /// Returns `field` of each record a `search_read` of `fields` returns.
+/// How a field's values sort depends on its type: `False` is NULL in a
+/// char column but a value in a boolean one. A type change keeps the
+/// rows as they are, and a reset brings back the seed's rows under the
+/// first schema, so a sorted list must belong to one schema as well as
+/// one version of the rows.
+#[test]
+fn sorted_lists_follow_field_types() {
+    let emulator = Emulator::from_builtin("odoo-17").expect("the built-in base loads");
+    let by_company = || {
+        let kwargs = dict(&[("order", "is_company desc, id".into())]);
+        ids_of(call(
+            &emulator,
+            "search",
+            vec![Value::List(Vec::new())],
+            kwargs,
+        ))
+    };
+    let fresh = by_company();
+    assert_eq!(by_company(), fresh);
+
+    let change: InstanceChange = serde_json::from_value(serde_json::json!({
+        "models": {"res.partner": {"fields": {"is_company": {"type": "char"}}}}
+    }))
+    .expect("a valid change");
+    emulator
+        .change_instance("demo", &change)
+        .expect("change applies");
+    let as_text = by_company();
+    assert_ne!(as_text, fresh, "False sorts as NULL in a char column");
+    assert_eq!(by_company(), as_text);
+
+    emulator.reset(None).expect("the reset succeeds");
+    for _ in 0..3 {
+        assert_eq!(by_company(), fresh);
+    }
+}
+
 fn read_field(emulator: &Emulator, fields: &[&str], field: &str) -> Vec<Value> {
     let mut kwargs = dict(&[("order", "id".into())]);
     let fields = fields.iter().map(|name| Value::from(*name)).collect();

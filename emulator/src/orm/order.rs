@@ -14,7 +14,7 @@ use crate::error::{OdooError, OdooResult};
 use crate::orm::domain::{collate, compare_numbers};
 use crate::orm::env::{reads_row_value, Env};
 use crate::orm::schema::{Field, FieldType, Model};
-use crate::orm::store::{FieldPosition, OtherRows, Row, Table};
+use crate::orm::store::{FieldPosition, OtherRows, Row, SortedKey, SortedProbe, Table};
 use crate::value::{python_str_repr, Value};
 
 /// One `ORDER BY` term.
@@ -177,11 +177,19 @@ pub fn first_in_sorted<'r>(
         // The terms read the table's own rows only.
         Ok::<_, OdooError>((ids, Some(OtherRows::default())))
     };
+    let schema = &env.state.schema;
+    let probe = SortedProbe {
+        order: &key,
+        schema,
+    };
     let sorted = table.memos.sorted.get_or_compute(
         env.state,
-        key.as_str(),
+        &probe,
         &table.rows,
-        || key.clone(),
+        || SortedKey {
+            order: key.clone(),
+            schema: Arc::clone(schema),
+        },
         sort_all,
     )?;
     let Some(sorted) = sorted else {

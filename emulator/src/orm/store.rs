@@ -438,7 +438,31 @@ impl<K, V: Clone> RowsMemo<K, V> {
 /// in a canonical form. They play the part of PostgreSQL's index scans: a
 /// search whose order depends on the rows alone takes its records from a
 /// list sorted once rather than sorting them on every call.
-pub type SortedIds = RowsMemo<String, Arc<[i64]>>;
+pub type SortedIds = RowsMemo<SortedKey, Arc<[i64]>>;
+
+/// The key of a sorted list: the `ORDER BY` clause in canonical form and
+/// the schema it was sorted under. A field's type decides how its values
+/// sort (`False` is NULL except in a boolean column), and a schema change
+/// or a reset can bring back an earlier version of the rows under another
+/// schema.
+#[derive(Debug)]
+pub struct SortedKey {
+    pub order: String,
+    pub schema: Arc<Schema>,
+}
+
+/// A [`SortedKey`] borrowed from a search, for looking an entry up.
+#[derive(Debug)]
+pub struct SortedProbe<'a> {
+    pub order: &'a str,
+    pub schema: &'a Arc<Schema>,
+}
+
+impl PartialEq<SortedProbe<'_>> for SortedKey {
+    fn eq(&self, probe: &SortedProbe<'_>) -> bool {
+        Arc::ptr_eq(&self.schema, probe.schema) && self.order == probe.order
+    }
+}
 
 /// The number of orders a table keeps sorted lists for.
 const SORTED_ORDERS: usize = 4;

@@ -11,7 +11,10 @@
 //! Where it differs from Odoo 17: `NaN` and `Infinity` in a request are
 //! invalid JSON here (Python's parser takes them), the nesting at which a
 //! request raises `RecursionError` is an estimate of Python's (see
-//! [`PYTHON_JSON_DEPTH`]), and integers beyond 64 bits become floats.
+//! [`PYTHON_JSON_DEPTH`]), and integers beyond 64 bits become floats. An
+//! escape of half a surrogate pair (`"\ud83d"`, which JavaScript writes
+//! for a string cut inside an emoji) becomes U+FFFD. Python keeps the
+//! half.
 
 use std::borrow::Cow;
 
@@ -120,13 +123,17 @@ pub fn parse_request(body: &[u8]) -> Result<JsonRpcRequest, EnvelopeError> {
     if nests_deeper_than(&text, PYTHON_JSON_DEPTH) {
         return Err(EnvelopeError::TooDeep);
     }
-    let mut deserializer = serde_json::Deserializer::from_str(&text);
-    // The depth was bounded above, so serde_json's own limit of 128 levels,
-    // which Python does not have, is lifted.
-    deserializer.disable_recursion_limit();
-    let json = serde::Deserialize::deserialize(&mut deserializer)
-        .and_then(|json: Value| deserializer.end().map(|()| json))
-        .map_err(|_| EnvelopeError::InvalidJson)?;
+    let json = match parse_json(&text) {
+        Ok(json) => json,
+        // Python's parser takes a `\u` escape of half a surrogate pair,
+        // which serde_json rejects. Only a body that failed is searched
+        // for one.
+        Err(()) => match replace_lone_surrogates(&text) {
+            Some(replaced) => parse_json(&replaced),
+            None => Err(()),
+        }
+        .map_err(|()| EnvelopeError::InvalidJson)?,
+    };
     let Value::Dict(mut object) = json else {
         return Err(EnvelopeError::InvalidJsonRpc);
     };
@@ -142,6 +149,72 @@ pub fn parse_request(body: &[u8]) -> Result<JsonRpcRequest, EnvelopeError> {
         }
     };
     Ok(JsonRpcRequest { id, params })
+}
+
+/// Parses JSON text into a [`Value`], with no nesting limit of its own:
+/// the caller bounds the depth first.
+fn parse_json(text: &str) -> Result<Value, ()> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    // serde_json's own limit of 128 levels, which Python does not have,
+    // is lifted.
+    deserializer.disable_recursion_limit();
+    serde::Deserialize::deserialize(&mut deserializer)
+        .and_then(|json: Value| deserializer.end().map(|()| json))
+        .map_err(|_| ())
+}
+
+/// Returns `text` with each `\u` escape of a lone surrogate (a high half
+/// not followed by a low one, or a low half alone) replaced by `\ufffd`,
+/// or `None` when it has none. Escapes are found only inside strings, and
+/// an escaped backslash is not the start of one.
+fn replace_lone_surrogates(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let unit_at = |at: usize| -> Option<u16> {
+        let digits = bytes.get(at..at + 6)?;
+        if digits[0] != b'\\' || digits[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&digits[2..]).ok()?, 16).ok()
+    };
+    let is_high = |unit: u16| (0xD800..0xDC00).contains(&unit);
+    let is_low = |unit: u16| (0xDC00..0xE000).contains(&unit);
+
+    let mut replaced = String::with_capacity(text.len());
+    let mut copied_to = 0;
+    let mut in_string = false;
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => {
+                let Some(unit) = unit_at(at) else {
+                    // A two-character escape such as `\\` or `\"`.
+                    at += 2;
+                    continue;
+                };
+                let paired = is_high(unit) && unit_at(at + 6).is_some_and(is_low);
+                if paired {
+                    at += 12;
+                    continue;
+                }
+                if is_high(unit) || is_low(unit) {
+                    replaced.push_str(&text[copied_to..at]);
+                    replaced.push_str("\\ufffd");
+                    copied_to = at + 6;
+                }
+                at += 6;
+                continue;
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+
+    if copied_to == 0 {
+        return None;
+    }
+    replaced.push_str(&text[copied_to..]);
+    Some(replaced)
 }
 
 /// Converts `params` as Python's `dict(params)` does: an object as is, and
@@ -275,6 +348,42 @@ fn envelope(id: &Value) -> Dict {
 mod tests {
     use super::*;
     use crate::error::OdooError;
+
+    /// Each escape of half a surrogate pair becomes U+FFFD. Pairs, other
+    /// escapes and text outside strings stay as they are.
+    #[test]
+    fn lone_surrogates_replaced() {
+        let cases = [
+            (r#"["\ud83d"]"#, Some(r#"["\ufffd"]"#)),
+            (r#"["a\ude00b"]"#, Some(r#"["a\ufffdb"]"#)),
+            (r#"["\ud83d\u0041"]"#, Some(r#"["\ufffd\u0041"]"#)),
+            (
+                r#"["\ud83d\ud83d\ude00"]"#,
+                Some(r#"["\ufffd\ud83d\ude00"]"#),
+            ),
+            (r#"["\ud83d\ude00"]"#, None),
+            (r#"["\\ud83d"]"#, None),
+            (r#"["\"", "\ud800"]"#, Some(r#"["\"", "\ufffd"]"#)),
+            (r#"["plain"]"#, None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(replace_lone_surrogates(text).as_deref(), expected, "{text}");
+        }
+    }
+
+    /// Python's `json.loads` takes a lone surrogate, so the request is
+    /// served, with U+FFFD in its place.
+    #[test]
+    fn request_with_lone_surrogate_parses() {
+        let body = br#"{"id": 1, "params": {"note": "cut \ud83d", "ok": "\ud83d\ude00"}}"#;
+        let request = parse_request(body).expect("a valid request");
+        assert_eq!(request.params["note"], Value::from("cut \u{fffd}"));
+        assert_eq!(request.params["ok"], Value::from("\u{1f600}"));
+        assert_eq!(
+            parse_request(br#"{"id": 1, "params": {"note": "\ud83d"#),
+            Err(EnvelopeError::InvalidJson)
+        );
+    }
 
     #[test]
     fn parses_id_and_params() {

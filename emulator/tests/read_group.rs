@@ -975,3 +975,139 @@ fn orderby_is_read_as_odoo_17_reads_it() {
     let lower = partners_in_order(&emulator, Value::from("partner_id desc")).expect("lower case");
     assert_eq!(upper, lower);
 }
+
+/// Creates a sale order at `date_order` (UTC) for the first partner, with
+/// `reference` as its customer reference, and returns its id.
+fn order_at(emulator: &Emulator, date_order: &str, reference: &str) -> i64 {
+    let values = Dict::from_iter([
+        ("partner_id".to_owned(), Value::Int(1)),
+        ("date_order".to_owned(), Value::from(date_order)),
+        ("client_order_ref".to_owned(), Value::from(reference)),
+    ]);
+    execute_kw(
+        emulator,
+        "sale.order",
+        "create",
+        vec![Value::Dict(values)],
+        Dict::default(),
+    )
+    .expect("the order is created")
+    .as_i64()
+    .expect("an id")
+}
+
+/// Calls `read_group` on the orders whose customer reference is
+/// `reference`, grouped by `groupby`, with `tz` in the context.
+fn order_groups(
+    emulator: &Emulator,
+    reference: &str,
+    groupby: &str,
+    tz: Option<&str>,
+) -> Vec<Dict> {
+    let domain = Value::List(vec![strings(&["client_order_ref", "=", reference])]);
+    let context = Dict::from_iter(tz.map(|tz| ("tz".to_owned(), Value::from(tz))));
+    let kwargs = Dict::from_iter([("context".to_owned(), Value::Dict(context))]);
+    let args = vec![domain, strings(&["amount_total"]), strings(&[groupby])];
+    let groups =
+        execute_kw(emulator, "sale.order", "read_group", args, kwargs).expect("read_group runs");
+    groups
+        .as_list()
+        .expect("a list of groups")
+        .iter()
+        .map(|group| group.as_dict().expect("a group").clone())
+        .collect()
+}
+
+fn range(groupby: &str, from: &str, to: &str) -> Value {
+    let bounds = Dict::from_iter([
+        ("from".to_owned(), Value::from(from)),
+        ("to".to_owned(), Value::from(to)),
+    ]);
+    Value::Dict(Dict::from_iter([(groupby.to_owned(), Value::Dict(bounds))]))
+}
+
+/// Odoo 17 converts a datetime column to the context's `tz` before
+/// truncating it, and gives `__range` in UTC. In New York, 03:00 UTC on
+/// 1 March 2024 is still February, and April starts at 04:00 UTC, since
+/// the clocks went forward on 10 March. An unknown `tz` groups in UTC.
+#[test]
+fn datetime_groups_follow_the_context_tz() {
+    let emulator = emulator("17.0");
+    order_at(&emulator, "2024-03-01 03:00:00", "tz-groups");
+    order_at(&emulator, "2024-03-01 06:00:00", "tz-groups");
+
+    let groups = order_groups(
+        &emulator,
+        "tz-groups",
+        "date_order:month",
+        Some("America/New_York"),
+    );
+    let labels = column(&groups, "date_order:month");
+    assert_eq!(
+        labels,
+        [Value::from("February 2024"), Value::from("March 2024")]
+    );
+    assert_eq!(
+        groups[0]["__range"],
+        range(
+            "date_order:month",
+            "2024-02-01 05:00:00",
+            "2024-03-01 05:00:00"
+        )
+    );
+    assert_eq!(
+        groups[1]["__range"],
+        range(
+            "date_order:month",
+            "2024-03-01 05:00:00",
+            "2024-04-01 04:00:00"
+        )
+    );
+    for group in &groups {
+        assert_eq!(group["date_order_count"], Value::Int(1));
+        let found = count_in(&emulator, "sale.order", &group["__domain"]);
+        assert_eq!(found, Value::Int(1), "{:?}", group["__domain"]);
+    }
+
+    for tz in [None, Some("Mars/Olympus_Mons")] {
+        let groups = order_groups(&emulator, "tz-groups", "date_order:month", tz);
+        assert_eq!(
+            column(&groups, "date_order:month"),
+            [Value::from("March 2024")]
+        );
+        assert_eq!(groups[0]["date_order_count"], Value::Int(2));
+    }
+}
+
+/// `en_US` weeks start on Sunday (`res.lang.week_start` is 7), and Odoo's
+/// `date_utils.weeknumber` makes week 1 the one that contains January 1st: the
+/// week from Sunday 31 December 2023 is `W1 2024`.
+#[test]
+fn weeks_start_on_sunday() {
+    let emulator = emulator("17.0");
+    for at in [
+        "2023-12-31 10:00:00",
+        "2024-01-06 10:00:00",
+        "2024-01-07 10:00:00",
+    ] {
+        order_at(&emulator, at, "week-groups");
+    }
+
+    let groups = order_groups(&emulator, "week-groups", "date_order:week", None);
+    assert_eq!(
+        column(&groups, "date_order:week"),
+        [Value::from("W1 2024"), Value::from("W2 2024")]
+    );
+    assert_eq!(
+        column(&groups, "date_order_count"),
+        [Value::Int(2), Value::Int(1)]
+    );
+    assert_eq!(
+        groups[0]["__range"],
+        range(
+            "date_order:week",
+            "2023-12-31 00:00:00",
+            "2024-01-07 00:00:00"
+        )
+    );
+}

@@ -5,9 +5,15 @@
 //! `month`, `quarter` and `year`, the aggregates of [`aggregate`], the
 //! order of [`ordering`], and lazy grouping.
 //!
-//! Where it differs from Odoo 17: group labels for dates use English
-//! month names whatever the context's `lang`, dates are grouped in UTC
-//! whatever its `tz`, and weeks start on Monday.
+//! Datetimes are grouped in the context's `tz`, as Odoo 17 converts the
+//! column to it before truncating, and `__range` gives each period's
+//! bounds back in UTC. Weeks start on Sunday and are numbered as Odoo's
+//! `date_utils.weeknumber` numbers them for `en_US`: week 1 is the one
+//! that contains January 1st.
+//!
+//! Where it differs from Odoo 17: group labels and week starts are those
+//! of `en_US` whatever the context's `lang`, since the emulator has no
+//! other language.
 
 mod aggregate;
 mod function;
@@ -29,6 +35,9 @@ struct GroupBy {
     spec: String,
     field: String,
     granularity: Option<String>,
+    /// The context's time zone, for a datetime field grouped by a
+    /// granularity. Odoo 17 ignores a `tz` that pytz does not know.
+    tz: Option<chrono_tz::Tz>,
 }
 
 /// `read_group(domain, fields, groupby, offset=0, limit=None,
@@ -261,10 +270,17 @@ fn parse_groupbys(env: &Env<'_>, model: &Model, specs: Vec<String>) -> OdooResul
                 (true, None) => Some("month".to_owned()),
                 (_, g) => g,
             };
+            let tz = match env.context.get("tz") {
+                Some(Value::Str(name)) if definition.field_type == FieldType::Datetime => {
+                    name.parse::<chrono_tz::Tz>().ok()
+                }
+                _ => None,
+            };
             Ok(GroupBy {
                 spec,
                 field,
                 granularity,
+                tz,
             })
         })
         .collect()
@@ -357,7 +373,13 @@ fn group_keys(
 fn group_key(env: &Env<'_>, model: &Model, id: i64, groupby: &GroupBy) -> GroupKey {
     let raw = env.get_by_name(model, id, &groupby.field);
     let raw = match (&groupby.granularity, raw.as_str()) {
-        (Some(granularity), Some(text)) => Value::Str(truncate_date(text, granularity)),
+        (Some(granularity), Some(text)) => {
+            let local = match groupby.tz {
+                Some(tz) => to_local(text, tz),
+                None => text.to_owned(),
+            };
+            Value::Str(truncate_date(&local, granularity))
+        }
         _ => raw,
     };
     GroupKey {
@@ -365,6 +387,50 @@ fn group_key(env: &Env<'_>, model: &Model, id: i64, groupby: &GroupBy) -> GroupK
         raw,
     }
 }
+
+/// Converts a datetime in the server format, which is UTC, to the same
+/// format in `tz`, as PostgreSQL's `timezone(tz, timezone('UTC', ...))`.
+fn to_local(text: &str, tz: chrono_tz::Tz) -> String {
+    use chrono::TimeZone as _;
+    match chrono::NaiveDateTime::parse_from_str(text, SERVER_DATETIME) {
+        Ok(at) => tz
+            .from_utc_datetime(&at)
+            .naive_local()
+            .format(SERVER_DATETIME)
+            .to_string(),
+        Err(_) => text.to_owned(),
+    }
+}
+
+/// Returns the UTC time of a local time in `tz`, as pytz's `localize`
+/// with its default `is_dst=False` and `astimezone(utc)` give it. A time
+/// that occurs twice, when the clocks go back, is read in standard time.
+/// A time the clocks skip is read with the offset before the skip.
+fn to_utc(local: chrono::NaiveDateTime, tz: chrono_tz::Tz) -> chrono::NaiveDateTime {
+    use chrono::{LocalResult, Offset as _, TimeZone as _};
+    use chrono_tz::OffsetComponents as _;
+    let offset = match tz.offset_from_local_datetime(&local) {
+        LocalResult::Single(offset) => offset,
+        LocalResult::Ambiguous(first, second) => {
+            if first.dst_offset().is_zero() {
+                first
+            } else {
+                second
+            }
+        }
+        // The offset a day earlier, before the clocks moved: no zone has
+        // skipped more than a day, and changes are months apart.
+        LocalResult::None => tz.offset_from_utc_datetime(&(local - chrono::TimeDelta::days(1))),
+    };
+    local - offset.fix()
+}
+
+/// The format of datetimes on the wire and in the store.
+const SERVER_DATETIME: &str = "%Y-%m-%d %H:%M:%S";
+
+/// The first day of the week of `en_US`: Odoo 17's `res.lang.week_start`
+/// defaults to Sunday.
+const WEEK_START: chrono::Weekday = chrono::Weekday::Sun;
 
 /// Truncates a date to the first day of its period, as `date_trunc` does,
 /// or a datetime to its hour for the `hour` granularity.
@@ -383,12 +449,39 @@ fn truncate_date(text: &str, granularity: &str) -> String {
         "year" => date.with_ordinal(1),
         "quarter" => chrono::NaiveDate::from_ymd_opt(date.year(), (date.month0() / 3) * 3 + 1, 1),
         "month" => date.with_day(1),
-        "week" => date.checked_sub_days(chrono::Days::new(u64::from(
-            date.weekday().num_days_from_monday(),
-        ))),
+        "week" => Some(week_start_of(date)),
         _ => Some(date),
     };
     first.unwrap_or(date).format("%Y-%m-%d").to_string()
+}
+
+/// Returns the first day of the week that contains `date`, the day itself
+/// when it is a [`WEEK_START`]. The first week of year 1 starts before
+/// it, so its days stay as they are.
+fn week_start_of(date: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let back = date.weekday().days_since(WEEK_START);
+    date.checked_sub_days(chrono::Days::new(u64::from(back)))
+        .unwrap_or(date)
+}
+
+/// Returns the year and the number of the week that `date` starts, as
+/// Odoo's `date_utils.weeknumber` gives them for a locale whose weeks
+/// start on [`WEEK_START`] and are not ISO weeks. Week 1 is the one
+/// that contains January 1st, so the last days of December can be in
+/// week 1 of the next year.
+fn week_number(date: chrono::NaiveDate) -> (i32, u32) {
+    use chrono::Datelike;
+    let january_first = |year| chrono::NaiveDate::from_ymd_opt(year, 1, 1);
+    if let Some(next_year) = january_first(date.year() + 1) {
+        if date >= week_start_of(next_year) {
+            return (date.year() + 1, 1);
+        }
+    }
+    let first_week = january_first(date.year()).map_or(date, week_start_of);
+    let days = (date - first_week).num_days();
+    let week = u32::try_from(days / 7 + 1).unwrap_or(1);
+    (date.year(), week)
 }
 
 fn group_label(env: &Env<'_>, model: &Model, groupby: &GroupBy, key: &GroupKey) -> Value {
@@ -436,7 +529,10 @@ fn date_label(text: &str, granularity: &str) -> String {
         "year" => date.format("%Y").to_string(),
         "quarter" => format!("Q{} {}", date.month0() / 3 + 1, date.year()),
         "month" => date.format("%B %Y").to_string(),
-        "week" => format!("W{} {}", date.iso_week().week(), date.iso_week().year()),
+        "week" => {
+            let (year, week) = week_number(date);
+            format!("W{week} {year:04}")
+        }
         _ => date.format("%d %b %Y").to_string(),
     }
 }
@@ -446,9 +542,8 @@ fn date_label(text: &str, granularity: &str) -> String {
 /// joined with `&` to one condition per groupby. A date or datetime
 /// group selects its period, `>=` its start and `<` the next period's
 /// start, and `__range` gives the same bounds by groupby. A group of
-/// unset dates has a `__range` of `False` for its groupby.
-// NOTE: the bounds are those of the UTC period; Odoo 17 moves a datetime
-// period to the context's `tz`, which the emulator's grouping ignores too.
+/// unset dates has a `__range` of `False` for its groupby. A datetime
+/// period in the context's `tz` has its bounds in UTC.
 fn group_domain(
     model: &Model,
     domain: &Value,
@@ -469,7 +564,12 @@ fn group_domain(
         let field_type = model.field(&groupby.field).map(|field| field.field_type);
         let period = match (&groupby.granularity, part.raw.as_str(), field_type) {
             (Some(granularity), Some(start), Some(FieldType::Date | FieldType::Datetime)) => {
-                period_bounds(start, granularity, field_type == Some(FieldType::Datetime))?
+                period_bounds(
+                    start,
+                    granularity,
+                    field_type == Some(FieldType::Datetime),
+                    groupby.tz,
+                )?
             }
             _ => None,
         };
@@ -509,11 +609,14 @@ fn group_domain(
 ///
 /// A period ending after 9999 raises what Python's date arithmetic raises
 /// in Odoo: `ValueError` for a month, quarter or year (`relativedelta`
-/// replaces the year), `OverflowError` for a day, week or hour.
+/// replaces the year), `OverflowError` for a day, week or hour. With a
+/// time zone, `start` and the next period's start are local times, and
+/// the bounds are their UTC times.
 fn period_bounds(
     start: &str,
     granularity: &str,
     datetime: bool,
+    tz: Option<chrono_tz::Tz>,
 ) -> OdooResult<Option<(String, String)>> {
     use chrono::Datelike;
     let beyond = |months: bool| {
@@ -528,7 +631,10 @@ fn period_bounds(
             .checked_add_signed(chrono::TimeDelta::hours(1))
             .filter(|next| next.year() <= 9999)
             .ok_or_else(|| beyond(false))?;
-        let write = |at: chrono::NaiveDateTime| at.format("%Y-%m-%d %H:%M:%S").to_string();
+        let write = |at: chrono::NaiveDateTime| {
+            let at = tz.map_or(at, |tz| to_utc(at, tz));
+            at.format(SERVER_DATETIME).to_string()
+        };
         return Ok(Some((write(hour), write(next))));
     }
     let Ok(first) = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d") else {
@@ -546,7 +652,9 @@ fn period_bounds(
         .ok_or_else(|| beyond(months))?;
     let write = |date: chrono::NaiveDate| {
         if datetime {
-            format!("{} 00:00:00", date.format("%Y-%m-%d"))
+            let midnight = date.and_time(chrono::NaiveTime::MIN);
+            let at = tz.map_or(midnight, |tz| to_utc(midnight, tz));
+            at.format(SERVER_DATETIME).to_string()
         } else {
             date.format("%Y-%m-%d").to_string()
         }
@@ -610,12 +718,29 @@ mod tests {
         );
     }
 
+    /// pytz's `localize` with `is_dst=False` reads an hour that occurs
+    /// twice in standard time, and an hour the clocks skip with the
+    /// offset before the skip: in New York, EST (UTC-5) in both cases.
+    #[test]
+    fn local_times_around_clock_changes() {
+        let tz: chrono_tz::Tz = "America/New_York".parse().expect("a known zone");
+        let utc = |local: &str| {
+            let local =
+                chrono::NaiveDateTime::parse_from_str(local, SERVER_DATETIME).expect("a datetime");
+            to_utc(local, tz).format(SERVER_DATETIME).to_string()
+        };
+        assert_eq!(utc("2024-11-03 01:30:00"), "2024-11-03 06:30:00");
+        assert_eq!(utc("2024-03-10 02:30:00"), "2024-03-10 07:30:00");
+        assert_eq!(utc("2024-07-01 00:00:00"), "2024-07-01 04:00:00");
+        assert_eq!(to_local("2024-07-01 04:00:00", tz), "2024-07-01 00:00:00");
+    }
+
     #[test]
     fn periods_past_9999_raise_as_python_date_arithmetic() {
-        let error = period_bounds("9999-01-01", "year", false).expect_err("year 10000");
+        let error = period_bounds("9999-01-01", "year", false, None).expect_err("year 10000");
         assert_eq!(error.kind, ErrorKind::ValueError);
         assert_eq!(error.message, "year 10000 is out of range");
-        let error = period_bounds("9999-12-31", "day", false).expect_err("day 10000");
+        let error = period_bounds("9999-12-31", "day", false, None).expect_err("day 10000");
         assert_eq!(error.kind, ErrorKind::OverflowError);
         assert_eq!(error.message, "date value out of range");
     }
@@ -623,7 +748,7 @@ mod tests {
     #[test]
     fn periods_end_where_the_next_begins() {
         let bounds = |start, granularity, datetime| {
-            period_bounds(start, granularity, datetime).expect("within 9999")
+            period_bounds(start, granularity, datetime, None).expect("within 9999")
         };
         assert_eq!(
             bounds("2024-01-31", "day", false),

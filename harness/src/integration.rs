@@ -164,14 +164,17 @@ pub async fn run_pass(
     let started = Instant::now();
     let (status, stdout, stderr) = match integration {
         Integration::Command(command) => run_command(command, env, timeout).await,
-        Integration::Reference => run_reference(env, timeout).await,
+        Integration::Reference => {
+            let (status, stdout, stderr) = run_reference(env, timeout).await;
+            (status, Captured::whole(stdout), Captured::whole(stderr))
+        }
     };
     PassOutcome {
         label,
         status,
         duration_ms: started.elapsed().as_millis(),
-        stdout: tail(&stdout),
-        stderr: tail(&stderr),
+        stdout: stdout.text(),
+        stderr: stderr.text(),
     }
 }
 
@@ -179,7 +182,7 @@ async fn run_command(
     command: &str,
     env: &PassEnv,
     timeout: Duration,
-) -> (PassStatus, Vec<u8>, Vec<u8>) {
+) -> (PassStatus, Captured, Captured) {
     let mut child = match tokio::process::Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -195,13 +198,13 @@ async fn run_command(
         Err(error) => {
             return (
                 PassStatus::NotStarted(error.to_string()),
-                Vec::new(),
-                Vec::new(),
+                Captured::default(),
+                Captured::default(),
             )
         }
     };
-    let stdout = tokio::spawn(read_all(child.stdout.take()));
-    let stderr = tokio::spawn(read_all(child.stderr.take()));
+    let stdout = tokio::spawn(read_tail(child.stdout.take()));
+    let stderr = tokio::spawn(read_tail(child.stderr.take()));
     let group = child.id().and_then(|pid| i32::try_from(pid).ok());
     if let Some(group) = group {
         running_groups().insert(group);
@@ -223,6 +226,9 @@ async fn run_command(
         }
     };
     if let Some(group) = group {
+        // What the integration started in the background and left running
+        // would go on writing to Odoo during the next pass and the checks.
+        end_group(group);
         running_groups().remove(&group);
     }
     let stdout = collect(stdout).await;
@@ -246,18 +252,83 @@ fn kill_group(group: i32) {
     }
 }
 
-async fn read_all<R: tokio::io::AsyncRead + Unpin>(pipe: Option<R>) -> Vec<u8> {
-    let mut buffer = Vec::new();
-    if let Some(mut pipe) = pipe {
-        let _ = pipe.read_to_end(&mut buffer).await;
+/// Kills what is left of a pass's process group after its shell exited:
+/// processes the integration started in the background. A group with no
+/// process left is the usual case, not an error.
+fn end_group(group: i32) {
+    let pid = nix::unistd::Pid::from_raw(group);
+    match nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGKILL) {
+        Ok(()) => tracing::debug!(group, "killed processes left by the pass"),
+        Err(nix::errno::Errno::ESRCH) => {}
+        Err(error) => tracing::warn!(%error, group, "killing the pass's process group failed"),
     }
-    buffer
 }
 
-async fn collect(reader: tokio::task::JoinHandle<Vec<u8>>) -> Vec<u8> {
+/// The end of an output stream: at most [`MAX_OUTPUT_BYTES`], and how
+/// many bytes came before them.
+#[derive(Debug, Default)]
+struct Captured {
+    kept: Vec<u8>,
+    dropped: usize,
+}
+
+impl Captured {
+    /// Keeps the end of a whole output.
+    fn whole(mut bytes: Vec<u8>) -> Captured {
+        let dropped = bytes.len().saturating_sub(MAX_OUTPUT_BYTES);
+        bytes.drain(..dropped);
+        Captured {
+            kept: bytes,
+            dropped,
+        }
+    }
+
+    /// Returns the kept output as text, after a line that counts the
+    /// bytes not kept.
+    fn text(&self) -> String {
+        let text = String::from_utf8_lossy(&self.kept);
+        if self.dropped == 0 {
+            return text.into_owned();
+        }
+        format!("[{} earlier bytes not kept]\n{text}", self.dropped)
+    }
+}
+
+/// Reads a pipe to its end, keeping only the last [`MAX_OUTPUT_BYTES`],
+/// so that an integration printing gigabytes costs no more memory than
+/// one printing little.
+async fn read_tail<R: tokio::io::AsyncRead + Unpin>(pipe: Option<R>) -> Captured {
+    let mut captured = Captured::default();
+    let Some(mut pipe) = pipe else {
+        return captured;
+    };
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        let read = match pipe.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        captured.kept.extend_from_slice(&chunk[..read]);
+        // Dropping the front only once the buffer is twice the limit
+        // moves each byte at most once.
+        if captured.kept.len() >= 2 * MAX_OUTPUT_BYTES {
+            let excess = captured.kept.len() - MAX_OUTPUT_BYTES;
+            captured.kept.drain(..excess);
+            captured.dropped += excess;
+        }
+    }
+    let excess = captured.kept.len().saturating_sub(MAX_OUTPUT_BYTES);
+    captured.kept.drain(..excess);
+    captured.dropped += excess;
+    captured
+}
+
+async fn collect(reader: tokio::task::JoinHandle<Captured>) -> Captured {
     match tokio::time::timeout(PIPE_GRACE, reader).await {
-        Ok(Ok(bytes)) => bytes,
-        _ => b"[output incomplete: a process outside the pass's group kept the pipe open]".to_vec(),
+        Ok(Ok(captured)) => captured,
+        _ => Captured::whole(
+            b"[output incomplete: a process outside the pass's group kept the pipe open]".to_vec(),
+        ),
     }
 }
 
@@ -333,16 +404,6 @@ impl std::io::Write for LogCapture {
     }
 }
 
-/// Keeps the last [`MAX_OUTPUT_BYTES`] of an output, as text.
-fn tail(bytes: &[u8]) -> String {
-    if bytes.len() <= MAX_OUTPUT_BYTES {
-        return String::from_utf8_lossy(bytes).into_owned();
-    }
-    let skipped = bytes.len() - MAX_OUTPUT_BYTES;
-    let text = String::from_utf8_lossy(&bytes[skipped..]);
-    format!("[{skipped} earlier bytes not kept]\n{text}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,6 +432,26 @@ mod tests {
             timeout,
             "pass 1".into(),
         ))
+    }
+
+    /// Tells whether process `pid` ends (is gone or a zombie) within a
+    /// few seconds. A killed process takes a moment to die, and a zombie
+    /// stays when nothing reaps it, as under a container's init.
+    fn ends(pid: &str) -> bool {
+        let dead = || {
+            !std::path::Path::new(&format!("/proc/{pid}")).exists()
+                || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .unwrap_or_default()
+                    .contains(") Z")
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if dead() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        dead()
     }
 
     #[test]
@@ -406,22 +487,63 @@ mod tests {
             started.elapsed()
         );
         let pid = std::fs::read_to_string(&marker).expect("the child wrote its pid");
-        let alive = std::path::Path::new(&format!("/proc/{}", pid.trim())).exists()
-            && !std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
-                .unwrap_or_default()
-                .contains(") Z");
-        assert!(!alive, "the background child {} survived", pid.trim());
+        assert!(
+            ends(pid.trim()),
+            "the background child {} survived",
+            pid.trim()
+        );
     }
 
     #[test]
     fn long_output_keeps_its_end() {
         let text = "x".repeat(MAX_OUTPUT_BYTES + 10) + "end";
-        let kept = tail(text.as_bytes());
+        let kept = Captured::whole(text.into_bytes()).text();
         assert!(
             kept.starts_with("[13 earlier bytes not kept]"),
             "{}",
             &kept[..40]
         );
         assert!(kept.ends_with("end"));
+    }
+
+    /// A pass that prints far more than is kept: the count of bytes not
+    /// kept covers them all, and the end is whole.
+    #[test]
+    fn output_read_keeps_a_bounded_end() {
+        let outcome = pass(
+            "head -c 1000000 /dev/zero | tr '\\0' x; echo; echo last line",
+            Duration::from_secs(30),
+        );
+        assert_eq!(outcome.status, PassStatus::Finished);
+        let expected_dropped = 1_000_000 + 1 + 10 - MAX_OUTPUT_BYTES;
+        assert!(
+            outcome
+                .stdout
+                .starts_with(&format!("[{expected_dropped} earlier bytes not kept]\n")),
+            "{}",
+            &outcome.stdout[..60]
+        );
+        assert!(outcome.stdout.ends_with("x\nlast line\n"));
+    }
+
+    /// A process the integration leaves running in the background ends
+    /// with the pass, so its pipes close and the output is whole.
+    #[test]
+    fn background_children_end_with_the_pass() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let marker = dir.path().join("child.pid");
+        let command = format!("sleep 30 & echo $! > {}; echo started", marker.display());
+
+        let outcome = pass(&command, Duration::from_secs(10));
+
+        assert_eq!(outcome.status, PassStatus::Finished);
+        // Not the note of a pipe held open past the grace period.
+        assert_eq!(outcome.stdout, "started\n");
+        let pid = std::fs::read_to_string(&marker).expect("the child wrote its pid");
+        assert!(
+            ends(pid.trim()),
+            "the background child {} survived",
+            pid.trim()
+        );
     }
 }

@@ -173,6 +173,29 @@ fn failed_contract_exits_100_with_details() {
     assert!(xml.contains("<failure"), "{xml}");
 }
 
+/// An integration may print characters XML 1.0 forbids, such as U+FFFE.
+/// The JUnit report replaces them, so that CI can parse it.
+#[test]
+fn junit_report_replaces_forbidden_characters() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let junit = dir.path().join("junit.xml");
+
+    let output = harness(&[
+        "run",
+        "--no-progress",
+        "--integration",
+        "printf 'odd \\357\\277\\276 output\\n'; exit 1",
+        "--junit",
+        &junit.display().to_string(),
+        "scenarios/first-sync.yaml",
+    ]);
+
+    assert_eq!(output.status.code(), Some(100), "{}", text(&output));
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report");
+    assert!(!xml.contains('\u{FFFE}'), "{xml}");
+    assert!(xml.contains("odd \u{FFFD} output"), "{xml}");
+}
+
 /// A command the shell cannot find fails every expectation, so the
 /// details begin with a line naming the command as the cause.
 #[test]

@@ -30,13 +30,13 @@ fn test_case(result: &ScenarioResult) -> TestCase {
                 NonSuccessKind::Error
             };
             let mut status = TestCaseStatus::non_success(kind);
-            status.set_message(summary(result));
-            status.set_description(result.details());
+            status.set_message(xml_text(&summary(result)));
+            status.set_description(xml_text(&result.details()));
             status
         }
     };
-    let mut case = TestCase::new(result.name.clone(), status);
-    case.set_classname(result.path.display().to_string());
+    let mut case = TestCase::new(xml_text(&result.name), status);
+    case.set_classname(xml_text(&result.path.display().to_string()));
     case.set_time(result.duration());
     case
 }
@@ -53,6 +53,22 @@ fn summary(result: &ScenarioResult) -> String {
     format!("expectations that did not hold: {}", failed.join(", "))
 }
 
+/// Returns `text` with each character that XML 1.0 does not allow in a
+/// document replaced by U+FFFD. An integration's output and a scenario's
+/// name can contain any character, and quick-junit writes U+FFFE and
+/// U+FFFF as they are, which makes a parser reject the report.
+fn xml_text(text: &str) -> String {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r')
+            || ('\u{20}'..='\u{D7FF}').contains(&c)
+            || ('\u{E000}'..='\u{FFFD}').contains(&c)
+            || c >= '\u{10000}'
+    };
+    text.chars()
+        .map(|c| if allowed(c) { c } else { '\u{FFFD}' })
+        .collect()
+}
+
 /// Writes the report.
 ///
 /// # Errors
@@ -61,4 +77,21 @@ fn summary(result: &ScenarioResult) -> String {
 pub fn write(path: &Path, results: &[ScenarioResult]) -> std::io::Result<()> {
     let text = build(results).to_string().map_err(std::io::Error::other)?;
     std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Characters XML 1.0 forbids become U+FFFD. Tabs, line ends and
+    /// every other character stay.
+    #[test]
+    fn forbidden_characters_replaced() {
+        assert_eq!(
+            xml_text("a\u{1}b\u{FFFE}c\u{FFFF}d"),
+            "a\u{FFFD}b\u{FFFD}c\u{FFFD}d"
+        );
+        let kept = "tab\tline\nend\r é \u{FFFD} \u{1F600}";
+        assert_eq!(xml_text(kept), kept);
+    }
 }

@@ -178,6 +178,10 @@ fn execute(config: &PassConfig, options: &PassOptions) -> SyncResult<PassSummary
     validate(config, options, true)?;
     let spec = load_spec(config)?;
     let state = SyncState::load(&config.state_dir)?;
+    // Saving the state as read creates the directory and shows that it is
+    // writable before anything is written to Odoo. A pass that wrote and
+    // then failed to save its cursor would apply the same changes again.
+    state.save(&config.state_dir)?;
     let http = HttpClient::new(options.timeout)?;
     let mut odoo = odoo_client(config, options, &spec, http.clone())?;
     let saas = SaasClient::new(http, &config.saas_url, backoff(options, 1))?;

@@ -112,6 +112,62 @@ fn missing_environment_exits_two() {
     assert!(stderr(&output).contains("ODOO_URL"), "{}", stderr(&output));
 }
 
+/// A state directory that does not exist and cannot be created fails the
+/// pass with exit code 6 before it writes anything to Odoo. Under `/proc`
+/// a missing name reads as not found and cannot be created, even by
+/// root, which the CI runs as.
+#[test]
+fn unwritable_state_dir_exits_before_writing() {
+    let fixture = Fixture::new(Protocol::XmlRpc);
+    fixture.saas.upsert(
+        "customer",
+        "c1",
+        customer("Ada Lovelace", "ada@example.com", "BE"),
+    );
+
+    let output = run(with_environment(odoo_sync().arg("pass"), &fixture)
+        .env("SYNC_STATE_DIR", "/proc/odoo-sync-no-state"));
+
+    assert_eq!(
+        output.status.code(),
+        Some(odoo_sync::exit::STATE),
+        "{}",
+        stderr(&output)
+    );
+    let found = fixture.search_read(
+        "res.partner",
+        serde_json::json!([["name", "=", "Ada Lovelace"]]),
+        &["name"],
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// A database Odoo does not have is a setting to fix, exit code 2, on
+/// every protocol. Odoo rejects the login with PostgreSQL's connection
+/// error, or an AccessError on the web route.
+#[test]
+fn unknown_database_exits_two() {
+    for protocol in ["xmlrpc", "jsonrpc", "web"] {
+        let fixture = Fixture::new(Protocol::XmlRpc);
+
+        let output = run(with_environment(odoo_sync().arg("check"), &fixture)
+            .env("ODOO_DB", "nodb")
+            .env("SYNC_PROTOCOL", protocol));
+
+        assert_eq!(
+            output.status.code(),
+            Some(odoo_sync::exit::USAGE),
+            "{protocol}: {}",
+            stderr(&output)
+        );
+        let message = stderr(&output);
+        assert!(
+            message.contains("Odoo has no database \"nodb\""),
+            "{protocol}: {message}"
+        );
+    }
+}
+
 #[test]
 fn wrong_password_exits_three() {
     let fixture = Fixture::new(Protocol::XmlRpc);

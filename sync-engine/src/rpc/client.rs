@@ -127,6 +127,27 @@ impl OdooClient {
                 other => break other,
             }
         };
+        // Odoo rejects a login to a database it does not have with
+        // PostgreSQL's connection error, or on the web route with an
+        // AccessError. That is a setting to fix, not a server that speaks
+        // another API.
+        let result = result.map_err(|error| {
+            let missing = format!("database \"{}\" does not exist", self.credentials.database);
+            let web_missing =
+                self.protocol == Protocol::Web && error.message().contains("Database not found.");
+            if error.message().contains(&missing) || web_missing {
+                SyncError::new(
+                    ErrorKind::Config,
+                    context.clone(),
+                    format!(
+                        "Odoo has no database {:?}: check --db or ODOO_DB",
+                        self.credentials.database
+                    ),
+                )
+            } else {
+                error
+            }
+        });
         let uid = match result? {
             Value::Number(n) if n.as_i64().is_some_and(|id| id > 0) => n.as_i64().unwrap_or(0),
             Value::Bool(false) => {

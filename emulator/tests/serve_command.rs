@@ -121,6 +121,23 @@ fn empty_xmlrpc_body_is_expat_fault() {
     );
 }
 
+/// A path to something that is not a profile, such as `/dev/zero`, is
+/// read no further than the size limit and rejected.
+#[test]
+fn endless_profile_file_is_usage_error() {
+    let output = Command::new(BINARY)
+        .args(["profile", "check", "/dev/zero"])
+        .output()
+        .expect("the binary runs");
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("/dev/zero: cannot read the profile: the file is larger than 64 MiB"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn missing_profile_file_is_usage_error() {
     let output = Command::new(BINARY)

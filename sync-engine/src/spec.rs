@@ -162,7 +162,7 @@ pub struct SpecError {
 }
 
 impl Spec {
-    /// Reads and validates a spec file.
+    /// Reads and validates a spec file, of at most [`MAX_SPEC_BYTES`].
     pub fn load(path: &std::path::Path) -> Result<Spec, SpecError> {
         let fail = |message: String| SpecError {
             path: path.display().to_string(),
@@ -173,7 +173,7 @@ impl Spec {
             .find(|(name, _)| path.as_os_str() == *name && !path.exists());
         let text = match builtin {
             Some((_, text)) => (*text).to_owned(),
-            None => std::fs::read_to_string(path).map_err(|e| {
+            None => read_spec_file(path).map_err(|e| {
                 let names: Vec<&str> = BUILTIN_SPECS.iter().map(|(name, _)| *name).collect();
                 fail(format!(
                     "cannot read the spec: {e} (give a spec file, or a built-in name: {})",
@@ -216,4 +216,28 @@ impl Spec {
         }
         Ok(())
     }
+}
+
+/// The largest spec file read, in bytes. A spec is a short YAML file, and
+/// a path to something else (`/dev/zero`, a disk image) would otherwise
+/// be read until memory runs out.
+pub const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a spec file of at most [`MAX_SPEC_BYTES`].
+fn read_spec_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_SPEC_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SPEC_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the file is larger than {} MiB, so it is not a spec",
+                MAX_SPEC_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(text)
 }

@@ -184,6 +184,28 @@ fn wrong_password_exits_three() {
     );
 }
 
+/// A spec path to something endless, such as `/dev/zero`, is read no
+/// further than the size limit and rejected with exit code 2.
+#[test]
+fn endless_spec_exits_two() {
+    let fixture = Fixture::new(Protocol::XmlRpc);
+
+    let output =
+        run(with_environment(odoo_sync().arg("check"), &fixture).env("SYNC_SPEC", "/dev/zero"));
+
+    assert_eq!(
+        output.status.code(),
+        Some(odoo_sync::exit::USAGE),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("the file is larger than 16 MiB, so it is not a spec"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 #[test]
 fn invalid_spec_exits_two() {
     let fixture = Fixture::with_spec(

@@ -12,6 +12,36 @@ const BUILTINS: &[(&str, &str)] = &[(
     include_str!("../../../fixtures/profiles/base/odoo-17.yaml"),
 )];
 
+/// The largest profile or scenario file read, in bytes. Such files are
+/// text written by people or by `profile import`, far smaller than this,
+/// and a path to something else (`/dev/zero`, a disk image) would
+/// otherwise be read until memory runs out.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a text file of at most [`MAX_FILE_BYTES`].
+///
+/// # Errors
+///
+/// Returns the error of opening or reading the file, or an
+/// `InvalidData` error for a larger file or one that is not UTF-8.
+pub fn read_text_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the file is larger than {} MiB, so it is not a profile or scenario",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(text)
+}
+
 /// Returns the names of the built-in bases.
 pub fn builtin_names() -> Vec<&'static str> {
     BUILTINS.iter().map(|(name, _)| *name).collect()
@@ -79,7 +109,7 @@ fn read(reference: &str, relative_to: Option<&Path>) -> Result<(String, String),
         _ => PathBuf::from(reference),
     };
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|error| {
+    let text = read_text_file(&path).map_err(|error| {
         let builtins = builtin_names().join(", ");
         ProfileError::at(
             &origin,

@@ -51,12 +51,13 @@ pub const MAX_CLOCK_YEAR: i32 = 9999;
 /// Returns every problem found, each with the file and, where known, the
 /// line and column.
 pub fn load(path: &Path) -> Result<Scenario, InvalidScenario> {
-    let text = std::fs::read_to_string(path).map_err(|error| InvalidScenario {
-        problems: vec![format!(
-            "{}: cannot read the scenario: {error}",
-            path.display()
-        )],
-    })?;
+    let text =
+        odoo_emulator::profile::load::read_text_file(path).map_err(|error| InvalidScenario {
+            problems: vec![format!(
+                "{}: cannot read the scenario: {error}",
+                path.display()
+            )],
+        })?;
     load_text(path, &text)
 }
 

@@ -512,6 +512,31 @@ fn initech_bookkeeping_may_not_create_contacts() {
     assert_eq!(written, Ok(Value::Bool(true)));
 }
 
+/// Removing a field or a selection key that is not there is a misspelt
+/// name, which would leave in place what the profile meant to drop.
+#[test]
+fn removing_what_is_not_there_is_an_error() {
+    let cases = [
+        (
+            "      nosuch: {remove: true}\n",
+            "field res.partner.nosuch does not exist, so it cannot be removed",
+        ),
+        (
+            "      type: {selection_remove: [contact, nosuchkey]}\n",
+            "res.partner.type has no selection key \"nosuchkey\" to remove; its keys are contact, invoice, delivery, other",
+        ),
+    ];
+    for (field, expected) in cases {
+        let text = format!(
+            "name: acme\nextends: odoo-17\ndatabase: acme\nmodels:\n  res.partner:\n    fields:\n{field}"
+        );
+        let error = Profile::from_yaml("acme.yaml", &text)
+            .expect_err("the removal finds nothing")
+            .to_string();
+        assert!(error.contains(expected), "{error}");
+    }
+}
+
 /// A profile that makes a field required without a default leaves the
 /// base's records without a value. `profile check` names all of them at
 /// once, so that one run lists every value the profile must add.

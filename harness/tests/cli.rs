@@ -98,6 +98,33 @@ fn invalid_scenario_stops_the_run() {
     assert!(stderr.contains("nothing ran"), "{stderr}");
 }
 
+/// A schema step that removes a field the model does not have would test
+/// nothing, so `check` rejects it at the step's line, like any other
+/// step that would fail at run time.
+#[test]
+fn schema_step_removing_nothing_is_invalid() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("typo.yaml");
+    std::fs::write(
+        &file,
+        "name: typo\nsteps:\n  - sync\n  - schema:\n      models:\n        res.partnr:\n          fields:\n            email: {remove: true}\nexpect: [converged]\n",
+    )
+    .expect("write the scenario");
+
+    let output = harness(&["check", &file.display().to_string()]);
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{}:4:5", file.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("field res.partnr.email does not exist, so it cannot be removed"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn missing_path_is_invalid_input() {
     let output = harness(&[

@@ -163,7 +163,17 @@ fn apply_model_spec(
             ));
         }
         if field_spec.remove {
-            model.fields.shift_remove(name);
+            // A removal that finds nothing is a misspelt name, which would
+            // otherwise leave the field a profile or scenario meant to drop.
+            if model.fields.shift_remove(name).is_none() {
+                return Err(error(
+                    &["fields", name],
+                    format!(
+                        "field {}.{name} does not exist, so it cannot be removed",
+                        model.name
+                    ),
+                ));
+            }
             continue;
         }
         let field = match model.fields.get(name) {
@@ -303,6 +313,17 @@ fn apply_field_spec(field: &mut Field, spec: &FieldSpec, model: &str) -> Result<
         field.selection.extend(added.iter().cloned());
     }
     if let Some(removed) = &spec.selection_remove {
+        if let Some(missing) = removed
+            .iter()
+            .find(|key| !field.selection.iter().any(|(k, _)| k == *key))
+        {
+            let keys: Vec<&str> = field.selection.iter().map(|(k, _)| k.as_str()).collect();
+            return Err(format!(
+                "{model}.{} has no selection key {missing:?} to remove; its keys are {}",
+                field.name,
+                keys.join(", ")
+            ));
+        }
         field.selection.retain(|(k, _)| !removed.contains(k));
     }
     if let Some(default) = &spec.default {

@@ -150,6 +150,24 @@ fn prop_rejects_zero_cases() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("from 1 to 10000"));
 }
 
+/// An `--out` that names a file cannot become the folder of failing
+/// scenarios: a bad option, exit code 2, before anything runs.
+#[test]
+fn prop_rejects_an_out_that_is_a_file() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").expect("a file is written");
+
+    let output = harness(&["prop", "--reference", "--out", &file.display().to_string()]);
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("creating the folder failed"),
+        "{}",
+        text(&output)
+    );
+}
+
 #[test]
 fn prop_rejects_a_missing_profile() {
     let output = harness(&["prop", "--reference", "--profile", "no/such/profile.yaml"]);

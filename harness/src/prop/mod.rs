@@ -73,10 +73,16 @@ fn setup(args: &PropArgs) -> Result<Setup, Exit> {
     let target = target(args);
     // Scenario paths such as `prop-failures/../fixtures/acme.yaml` only
     // resolve through a folder that exists.
+    // A path the folder cannot be created at (a file, a read-only place)
+    // is a bad option, reported before anything runs.
     std::fs::create_dir_all(&args.out).map_err(|e| {
         Exit::new(
-            exit_codes::HARNESS_ERROR,
-            format!("{}: creating the folder failed: {e}", args.out.display()),
+            exit_codes::INVALID_INPUT,
+            format!(
+                "--out {}: creating the folder failed: {e}. Give a folder path that can be \
+                 created or written.",
+                args.out.display()
+            ),
         )
     })?;
 

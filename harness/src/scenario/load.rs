@@ -93,6 +93,8 @@ fn yaml_problem(path: &Path, text: &str, error: &serde_saphyr::Error) -> String 
         .strip_prefix("error: line ")
         .and_then(|rest| rest.split_once(": ").map(|(_, reason)| reason))
         .unwrap_or(first_line);
+    let first_line = plain_reason(first_line);
+    let first_line = first_line.as_str();
     let Some(at) = error.location() else {
         return format!("{}: {first_line}", path.display());
     };
@@ -101,6 +103,29 @@ fn yaml_problem(path: &Path, text: &str, error: &serde_saphyr::Error) -> String 
         None => first_line.to_owned(),
     };
     format!("{}:{}:{}: {reason}", path.display(), at.line(), at.column())
+}
+
+/// Rewords the parser's messages that name its own options, which a
+/// scenario's author cannot set, as what to change in the file.
+fn plain_reason(reason: &str) -> String {
+    if let Some(key) = reason
+        .strip_prefix("duplicate mapping key: ")
+        .and_then(|rest| rest.split(", set DuplicateKeyPolicy").next())
+    {
+        return format!("the key `{key}` appears twice in this mapping; give each key once");
+    }
+    if reason.starts_with("multiple YAML documents detected") {
+        return "the file contains more than one YAML document (a `---` line); a scenario is one \
+                document, so put each scenario in its own file"
+            .to_owned();
+    }
+    if reason.starts_with("budget breached") {
+        return format!(
+            "the file is larger than a scenario may be ({reason}); split it into several \
+             scenarios"
+        );
+    }
+    reason.to_owned()
 }
 
 /// Returns the mapping key written just before the 1-based `line` and

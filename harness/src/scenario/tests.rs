@@ -250,3 +250,19 @@ fn shipped_scenarios_are_valid() {
         }
     }
 }
+
+/// The parser's messages that name its own options are reworded as what
+/// to change in the file.
+#[test]
+fn parser_options_reworded() {
+    assert_eq!(
+        problems("name: a\nname: b\nsteps: [sync]\nexpect: [converged]\n"),
+        ["2:1: the key `name` appears twice in this mapping; give each key once"]
+    );
+    let documents = problems("name: a\nsteps: [sync]\nexpect: [converged]\n---\nname: b\n");
+    assert_eq!(documents.len(), 1, "{documents:?}");
+    assert!(
+        documents[0].starts_with("5:1: the file contains more than one YAML document"),
+        "{documents:?}"
+    );
+}

@@ -56,6 +56,10 @@ fn prop_finds_and_shrinks_naive_bugs() {
     assert!(steps <= 5, "{steps} steps after shrinking:\n{stdout}");
     assert!(stdout.contains(" 1. "), "no numbered history:\n{stdout}");
     assert!(stdout.contains("search again with seed 4"), "{stdout}");
+    // The command to search again keeps the options that change what
+    // is searched and where it is written.
+    assert!(stdout.contains(" --protocol xmlrpc"), "{stdout}");
+    assert!(stdout.contains(&format!(" --out {out_arg}")), "{stdout}");
     assert!(
         !stdout.contains("journal:  "),
         "a journal heading per line:\n{stdout}"

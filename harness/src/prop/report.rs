@@ -253,6 +253,15 @@ fn rerun_command(setup: &Setup, args: &PropArgs) -> String {
             command.push_str(" --api-key KEY");
         }
     }
+    if let Some(protocol) = &args.protocol {
+        command.push_str(&format!(" --protocol {protocol}"));
+    }
+    if args.out != std::path::Path::new("prop-failures") {
+        command.push_str(&format!(
+            " --out {}",
+            shell_quote(&args.out.display().to_string())
+        ));
+    }
     if !args.properties.is_empty() {
         let names: Vec<&str> = setup
             .target

@@ -193,6 +193,14 @@ impl Checker<'_> {
         if file.name.trim().is_empty() {
             self.file_problem("`name` is empty");
         }
+        // The name is printed to terminals and written to reports, where
+        // an escape sequence would recolour or move the cursor.
+        if let Some(control) = file.name.chars().find(|c| c.is_control()) {
+            self.file_problem(format!(
+                "`name` contains the control character {:?}; use printable characters only",
+                control
+            ));
+        }
         let profile_ref = file
             .profile
             .as_ref()

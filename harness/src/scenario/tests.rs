@@ -266,3 +266,13 @@ fn parser_options_reworded() {
         "{documents:?}"
     );
 }
+
+/// A name is printed to terminals, so control characters are rejected.
+#[test]
+fn name_with_control_characters_rejected() {
+    let found = problems("name: \"red \\e[31m text\"\nsteps: [sync]\nexpect: [converged]\n");
+    assert_eq!(
+        found,
+        [" `name` contains the control character '\\u{1b}'; use printable characters only"]
+    );
+}

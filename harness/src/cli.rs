@@ -358,6 +358,10 @@ fn run(args: RunArgs) -> Result<i32, Exit> {
     let run = runner::run_all(scenarios, options, jobs, reporter.clone());
     let Some(results) = runtime.block_on(until_interrupted(run)) else {
         crate::integration::kill_running_passes();
+        // Dropping the runtime would wait for the reference passes and the
+        // emulators' shutdown on blocking threads, seconds after the
+        // interrupt. The process exits next, which ends them.
+        runtime.shutdown_background();
         return Err(Exit::new(
             exit_codes::INTERRUPTED,
             "interrupted: the running passes were killed and no report was written",

@@ -246,6 +246,39 @@ fn missing_command_is_named_first() {
     assert!(never_ran < first_expectation, "{stdout}");
 }
 
+/// SIGINT while a reference pass waits on a call the emulator holds for
+/// 12 seconds ends the run at once, without waiting for that pass or the
+/// emulator's shutdown on their threads.
+#[test]
+fn sigint_ends_a_waiting_run_promptly() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_odoo-harness"))
+        .args([
+            "run",
+            "--reference",
+            "--no-progress",
+            "scenarios/slow-call-client-timeout.yaml",
+        ])
+        .current_dir(support::repository())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the harness starts");
+    // Long enough for the first pass to be waiting on the held call.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("a pid"));
+    let sent = std::time::Instant::now();
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("signal");
+    let status = child.wait().expect("the harness ends");
+
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(4),
+        "the harness took {:?} to end",
+        sent.elapsed()
+    );
+}
+
 #[test]
 fn pass_timeout_kills_the_pass() {
     let dir = tempfile::tempdir().expect("a temporary directory");

@@ -48,6 +48,9 @@ pub fn run(args: PropArgs) -> Result<i32, Exit> {
     let search = search::search(setup.clone(), reporter.clone());
     let Some(outcome) = runtime.block_on(crate::cli::until_interrupted(search)) else {
         crate::integration::kill_running_passes();
+        // As `run` does: the process exits next, without waiting for the
+        // passes on blocking threads.
+        runtime.shutdown_background();
         return Err(Exit::new(
             exit_codes::INTERRUPTED,
             "interrupted: the running passes were killed and no scenario was written",

@@ -815,6 +815,37 @@ fn name_search_limit_reaches_the_query() {
 /// Ids that are not integers never reach a record silently. Odoo fails on
 /// them in SQL, and the emulator raises a clear error instead of
 /// returning `True` for a write that changed nothing.
+/// Odoo hands an `id` leaf's values to PostgreSQL as they are, and
+/// PostgreSQL reads the text `'7'` compared with the integer column as 7,
+/// so ids sent as text find their records, as they would on Odoo.
+#[test]
+fn id_leaves_read_text_as_integers() {
+    let emulator = emulator();
+    let search = |leaf: Value| {
+        found_ids(execute_kw(
+            &emulator,
+            "res.partner",
+            "search",
+            vec![Value::List(vec![leaf])],
+            vals(&[("order", Value::from("id"))]),
+        ))
+    };
+    let leaf =
+        |operator: &str, value: Value| Value::List(vec!["id".into(), operator.into(), value]);
+
+    assert_eq!(search(leaf("=", Value::from("7"))), [7]);
+    assert_eq!(
+        search(leaf("in", Value::List(vec!["7".into(), Value::Int(8)]))),
+        [7, 8]
+    );
+    assert_eq!(
+        search(leaf("<=", Value::from(" 3 "))),
+        search(leaf("<=", Value::Int(3)))
+    );
+    assert!(!search(leaf("!=", Value::from("7"))).contains(&7));
+    assert_eq!(search(leaf("=", Value::from("seven"))), Vec::<i64>::new());
+}
+
 #[test]
 fn non_integer_ids_are_rejected() {
     let emulator = emulator();

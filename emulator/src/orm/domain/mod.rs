@@ -415,6 +415,7 @@ fn parse_leaf(leaf: &[Value], any_depth: usize) -> OdooResult<Nested> {
             check_depth(depth)?;
             sub.clone()
         }
+        (_, value) if is_id_path(path) && compares_values(operator) => id_text_as_int(value),
         (_, value) => value.clone(),
     };
     let domain = Domain::Leaf(Leaf {
@@ -423,6 +424,51 @@ fn parse_leaf(leaf: &[Value], any_depth: usize) -> OdooResult<Nested> {
         value,
     });
     Ok(Nested { domain, depth })
+}
+
+/// Tells whether a leaf's path ends at a record id: `id`, or `id` of
+/// the record a many2one path reaches.
+fn is_id_path(path: &str) -> bool {
+    path == "id" || path.ends_with(".id")
+}
+
+/// Tells whether the operator compares the column with the leaf's values
+/// as they are, as `=`, `<` and `in` do.
+fn compares_values(operator: Operator) -> bool {
+    matches!(
+        operator,
+        Operator::Eq
+            | Operator::Ne
+            | Operator::Lt
+            | Operator::Le
+            | Operator::Gt
+            | Operator::Ge
+            | Operator::In
+            | Operator::NotIn
+    )
+}
+
+/// Reads the text of an integer as the integer, in a value or in each
+/// item of a list. Odoo's `expression` passes an `id` leaf's values to
+/// PostgreSQL unconverted (other columns go through the field's
+/// `convert_to_column`). PostgreSQL reads `'32'` compared with the integer
+/// column as 32, so `('id', 'in', ['32'])` finds record 32. Text that is
+/// not an integer of the column's 32 bits is left as it is and matches
+/// nothing.
+// NOTE: PostgreSQL raises `invalid input syntax for type integer` for such
+// text, which the emulator does not reproduce.
+fn id_text_as_int(value: &Value) -> Value {
+    let as_int = |item: &Value| match item {
+        Value::Str(text) => text
+            .trim()
+            .parse::<i32>()
+            .map_or_else(|_| item.clone(), |id| Value::Int(i64::from(id))),
+        other => other.clone(),
+    };
+    match value {
+        Value::List(items) => Value::List(items.iter().map(as_int).collect()),
+        other => as_int(other),
+    }
 }
 
 /// Renders a leaf as Python prints a tuple, for error messages.

@@ -223,7 +223,9 @@ impl Spec {
 /// be read until memory runs out.
 pub const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Reads a spec file of at most [`MAX_SPEC_BYTES`].
+/// Reads a spec file of at most [`MAX_SPEC_BYTES`]. The emulator's
+/// profile loader reads with the same kind of limit, in a crate this one
+/// does not depend on outside its tests.
 fn read_spec_file(path: &std::path::Path) -> std::io::Result<String> {
     use std::io::Read as _;
     let mut text = String::new();

@@ -817,19 +817,21 @@ fn name_search_limit_reaches_the_query() {
 /// returning `True` for a write that changed nothing.
 /// Odoo hands an `id` leaf's values to PostgreSQL as they are, and
 /// PostgreSQL reads the text `'7'` compared with the integer column as 7,
-/// so ids sent as text find their records, as they would on Odoo.
+/// so ids sent as text find their records, as they would on Odoo. Text
+/// that is not an integer is an error in both.
 #[test]
 fn id_leaves_read_text_as_integers() {
     let emulator = emulator();
-    let search = |leaf: Value| {
-        found_ids(execute_kw(
+    let find = |leaf: Value| {
+        execute_kw(
             &emulator,
             "res.partner",
             "search",
             vec![Value::List(vec![leaf])],
             vals(&[("order", Value::from("id"))]),
-        ))
+        )
     };
+    let search = |leaf: Value| found_ids(find(leaf));
     let leaf =
         |operator: &str, value: Value| Value::List(vec!["id".into(), operator.into(), value]);
 
@@ -843,7 +845,65 @@ fn id_leaves_read_text_as_integers() {
         search(leaf("<=", Value::Int(3)))
     );
     assert!(!search(leaf("!=", Value::from("7"))).contains(&7));
-    assert_eq!(search(leaf("=", Value::from("seven"))), Vec::<i64>::new());
+    // PostgreSQL rejects such text, and the emulator raises Python's error.
+    let error = find(leaf("=", Value::from("seven"))).expect_err("not an integer");
+    assert_eq!(error.kind, ErrorKind::ValueError);
+}
+
+/// Odoo converts a leaf's value for an integer column with the field's
+/// `convert_to_column`, `int(value or 0)`: `'11'` is 11 and `12.9` is 12,
+/// and text that is not an integer raises Python's `ValueError`.
+#[test]
+fn integer_leaves_convert_their_values() {
+    let emulator = emulator();
+    let mut created = Vec::new();
+    for color in [11, 12] {
+        let values = vals(&[
+            ("name", Value::from("Colour Test")),
+            ("color", Value::Int(color)),
+        ]);
+        let id = execute_kw(
+            &emulator,
+            "res.partner",
+            "create",
+            vec![Value::Dict(values)],
+            Dict::default(),
+        )
+        .expect("the partner is created");
+        created.push(id.as_i64().expect("an id"));
+    }
+    let search = |leaf: Value| {
+        let domain = Value::List(vec![
+            Value::List(vec!["name".into(), "=".into(), "Colour Test".into()]),
+            leaf,
+        ]);
+        execute_kw(
+            &emulator,
+            "res.partner",
+            "search",
+            vec![domain],
+            vals(&[("order", Value::from("id"))]),
+        )
+        .map(|found| found_ids(Ok(found)))
+    };
+    let leaf =
+        |operator: &str, value: Value| Value::List(vec!["color".into(), operator.into(), value]);
+
+    assert_eq!(search(leaf("=", Value::from("11"))), Ok(vec![created[0]]));
+    assert_eq!(
+        search(leaf(
+            "in",
+            Value::List(vec![" 11 ".into(), Value::Float(12.9)])
+        )),
+        Ok(created.clone())
+    );
+    assert_eq!(search(leaf(">", Value::from("11"))), Ok(vec![created[1]]));
+    let error = search(leaf("=", Value::from("eleven"))).expect_err("not an integer");
+    assert_eq!(error.kind, ErrorKind::ValueError);
+    assert_eq!(
+        error.message,
+        "invalid literal for int() with base 10: 'eleven'"
+    );
 }
 
 #[test]

@@ -448,15 +448,38 @@ fn compares_values(operator: Operator) -> bool {
     )
 }
 
+/// Converts the value of a leaf on an integer column as Odoo's
+/// `Integer.convert_to_column` does before the query: `int(value or 0)`,
+/// so `'3'` is 3, `3.7` is 3 and `''` is 0, and text that is not an
+/// integer raises Python's `ValueError`. `False` and `None` stay, since
+/// they test for an unset column, and so does each item of a list.
+fn integer_operand(value: &Value) -> OdooResult<Value> {
+    let convert = |item: &Value| -> OdooResult<Value> {
+        match item {
+            Value::Bool(false) | Value::None | Value::Int(_) => Ok(item.clone()),
+            falsy if !falsy.is_truthy() => Ok(Value::Int(0)),
+            other => crate::orm::convert::python_int(other).map(Value::Int),
+        }
+    };
+    match value {
+        Value::List(items) => items
+            .iter()
+            .map(convert)
+            .collect::<OdooResult<_>>()
+            .map(Value::List),
+        other => convert(other),
+    }
+}
+
 /// Reads the text of an integer as the integer, in a value or in each
 /// item of a list. Odoo's `expression` passes an `id` leaf's values to
 /// PostgreSQL unconverted (other columns go through the field's
 /// `convert_to_column`). PostgreSQL reads `'32'` compared with the integer
 /// column as 32, so `('id', 'in', ['32'])` finds record 32. Text that is
-/// not an integer of the column's 32 bits is left as it is and matches
-/// nothing.
-// NOTE: PostgreSQL raises `invalid input syntax for type integer` for such
-// text, which the emulator does not reproduce.
+/// not an integer of the column's 32 bits is left as it is, and the leaf
+/// then raises as one on an integer column does (see [`integer_operand`]).
+// NOTE: for such text PostgreSQL raises `invalid input syntax for type
+// integer`, and the emulator Python's `ValueError` of `int()`.
 fn id_text_as_int(value: &Value) -> Value {
     let as_int = |item: &Value| match item {
         Value::Str(text) => text
@@ -1172,7 +1195,9 @@ fn operator_text(op: Operator) -> &'static str {
 /// One leaf's comparison, prepared once and applied to every record.
 struct Matcher<'v> {
     operator: Operator,
-    value: &'v Value,
+    /// The leaf's value, converted for an integer column as Odoo
+    /// converts it (see [`integer_operand`]).
+    value: std::borrow::Cow<'v, Value>,
     field_type: FieldType,
     pattern: Option<regex::Regex>,
     /// The candidates of `in` and `not in`: the value's items, or the
@@ -1240,21 +1265,28 @@ fn number_key(number: f64) -> u64 {
 
 impl<'v> Matcher<'v> {
     fn new(operator: Operator, value: &'v Value, field_type: FieldType) -> OdooResult<Self> {
+        let value = if field_type == FieldType::Integer && compares_values(operator) {
+            std::borrow::Cow::Owned(integer_operand(value)?)
+        } else {
+            std::borrow::Cow::Borrowed(value)
+        };
+        let value_ref: &Value = &value;
         let pattern = match operator {
             Operator::Like | Operator::NotLike | Operator::Ilike | Operator::NotIlike => {
-                let text = like_text(value);
+                let text = like_text(value_ref);
                 Some(like_regex(
                     &format!("%{}%", escape_like(&text)),
                     operator_ignores_case(operator),
                 ))
             }
-            Operator::EqLike | Operator::EqIlike => {
-                Some(like_regex(&like_text(value), operator == Operator::EqIlike))
-            }
+            Operator::EqLike | Operator::EqIlike => Some(like_regex(
+                &like_text(value_ref),
+                operator == Operator::EqIlike,
+            )),
             _ => None,
         };
         let candidates = match operator {
-            Operator::In | Operator::NotIn => in_list(value),
+            Operator::In | Operator::NotIn => in_list(value_ref),
             _ => Vec::new(),
         };
         let candidates_unset = candidates
@@ -1266,13 +1298,13 @@ impl<'v> Matcher<'v> {
             .then(|| InLookup::new(&candidates));
         Ok(Matcher {
             operator,
-            value,
             field_type,
             pattern,
             candidates,
             candidates_unset,
             lookup,
-            target_ids: ids_of(value),
+            target_ids: ids_of(value_ref),
+            value,
         })
     }
 
@@ -1286,7 +1318,7 @@ impl<'v> Matcher<'v> {
 
     fn matches(&self, value: &Value) -> bool {
         let unset = self.is_unset(value);
-        let target_unset = matches!(self.value, Value::Bool(false) | Value::None);
+        let target_unset = matches!(*self.value, Value::Bool(false) | Value::None);
         match self.operator {
             Operator::EqOrUnset if target_unset => true,
             Operator::Eq | Operator::EqOrUnset => {
@@ -1296,7 +1328,7 @@ impl<'v> Matcher<'v> {
                 if target_unset {
                     return unset;
                 }
-                !unset && values_equal(value, self.value)
+                !unset && values_equal(value, &self.value)
             }
             Operator::Ne => {
                 if self.field_type == FieldType::Boolean {
@@ -1305,7 +1337,7 @@ impl<'v> Matcher<'v> {
                 if target_unset {
                     return !unset;
                 }
-                unset || !values_equal(value, self.value)
+                unset || !values_equal(value, &self.value)
             }
             Operator::In | Operator::NotIn => {
                 let contains_unset = self.candidates_unset;
@@ -1332,7 +1364,7 @@ impl<'v> Matcher<'v> {
                 if unset || target_unset {
                     return false;
                 }
-                let Some(ordering) = compare_values(value, self.value) else {
+                let Some(ordering) = compare_values(value, &self.value) else {
                     return false;
                 };
                 match self.operator {
@@ -1378,7 +1410,7 @@ impl<'v> Matcher<'v> {
     /// Matches an x2many value (a set of ids) as Odoo's SQL does.
     fn matches_set(&self, ids: &[i64]) -> bool {
         let targets = &self.target_ids;
-        let target_unset = matches!(self.value, Value::Bool(false) | Value::None);
+        let target_unset = matches!(*self.value, Value::Bool(false) | Value::None);
         match self.operator {
             Operator::Eq | Operator::In | Operator::EqOrUnset if target_unset => ids.is_empty(),
             Operator::Ne | Operator::NotIn if target_unset => !ids.is_empty(),

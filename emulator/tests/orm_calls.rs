@@ -906,6 +906,50 @@ fn integer_leaves_convert_their_values() {
     );
 }
 
+/// Odoo converts a leaf's value for a float column with
+/// `Float.convert_to_column`: `float(value or 0.0)`, rounded to the
+/// field's digits. `partner_latitude` has seven digits, so `'50.12345678'`
+/// finds the latitude stored as 50.1234568.
+#[test]
+fn float_leaves_convert_their_values() {
+    let emulator = emulator();
+    let values = vals(&[
+        ("name", Value::from("Latitude Test")),
+        ("partner_latitude", Value::Float(50.123_456_8)),
+    ]);
+    let id = execute_kw(
+        &emulator,
+        "res.partner",
+        "create",
+        vec![Value::Dict(values)],
+        Dict::default(),
+    )
+    .expect("the partner is created")
+    .as_i64()
+    .expect("an id");
+    let search = |value: Value| {
+        let domain = Value::List(vec![
+            Value::List(vec!["name".into(), "=".into(), "Latitude Test".into()]),
+            Value::List(vec!["partner_latitude".into(), "=".into(), value]),
+        ]);
+        execute_kw(
+            &emulator,
+            "res.partner",
+            "search",
+            vec![domain],
+            Dict::default(),
+        )
+        .map(|found| found_ids(Ok(found)))
+    };
+
+    assert_eq!(search(Value::from("50.12345678")), Ok(vec![id]));
+    assert_eq!(search(Value::Float(50.123_456_789)), Ok(vec![id]));
+    assert_eq!(search(Value::from("50.1")), Ok(Vec::new()));
+    let error = search(Value::from("north")).expect_err("not a number");
+    assert_eq!(error.kind, ErrorKind::ValueError);
+    assert_eq!(error.message, "could not convert string to float: 'north'");
+}
+
 #[test]
 fn non_integer_ids_are_rejected() {
     let emulator = emulator();

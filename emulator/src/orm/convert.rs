@@ -100,7 +100,9 @@ fn parse_python_int(text: &str) -> Option<i64> {
     text.replace('_', "").parse().ok()
 }
 
-fn to_float(value: &Value) -> OdooResult<Value> {
+/// Converts a value for a float field as Python's `float()` does, with
+/// its error texts. Unset values are 0.0.
+pub fn to_float(value: &Value) -> OdooResult<Value> {
     match value {
         Value::None | Value::Bool(false) => Ok(Value::Float(0.0)),
         Value::Str(s) => s.trim().parse().map(Value::Float).map_err(|_| {

@@ -471,6 +471,30 @@ fn integer_operand(value: &Value) -> OdooResult<Value> {
     }
 }
 
+/// Converts the value of a leaf on a float column as Odoo's
+/// `Float.convert_to_column` does: `float(value or 0.0)`, rounded to the
+/// field's digits when it has them, so `'10.5'` is 10.5 and, with two
+/// digits, `10.126` is 10.13. Text that is not a number raises Python's
+/// `ValueError`. `False` and `None` stay, as for an integer column.
+fn float_operand(value: &Value, digits: Option<(u8, u8)>) -> OdooResult<Value> {
+    let convert = |item: &Value| -> OdooResult<Value> {
+        match item {
+            Value::Bool(false) | Value::None => Ok(item.clone()),
+            falsy if !falsy.is_truthy() => Ok(Value::Float(0.0)),
+            other => crate::orm::convert::to_float(other)
+                .and_then(|number| crate::orm::convert::round_to_digits(number, digits)),
+        }
+    };
+    match value {
+        Value::List(items) => items
+            .iter()
+            .map(convert)
+            .collect::<OdooResult<_>>()
+            .map(Value::List),
+        other => convert(other),
+    }
+}
+
 /// Reads the text of an integer as the integer, in a value or in each
 /// item of a list. Odoo's `expression` passes an `id` leaf's values to
 /// PostgreSQL unconverted (other columns go through the field's
@@ -868,7 +892,7 @@ fn evaluate_leaf(
     if field.field_type.is_relational() && matches!(leaf.value, Value::Str(_)) {
         return evaluate_by_name(env, model, leaf, scope);
     }
-    let matcher = Matcher::new(leaf.operator, &leaf.value, field.field_type)?;
+    let matcher = Matcher::new(leaf.operator, &leaf.value, field.field_type, field.digits)?;
     let x2many = field.field_type.is_x2many();
     Ok(filter_by_value(env, model, &field, scope, |value| {
         if x2many {
@@ -1264,11 +1288,22 @@ fn number_key(number: f64) -> u64 {
 }
 
 impl<'v> Matcher<'v> {
-    fn new(operator: Operator, value: &'v Value, field_type: FieldType) -> OdooResult<Self> {
-        let value = if field_type == FieldType::Integer && compares_values(operator) {
-            std::borrow::Cow::Owned(integer_operand(value)?)
-        } else {
-            std::borrow::Cow::Borrowed(value)
+    /// Prepares the comparison of a leaf on a field of `field_type`, with
+    /// the field's `digits` for a float.
+    fn new(
+        operator: Operator,
+        value: &'v Value,
+        field_type: FieldType,
+        digits: Option<(u8, u8)>,
+    ) -> OdooResult<Self> {
+        let value = match field_type {
+            FieldType::Integer if compares_values(operator) => {
+                std::borrow::Cow::Owned(integer_operand(value)?)
+            }
+            FieldType::Float if compares_values(operator) => {
+                std::borrow::Cow::Owned(float_operand(value, digits)?)
+            }
+            _ => std::borrow::Cow::Borrowed(value),
         };
         let value_ref: &Value = &value;
         let pattern = match operator {

@@ -214,10 +214,11 @@ fn compile_leaf<'d>(
     }
     let x2many = field.field_type.is_x2many();
     let field_type = field.field_type;
+    let digits = field.digits;
     let Some(column) = Column::of(field) else {
         return Ok(None);
     };
-    let matcher = Matcher::new(leaf.operator, &leaf.value, field_type)?;
+    let matcher = Matcher::new(leaf.operator, &leaf.value, field_type, digits)?;
     if x2many {
         return Ok(Some(Predicate::CompareSet { column, matcher }));
     }

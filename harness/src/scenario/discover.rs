@@ -20,6 +20,12 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             collect(path, &mut files)?;
         } else if path.is_file() {
             files.push(path.clone());
+        } else if path.exists() {
+            // A FIFO, socket or device: reading it could block or never end.
+            return Err(format!(
+                "{}: not a scenario file or a folder of them (a pipe, socket or device)",
+                path.display()
+            ));
         } else {
             return Err(format!("{}: no such file or directory", path.display()));
         }
@@ -173,5 +179,10 @@ mod tests {
         let error =
             scenario_files(&[PathBuf::from("/nonexistent/scenarios")]).expect_err("missing");
         assert_eq!(error, "/nonexistent/scenarios: no such file or directory");
+        let device = scenario_files(&[PathBuf::from("/dev/null")]).expect_err("a device");
+        assert_eq!(
+            device,
+            "/dev/null: not a scenario file or a folder of them (a pipe, socket or device)"
+        );
     }
 }

@@ -1044,3 +1044,60 @@ fn rule_unauthorized_company_raises() {
         "Access to unauthorized or invalid companies."
     );
 }
+
+/// Writing a related field that is not read-only writes the record it
+/// relates to in the caller's environment, as Odoo's `_inverse_related`
+/// assigns it, so that record's access right and rules apply. The
+/// salesman may write an employee and the email of a manager who is his
+/// own contact, but not the email of one who is not.
+#[test]
+fn related_write_through_checks_the_target() {
+    let text = format!(
+        "name: related\nextends: {}\ndatabase: permissions\nmodels:\n  x_employee:\n    fields:\n      x_manager_id: {{type: many2one, relation: res.partner, string: Manager}}\n      x_manager_email: {{type: char, string: Manager Email, related: x_manager_id.email, readonly: false}}\n",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/permissions.yaml")
+    );
+    let profile = Profile::from_yaml("related.yaml", &text).expect("the profile loads");
+    let emulator = Emulator::from_profiles(vec![(None, profile)]).expect("one database");
+    let write = |uid: i64, values: &[(&str, Value)]| {
+        call(
+            &emulator,
+            uid,
+            "x_employee",
+            "write",
+            vec![ids(&[1]), Value::Dict(kwargs(values))],
+            Dict::default(),
+        )
+    };
+    assert_eq!(
+        write(ADMIN, &[("x_manager_id", Value::Int(BOB))]),
+        Ok(Value::Bool(true))
+    );
+
+    let error = write(SALES, &[("x_manager_email", "boss@example.com".into())])
+        .expect_err("Bob is not the salesman's contact");
+    assert_eq!(error.kind, ErrorKind::AccessError, "{error:?}");
+    let unchanged = call(
+        &emulator,
+        ADMIN,
+        "res.partner",
+        "read",
+        vec![ids(&[BOB]), names(&["email"])],
+        Dict::default(),
+    )
+    .expect("the administrator reads Bob");
+    assert_eq!(
+        unchanged.as_list().expect("records")[0]
+            .as_dict()
+            .expect("a record")["email"],
+        Value::Bool(false)
+    );
+
+    assert_eq!(
+        write(ADMIN, &[("x_manager_id", Value::Int(DANA))]),
+        Ok(Value::Bool(true))
+    );
+    assert_eq!(
+        write(SALES, &[("x_manager_email", "dana@example.com".into())]),
+        Ok(Value::Bool(true))
+    );
+}

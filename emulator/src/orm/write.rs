@@ -260,9 +260,10 @@ pub fn write_one(env: &mut Env<'_>, model: &Arc<Model>, id: i64, vals: &Dict) ->
 /// Writes the values of related fields that are not read-only on the
 /// records they relate to, as Odoo's `_inverse_related` does: writing
 /// `city` on a company writes it on the company's partner. A record whose
-/// path ends early (an empty many2one) changes nothing, as in Odoo.
-// NOTE: Odoo writes the related record with the caller's access rights;
-// here it is written without access checks, as delegated parents are.
+/// path ends early (an empty many2one) changes nothing, as in Odoo. The
+/// related record is written with the caller's rights, as Odoo assigns
+/// it in the caller's environment: the access right and the record rules
+/// of its model apply.
 fn write_related(env: &mut Env<'_>, model: &Model, id: i64, vals: &Dict) -> OdooResult<()> {
     for (name, value) in vals {
         let Some(field) = model.field(name) else {
@@ -300,6 +301,8 @@ fn write_related(env: &mut Env<'_>, model: &Model, id: i64, vals: &Dict) -> Odoo
             }
         }
         if reached {
+            env.check_access_rights(&target_model, Operation::Write)?;
+            env.check_access_rule(&target_model, &[target_id], Operation::Write)?;
             let target_vals = Dict::from_iter([(last.clone(), value.clone())]);
             write_one(env, &target_model, target_id, &target_vals)?;
         }

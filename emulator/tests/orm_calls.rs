@@ -950,6 +950,63 @@ fn float_leaves_convert_their_values() {
     assert_eq!(error.message, "could not convert string to float: 'north'");
 }
 
+/// Odoo 17's sale orders have a `pricelist_id`, and the product module's
+/// demo data has the Public Pricelist (`product.list0`), which internal
+/// users may read. A pricelist's display name gives its currency.
+#[test]
+fn orders_take_a_pricelist() {
+    let emulator = emulator();
+    let pricelists = execute_kw(
+        &emulator,
+        "product.pricelist",
+        "search_read",
+        vec![Value::List(Vec::new())],
+        vals(&[(
+            "fields",
+            Value::List(vec!["name".into(), "currency_id".into()]),
+        )]),
+    )
+    .expect("pricelists are readable")
+    .expand_records();
+    let first = pricelists.as_list().expect("a list")[0]
+        .as_dict()
+        .expect("a record")
+        .clone();
+    assert_eq!(first["name"], Value::from("Public Pricelist"));
+    let pricelist = first["id"].clone();
+
+    let order = Dict::from_iter([
+        ("partner_id".to_owned(), Value::Int(1)),
+        ("pricelist_id".to_owned(), pricelist.clone()),
+    ]);
+    let id = execute_kw(
+        &emulator,
+        "sale.order",
+        "create",
+        vec![Value::Dict(order)],
+        Dict::default(),
+    )
+    .expect("the order is created");
+    let read = execute_kw(
+        &emulator,
+        "sale.order",
+        "read",
+        vec![
+            Value::List(vec![id]),
+            Value::List(vec!["pricelist_id".into()]),
+        ],
+        Dict::default(),
+    )
+    .expect("the order is read")
+    .expand_records();
+    assert_eq!(
+        read.as_list().expect("a list")[0]
+            .as_dict()
+            .expect("a record")["pricelist_id"],
+        Value::List(vec![pricelist, Value::from("Public Pricelist (USD)")])
+    );
+}
+
 #[test]
 fn non_integer_ids_are_rejected() {
     let emulator = emulator();

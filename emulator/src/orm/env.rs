@@ -282,6 +282,15 @@ impl<'a> Env<'a> {
                 Value::Str(code) if !code.is_empty() => format!("[{code}] {}", name(model, id)),
                 _ => name(model, id),
             },
+            DisplayName::Currency => {
+                let currency = self
+                    .get_by_name(model, id, "currency_id")
+                    .as_i64()
+                    .zip(self.state.schema.model("res.currency"))
+                    .map(|(currency, currencies)| name(currencies, currency))
+                    .unwrap_or_default();
+                format!("{} ({currency})", name(model, id))
+            }
             DisplayName::Path => {
                 // Each level contributes its own `name`, as Odoo builds
                 // `complete_name`; `rec_name` is often that path itself.

@@ -104,6 +104,9 @@ pub enum DisplayName {
     /// Hierarchical models such as `product.category`: the names of the
     /// parents and the record joined by `" / "`.
     Path,
+    /// `product.pricelist`: `"name (currency)"`, the name of the record's
+    /// `currency_id` in parentheses.
+    Currency,
 }
 
 /// A field, or changes to an inherited field when `type` is absent.

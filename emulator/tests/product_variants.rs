@@ -159,3 +159,39 @@ fn variant_follows_template_archiving() {
     assert_eq!(variants.len(), 1);
     assert_eq!(field(&variants[0], "active"), Value::Bool(true));
 }
+
+/// Odoo's variant barcode is `copy=False`, so copying a product with a
+/// barcode gives one without.
+#[test]
+fn copy_leaves_the_barcode_out() {
+    let emulator = emulator();
+    let template = create(
+        &emulator,
+        "product.template",
+        vec![
+            ("name", Value::from("Scanner")),
+            ("barcode", Value::from("5400000000017")),
+        ],
+    );
+
+    let copy = execute_kw(
+        &emulator,
+        "product.template",
+        "copy",
+        vec![Value::List(vec![Value::Int(template)])],
+        Dict::default(),
+    )
+    .expect("the copy succeeds");
+    let copy = copy.as_list().map_or(copy.clone(), |ids| ids[0].clone());
+    let read = execute_kw(
+        &emulator,
+        "product.template",
+        "read",
+        vec![Value::List(vec![copy]), Value::List(vec!["barcode".into()])],
+        Dict::default(),
+    )
+    .expect("the copy is read")
+    .expand_records();
+    let records = read.as_list().expect("a list");
+    assert_eq!(field(&records[0], "barcode"), Value::Bool(false));
+}

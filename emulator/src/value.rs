@@ -93,8 +93,8 @@ pub enum WireFormat {
 /// A table keeps the list a read of a kept search result returned, and
 /// returns it to every later read of the same fields of that result.
 /// Writing a page of 80 partners as XML-RPC takes about 86,000
-/// instructions, most of a repeated `search_read`; copying the text is one
-/// `memcpy` of 42 KB. The list cannot change once the table keeps it,
+/// instructions, most of a repeated `search_read`. Copying the text is
+/// one `memcpy` of 42 KB. The list cannot change once the table keeps it,
 /// because it is shared behind an `Arc` and a copy starts with nothing
 /// remembered, so the text stays the list's.
 #[derive(Debug, Default)]

@@ -435,22 +435,49 @@ fn nan_compares_as_postgresql_does() {
     assert_eq!(leaf("<", f64::NAN), [two, one]);
 }
 
-fn read_latitude(emulator: &Emulator, id: i64) -> Value {
+/// Returns one field of partner `id`, read as the administrator.
+fn read_partner(emulator: &Emulator, id: i64, field: &str) -> Value {
     let read = execute_kw(
         emulator,
         "res.partner",
         "read",
         vec![
             Value::List(vec![Value::Int(id)]),
-            Value::List(vec!["partner_latitude".into()]),
+            Value::List(vec![field.into()]),
         ],
         Dict::default(),
     )
     .expect("read succeeds");
     read.expand_records().as_list().expect("a list")[0]
         .as_dict()
-        .expect("a record")["partner_latitude"]
+        .expect("a record")[field]
         .clone()
+}
+
+/// Writes `values` on partner `id` as the administrator.
+fn write_partner(emulator: &Emulator, id: i64, values: &[(&str, Value)]) -> OdooResult<Value> {
+    execute_kw(
+        emulator,
+        "res.partner",
+        "write",
+        vec![Value::List(vec![Value::Int(id)]), Value::Dict(vals(values))],
+        Dict::default(),
+    )
+}
+
+/// Creates a partner with `values` as the administrator and returns its
+/// id.
+fn create_partner(emulator: &Emulator, values: &[(&str, Value)]) -> i64 {
+    execute_kw(
+        emulator,
+        "res.partner",
+        "create",
+        vec![Value::Dict(vals(values))],
+        Dict::default(),
+    )
+    .expect("the partner is created")
+    .as_i64()
+    .expect("an id")
 }
 
 /// Odoo 17 rounds a float field with digits when it is assigned:
@@ -461,49 +488,30 @@ fn float_with_digits_is_rounded() {
     let emulator = emulator_with_score();
     let ids = contacts_at(&emulator, "Rounded", &[0.123_456_789]);
     let id = ids[0];
-    let written = execute_kw(
+    let written = write_partner(
         &emulator,
-        "res.partner",
-        "write",
-        vec![
-            Value::List(vec![Value::Int(id)]),
-            Value::Dict(vals(&[("partner_latitude", Value::Float(50.123_456_78))])),
-        ],
-        Dict::default(),
+        id,
+        &[("partner_latitude", Value::Float(50.123_456_78))],
     );
     assert_eq!(written, Ok(Value::Bool(true)));
-    assert_eq!(read_latitude(&emulator, id), Value::Float(50.123_456_8));
+    assert_eq!(
+        read_partner(&emulator, id, "partner_latitude"),
+        Value::Float(50.123_456_8)
+    );
 
-    let negative = execute_kw(
+    let negative = write_partner(
         &emulator,
-        "res.partner",
-        "write",
-        vec![
-            Value::List(vec![Value::Int(id)]),
-            Value::Dict(vals(&[("partner_latitude", Value::from("-4.000000049"))])),
-        ],
-        Dict::default(),
+        id,
+        &[("partner_latitude", Value::from("-4.000000049"))],
     );
     assert_eq!(negative, Ok(Value::Bool(true)));
-    assert_eq!(read_latitude(&emulator, id), Value::Float(-4.0));
-
-    let scores = execute_kw(
-        &emulator,
-        "res.partner",
-        "search_read",
-        vec![Value::List(vec![Value::List(vec![
-            "id".into(),
-            "=".into(),
-            Value::Int(id),
-        ])])],
-        vals(&[("fields", Value::List(vec!["x_studio_score".into()]))]),
-    )
-    .expect("search_read succeeds")
-    .expand_records();
     assert_eq!(
-        scores.as_list().expect("a list")[0]
-            .as_dict()
-            .expect("a record")["x_studio_score"],
+        read_partner(&emulator, id, "partner_latitude"),
+        Value::Float(-4.0)
+    );
+
+    assert_eq!(
+        read_partner(&emulator, id, "x_studio_score"),
         Value::Float(0.123_456_789)
     );
 }
@@ -514,17 +522,8 @@ fn float_with_digits_is_rounded() {
 fn float_with_digits_rejects_nan_and_infinity() {
     let emulator = emulator();
     let write = |value: f64| {
-        execute_kw(
-            &emulator,
-            "res.partner",
-            "write",
-            vec![
-                Value::List(vec![Value::Int(1)]),
-                Value::Dict(vals(&[("partner_latitude", Value::Float(value))])),
-            ],
-            Dict::default(),
-        )
-        .expect_err("the value cannot be rounded")
+        write_partner(&emulator, 1, &[("partner_latitude", Value::Float(value))])
+            .expect_err("the value cannot be rounded")
     };
     let nan = write(f64::NAN);
     assert_eq!(nan.kind, ErrorKind::ValueError);
@@ -532,7 +531,10 @@ fn float_with_digits_rejects_nan_and_infinity() {
     let infinity = write(f64::INFINITY);
     assert_eq!(infinity.kind, ErrorKind::OverflowError);
     assert_eq!(infinity.message, "cannot convert float infinity to integer");
-    assert_eq!(read_latitude(&emulator, 1), Value::Float(0.0));
+    assert_eq!(
+        read_partner(&emulator, 1, "partner_latitude"),
+        Value::Float(0.0)
+    );
 }
 
 fn authenticate(emulator: &Emulator, login: &str, password: &str) -> Value {
@@ -856,22 +858,15 @@ fn id_leaves_read_text_as_integers() {
 #[test]
 fn integer_leaves_convert_their_values() {
     let emulator = emulator();
-    let mut created = Vec::new();
-    for color in [11, 12] {
-        let values = vals(&[
-            ("name", Value::from("Colour Test")),
-            ("color", Value::Int(color)),
-        ]);
-        let id = execute_kw(
-            &emulator,
-            "res.partner",
-            "create",
-            vec![Value::Dict(values)],
-            Dict::default(),
-        )
-        .expect("the partner is created");
-        created.push(id.as_i64().expect("an id"));
-    }
+    let created: Vec<i64> = [11, 12]
+        .into_iter()
+        .map(|color| {
+            create_partner(
+                &emulator,
+                &[("name", "Colour Test".into()), ("color", Value::Int(color))],
+            )
+        })
+        .collect();
     let search = |leaf: Value| {
         let domain = Value::List(vec![
             Value::List(vec!["name".into(), "=".into(), "Colour Test".into()]),
@@ -913,20 +908,13 @@ fn integer_leaves_convert_their_values() {
 #[test]
 fn float_leaves_convert_their_values() {
     let emulator = emulator();
-    let values = vals(&[
-        ("name", Value::from("Latitude Test")),
-        ("partner_latitude", Value::Float(50.123_456_8)),
-    ]);
-    let id = execute_kw(
+    let id = create_partner(
         &emulator,
-        "res.partner",
-        "create",
-        vec![Value::Dict(values)],
-        Dict::default(),
-    )
-    .expect("the partner is created")
-    .as_i64()
-    .expect("an id");
+        &[
+            ("name", "Latitude Test".into()),
+            ("partner_latitude", Value::Float(50.123_456_8)),
+        ],
+    );
     let search = |value: Value| {
         let domain = Value::List(vec![
             Value::List(vec!["name".into(), "=".into(), "Latitude Test".into()]),

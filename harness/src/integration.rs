@@ -268,25 +268,27 @@ fn end_group(group: i32) {
 /// many bytes came before them.
 #[derive(Debug, Default)]
 struct Captured {
-    kept: Vec<u8>,
+    /// The last bytes of the stream.
+    tail: Vec<u8>,
+    /// The count of bytes before `tail` that were dropped.
     dropped: usize,
 }
 
 impl Captured {
-    /// Keeps the end of a whole output.
+    /// Returns the end of an output that was read whole.
     fn whole(mut bytes: Vec<u8>) -> Captured {
         let dropped = bytes.len().saturating_sub(MAX_OUTPUT_BYTES);
         bytes.drain(..dropped);
         Captured {
-            kept: bytes,
+            tail: bytes,
             dropped,
         }
     }
 
-    /// Returns the kept output as text, after a line that counts the
-    /// bytes not kept.
+    /// Returns the tail as text, after a line that counts the dropped
+    /// bytes.
     fn text(&self) -> String {
-        let text = String::from_utf8_lossy(&self.kept);
+        let text = String::from_utf8_lossy(&self.tail);
         if self.dropped == 0 {
             return text.into_owned();
         }
@@ -308,17 +310,17 @@ async fn read_tail<R: tokio::io::AsyncRead + Unpin>(pipe: Option<R>) -> Captured
             Ok(0) | Err(_) => break,
             Ok(read) => read,
         };
-        captured.kept.extend_from_slice(&chunk[..read]);
+        captured.tail.extend_from_slice(&chunk[..read]);
         // Dropping the front only once the buffer is twice the limit
         // moves each byte at most once.
-        if captured.kept.len() >= 2 * MAX_OUTPUT_BYTES {
-            let excess = captured.kept.len() - MAX_OUTPUT_BYTES;
-            captured.kept.drain(..excess);
+        if captured.tail.len() >= 2 * MAX_OUTPUT_BYTES {
+            let excess = captured.tail.len() - MAX_OUTPUT_BYTES;
+            captured.tail.drain(..excess);
             captured.dropped += excess;
         }
     }
-    let excess = captured.kept.len().saturating_sub(MAX_OUTPUT_BYTES);
-    captured.kept.drain(..excess);
+    let excess = captured.tail.len().saturating_sub(MAX_OUTPUT_BYTES);
+    captured.tail.drain(..excess);
     captured.dropped += excess;
     captured
 }

@@ -342,17 +342,7 @@ pub async fn version_info(State(state): State<AppState>, request: Request) -> Re
             info.method = Some("version".into());
         },
     };
-    serve_json(state, request, route, |call| async move {
-        let emulator = call.state.emulator.clone();
-        let result = run_call(move || {
-            emulator
-                .serve_rpc("common", "version", Vec::new(), Protocol::Web)
-                .map_err(Into::into)
-        })
-        .await;
-        result.into()
-    })
-    .await
+    serve_service_method(state, request, route, "common", "version").await
 }
 
 /// Serves `/web/database/list`, the JSON route with which Odoo's mobile
@@ -369,11 +359,23 @@ pub async fn database_list(State(state): State<AppState>, request: Request) -> R
             info.method = Some("list".into());
         },
     };
-    serve_json(state, request, route, |call| async move {
+    serve_service_method(state, request, route, "db", "list").await
+}
+
+/// Serves a route that calls `method` of `service` without arguments or
+/// a session, as `version_info` and `database/list` do.
+async fn serve_service_method(
+    state: AppState,
+    request: Request,
+    route: JsonRoute,
+    service: &'static str,
+    method: &'static str,
+) -> Response {
+    serve_json(state, request, route, move |call| async move {
         let emulator = call.state.emulator.clone();
         let result = run_call(move || {
             emulator
-                .serve_rpc("db", "list", Vec::new(), Protocol::Web)
+                .serve_rpc(service, method, Vec::new(), Protocol::Web)
                 .map_err(Into::into)
         })
         .await;

@@ -415,7 +415,7 @@ fn parse_leaf(leaf: &[Value], any_depth: usize) -> OdooResult<Nested> {
             check_depth(depth)?;
             sub.clone()
         }
-        (_, value) if is_id_path(path) && compares_values(operator) => id_text_as_int(value),
+        (_, value) if is_id_path(path) && compares_values(operator) => id_text_as_int(value)?,
         (_, value) => value.clone(),
     };
     let domain = Domain::Leaf(Leaf {
@@ -461,14 +461,7 @@ fn integer_operand(value: &Value) -> OdooResult<Value> {
             other => crate::orm::convert::python_int(other).map(Value::Int),
         }
     };
-    match value {
-        Value::List(items) => items
-            .iter()
-            .map(convert)
-            .collect::<OdooResult<_>>()
-            .map(Value::List),
-        other => convert(other),
-    }
+    map_operand(value, convert)
 }
 
 /// Converts the value of a leaf on a float column as Odoo's
@@ -485,14 +478,7 @@ fn float_operand(value: &Value, digits: Option<(u8, u8)>) -> OdooResult<Value> {
                 .and_then(|number| crate::orm::convert::round_to_digits(number, digits)),
         }
     };
-    match value {
-        Value::List(items) => items
-            .iter()
-            .map(convert)
-            .collect::<OdooResult<_>>()
-            .map(Value::List),
-        other => convert(other),
-    }
+    map_operand(value, convert)
 }
 
 /// Reads the text of an integer as the integer, in a value or in each
@@ -502,9 +488,11 @@ fn float_operand(value: &Value, digits: Option<(u8, u8)>) -> OdooResult<Value> {
 /// column as 32, so `('id', 'in', ['32'])` finds record 32. Text that is
 /// not an integer of the column's 32 bits is left as it is, and the leaf
 /// then raises as one on an integer column does (see [`integer_operand`]).
+/// It does not fail itself, and returns a result only to share
+/// [`map_operand`].
 // NOTE: for such text PostgreSQL raises `invalid input syntax for type
 // integer`, and the emulator Python's `ValueError` of `int()`.
-fn id_text_as_int(value: &Value) -> Value {
+fn id_text_as_int(value: &Value) -> OdooResult<Value> {
     let as_int = |item: &Value| match item {
         Value::Str(text) => text
             .trim()
@@ -512,9 +500,19 @@ fn id_text_as_int(value: &Value) -> Value {
             .map_or_else(|_| item.clone(), |id| Value::Int(i64::from(id))),
         other => other.clone(),
     };
+    map_operand(value, |item| Ok(as_int(item)))
+}
+
+/// Applies `convert` to a leaf's value, or to each item of a list value,
+/// as an `in` leaf lists its values.
+fn map_operand(value: &Value, convert: impl Fn(&Value) -> OdooResult<Value>) -> OdooResult<Value> {
     match value {
-        Value::List(items) => Value::List(items.iter().map(as_int).collect()),
-        other => as_int(other),
+        Value::List(items) => items
+            .iter()
+            .map(convert)
+            .collect::<OdooResult<_>>()
+            .map(Value::List),
+        other => convert(other),
     }
 }
 
